@@ -1,0 +1,239 @@
+"""The record, its parts and the members, as frozen dataclasses (SPEC sections 3 and 6).
+
+`Record.from_doc` reads a document that has already passed schema validation
+(cocrec.schema); the document itself (a plain dict) stays the source of truth
+for writing and redaction, the dataclasses are what the pure core computes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Optional, get_args
+
+from .dates import parse_date
+
+OutcomeType = Literal["no-violation", "unidentified", "resolved", "flagged", "banned"]
+OUTCOME_TYPES: tuple[OutcomeType, ...] = get_args(OutcomeType)
+StepName = Literal["reporter", "subjects"]
+STEPS: tuple[StepName, ...] = get_args(StepName)
+ReporterKind = Literal["official", "public", "private"]
+
+Doc = dict[str, Any]
+
+
+def _opt_date(value: Any) -> Optional[dt.date]:
+    return parse_date(value) if value is not None else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in (value or ()))
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: Optional[str] = None
+    emails: tuple[str, ...] = ()
+    usernames: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    also_in: tuple[str, ...] = ()
+    expunged: bool = False
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Subject:
+        return cls(
+            name=doc.get("name"),
+            emails=_strings(doc.get("emails")),
+            usernames=_strings(doc.get("usernames")),
+            urls=_strings(doc.get("urls")),
+            also_in=_strings(doc.get("also_in")),
+            expunged=bool(doc.get("expunged", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Reporter:
+    kind: ReporterKind
+    name: Optional[str] = None
+    contact: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    type: OutcomeType
+    decided_on: dt.date
+    ban_until: Optional[dt.date] = None
+    ban_permanent: bool = False
+    recommendations: Optional[str] = None
+    shareable_summary: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Override:
+    reason: str
+    decided_on: Optional[dt.date] = None
+    reporter: Optional[dt.date] = None
+    subjects: Optional[dt.date] = None
+
+    def date_for(self, step: StepName) -> Optional[dt.date]:
+        return self.reporter if step == "reporter" else self.subjects
+
+
+@dataclass(frozen=True)
+class Hold:
+    reason: str
+    since: dt.date
+    review_on: Optional[dt.date] = None
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    on: dt.date
+    to: Optional[str]
+    what: str
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    reported_on: dt.date
+    region: str
+    reporter: Reporter
+    subjects: tuple[Subject, ...] = ()
+    outcome: Optional[Outcome] = None
+    event: Optional[str] = None
+    categories: tuple[str, ...] = ()
+    channel: Optional[str] = None
+    handled_by: Optional[str] = None
+    action_by_committee: bool = False
+    action_by_local_rep: bool = False
+    override: Optional[Override] = None
+    hold: Optional[Hold] = None
+    disclosures: tuple[Disclosure, ...] = ()
+    expunged: Mapping[StepName, dt.date] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+    @property
+    def year(self) -> int:
+        return self.reported_on.year
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Record:
+        """Build from a schema-valid document."""
+        reporter = doc.get("reporter") or {}
+        retention = doc.get("retention") or {}
+        return cls(
+            id=str(doc["id"]),
+            reported_on=parse_date(doc["reported_on"]),
+            region=str(doc["region"]),
+            reporter=Reporter(reporter.get("kind", "private"), reporter.get("name"), reporter.get("contact")),
+            subjects=tuple(Subject.from_doc(s) for s in doc.get("subjects") or ()),
+            outcome=_outcome(doc.get("outcome")),
+            event=doc.get("event"),
+            categories=_strings(doc.get("categories")),
+            channel=doc.get("channel"),
+            handled_by=doc.get("handled_by"),
+            action_by_committee=bool((doc.get("action_by_committee") or {}).get("taken", False)),
+            action_by_local_rep=bool((doc.get("action_by_local_rep") or {}).get("taken", False)),
+            override=_override(retention.get("override")),
+            hold=_hold(retention.get("hold")),
+            disclosures=tuple(_disclosure(d) for d in doc.get("disclosures") or ()),
+            expunged={k: parse_date(v) for k, v in (doc.get("expunged") or {}).items()},
+        )
+
+
+def _outcome(doc: Optional[Mapping[str, Any]]) -> Optional[Outcome]:
+    if not doc:
+        return None
+    ban = doc.get("ban") or {}
+    return Outcome(
+        type=doc["type"],
+        decided_on=parse_date(doc["decided_on"]),
+        ban_until=_opt_date(ban.get("until")),
+        ban_permanent=bool(ban.get("permanent", False)),
+        recommendations=doc.get("recommendations"),
+        shareable_summary=doc.get("shareable_summary"),
+    )
+
+
+def _override(doc: Optional[Mapping[str, Any]]) -> Optional[Override]:
+    if not doc:
+        return None
+    return Override(
+        reason=str(doc.get("reason", "")),
+        decided_on=_opt_date(doc.get("decided_on")),
+        reporter=_opt_date(doc.get("reporter")),
+        subjects=_opt_date(doc.get("subjects")),
+    )
+
+
+def _hold(doc: Optional[Mapping[str, Any]]) -> Optional[Hold]:
+    if not doc:
+        return None
+    return Hold(reason=str(doc.get("reason", "")), since=parse_date(doc["since"]), review_on=_opt_date(doc.get("review_on")))
+
+
+def _disclosure(doc: Mapping[str, Any]) -> Disclosure:
+    return Disclosure(on=parse_date(doc["on"]), to=doc.get("to"), what=str(doc.get("what", "")))
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    keys: tuple[str, ...]
+    since: Optional[dt.date] = None
+
+
+@dataclass(frozen=True)
+class FormerMember:
+    id: str
+    name: str
+    since: Optional[dt.date] = None
+    until: Optional[dt.date] = None
+
+
+@dataclass(frozen=True)
+class Members:
+    current: tuple[Member, ...] = ()
+    former: tuple[FormerMember, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for m in self.current for k in m.keys)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(m.id for m in self.current) | frozenset(m.id for m in self.former)
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Members:
+        return cls(
+            current=tuple(
+                Member(str(m["id"]), str(m["name"]), _strings(m.get("keys")), _opt_date(m.get("since")))
+                for m in doc.get("members") or ()
+            ),
+            former=tuple(
+                FormerMember(str(m["id"]), str(m["name"]), _opt_date(m.get("since")), _opt_date(m.get("until")))
+                for m in doc.get("former") or ()
+            ),
+        )
+
+    def to_doc(self) -> Doc:
+        current = [
+            {"id": m.id, "name": m.name, "keys": list(m.keys), **({"since": m.since.isoformat()} if m.since else {})}
+            for m in self.current
+        ]
+        former = [
+            {
+                "id": m.id,
+                "name": m.name,
+                **({"since": m.since.isoformat()} if m.since else {}),
+                **({"until": m.until.isoformat()} if m.until else {}),
+            }
+            for m in self.former
+        ]
+        return {"members": current, "former": former}

@@ -1,0 +1,90 @@
+"""The one place PyYAML is used: a safe loader and a stable dumper.
+
+The loader keeps dates as strings (as check-jsonschema does), refuses anchors
+and aliases and files over 1 MiB, and its errors never quote the document
+(a snippet could be personal data). The dumper writes keys in a stable order,
+so re-saving an unchanged record is byte-identical.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import ValidationError
+
+MAX_BYTES = 1024 * 1024
+
+try:
+    _BaseLoader: type = yaml.CSafeLoader
+    _BaseDumper: type = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+    _BaseDumper = yaml.SafeDumper
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader with timestamps left as strings."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Block style, literal blocks for multi-line text, no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+# Dates are strings in memory; write them bare, as a person would type them.
+_Dumper.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseDumper.yaml_implicit_resolvers.items()
+}
+
+
+def loads(data: bytes | str, source: str) -> Any:
+    """Parse one YAML document; raise ValidationError naming `source`, never the content."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_BYTES:
+        raise ValidationError(source, "", "file is over 1 MiB; records are small text files, split or trim it")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(source, "", "not UTF-8 text; save the file as UTF-8") from None
+    _refuse_anchors(text, source)
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValidationError(source, _position(exc), "malformed YAML; fix the syntax there") from None
+
+
+def _refuse_anchors(text: str, source: str) -> None:
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise ValidationError(source, f"line {line}", "YAML anchors and aliases are not allowed; write the value out")
+    except yaml.YAMLError as exc:
+        raise ValidationError(source, _position(exc), "malformed YAML; fix the syntax there") from None
+
+
+def _position(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
+def dumps(doc: Any) -> str:
+    """Serialise with stable (insertion) key order; callers order keys canonically."""
+    return str(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=88))
