@@ -19,6 +19,11 @@ class CocrecError(Exception):
 
     exit_code = EXIT_PROBLEMS
 
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
 
 class ValidationError(CocrecError):
     """A record, members.yaml or cocrec.yaml is invalid (exit 1)."""

@@ -1,0 +1,371 @@
+"""The command line: the only module that imports click. It parses options and dispatches.
+
+Each command's work lives in cocrec/commands/<name>.py and returns an exit
+code; `main` maps every error to one line on stderr and its exit code.
+Command modules are imported when their command runs, so `cocrec --help`
+stays fast (pyrage, jsonschema and git load only when needed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+import traceback
+from typing import Any, Callable, Optional, Sequence
+
+import click
+
+from . import __version__
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CocrecError
+
+FORMATS = ["table", "json"]
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    name = "DATE"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail("expected a date as YYYY-MM-DD", param, ctx)
+
+
+DATE = DateType()
+
+
+def _context(click_ctx: click.Context) -> Any:
+    return click_ctx.find_root().obj
+
+
+def _run(module: str, *args: Any, **kwargs: Any) -> None:
+    """Import cocrec.commands.<module> and call its `run` (or the named function); exit with its code."""
+    name, _, func = module.partition(":")
+    command = getattr(importlib.import_module(f"cocrec.commands.{name}"), func or "run")
+    code = command(_context(click.get_current_context()), *args, **kwargs)
+    click.get_current_context().exit(code)
+
+
+def as_of_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--as-of", type=DATE, default=None, help="Compute as of this date (YYYY-MM-DD); default today.")(func)
+
+
+def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True, help="Output format.")
+
+
+def today_if_none(value: Optional[dt.date]) -> dt.date:
+    from .dates import today
+
+    return value or today()
+
+
+class CocrecGroup(click.Group):
+    """The top-level group: its `main` is the one error handler (so CliRunner tests exercise it too)."""
+
+    def main(self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None, complete_var: Optional[str] = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        call = lambda: super(CocrecGroup, self).main(argv, prog_name or "cocrec", complete_var, False, **extra)  # noqa: E731
+        code = guarded(call, "--debug" in argv)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=CocrecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--repo", "-C", "repo", metavar="PATH", help="The records repository (default: the nearest parent holding cocrec.yaml).")
+@click.option("--identity", "-i", "identities", multiple=True, metavar="PATH", help="An identity file (repeatable); else COCREC_IDENTITY, else ~/.config/cocrec/identity.txt.")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.version_option(__version__, prog_name="cocrec")
+@click.pass_context
+def cli(click_ctx: click.Context, repo: Optional[str], identities: tuple[str, ...], debug: bool) -> None:
+    """Encrypted, retention-aware incident records for Code of Conduct committees."""
+    from .context import Context
+
+    click_ctx.obj = Context(repo_flag=repo, identity_flags=identities, debug=debug)
+
+
+@cli.command()
+@click.argument("path")
+def init(path: str) -> None:
+    """Create a records repository at PATH (runs git init where needed)."""
+    _run("init", path)
+
+
+@cli.command()
+def setup() -> None:
+    """Configure this clone: git hooks, the plaintext diff driver, index merges (idempotent)."""
+    _run("setup")
+
+
+@cli.command()
+@click.option("--output", "-o", metavar="PATH", help="Where to write the identity (default ~/.config/cocrec/identity.txt).")
+@click.option("--passphrase", is_flag=True, help="Protect the identity file with a passphrase.")
+def keygen(output: Optional[str], passphrase: bool) -> None:
+    """Make a new identity (private key, mode 0600) and print its public key."""
+
+    def ask() -> str:
+        return str(click.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True))
+
+    _run("keygen", output, passphrase, ask)
+
+
+@cli.group()
+def members() -> None:
+    """List, add or remove committee members (re-encrypts every record)."""
+
+
+@members.command("list")
+@format_option("table", "json")
+def members_list(fmt: str) -> None:
+    """List current and former members."""
+    _run("members:run_list", fmt)
+
+
+@members.command("add")
+@click.argument("member_id", metavar="ID")
+@click.option("--name", required=True, help="The member's name as the committee knows them.")
+@click.option("--key", "keys", multiple=True, metavar="KEY", help="A public key: age1..., ssh-ed25519 or ssh-rsa (repeatable).")
+@click.option("--since", type=DATE, default=None, help="Member since (default today).")
+def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optional[dt.date]) -> None:
+    """Add a member and re-encrypt every record so they can read all of them."""
+    _run("members:run_add", member_id, name, keys, since)
+
+
+@members.command("remove")
+@click.argument("member_id", metavar="ID")
+@click.option("--on", "on", type=DATE, default=None, help="Last day of membership (default today).")
+def members_remove(member_id: str, on: Optional[dt.date]) -> None:
+    """Remove a member and re-encrypt every record without their keys."""
+    _run("members:run_remove", member_id, on)
+
+
+@cli.command()
+@click.option("--check", "check_only", is_flag=True, help="Only report records not encrypted to the current members (exit 1 if any).")
+def rekey(check_only: bool) -> None:
+    """Re-encrypt the records that are not encrypted to the current members."""
+    _run("rekey", check_only)
+
+
+@cli.command()
+@click.option("--from", "from_file", metavar="FILE", help="Read the record from a plaintext YAML file, or - for stdin.")
+def new(from_file: Optional[str]) -> None:
+    """Record a new incident; prints its id."""
+    _run("new", from_file)
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID")
+@click.option("--shareable", is_flag=True, help="Only what may be shared with event organisers.")
+@as_of_option
+@format_option("table", "json")
+def show(record_id: str, shareable: bool, as_of: Optional[dt.date], fmt: str) -> None:
+    """Show one record with its computed retention."""
+    _run("show", record_id, today_if_none(as_of), shareable, fmt)
+
+
+@cli.command("list")
+@click.option("--status", type=click.Choice(["open", "closed"]))
+@click.option("--outcome", type=click.Choice(["no-violation", "unidentified", "resolved", "flagged", "banned"]))
+@click.option("--year", type=int, help="Year the report was received.")
+@click.option("--subject", metavar="Q", help="A subject's name, email, username or url.")
+@as_of_option
+@format_option("table", "json")
+def list_(status: Optional[str], outcome: Optional[str], year: Optional[int], subject: Optional[str], as_of: Optional[dt.date], fmt: str) -> None:
+    """List records, one row each."""
+    _run("list", today_if_none(as_of), status, outcome, year, subject, fmt)
+
+
+@cli.command()
+@click.option("--no-decrypt", is_flag=True, help="Check only what needs no key (for CI).")
+@as_of_option
+@format_option("table", "json")
+def check(no_decrypt: bool, as_of: Optional[dt.date], fmt: str) -> None:
+    """Check everything: records, index, recipients, overdue steps, stale cases. Exit 1 on any error."""
+    _run("check", today_if_none(as_of), no_decrypt, fmt)
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Every record, not only what needs attention.")
+@click.option("--within", type=click.IntRange(min=0), default=30, show_default=True, metavar="DAYS", help="Also list steps falling due within DAYS.")
+@as_of_option
+@format_option("table", "json")
+def due(show_all: bool, within: int, as_of: Optional[dt.date], fmt: str) -> None:
+    """The retention schedule: overdue, due, held, and what falls due soon."""
+    _run("due", today_if_none(as_of), show_all, within, fmt)
+
+
+@cli.command()
+def index() -> None:
+    """Regenerate records/index.yaml."""
+    _run("index")
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID")
+@as_of_option
+def edit(record_id: str, as_of: Optional[dt.date]) -> None:
+    """Edit a record in $VISUAL/$EDITOR; re-encrypts only if it changed."""
+    _run("edit", record_id, today_if_none(as_of))
+
+
+@cli.command("open")
+@click.argument("record_ids", nargs=-1, metavar="[ID...]")
+@as_of_option
+def open_(record_ids: tuple[str, ...], as_of: Optional[dt.date]) -> None:
+    """Decrypt records (default all) into the git-ignored workspace/ to edit them; then `cocrec seal`."""
+    _run("open", list(record_ids), today_if_none(as_of))
+
+
+@cli.command()
+@as_of_option
+def seal(as_of: Optional[dt.date]) -> None:
+    """Validate workspace/, re-encrypt what changed and remove the plaintext."""
+    _run("seal", today_if_none(as_of))
+
+
+@cli.command()
+@click.argument("record_ids", nargs=-1, metavar="[ID...]")
+@click.option("--dry-run", is_flag=True, help="Show what would be removed (ids and field paths) and change nothing.")
+@click.option("--commit", "do_commit", is_flag=True, help="Commit the result (the message names ids and steps only).")
+@as_of_option
+@format_option("table", "json")
+def expunge(record_ids: tuple[str, ...], dry_run: bool, do_commit: bool, as_of: Optional[dt.date], fmt: str) -> None:
+    """Remove personal data whose time is up: every due or overdue, non-held step (or those of ID...)."""
+    _run("expunge", list(record_ids), today_if_none(as_of), dry_run, do_commit, fmt)
+
+
+@cli.command()
+@click.argument("query")
+@as_of_option
+@format_option("table", "json")
+def lookup(query: str, as_of: Optional[dt.date], fmt: str) -> None:
+    """Is this person flagged or banned? Match a name, email, username or url."""
+    _run("lookup", query, today_if_none(as_of), fmt)
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+@click.option("--column", metavar="NAME", help="The CSV column to match (default: detected).")
+@click.option("--disclose", metavar="TO", help="Record in each matched record that its shareable details went to TO.")
+@as_of_option
+@format_option("table", "json")
+def screen(file: str, column: Optional[str], disclose: Optional[str], as_of: Optional[dt.date], fmt: str) -> None:
+    """Match an attendee or speaker list (CSV) against flagged and banned people."""
+    _run("screen", file, column, disclose, today_if_none(as_of), fmt)
+
+
+@cli.command()
+@click.argument("query")
+@as_of_option
+@format_option("yaml", "json")
+def export(query: str, as_of: Optional[dt.date], fmt: str) -> None:
+    """Everything held about one person (subject access request), others redacted."""
+    _run("export", query, today_if_none(as_of), fmt)
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["year", "region", "outcome", "category"]), default="year", show_default=True)
+@as_of_option
+@format_option("table", "json", "csv")
+def stats(by: str, as_of: Optional[dt.date], fmt: str) -> None:
+    """Counts for the committee, from all records (expunged ones included)."""
+    _run("stats", by, today_if_none(as_of), fmt)
+
+
+@cli.command()
+@click.option("--year", type=int, required=True, help="The year reports were received.")
+@as_of_option
+@format_option("md", "html")
+def report(year: int, as_of: Optional[dt.date], fmt: str) -> None:
+    """The public transparency report for a year: counts only, small counts suppressed."""
+    _run("report", year, today_if_none(as_of), fmt)
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+def textconv(file: str) -> None:
+    """git diff driver: print a record's plaintext for a member."""
+    _run("textconv", file)
+
+
+@cli.group()
+def hook() -> None:
+    """What the git hooks run."""
+
+
+@hook.command("pre-commit")
+def hook_pre_commit() -> None:
+    """Refuse plaintext, non-age files, invalid records and a stale index in the staged content."""
+    _run("hook:run_pre_commit")
+
+
+@hook.command("commit-msg")
+@click.argument("file", metavar="FILE")
+def hook_commit_msg(file: str) -> None:
+    """Refuse a commit message naming anyone in the records."""
+    _run("hook:run_commit_msg", file)
+
+
+@cli.group()
+def history() -> None:
+    """Find and rewrite earlier git versions of expunged records."""
+
+
+@history.command("audit")
+@format_option("table", "json")
+def history_audit(fmt: str) -> None:
+    """Report earlier versions of expunged records that still hold removed data (exit 1 if any)."""
+    _run("history:run_audit", fmt)
+
+
+@history.command("purge")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def history_purge(yes: bool) -> None:
+    """Rewrite git history so earlier versions of expunged records hold no removed data."""
+
+    def confirm(question: str) -> bool:
+        return bool(click.confirm(question, default=False, err=True))
+
+    _run("history:run_purge", yes, confirm)
+
+
+@cli.command()
+@as_of_option
+@format_option("table", "json")
+def status(as_of: Optional[dt.date], fmt: str) -> None:
+    """The dashboard: what needs attention now."""
+    _run("status", today_if_none(as_of), fmt)
+
+
+def guarded(call: Callable[[], Any], debug: bool) -> int:
+    """Run the command line: one error line and an exit code, a traceback only with --debug."""
+    try:
+        result = call()
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("cocrec: interrupted; nothing was half-written", err=True)
+        return EXIT_INTERRUPTED
+    except CocrecError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"cocrec: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no data
+        if debug:
+            traceback.print_exc()
+        click.echo(f"cocrec: internal error ({type(exc).__name__}); run again with --debug and report it", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    """The console script."""
+    cli.main()

@@ -1,0 +1,32 @@
+"""cocrec keygen: a new age identity (mode 0600); prints the public key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Optional
+
+from .. import crypto
+from ..context import Context
+from ..errors import EXIT_OK, UsageError
+from ..fsutil import atomic_write
+
+
+def default_identity_path(ctx: Context) -> Path:
+    return crypto.resolve_identity_paths((), {k: v for k, v in ctx.env.items() if k != "COCREC_IDENTITY"})[0]
+
+
+def run(ctx: Context, output: Optional[str], passphrase: bool, ask_new_passphrase: Callable[[], str]) -> int:
+    path = Path(output).expanduser() if output else default_identity_path(ctx)
+    if path.exists():
+        raise UsageError(f"{path}: already exists; keygen never overwrites an identity: pass --output NEW_PATH")
+    secret, public = crypto.generate_identity()
+    data = secret.encode("utf-8")
+    if passphrase:
+        data = crypto.passphrase_encrypt(data, ask_new_passphrase())
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write(path, data, mode=0o600)
+    os.chmod(path, 0o600)
+    ctx.err(f"Wrote your identity to {path} (keep it private; back it up somewhere safe)")
+    ctx.out(public)
+    return EXIT_OK

@@ -1,0 +1,501 @@
+"""The crypto seam: the only module that imports pyrage.
+
+Files are ASCII-armored age v1, readable by the reference `age` tool and
+written by it (SPEC section 6). Three facts shape this module (MEASURED.md):
+
+- `pyrage.decrypt(bytes)` re-parses the header on every read; `decrypt_io`
+  is 3-4x faster, so decryption always goes through it.
+- pyrage says "No matching keys found" both for a file that is not for us
+  and for a damaged header, so when decryption fails the header's shape is
+  checked here (`header_stanzas`, also what `check --no-decrypt` counts).
+- pyrage objects cannot be pickled: `Identities` keeps the secret strings so
+  that worker processes can rebuild them, and a passphrase-protected identity
+  file is unlocked once per command (scrypt costs about 2 s), never per file.
+
+No message here quotes a secret, a passphrase or a line of plaintext.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import functools
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+import pyrage  # type: ignore[import-untyped]
+
+from .errors import CocrecError, DecryptError, UsageError
+
+Recipient = Any  # a pyrage x25519 or ssh recipient
+PyrageIdentity = Any  # a pyrage x25519 or ssh identity
+
+AGE_V1 = b"age-encryption.org/v1"
+ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
+ARMOR_END = b"-----END AGE ENCRYPTED FILE-----"
+COLUMNS = 64
+MIN_PAYLOAD = 32  # a 16-byte nonce and at least one 16-byte Poly1305 tag
+MAX_IDENTITY_FILE = 1 << 20
+SSH_TYPES = ("ssh-ed25519", "ssh-rsa")
+
+# The age v1 header (age-encryption.org/v1): stanzas of "-> type args" lines
+# (printable ASCII) with base64 bodies in full 64-column lines ending with a
+# shorter one, then "--- " and the MAC. Matching is linear: "-" and ">" are
+# not base64 characters, so a stanza line and a body line never overlap.
+_ARG = rb"[\x21-\x7e]+"
+_HEADER = re.compile(
+    rb"age-encryption\.org/v1\n"
+    rb"((?:-> " + _ARG + rb"(?: " + _ARG + rb")*\n(?:[A-Za-z0-9+/]{64}\n)*[A-Za-z0-9+/]{0,63}\n)+)"
+    rb"--- [A-Za-z0-9+/]{43}\n"
+)
+_STANZA_TYPE = re.compile(rb"^-> (" + _ARG + rb")", re.MULTILINE)
+
+RECIPIENT_HELP = "use an age1... key from age-keygen or an ssh-ed25519/ssh-rsa public key"
+NO_IDENTITY_HELP = "pass --identity or set COCREC_IDENTITY, or run `cocrec keygen`"
+IDENTITY_FILE_HELP = "expected AGE-SECRET-KEY-1... lines (from age-keygen or `cocrec keygen`) or an OpenSSH private key"
+
+
+class _BadFile(Exception):
+    """Why a file is not a well-formed age file (internal; becomes a DecryptError)."""
+
+
+class _BadIdentity(Exception):
+    """Why a secret is not a usable identity (internal; becomes a DecryptError)."""
+
+
+# -- recipients and fingerprints ----------------------------------------------
+
+
+def normalize_key(key: str) -> str:
+    """A public key as compared and fingerprinted: ssh keys lose their comment."""
+    fields = key.split()
+    if fields and fields[0] in SSH_TYPES:
+        return " ".join(fields[:2])
+    return key.strip()
+
+
+def _describe(key: str) -> str:
+    """Names a key by its type only: whatever was passed might not be a key at all."""
+    head = key.strip()
+    for prefix in (*SSH_TYPES, "age1"):
+        if head.startswith(prefix):
+            return f"the {prefix} key"
+    return "the key"
+
+
+def parse_recipient(key: str, label: Optional[str] = None) -> Recipient:
+    """A pyrage recipient for an age X25519, ssh-ed25519 or ssh-rsa public key, or a UsageError."""
+    try:
+        return _recipient(normalize_key(key))
+    except ValueError:
+        raise UsageError(f"{label or _describe(key)} is not a valid age or ssh recipient: {RECIPIENT_HELP}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _recipient(key: str) -> Recipient:
+    if "\n" in key or not key:
+        raise ValueError("not one key")
+    try:
+        if key.startswith("age1"):
+            return pyrage.x25519.Recipient.from_str(key)
+        if key.split(" ", 1)[0] in SSH_TYPES:
+            return pyrage.ssh.Recipient.from_str(key)
+    except pyrage.RecipientError:
+        pass
+    raise ValueError("not a recipient")
+
+
+def fingerprint(keys: Iterable[str]) -> str:
+    """`sha256:` + hex SHA-256 of the sorted, de-duplicated normalized keys joined by newlines (SPEC 6)."""
+    joined = "\n".join(sorted({normalize_key(k) for k in keys}))
+    return "sha256:" + hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+# -- encryption ---------------------------------------------------------------
+
+
+def encrypt(plaintext: bytes, keys: Sequence[str]) -> bytes:
+    """ASCII-armored age, to every key once."""
+    unique = list(dict.fromkeys(normalize_key(k) for k in keys))
+    if not unique:
+        raise UsageError("no recipients to encrypt to: add a member with `cocrec members add`")
+    recipients = [parse_recipient(k) for k in unique]
+    try:
+        ciphertext: bytes = pyrage.encrypt(plaintext, recipients, armored=True)
+    except pyrage.EncryptError as exc:
+        raise CocrecError(f"encryption failed ({exc}): nothing was written") from None
+    return ciphertext
+
+
+def passphrase_encrypt(text: bytes, passphrase: str) -> bytes:
+    """ASCII-armored age protected by a passphrase (scrypt), as `age -p -a` writes it."""
+    if not passphrase:
+        raise UsageError("an empty passphrase protects nothing: choose a passphrase")
+    ciphertext: bytes = pyrage.passphrase.encrypt(text, passphrase, armored=True)
+    return ciphertext
+
+
+# -- the age header -----------------------------------------------------------
+
+
+def header_stanzas(ciphertext: bytes, source: Optional[str] = None) -> list[str]:
+    """The recipient stanza types of an armored or binary age v1 file, e.g. ["X25519", "ssh-ed25519"].
+
+    Needs no key. Grease stanzas (decoys rage adds, type ending in "-grease")
+    are left out, so the count equals the number of recipients. Raises
+    DecryptError when the file is not a well-formed age file.
+    """
+    try:
+        types = _stanza_types(_dearmor(ciphertext) if _is_armored(ciphertext) else ciphertext)
+    except _BadFile as exc:
+        raise DecryptError(_not_age(source, str(exc))) from None
+    return [kind for kind in types if not kind.endswith("-grease")]
+
+
+def _not_age(source: Optional[str], detail: str) -> str:
+    where = f"{source}: " if source else ""
+    return f"{where}not a valid age file (garbage or truncated: {detail}): restore it from git"
+
+
+def _is_armored(data: bytes) -> bool:
+    return data.lstrip().startswith(ARMOR_BEGIN)
+
+
+def _dearmor(data: bytes) -> bytes:
+    """The bytes inside age's armor: base64 in 64-column lines between BEGIN and END lines."""
+    lines = data.strip().splitlines()
+    if lines[0] != ARMOR_BEGIN:
+        raise _BadFile("a malformed armor header line")
+    if len(lines) < 2 or lines[-1] != ARMOR_END:
+        raise _BadFile("the armor has no END line")
+    body = lines[1:-1]
+    if body and (len(body[-1]) > COLUMNS or set(map(len, body[:-1])) - {COLUMNS}):
+        raise _BadFile("armor lines are not 64 columns")
+    try:
+        return base64.b64decode(b"".join(body), validate=True)
+    except binascii.Error:
+        raise _BadFile("the armor is not valid base64") from None
+
+
+def _stanza_types(data: bytes) -> list[str]:
+    if not data.startswith(AGE_V1 + b"\n"):
+        raise _BadFile("no age-encryption.org/v1 header")
+    header = _HEADER.match(data)
+    if header is None:
+        raise _BadFile("the header ends early" if b"\n--- " not in data else "a malformed header")
+    if len(data) - header.end() < MIN_PAYLOAD:
+        raise _BadFile("the payload is cut short")
+    return [kind.decode("ascii") for kind in _STANZA_TYPE.findall(header.group(1))]
+
+
+# -- identities ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    secret: str = field(repr=False)
+    identity: PyrageIdentity = field(repr=False)
+    public_key: Optional[str]
+
+
+class Identities:
+    """Unlocked private keys: pyrage objects for this process, secret strings to rebuild them in workers.
+
+    `public_keys` are the recipients these identities open: age1... keys, and
+    ssh public keys derived from the private key file (without comment).
+    """
+
+    def __init__(self, entries: Sequence[_Entry]) -> None:
+        self._entries = tuple(entries)
+
+    @classmethod
+    def from_secrets(cls, secrets: Sequence[str]) -> Identities:
+        """Rebuild from `to_secrets()` (e.g. in a worker process): no file read, no passphrase asked."""
+        return cls([_entry(secret, "an identity passed to this process") for secret in secrets])
+
+    def to_secrets(self) -> list[str]:
+        """The secret strings, for a worker process only: never print or write them."""
+        return [entry.secret for entry in self._entries]
+
+    @property
+    def objects(self) -> list[PyrageIdentity]:
+        return [entry.identity for entry in self._entries]
+
+    @property
+    def public_keys(self) -> list[str]:
+        return [entry.public_key for entry in self._entries if entry.public_key]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Identities({len(self)} keys: {', '.join(self.public_keys) or 'no public keys'})"
+
+
+def _entry(secret: str, where: str) -> _Entry:
+    try:
+        if secret.startswith("AGE-SECRET-KEY-1"):
+            return _x25519_entry(secret)
+        return _ssh_entry(secret)
+    except _BadIdentity as exc:
+        raise DecryptError(f"{where}: {exc}") from None
+
+
+def _x25519_entry(secret: str) -> _Entry:
+    try:
+        identity = pyrage.x25519.Identity.from_str(secret)
+    except pyrage.IdentityError:
+        raise _BadIdentity(f"not a valid age identity: {IDENTITY_FILE_HELP}") from None
+    return _Entry(secret, identity, str(identity.to_public()))
+
+
+def _ssh_entry(secret: str) -> _Entry:
+    if _is_encrypted_ssh_key(secret):
+        raise _BadIdentity("a passphrase-protected ssh key, which cocrec cannot unlock: use an age identity (`cocrec keygen --passphrase`)")
+    try:
+        identity = pyrage.ssh.Identity.from_buffer(secret.encode("ascii"))
+    except (pyrage.IdentityError, UnicodeEncodeError):
+        raise _BadIdentity("not a usable ssh private key: only unencrypted ssh-ed25519 and ssh-rsa keys work") from None
+    return _Entry(secret, identity, _ssh_public_key(secret))
+
+
+# -- ssh public keys from private key files -------------------------------------
+#
+# pyrage's ssh identities have no to_public(); the public key is stored in the
+# clear in OpenSSH key files and is (n, e) of a PKCS#1 RSA key, so read it here.
+
+
+def _pem_body(text: str) -> Optional[bytes]:
+    lines = [line.strip() for line in text.strip().splitlines()]
+    body = [line for line in lines[1:-1] if line and ":" not in line]
+    try:
+        return base64.b64decode("".join(body), validate=True)
+    except binascii.Error:
+        return None
+
+
+def _ssh_string(data: bytes, pos: int) -> tuple[bytes, int]:
+    size = int.from_bytes(data[pos : pos + 4], "big")
+    if pos + 4 + size > len(data):
+        raise ValueError("truncated")
+    return data[pos + 4 : pos + 4 + size], pos + 4 + size
+
+
+def _openssh_fields(text: str) -> Optional[tuple[str, bytes]]:
+    """(cipher name, first public key blob) of an `openssh-key-v1` file, or None."""
+    magic = b"openssh-key-v1\0"
+    data = _pem_body(text) if "BEGIN OPENSSH PRIVATE KEY" in text else None
+    if data is None or not data.startswith(magic):
+        return None
+    try:
+        cipher, pos = _ssh_string(data, len(magic))
+        _kdf, pos = _ssh_string(data, pos)
+        _kdf_options, pos = _ssh_string(data, pos)
+        blob, _ = _ssh_string(data, pos + 4)  # skip the uint32 key count
+    except ValueError:
+        return None
+    return cipher.decode("ascii", "replace"), blob
+
+
+def _openssh_cipher(text: str) -> Optional[str]:
+    fields = _openssh_fields(text)
+    return fields[0] if fields else None
+
+
+def _der(data: bytes, pos: int) -> tuple[bytes, int]:
+    """The value of the DER element at `pos`, and where the next one starts."""
+    size, pos = data[pos + 1], pos + 2
+    if size & 0x80:
+        count = size & 0x7F
+        size, pos = int.from_bytes(data[pos : pos + count], "big"), pos + count
+    return data[pos : pos + size], pos + size
+
+
+def _pkcs1_rsa_blob(text: str) -> Optional[bytes]:
+    data = _pem_body(text) if "BEGIN RSA PRIVATE KEY" in text else None
+    if not data:
+        return None
+    try:
+        sequence, _ = _der(data, 0)
+        _version, pos = _der(sequence, 0)
+        modulus, pos = _der(sequence, pos)
+        exponent, _ = _der(sequence, pos)
+    except IndexError:
+        return None
+    return b"".join(len(part).to_bytes(4, "big") + part for part in (b"ssh-rsa", exponent, modulus))
+
+
+def _is_encrypted_ssh_key(text: str) -> bool:
+    if "Proc-Type: 4,ENCRYPTED" in text or "BEGIN ENCRYPTED PRIVATE KEY" in text:
+        return True
+    return _openssh_cipher(text) not in (None, "none")
+
+
+def _ssh_public_key(secret: str) -> Optional[str]:
+    fields = _openssh_fields(secret)
+    blob = fields[1] if fields else _pkcs1_rsa_blob(secret)
+    if not blob:
+        return None
+    try:
+        key_type, _ = _ssh_string(blob, 0)
+    except ValueError:
+        return None
+    return f"{key_type.decode('ascii', 'replace')} {base64.b64encode(blob).decode('ascii')}"
+
+
+# -- identity files -------------------------------------------------------------
+
+
+def resolve_identity_paths(flags: Sequence[str], env: Mapping[str, str]) -> list[Path]:
+    """Where the identity lives: --identity flags, else COCREC_IDENTITY, else the XDG config file (SPEC 6)."""
+    if flags:
+        return [_expand(flag, env) for flag in flags]
+    if env.get("COCREC_IDENTITY"):
+        return [_expand(env["COCREC_IDENTITY"], env)]
+    return [_config_home(env) / "cocrec" / "identity.txt"]
+
+
+def _config_home(env: Mapping[str, str]) -> Path:
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    if xdg and os.path.isabs(xdg):  # the XDG spec says to ignore a relative value
+        return Path(xdg)
+    return _home(env) / ".config"
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env["HOME"]) if env.get("HOME") else Path.home()
+
+
+def _expand(path: str, env: Mapping[str, str]) -> Path:
+    if path == "~" or path.startswith("~/"):
+        return _home(env) / path[2:]
+    return Path(path)
+
+
+def load_identities(paths: Sequence[Path], ask_passphrase: Callable[[str], str]) -> Identities:
+    """Every identity in `paths`; asks once per passphrase-protected file (each unlock costs ~2 s)."""
+    if not paths:
+        raise DecryptError(f"no identity given: {NO_IDENTITY_HELP}")
+    entries: list[_Entry] = []
+    for path in paths:
+        entries.extend(_load_file(path, ask_passphrase))
+    return Identities(entries)
+
+
+def _load_file(path: Path, ask_passphrase: Callable[[str], str]) -> list[_Entry]:
+    data = _read_identity_file(path)
+    if _is_armored(data) or data.startswith(AGE_V1 + b"\n"):
+        data = _unlock(path, data, ask_passphrase)
+    return _parse_identity_file(data, str(path))
+
+
+def _read_identity_file(path: Path) -> bytes:
+    if not path.is_file():
+        raise DecryptError(f"no identity found at {path}: {NO_IDENTITY_HELP}")
+    try:
+        if path.stat().st_size > MAX_IDENTITY_FILE:
+            raise DecryptError(f"{path}: too large for an identity file: {IDENTITY_FILE_HELP}")
+        return path.read_bytes()
+    except OSError as exc:
+        raise DecryptError(f"{path}: cannot read the identity file ({exc.strerror}): check its permissions") from None
+
+
+def _unlock(path: Path, data: bytes, ask_passphrase: Callable[[str], str]) -> bytes:
+    if "scrypt" not in header_stanzas(data, str(path)):
+        raise DecryptError(f"{path}: an age file, but not passphrase-protected: {IDENTITY_FILE_HELP}, or one encrypted with `age -p`")
+    passphrase = ask_passphrase(str(path))
+    try:
+        plaintext: bytes = pyrage.passphrase.decrypt(data, passphrase)
+    except pyrage.DecryptError:
+        raise DecryptError(f"{path}: wrong passphrase (or a damaged file): run the command again") from None
+    return plaintext
+
+
+def _parse_identity_file(data: bytes, where: str) -> list[_Entry]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecryptError(f"{where}: not a text identity file: {IDENTITY_FILE_HELP}") from None
+    if text.lstrip().startswith("-----BEGIN "):
+        entries = [_entry(text.strip() + "\n", where)]
+    else:
+        entries = _identity_lines(text, where)
+    if not entries:
+        raise DecryptError(f"{where}: no identity in this file: {IDENTITY_FILE_HELP}")
+    return entries
+
+
+def _identity_lines(text: str, where: str) -> list[_Entry]:
+    """age-keygen format: `#` comments, blank lines, one AGE-SECRET-KEY-1... a line."""
+    entries = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("AGE-PLUGIN-"):
+            raise DecryptError(f"{where}: line {number}: age plugin identities are not supported: {IDENTITY_FILE_HELP}")
+        if line.startswith(("age1", *SSH_TYPES)):
+            raise DecryptError(f"{where}: line {number}: a public key, not an identity: pass the private key file")
+        if not line.startswith("AGE-SECRET-KEY-1"):
+            raise DecryptError(f"{where}: line {number}: not an age identity: {IDENTITY_FILE_HELP}")
+        entries.append(_entry(line, f"{where}: line {number}"))
+    return entries
+
+
+def generate_identity() -> tuple[str, str]:
+    """A new X25519 identity: (file text in age-keygen format, public key)."""
+    identity = pyrage.x25519.Identity.generate()
+    public = str(identity.to_public())
+    now = dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)
+    created = now.isoformat().replace("+00:00", "Z")  # RFC 3339, as age-keygen writes it
+    return f"# created: {created}\n# public key: {public}\n{identity}\n", public
+
+
+# -- decryption -----------------------------------------------------------------
+
+
+def decrypt(ciphertext: bytes, identities: Identities, source: str) -> bytes:
+    """The plaintext of an age file, or one DecryptError line naming `source` and what to do."""
+    if not len(identities):
+        raise DecryptError(f"{source}: no identity to decrypt with: {NO_IDENTITY_HELP}")
+    out = io.BytesIO()
+    try:
+        pyrage.decrypt_io(io.BytesIO(ciphertext), out, identities.objects)
+    except (pyrage.DecryptError, OSError, ValueError) as exc:
+        raise DecryptError(_decrypt_failure(ciphertext, source, str(exc))) from None
+    return out.getvalue()
+
+
+def _decrypt_failure(ciphertext: bytes, source: str, detail: str) -> str:
+    """Why pyrage failed, in words a member can act on.
+
+    pyrage says "No matching keys found" for a damaged header too, so the
+    header's shape is checked, here rather than before every decryption:
+    a file that decrypts needs no check (it would cost a third of the fastest
+    decryption). With a well-formed header, that message means no stanza is
+    ours. A damaged stanza of ours fails differently for ssh keys, whose
+    stanzas carry a key tag; an X25519 stanza cannot tell, so that case
+    reads as "not encrypted to you", which a rekey also mends.
+    """
+    header_stanzas(ciphertext, source)  # raises "not a valid age file"
+    if "No matching keys" not in detail:
+        return _not_age(source, detail.lower())
+    return f"{source}: not encrypted to your identity: ask a member to run `cocrec rekey`"
+
+
+def verify_roundtrip(ciphertext: bytes, plaintext: bytes, identities: Identities, source: str = "record") -> None:
+    """Decrypt what was just encrypted and compare, before it replaces anything (SPEC 8)."""
+    try:
+        again = decrypt(ciphertext, identities, source)
+    except DecryptError:
+        raise DecryptError(
+            f"{source}: cannot verify the new encryption with your identity (is your key among the current members'?): nothing was written"
+        ) from None
+    if again != plaintext:
+        raise CocrecError(f"{source}: the new encryption did not decrypt to the same text: nothing was written")

@@ -1,0 +1,196 @@
+"""The encrypted store: read every record, write changed ones safely, keep the index true.
+
+Writes follow SPEC section 8: everything is validated first, each new
+ciphertext is verified by decrypting it with the writer's identity before it
+replaces the old file, each file is replaced atomically, and the index is
+rewritten last (a killed run leaves records that `cocrec index` or a re-run
+reconciles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+from . import bulk, crypto, index, validate, yaml_io
+from .errors import CocrecError, UsageError
+from .fsutil import atomic_write, remove_stray_temps
+from .model import Members, Record
+from .policy import Policy
+from .repo import Repo
+from .retention import RecordSchedule, schedule
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One record as read: its document (source of truth), its model, and the bytes it came from."""
+
+    id: str
+    path: Path
+    plaintext: bytes
+    doc: dict[str, Any]
+    record: Record
+    file_sha: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing `check` reports: a file, and a one-line message that names no personal data."""
+
+    source: str
+    message: str
+    exit_code: int = 1
+    warning: bool = False
+
+    def __str__(self) -> str:
+        return self.message if self.message.startswith(self.source) else f"{self.source}: {self.message}"
+
+
+class Store:
+    def __init__(self, repo: Repo, identities: Callable[[], crypto.Identities]) -> None:
+        self.repo = repo
+        self._identities = identities
+
+    @cached_property
+    def policy(self) -> Policy:
+        return validate.load_policy(self.repo.policy_path.read_bytes(), self.repo.rel(self.repo.policy_path))
+
+    @cached_property
+    def members(self) -> Members:
+        path = self.repo.members_path
+        if not path.exists():
+            return Members()
+        return validate.load_members(path.read_bytes(), self.repo.rel(path), key_check=crypto.parse_recipient)
+
+    @property
+    def fingerprint(self) -> str:
+        return crypto.fingerprint(self.members.keys)
+
+    def read_index(self) -> index.Index:
+        path = self.repo.index_path
+        if not path.exists():
+            return index.Index.empty()
+        return index.Index.parse(path.read_bytes(), self.repo.rel(path))
+
+    # -- reading -------------------------------------------------------------
+
+    def open_files(
+        self, ids: Optional[Iterable[str]] = None, progress: Optional[Callable[[int], None]] = None
+    ) -> tuple[dict[str, Loaded], list[Problem]]:
+        """Decrypt and validate records (all, or `ids`); problems are returned so `check` can list them all."""
+        files = self.repo.record_files()
+        wanted = sorted(files) if ids is None else sorted(set(ids))
+        items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted if rid in files]
+        opened = bulk.open_all(items, self._identities(), progress) if items else []
+        loaded: dict[str, Loaded] = {}
+        problems: list[Problem] = []
+        for item in opened:
+            rid = item.path.name[: -len(".yaml.age")]
+            source = self.repo.rel(item.path)
+            if item.error is not None:
+                problems.append(Problem(source, item.error, item.exit_code))
+                continue
+            errors = validate.record_errors(item.doc, source, self.policy, self.members, expected_id=rid)
+            if errors:
+                problems.extend(Problem(e.file, str(e)) for e in errors)
+                continue
+            loaded[rid] = Loaded(rid, item.path, item.plaintext, item.doc, Record.from_doc(item.doc), index.sha256(item.ciphertext))
+        return loaded, problems
+
+    def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
+        """Every record (or `ids`), or the first problem raised as its error."""
+        if ids is not None:
+            self.require(ids)
+        loaded, problems = self.open_files(ids)
+        if problems:
+            raise CocrecError(str(problems[0]), exit_code=problems[0].exit_code)
+        return loaded
+
+    def require(self, ids: Iterable[str]) -> None:
+        files = self.repo.record_files()
+        for rid in ids:
+            if rid not in files:
+                raise UsageError(f"records/{rid}.yaml.age: no such record; `cocrec list` shows the ids")
+
+    def schedules(self, loaded: Mapping[str, Loaded], as_of: dt.date) -> dict[str, RecordSchedule]:
+        return schedule([item.record for item in loaded.values()], self.policy, as_of)
+
+    # -- writing -------------------------------------------------------------
+
+    def serialise(self, doc: Mapping[str, Any]) -> bytes:
+        return yaml_io.dumps(validate.canonical(dict(doc))).encode("utf-8")
+
+    def check_docs(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> dict[str, Loaded]:
+        """Validate changed documents against the whole collection; return the collection as it would be."""
+        after = dict(loaded)
+        for doc in docs:
+            rid = str(doc.get("id", ""))
+            source = self.repo.rel(self.repo.record_path(rid)) if rid else "record"
+            errors = validate.record_errors(doc, source, self.policy, self.members, expected_id=rid or None)
+            if errors:
+                raise errors[0]
+            plaintext = self.serialise(doc)
+            previous = loaded.get(rid)
+            after[rid] = Loaded(rid, self.repo.record_path(rid), plaintext, doc, Record.from_doc(doc), previous.file_sha if previous else "")
+        collection = validate.collection_errors({self.repo.rel(item.path): item.doc for item in after.values()})
+        if collection:
+            raise collection[0]
+        return after
+
+    def save(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> list[str]:
+        """Write the documents that changed (caller holds the lock); rewrite the index. Returns written ids."""
+        after = self.check_docs(docs, loaded)
+        changed = [rid for rid in {str(d["id"]) for d in docs} if rid not in loaded or after[rid].plaintext != loaded[rid].plaintext]
+        self.write_ciphertexts({rid: after[rid].plaintext for rid in sorted(changed)})
+        self.write_index(after, written=changed)
+        return sorted(changed)
+
+    def write_ciphertexts(self, plaintexts: Mapping[str, bytes]) -> None:
+        """Encrypt each to the current members, verify, then replace; all encryption happens before any write."""
+        if not plaintexts:
+            return
+        keys = self.members.keys
+        if not keys:
+            raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
+        identities = self._identities()
+        ready = {}
+        for rid, plaintext in plaintexts.items():
+            ciphertext = crypto.encrypt(plaintext, keys)
+            crypto.verify_roundtrip(ciphertext, plaintext, identities, self.repo.rel(self.repo.record_path(rid)))
+            ready[rid] = ciphertext
+        self.repo.records_dir.mkdir(exist_ok=True)
+        for rid, ciphertext in ready.items():
+            atomic_write(self.repo.record_path(rid), ciphertext)
+
+    def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None) -> bool:
+        """Regenerate records/index.yaml from the files as they now are; True when it changed."""
+        text = self.render_index(loaded, frozenset(written or ())).encode("utf-8")
+        path = self.repo.index_path
+        if path.exists() and path.read_bytes() == text:
+            return False
+        self.repo.records_dir.mkdir(exist_ok=True)
+        atomic_write(path, text)
+        return True
+
+    def render_index(self, loaded: Mapping[str, Loaded], written: frozenset[str] = frozenset()) -> str:
+        old = self.read_index() if self.repo.index_path.exists() else index.Index.empty()
+        current = self.fingerprint
+        schedules = schedule([item.record for item in loaded.values()], self.policy, dt.date.min)
+        entries = {}
+        for rid, item in loaded.items():
+            path = self.repo.record_path(rid)
+            ciphertext = path.read_bytes()
+            file_sha = index.sha256(ciphertext)
+            # Only a file this process encrypted is known to be for the current key set.
+            recipients = current if rid in written else old.known_recipients(rid, file_sha)
+            entries[rid] = index.entry_for(schedules[rid], item.record.reported_on, file_sha, recipients)
+        return index.render(current, entries)
+
+    def cleanup(self) -> None:
+        """Remove temp files that a killed writer left in records/."""
+        if self.repo.records_dir.is_dir():
+            remove_stray_temps(self.repo.records_dir)
+

@@ -1,0 +1,335 @@
+"""Every check of a document: the schema first, then the rules a schema cannot express.
+
+Pure: no files, no crypto, no clock. Each problem is a ValidationError naming
+the file, the field path and what to do, and never quoting a value from the
+document (any value may be personal data). Also here: loading a record,
+members.yaml or cocrec.yaml from bytes, and the canonical key order of a
+record, so that re-saving an unchanged record is byte-identical.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Optional
+
+from . import schema, yaml_io
+from .dates import parse_date
+from .errors import CocrecError, ValidationError
+from .model import Members, Record
+from .policy import Policy
+
+Doc = dict[str, Any]
+FieldPath = tuple[str | int, ...]
+KeyCheck = Callable[[str], object]
+
+# "*" stands for every item of a list.
+RECORD_DATES: tuple[tuple[str, ...], ...] = (
+    ("reported_on",),
+    ("outcome", "decided_on"),
+    ("outcome", "ban", "until"),
+    ("retention", "override", "subjects"),
+    ("retention", "override", "reporter"),
+    ("retention", "override", "decided_on"),
+    ("retention", "hold", "since"),
+    ("retention", "hold", "review_on"),
+    ("disclosures", "*", "on"),
+    ("expunged", "reporter"),
+    ("expunged", "subjects"),
+)
+RECORD_DATE_ORDER: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
+    (("reported_on",), ("outcome", "decided_on"), "a decision comes on or after the first report: fix either date"),
+    (("outcome", "decided_on"), ("outcome", "ban", "until"), "a ban ends on or after its decision: fix either date"),
+    (("retention", "hold", "since"), ("retention", "hold", "review_on"), "a hold is reviewed on or after it starts: fix either date"),
+)
+MEMBER_DATES: tuple[tuple[str, ...], ...] = (("members", "*", "since"), ("former", "*", "since"), ("former", "*", "until"))
+ALSO_IN = ("subjects", "*", "also_in", "*")
+RECIPIENT_HELP = "not a valid recipient: use an age1... public key (age-keygen, cocrec keygen) or an ssh-ed25519/ssh-rsa public key"
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+def record_errors(
+    doc: Any, source: str, policy: Policy, members: Members, expected_id: Optional[str] = None
+) -> list[ValidationError]:
+    """Every problem of one record: schema errors alone if there are any, else the cross-field rules."""
+    errors = schema.iter_errors("record", doc, source)
+    if errors:
+        return errors
+    return [
+        *_id_errors(doc, source, expected_id),
+        *calendar_errors(doc, source, RECORD_DATES),
+        *_order_errors(doc, source),
+        *_policy_errors(doc, source, policy),
+        *_member_errors(doc, source, members),
+        *_self_link_errors(doc, source),
+    ]
+
+
+def collection_errors(docs_by_source: Mapping[str, Any]) -> list[ValidationError]:
+    """Rules across records: each id used once, each also_in naming a record that exists."""
+    first_source: dict[str, str] = {}
+    errors: list[ValidationError] = []
+    for source in sorted(docs_by_source):
+        record_id = _record_id(docs_by_source[source])
+        if record_id in first_source:
+            errors.append(ValidationError(source, "id", f"the same id as {first_source[record_id]}: give one of them a new id"))
+        elif record_id is not None:
+            first_source[record_id] = source
+    for source in sorted(docs_by_source):
+        for path, target in find(docs_by_source[source], ALSO_IN):
+            if target not in first_source:
+                errors.append(ValidationError(source, schema.field_path(path), "no record has this id: fix the id or remove it"))
+    return errors
+
+
+def load_record(
+    data: bytes, source: str, policy: Policy, members: Members, expected_id: Optional[str] = None
+) -> tuple[Doc, Record]:
+    """Parse and validate one plaintext record; raise its first problem."""
+    doc = yaml_io.loads(data, source)
+    errors = record_errors(doc, source, policy, members, expected_id)
+    if errors:
+        raise errors[0]
+    return doc, Record.from_doc(doc)
+
+
+def _record_id(doc: Any) -> Optional[str]:
+    value = doc.get("id") if isinstance(doc, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _id_errors(doc: Doc, source: str, expected_id: Optional[str]) -> list[ValidationError]:
+    if expected_id is None or doc["id"] == expected_id:
+        return []
+    return [ValidationError(source, "id", "does not match the file name: a record's id is its file name without .yaml.age")]
+
+
+def _order_errors(doc: Doc, source: str) -> list[ValidationError]:
+    errors = []
+    for earlier_path, later_path, advice in RECORD_DATE_ORDER:
+        earlier, later = _date_at(doc, earlier_path), _date_at(doc, later_path)
+        if earlier is not None and later is not None and later < earlier:
+            where = schema.field_path(later_path)
+            errors.append(ValidationError(source, where, f"is before {schema.field_path(earlier_path)}: {advice}"))
+    return errors
+
+
+def _date_at(doc: Doc, path: tuple[str, ...]) -> Any:
+    """The date at `path` as a date, or None when absent or not a calendar date (reported apart)."""
+    for _, value in find(doc, path):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _policy_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationError]:
+    errors = []
+    if doc["region"] not in policy.regions:
+        errors.append(_not_in_policy(source, "region", "regions", policy.regions))
+    for index, category in enumerate(doc.get("categories", [])):
+        if category not in policy.categories:
+            errors.append(_not_in_policy(source, f"categories[{index}]", "categories", policy.categories))
+    if "channel" in doc and doc["channel"] not in policy.channels:
+        errors.append(_not_in_policy(source, "channel", "channels", policy.channels))
+    return errors
+
+
+def _not_in_policy(source: str, path: str, listing: str, allowed: Sequence[str]) -> ValidationError:
+    choices = ", ".join(allowed) if allowed else "(none yet)"
+    return ValidationError(source, path, f"not one of the {listing} in cocrec.yaml: use one of {choices}, or add it there")
+
+
+def _member_errors(doc: Doc, source: str, members: Members) -> list[ValidationError]:
+    if "handled_by" not in doc or doc["handled_by"] in members.ids:
+        return []
+    advice = "not a current or former member id in members.yaml: use one that `cocrec members list` shows"
+    return [ValidationError(source, "handled_by", advice)]
+
+
+def _self_link_errors(doc: Doc, source: str) -> list[ValidationError]:
+    return [
+        ValidationError(source, schema.field_path(path), "names this record itself: also_in links to other records; remove it")
+        for path, target in find(doc, ALSO_IN)
+        if target == doc["id"]
+    ]
+
+
+# -- shared helpers --------------------------------------------------------------------------
+
+
+def find(node: Any, pattern: Sequence[str], path: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
+    """Each value at `pattern` ("*" = every list item), with its path."""
+    if not pattern:
+        yield path, node
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*" and isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from find(item, rest, (*path, index))
+    elif isinstance(node, Mapping) and head in node:
+        yield from find(node[head], rest, (*path, head))
+
+
+def calendar_errors(doc: Any, source: str, patterns: Sequence[Sequence[str]]) -> list[ValidationError]:
+    """Dates the schema let through by shape that are not on the calendar (2026-02-30)."""
+    errors = []
+    for pattern in patterns:
+        for path, value in find(doc, pattern):
+            try:
+                parse_date(value)
+            except ValueError:
+                errors.append(ValidationError(source, schema.field_path(path), "not a real calendar date: fix the day or month (YYYY-MM-DD)"))
+    return errors
+
+
+def _mapping_or_empty(doc: Any) -> Any:
+    """An empty file is an empty mapping: all defaults, no members."""
+    return {} if doc is None else doc
+
+
+# -- members.yaml ----------------------------------------------------------------------------
+
+
+def members_errors(doc: Any, source: str, key_check: Optional[KeyCheck] = None) -> list[ValidationError]:
+    """Every problem of members.yaml: schema errors alone if there are any, else ids, keys and dates."""
+    errors = schema.iter_errors("members", doc, source)
+    if errors:
+        return errors
+    return [
+        *calendar_errors(doc, source, MEMBER_DATES),
+        *_former_order_errors(doc, source),
+        *_duplicate_member_ids(doc, source),
+        *_key_errors(doc, source, key_check),
+    ]
+
+
+def load_members(data: bytes, source: str, key_check: Optional[KeyCheck] = None) -> Members:
+    """Parse and validate members.yaml; `key_check` raises on a key that is not a valid recipient."""
+    doc = _mapping_or_empty(yaml_io.loads(data, source))
+    errors = members_errors(doc, source, key_check)
+    if errors:
+        raise errors[0]
+    return Members.from_doc(doc)
+
+
+def _former_order_errors(doc: Doc, source: str) -> list[ValidationError]:
+    errors = []
+    for index, entry in enumerate(doc.get("former", [])):
+        since, until = _date_at(entry, ("since",)), _date_at(entry, ("until",))
+        if since is not None and until is not None and until < since:
+            errors.append(ValidationError(source, f"former[{index}].until", "is before since: fix either date"))
+    return errors
+
+
+def _duplicate_member_ids(doc: Doc, source: str) -> list[ValidationError]:
+    seen: dict[str, str] = {}
+    errors = []
+    for path, member_id in [*find(doc, ("members", "*", "id")), *find(doc, ("former", "*", "id"))]:
+        where = schema.field_path(path)
+        if member_id in seen:
+            errors.append(ValidationError(source, where, f"the same id as {seen[member_id]}: each member has their own id"))
+        else:
+            seen[member_id] = where
+    return errors
+
+
+def _key_errors(doc: Doc, source: str, key_check: Optional[KeyCheck]) -> list[ValidationError]:
+    seen: dict[str, str] = {}
+    errors = []
+    for path, key in find(doc, ("members", "*", "keys", "*")):
+        where = schema.field_path(path)
+        if key_check is not None and not _key_is_valid(key, key_check):
+            errors.append(ValidationError(source, where, RECIPIENT_HELP))
+            continue
+        # An ssh key is the same key whatever its comment: compare type and body only.
+        identity = " ".join(key.split()[:2])
+        if identity in seen:
+            errors.append(ValidationError(source, where, f"the same key as {seen[identity]}: each key belongs to one member, once"))
+        else:
+            seen[identity] = where
+    return errors
+
+
+def _key_is_valid(key: str, key_check: KeyCheck) -> bool:
+    try:
+        key_check(key)
+    except (CocrecError, ValueError):
+        return False
+    return True
+
+
+# -- cocrec.yaml -----------------------------------------------------------------------------
+
+
+def policy_errors(doc: Any, source: str) -> list[ValidationError]:
+    """Every schema problem of cocrec.yaml (every key is optional: defaults fill in)."""
+    return schema.iter_errors("policy", doc, source)
+
+
+def load_policy(data: bytes, source: str) -> Policy:
+    """Parse and validate cocrec.yaml, with the defaults of POLICY.md for what it leaves out."""
+    doc = _mapping_or_empty(yaml_io.loads(data, source))
+    errors = policy_errors(doc, source)
+    if errors:
+        raise errors[0]
+    return Policy.from_doc(doc)
+
+
+# -- canonical order -------------------------------------------------------------------------
+
+# SPEC section 3's order, per kind of mapping; fields a kind does not know keep their order, last.
+KEY_ORDER: dict[str, tuple[str, ...]] = {
+    "record": (
+        "id", "schema_version", "reported_on", "event", "region", "categories", "channel", "reporter",
+        "handled_by", "subjects", "summary", "action_by_committee", "action_by_local_rep", "outcome",
+        "retention", "disclosures", "notes", "expunged",
+    ),
+    "reporter": ("kind", "name", "contact"),
+    "subject": ("name", "emails", "usernames", "urls", "also_in", "expunged"),
+    "action": ("taken", "description"),
+    "outcome": ("type", "decided_on", "ban", "recommendations", "shareable_summary"),
+    "ban": ("until", "permanent"),
+    "retention": ("override", "hold"),
+    "override": ("subjects", "reporter", "reason", "decided_on"),
+    "hold": ("reason", "since", "review_on"),
+    "disclosure": ("on", "to", "what"),
+    "expunged": ("reporter", "subjects"),
+}  # fmt: skip
+NESTED: dict[tuple[str, str], str] = {
+    ("record", "reporter"): "reporter",
+    ("record", "subjects"): "subject",
+    ("record", "action_by_committee"): "action",
+    ("record", "action_by_local_rep"): "action",
+    ("record", "outcome"): "outcome",
+    ("record", "retention"): "retention",
+    ("record", "disclosures"): "disclosure",
+    ("record", "expunged"): "expunged",
+    ("outcome", "ban"): "ban",
+    ("retention", "override"): "override",
+    ("retention", "hold"): "hold",
+}
+
+
+def canonical(doc: Mapping[str, Any]) -> Doc:
+    """A copy of the record with its keys, and its nested mappings' keys, in SPEC section 3's order."""
+    return _ordered(doc, "record")
+
+
+def _ordered(node: Mapping[str, Any], kind: str) -> Doc:
+    order = KEY_ORDER[kind]
+    keys = [key for key in order if key in node] + [key for key in node if key not in order]
+    return {key: _ordered_value(node[key], NESTED.get((kind, key))) for key in keys}
+
+
+def _ordered_value(value: Any, kind: Optional[str]) -> Any:
+    if kind is None:
+        return copy.deepcopy(value)
+    if isinstance(value, Mapping):
+        return _ordered(value, kind)
+    if isinstance(value, list):
+        return [_ordered(item, kind) if isinstance(item, Mapping) else copy.deepcopy(item) for item in value]
+    return copy.deepcopy(value)

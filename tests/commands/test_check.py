@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+import os
+
+from ..conftest import Cocrec, outcome, record
+
+
+def check(repo: Cocrec, *args: str) -> tuple[int, dict[str, object]]:
+    result = repo("check", "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_a_fresh_repository_checks_clean_with_and_without_keys(repo: Cocrec) -> None:
+    repo.add(record(outcome=outcome("flagged", "2026-07-01")))
+    assert check(repo, "--as-of", "2027-01-01") == (0, {"as_of": "2027-01-01", "records": 1, "errors": [], "warnings": []})
+    code, result = check(repo, "--no-decrypt", "--as-of", "2027-01-01")
+    assert code == 0 and result["errors"] == []
+
+
+def test_overdue_steps_fail_the_keyless_check_without_naming_anyone(repo: Cocrec) -> None:
+    rid = repo.add(record(reported_on="2025-01-01", outcome=outcome("resolved", "2025-01-10")))
+    code, result = check(repo, "--no-decrypt", "--as-of", "2026-04-01")
+    assert code == 1
+    assert any(rid in e and "overdue since 2026-03-10" in e for e in result["errors"])  # type: ignore[union-attr]
+    assert "Jane" not in json.dumps(result)
+
+
+def test_stale_open_case_is_an_error(repo: Cocrec) -> None:
+    repo.add(record(reported_on="2026-06-04"))
+    code, result = check(repo, "--as-of", "2026-12-01")
+    assert code == 1
+    assert any("stale" in e for e in result["errors"])  # type: ignore[union-attr]
+
+
+def test_keyless_check_catches_stray_files_missing_index_entries_and_edited_ciphertext(repo: Cocrec) -> None:
+    rid = repo.add(record(outcome=outcome("flagged")))
+    (repo.root / "records/notes.yaml").write_text("plaintext: left behind\n")
+    path = repo.root / f"records/{rid}.yaml.age"
+    other = repo.root / "records/2026-zzzz.yaml.age"
+    other.write_bytes(path.read_bytes())
+    code, result = check(repo, "--no-decrypt", "--as-of", "2027-01-01")
+    errors = "\n".join(result["errors"])  # type: ignore[arg-type]
+    assert code == 1
+    assert "records/notes.yaml" in errors
+    assert "2026-zzzz.yaml.age: not in records/index.yaml" in errors
+
+
+def test_garbage_record_file_is_reported(repo: Cocrec) -> None:
+    repo.add(record(outcome=outcome("flagged")))
+    (repo.root / "records/2026-abcd.yaml.age").write_bytes(b"this is not age at all\n")
+    code, result = check(repo, "--as-of", "2027-01-01")
+    assert code == 1
+    assert any("2026-abcd" in e and "not a valid age file" in e for e in result["errors"])  # type: ignore[union-attr]
+
+
+def test_hand_edited_members_file_makes_the_keyless_check_fail(repo: Cocrec, carol) -> None:  # type: ignore[no-untyped-def]
+    repo.add(record(outcome=outcome("flagged")))
+    members = repo.root / "members.yaml"
+    text = members.read_text()
+    text = text.replace("\nformer:", f"\n- id: carol\n  name: Carol Member\n  keys:\n  - {carol.public}\nformer:", 1)
+    members.write_text(text)
+    code, result = check(repo, "--no-decrypt", "--as-of", "2027-01-01")
+    assert code == 1
+    assert any("rekey" in e for e in result["errors"])  # type: ignore[union-attr]
+
+
+def test_symlink_in_records_is_refused(repo: Cocrec, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "elsewhere.yaml.age"
+    target.write_bytes(b"x")
+    os.symlink(target, repo.root / "records/2026-aaaa.yaml.age")
+    result = repo("check", "--as-of", "2027-01-01")
+    assert result.exit_code == 4
+    assert "symlink" in result.stderr

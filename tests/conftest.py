@@ -1,0 +1,158 @@
+"""Shared fixtures: a private HOME, fresh age keys, real git repositories, the CLI through CliRunner.
+
+Every person in these tests is invented (example.org); no test reads today's date.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cocrec import crypto, yaml_io
+from cocrec.cli import cli
+
+AS_OF = "2027-01-15"
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test sees the developer's HOME, identity or git config."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("COCREC_IDENTITY", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for kind in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{kind}_NAME", "Test Committee")
+        monkeypatch.setenv(f"GIT_{kind}_EMAIL", "committee@example.org")
+    return home
+
+
+@dataclass(frozen=True)
+class Person:
+    """A committee member with a freshly generated identity file."""
+
+    id: str
+    name: str
+    identity: Path
+    public: str
+
+
+def make_person(directory: Path, member_id: str, name: str) -> Person:
+    secret, public = crypto.generate_identity()
+    path = directory / f"{member_id}.txt"
+    path.write_text(secret)
+    path.chmod(0o600)
+    return Person(member_id, name, path, public)
+
+
+@pytest.fixture
+def keys_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "keys"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def alice(keys_dir: Path) -> Person:
+    return make_person(keys_dir, "alice", "Alice Member")
+
+
+@pytest.fixture
+def bob(keys_dir: Path) -> Person:
+    return make_person(keys_dir, "bob", "Bob Member")
+
+
+@pytest.fixture
+def carol(keys_dir: Path) -> Person:
+    return make_person(keys_dir, "carol", "Carol Member")
+
+
+class Cocrec:
+    """Runs the real command line against one records repository, as one member."""
+
+    def __init__(self, root: Path, identity: Optional[Path]) -> None:
+        self.root = root
+        self.identity = identity
+
+    def __call__(self, *args: str, input: Optional[str] = None, identity: Optional[Path] = None, env: Optional[dict[str, str]] = None) -> Result:
+        who = identity or self.identity
+        argv = ["-C", str(self.root)] + (["-i", str(who)] if who else []) + list(args)
+        return CliRunner().invoke(cli, argv, input=input, env=env, catch_exceptions=False)
+
+    def as_(self, person: Person) -> Cocrec:
+        return Cocrec(self.root, person.identity)
+
+    def add(self, doc: dict[str, Any]) -> str:
+        result = self("new", "--from", "-", input=yaml_io.dumps(doc))
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    def files(self) -> dict[str, bytes]:
+        return {str(p.relative_to(self.root)): p.read_bytes() for p in sorted(self.root.rglob("*")) if p.is_file() and ".git" not in p.parts}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, alice: Person, bob: Person) -> Cocrec:
+    """A records repository with two members, alice and bob, acting as alice."""
+    root = tmp_path / "records-repo"
+    runner = Cocrec(root, alice.identity)
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    for person in (alice, bob):
+        result = runner("members", "add", person.id, "--name", person.name, "--key", person.public, "--since", "2024-01-01")
+        assert result.exit_code == 0, result.output
+    return runner
+
+
+BASE_RECORD: dict[str, Any] = {
+    "schema_version": 1,
+    "reported_on": "2026-06-04",
+    "event": "Example Conf 2026",
+    "region": "europe",
+    "categories": ["harassment"],
+    "channel": "email",
+    "reporter": {"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org"},
+    "subjects": [
+        {
+            "name": "Jane Doe",
+            "emails": ["jane@example.org"],
+            "usernames": ["github:janedoe"],
+            "urls": ["https://example.org/~jane"],
+        }
+    ],
+    "summary": "Jane Doe sent unwanted messages to an attendee.\n",
+    "action_by_committee": {"taken": True, "description": "Emailed the subject."},
+    "action_by_local_rep": {"taken": False},
+}
+
+
+def record(**changes: Any) -> dict[str, Any]:
+    """The SPEC section 3 example as an open case, with `changes` applied (None deletes a key)."""
+    doc = copy.deepcopy(BASE_RECORD)
+    for key, value in changes.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    return doc
+
+
+def outcome(kind: str, decided_on: str = "2026-07-01", **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": kind, "decided_on": decided_on}
+    if kind in ("flagged", "banned"):
+        data["recommendations"] = "May attend talks, not the party."
+    data["shareable_summary"] = "A violation of the code of conduct was found and addressed.\n"
+    data.update(extra)
+    return data
+
+
+def env_without(*names: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in names}
