@@ -1,28 +1,61 @@
-"""Decrypting many records at once, on every core.
+"""Decrypting and encrypting many records at once, on every core.
 
 pyrage holds the GIL (threads gave 0.96x here) while two processes gave
-1.85-2.0x, so large batches go to a process pool. pyrage identities cannot
-be pickled: workers rebuild them once from their secret strings.
+1.85-2.0x, so large batches go to a process pool. pyrage objects cannot be
+pickled: workers rebuild the identities once from their secret strings, and
+get the recipients as key strings.
+
+Encryption is staged: each worker encrypts, verifies the result by
+decrypting it with the writer's identity, and writes it to a fsynced temp
+file beside the record (`fsutil.stage`). Nothing is replaced until every
+file is staged; `replace_all` then renames them, which takes milliseconds.
+A writer killed while staging leaves only temp files, which the next
+writer's `Store.cleanup()` removes.
+
+Workers are forked, so they share the repository lock's open file: a worker
+outliving a SIGKILLed parent would keep the lock held. Workers therefore ask
+the kernel to kill them when their parent dies.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 
-from . import crypto, yaml_io
+from . import crypto, index, progress, validate, yaml_io
 from .errors import CocrecError
+from .fsutil import fsync_dir, remove_stray_temps, stage
+from .model import Members, Record
+from .policy import Policy
+from .repo import RECORD_SUFFIX
 
 POOL_THRESHOLD = 96  # below this, starting processes costs more than it saves
 CHUNK = 32
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+T = TypeVar("T")
+R = TypeVar("R")
+Progress = Optional[Callable[[int], None]]
 
 
 @dataclass(frozen=True)
 class Opened:
-    """One file decrypted and parsed, or the one-line error that stopped it."""
+    """One file decrypted and parsed, or the one-line error that stopped it.
+
+    With a `Checker`, the worker also validates the document: `invalid` holds
+    (file, message) of each problem, and `record` the model of a valid one.
+    """
 
     path: Path
     ciphertext: bytes
@@ -30,52 +63,247 @@ class Opened:
     doc: Any = None
     error: Optional[str] = None
     exit_code: int = 0
+    invalid: tuple[tuple[str, str], ...] = ()
+    record: Optional[Record] = None
 
 
-_worker_identities: Optional[crypto.Identities] = None
+@dataclass(frozen=True)
+class Checker:
+    """Validates one record in a worker: schema validation costs more than decrypting, so it is spread too."""
+
+    policy: Policy
+    members: Members
+
+    def __call__(self, doc: Any, source: str, expected_id: str) -> tuple[tuple[tuple[str, str], ...], Optional[Record]]:
+        errors = validate.record_errors(doc, source, self.policy, self.members, expected_id=expected_id)
+        if errors:  # plain strings cross process boundaries; ValidationError does not unpickle
+            return tuple((e.file, str(e)) for e in errors), None
+        return (), Record.from_doc(doc)
 
 
-def _init_worker(secrets: list[str]) -> None:
-    global _worker_identities
-    _worker_identities = crypto.Identities.from_secrets(secrets)
+@dataclass(frozen=True)
+class Staged:
+    """A new ciphertext, verified and waiting in `tmp` beside `path`; or the one-line error that stopped it."""
+
+    path: Path
+    source: str
+    tmp: Optional[Path] = None
+    sha256: str = ""
+    error: Optional[str] = None
+    exit_code: int = 0
 
 
-def _open_one(path: Path, source: str, identities: crypto.Identities) -> Opened:
-    ciphertext = path.read_bytes()
-    try:
-        plaintext = crypto.decrypt(ciphertext, identities, source)
-        return Opened(path, ciphertext, plaintext, yaml_io.loads(plaintext, source))
-    except CocrecError as exc:
-        return Opened(path, ciphertext, error=str(exc), exit_code=exc.exit_code)
+@dataclass(frozen=True)
+class _Worker:
+    identities: crypto.Identities
+    keys: tuple[str, ...] = ()
+    checker: Optional[Checker] = None
 
 
-def _open_chunk(items: list[tuple[Path, str]]) -> list[Opened]:
-    assert _worker_identities is not None
-    return [_open_one(path, source, _worker_identities) for path, source in items]
+_worker: Optional[_Worker] = None
+
+
+# -- the pool -------------------------------------------------------------------
 
 
 def workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def open_all(
-    items: Sequence[tuple[Path, str]],
-    identities: crypto.Identities,
-    progress: Optional[Callable[[int], None]] = None,
-) -> list[Opened]:
-    """Decrypt and parse each (path, display name), in order; errors are returned, not raised."""
-    if len(items) < POOL_THRESHOLD or workers() == 1:
-        results = []
-        for path, source in items:
-            results.append(_open_one(path, source, identities))
-            if progress:
-                progress(1)
-        return results
+def _context() -> Any:
+    """fork: workers start in milliseconds and need not re-import pyrage (Linux, macOS)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _init_worker(secrets: list[str], keys: tuple[str, ...], checker: Optional[Checker], parent: int) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent(parent)
+    _worker = _Worker(crypto.Identities.from_secrets(secrets), keys, checker)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Exit when the parent dies: an orphaned worker would hold the repository lock (a shared flock)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _chunk(func: Callable[[T, _Worker], R], items: list[T]) -> list[R]:
+    assert _worker is not None
+    return [func(item, _worker) for item in items]
+
+
+@contextlib.contextmanager
+def _advance(given: Progress, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    if given is not None:
+        yield given
+        return
+    with progress.bar(total, label) as advance:
+        yield advance
+
+
+def _map(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, given: Progress, label: str) -> list[R]:
+    """`func` over `items`, in order: in this process for small batches, else in a process pool."""
+    with _advance(given, len(items), label) as advance:
+        if len(items) < POOL_THRESHOLD or workers() == 1:
+            results = []
+            for item in items:
+                results.append(func(item, worker))
+                advance(1)
+            return results
+        return _pooled(func, items, worker, advance)
+
+
+def _pooled(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, advance: Callable[[int], None]) -> list[R]:
     chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-    out: list[Opened] = []
-    with ProcessPoolExecutor(workers(), initializer=_init_worker, initargs=(identities.to_secrets(),)) as pool:
-        for batch in pool.map(_open_chunk, chunks):
+    setup = (worker.identities.to_secrets(), worker.keys, worker.checker, os.getpid())
+    pool = ProcessPoolExecutor(workers(), _context(), _init_worker, setup)
+    out: list[R] = []
+    try:
+        for batch in pool.map(partial(_chunk, func), chunks):
             out.extend(batch)
-            if progress:
-                progress(len(batch))
+            advance(len(batch))
+    except BrokenProcessPool:
+        raise CocrecError("a worker process stopped (killed, or out of memory): nothing was changed; run the command again") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C, do not run the queued chunks
     return out
+
+
+# -- decrypting -------------------------------------------------------------------
+
+
+def _open_one(item: tuple[Path, str], worker: _Worker) -> Opened:
+    path, source = item
+    ciphertext = path.read_bytes()
+    try:
+        plaintext = crypto.decrypt(ciphertext, worker.identities, source)
+        doc = yaml_io.loads(plaintext, source)
+    except CocrecError as exc:
+        return Opened(path, ciphertext, error=str(exc), exit_code=exc.exit_code)
+    if worker.checker is None:
+        return Opened(path, ciphertext, plaintext, doc)
+    invalid, record = worker.checker(doc, source, path.name[: -len(RECORD_SUFFIX)])
+    return Opened(path, ciphertext, plaintext, doc, invalid=invalid, record=record)
+
+
+def open_all(
+    items: Sequence[tuple[Path, str]], identities: crypto.Identities, progress: Progress = None, checker: Optional[Checker] = None
+) -> list[Opened]:
+    """Decrypt and parse each (path, display name), in order, validating with `checker`; errors are returned, not raised."""
+    return _map(_open_one, items, _Worker(identities, (), checker), progress, "decrypting")
+
+
+# -- encrypting -------------------------------------------------------------------
+
+
+def writer_first(keys: Sequence[str], writer: Sequence[str]) -> tuple[str, ...]:
+    """The keys with the writer's own first: verifying then finds its stanza at once (each one skipped costs ~50 us)."""
+    mine = {crypto.normalize_key(k) for k in writer}
+    return tuple(sorted(keys, key=lambda k: crypto.normalize_key(k) not in mine))
+
+
+def _encrypt_one(item: tuple[Path, str, bytes], worker: _Worker) -> Staged:
+    path, source, plaintext = item
+    try:
+        ciphertext = crypto.encrypt(plaintext, worker.keys)
+        crypto.verify_roundtrip(ciphertext, plaintext, worker.identities, source)
+    except CocrecError as exc:
+        return Staged(path, source, error=str(exc), exit_code=exc.exit_code)
+    try:
+        tmp = stage(path, ciphertext)
+    except OSError as exc:
+        return Staged(path, source, error=f"{source}: cannot write beside it ({exc.strerror}): nothing was replaced")
+    return Staged(path, source, tmp, index.sha256(ciphertext))
+
+
+def _reencrypt_one(item: tuple[Path, str], worker: _Worker) -> Staged:
+    path, source = item
+    try:
+        plaintext = crypto.decrypt(path.read_bytes(), worker.identities, source)
+    except CocrecError as exc:
+        return Staged(path, source, error=str(exc), exit_code=exc.exit_code)
+    except OSError as exc:
+        return Staged(path, source, error=f"{source}: cannot read it ({exc.strerror})", exit_code=4)
+    return _encrypt_one((path, source, plaintext), worker)
+
+
+def encrypt_all(
+    items: Sequence[tuple[Path, str, bytes]], keys: Sequence[str], identities: crypto.Identities, progress: Progress = None
+) -> list[Staged]:
+    """Encrypt each (path, display name, plaintext) to `keys`, verify it and stage it beside `path`."""
+    return _map(_encrypt_one, items, _Worker(identities, writer_first(keys, identities.public_keys)), progress, "encrypting")
+
+
+def reencrypt_all(
+    items: Sequence[tuple[Path, str]], keys: Sequence[str], identities: crypto.Identities, progress: Progress = None
+) -> list[Staged]:
+    """Decrypt each (path, display name), encrypt it to `keys`, verify and stage it; the plaintext stays in the worker."""
+    return _map(_reencrypt_one, items, _Worker(identities, writer_first(keys, identities.public_keys)), progress, "re-encrypting")
+
+
+def failures(staged: Sequence[Staged]) -> list[Staged]:
+    return [item for item in staged if item.error is not None]
+
+
+def discard(staged: Sequence[Staged]) -> None:
+    """Remove the temp files of a batch that will not be written."""
+    for item in staged:
+        if item.tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                item.tmp.unlink()
+
+
+def replace_all(staged: Sequence[Staged]) -> None:
+    """Rename every staged file over its record (each rename is atomic), then make the renames durable."""
+    for item in staged:
+        assert item.tmp is not None, "replace_all takes a batch without failures"
+        os.replace(item.tmp, item.path)
+    for directory in sorted({item.path.parent for item in staged}):
+        fsync_dir(directory)
+
+
+class NotStaged(CocrecError):
+    """Some files could not be encrypted and verified, so none was replaced. Reads as the first failure."""
+
+    def __init__(self, failed: Sequence[Staged]) -> None:
+        super().__init__(str(failed[0].error), exit_code=failed[0].exit_code)
+        self.failed = list(failed)
+
+
+def write_staged(stage_all: Callable[[], list[Staged]], directory: Path, before_write: Optional[Callable[[], None]] = None) -> list[Staged]:
+    """Stage every file; only when all are verified, run `before_write` and replace them.
+
+    Any failure leaves every record as it was and no temp file behind
+    (`directory` is swept when staging itself is interrupted). Raises NotStaged.
+    """
+    try:
+        staged = stage_all()
+    except BaseException:  # a worker died, or Ctrl-C: the caller holds the lock, every temp file there is ours
+        remove_stray_temps(directory)
+        raise
+    failed = failures(staged)
+    if failed:
+        discard(staged)
+        raise NotStaged(failed)
+    try:
+        if before_write is not None:
+            before_write()
+        replace_all(staged)
+    except BaseException:
+        discard(staged)
+        raise
+    return staged

@@ -9,11 +9,12 @@ index matches the records, and the retention warnings.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Literal, Mapping, Optional
 
-from . import crypto, index, validate
+from . import crypto, index, redact, validate
 from .errors import CocrecError
 from .index import Index
+from .model import StepName
 from .people import PeopleIndex
 from .policy import Policy
 from .repo import Repo
@@ -35,18 +36,32 @@ def keyless(repo: Repo, idx: Index, key_count: int, fingerprint: str, policy: Po
     return problems
 
 
+EncryptionState = Literal["current", "unindexed", "changed", "stale"]
+ENCRYPTION_PROBLEMS: Mapping[EncryptionState, str] = {
+    "unindexed": "not in records/index.yaml: run `cocrec index`",
+    "changed": "changed since records/index.yaml was written: run `cocrec index`",
+    "stale": "not encrypted to the current members: run `cocrec rekey`",
+}
+
+
+def encryption_state(entry: Optional[index.Entry], file_sha: str, fingerprint: str) -> EncryptionState:
+    """Whether the index vouches that this ciphertext is encrypted to the current key set (`status` lists the rest)."""
+    if entry is None:
+        return "unindexed"
+    if entry.sha256 != file_sha:
+        return "changed"
+    return "current" if entry.recipients == fingerprint else "stale"
+
+
 def _file_problems(source: str, ciphertext: bytes, entry: index.Entry | None, key_count: int, fingerprint: str) -> list[Problem]:
     try:
         stanzas = crypto.header_stanzas(ciphertext)
     except CocrecError as exc:
         return [Problem(source, str(exc), exc.exit_code)]
     problems = []
-    if entry is None:
-        problems.append(Problem(source, "not in records/index.yaml: run `cocrec index`"))
-    elif entry.sha256 != index.sha256(ciphertext):
-        problems.append(Problem(source, "changed since records/index.yaml was written: run `cocrec index`"))
-    elif entry.recipients != fingerprint:
-        problems.append(Problem(source, "not encrypted to the current members: run `cocrec rekey`"))
+    state = encryption_state(entry, index.sha256(ciphertext), fingerprint)
+    if state != "current":
+        problems.append(Problem(source, ENCRYPTION_PROBLEMS[state]))
     if len(stanzas) != key_count:
         problems.append(
             Problem(source, f"encrypted to {len(stanzas)} key(s) but members.yaml has {key_count}: run `cocrec rekey`")
@@ -54,18 +69,29 @@ def _file_problems(source: str, ciphertext: bytes, entry: index.Entry | None, ke
     return problems
 
 
+def _index_dates(entry: index.Entry) -> Optional[tuple[Optional[dt.date], dict[str, dt.date]]]:
+    """The entry's reported_on and due dates, or None when one is not a date (a hand-edited index)."""
+    try:
+        reported = dt.date.fromisoformat(entry.reported_on) if entry.reported_on else None
+        dues = {step: dt.date.fromisoformat(str(info["due"])) for step, info in entry.steps.items() if info.get("due") not in (None, "never")}
+    except ValueError:
+        return None
+    return reported, dues
+
+
 def _schedule_problems(source: str, entry: index.Entry, policy: Policy, as_of: dt.date) -> list[Problem]:
+    dates = _index_dates(entry)
+    if dates is None:
+        return [Problem(source, f"records/index.yaml has a malformed date for {entry.id}: run `cocrec index`")]
+    reported, dues = dates
     problems = []
-    reported = dt.date.fromisoformat(entry.reported_on) if entry.reported_on else None
     if entry.status == "open" and reported and (as_of - reported).days > policy.stale_open_case_days:
         problems.append(
             Problem(source, f"open case reported on {entry.reported_on} is stale (over {policy.stale_open_case_days} days): decide an outcome")
         )
-    for step, info in entry.steps.items():
-        due = info.get("due")
-        if due and due != "never" and dt.date.fromisoformat(due) < as_of and not entry.held:
-            rid = source.rsplit("/", 1)[-1].split(".", 1)[0]
-            problems.append(Problem(source, f"{step} step overdue since {due}: run `cocrec expunge {rid}`"))
+    for step, due in dues.items():
+        if due < as_of and not entry.held:
+            problems.append(Problem(source, f"{step} step overdue since {due}: run `cocrec expunge {entry.id}`"))
     return problems
 
 
@@ -81,6 +107,7 @@ def with_keys(store: Store, loaded: Mapping[str, Loaded], schedules: Mapping[str
         if expected != actual:
             problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))
     problems += _retention_warnings(repo, loaded, schedules)
+    problems += _surviving_text_warnings(repo, loaded, schedules)
     return problems
 
 
@@ -98,6 +125,27 @@ def _retention_warnings(repo: Repo, loaded: Mapping[str, Loaded], schedules: Map
         warnings.append(
             Problem(repo.rel(repo.record_path(first)), f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in", warning=True)
         )
+    return warnings
+
+
+WHO: Mapping[StepName, str] = {"reporter": "the reporter", "subjects": "a subject"}
+
+
+def _surviving_text_warnings(repo: Repo, loaded: Mapping[str, Loaded], schedules: Mapping[str, RecordSchedule]) -> list[Problem]:
+    """Text kept after expunge (event, descriptions, shareable summary, reasons) that names the record's own
+    people: expunge will redact it, so ask for a rephrasing while the case is fresh. Names the field, never the value."""
+    warnings = []
+    for rid, item in sorted(loaded.items()):
+        steps = schedules[rid].steps if rid in schedules else None
+        hits: dict[str, list[str]] = {}
+        for step, who in WHO.items():
+            if steps is not None and steps[step].state in ("done", "never"):
+                continue
+            for path in redact.general_text_hits(item.doc, step):
+                hits.setdefault(path, []).append(who)
+        for path, people in hits.items():
+            message = f"{path}: names {' and '.join(people)} of this record; it is kept after expunge with that redacted: rephrase it now"
+            warnings.append(Problem(repo.rel(item.path), message, warning=True))
     return warnings
 
 

@@ -310,6 +310,15 @@ def hook_commit_msg(file: str) -> None:
     _run("hook:run_commit_msg", file)
 
 
+@hook.command("merge-index")
+@click.argument("base", metavar="BASE")
+@click.argument("ours", metavar="OURS")
+@click.argument("theirs", metavar="THEIRS")
+def hook_merge_index(base: str, ours: str, theirs: str) -> None:
+    """git merge driver of records/index.yaml: merge by record id into OURS; a conflict means `cocrec index`."""
+    _run("hook:run_merge_index", base, ours, theirs)
+
+
 @cli.group()
 def history() -> None:
     """Find and rewrite earlier git versions of expunged records."""

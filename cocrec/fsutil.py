@@ -15,6 +15,22 @@ TMP_MARKER = ".cocrec-tmp-"
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write `data` to `path` so that a crash at any moment leaves the old or the new file, never half of one."""
+    tmp = stage(path, data, mode)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def stage(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """The first half of `atomic_write`: `data` in a fsynced temp file beside `path`, to `os.replace` over it later.
+
+    Bulk writers stage every file first, so that nothing is replaced until all
+    are ready; a killed writer leaves only temp files, which `remove_stray_temps` clears.
+    """
     tmp = path.with_name(f".{path.name}{TMP_MARKER}{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
@@ -22,15 +38,15 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    return tmp
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make the renames in `directory` durable (once per batch is enough)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
         try:

@@ -20,6 +20,7 @@ ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_PATTERN = re.compile(r"^[0-9]{4}-[0-9a-hjkmnp-tv-z]{4}$")
 POLICY_FILE = "cocrec.yaml"
 MEMBERS_FILE = "members.yaml"
+WORKSPACE_MANIFEST = ".cocrec-open.yaml"  # ciphertext hashes at `cocrec open`, no plaintext
 
 
 def new_record_id(year: int, taken: set[str] | frozenset[str]) -> str:
@@ -69,6 +70,10 @@ class Repo:
         return self.root / "workspace"
 
     @property
+    def workspace_manifest(self) -> Path:
+        return self.workspace_dir / WORKSPACE_MANIFEST
+
+    @property
     def git_dir(self) -> Path:
         dot_git = self.root / ".git"
         if dot_git.is_file():  # a worktree or submodule: ".git" names the real directory
@@ -115,7 +120,7 @@ class Repo:
         """Plaintext a member opened with `cocrec open` and has not sealed yet."""
         if not self.workspace_dir.is_dir():
             return []
-        return sorted(p for p in self.workspace_dir.rglob("*") if p.is_file())
+        return sorted(p for p in self.workspace_dir.rglob("*") if p.is_file() and p != self.workspace_manifest)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

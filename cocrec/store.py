@@ -84,7 +84,8 @@ class Store:
         files = self.repo.record_files()
         wanted = sorted(files) if ids is None else sorted(set(ids))
         items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted if rid in files]
-        opened = bulk.open_all(items, self._identities(), progress) if items else []
+        checker = bulk.Checker(self.policy, self.members)  # validation runs in the workers too
+        opened = bulk.open_all(items, self._identities(), progress, checker) if items else []
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
         for item in opened:
@@ -93,11 +94,10 @@ class Store:
             if item.error is not None:
                 problems.append(Problem(source, item.error, item.exit_code))
                 continue
-            errors = validate.record_errors(item.doc, source, self.policy, self.members, expected_id=rid)
-            if errors:
-                problems.extend(Problem(e.file, str(e)) for e in errors)
+            if item.record is None:
+                problems.extend(Problem(file, message) for file, message in item.invalid)
                 continue
-            loaded[rid] = Loaded(rid, item.path, item.plaintext, item.doc, Record.from_doc(item.doc), index.sha256(item.ciphertext))
+            loaded[rid] = Loaded(rid, item.path, item.plaintext, item.doc, item.record, index.sha256(item.ciphertext))
         return loaded, problems
 
     def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
@@ -148,22 +148,18 @@ class Store:
         self.write_index(after, written=changed)
         return sorted(changed)
 
-    def write_ciphertexts(self, plaintexts: Mapping[str, bytes]) -> None:
-        """Encrypt each to the current members, verify, then replace; all encryption happens before any write."""
-        if not plaintexts:
-            return
+    def write_ciphertexts(self, plaintexts: Mapping[str, bytes], before_write: Optional[Callable[[], None]] = None) -> None:
+        """Encrypt each to the current members and verify it (on every core), then replace the files.
+
+        Every new ciphertext is verified and staged in a temp file before any
+        record is replaced; `before_write` (members.yaml, say) runs in between.
+        """
         keys = self.members.keys
-        if not keys:
+        if plaintexts and not keys:
             raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
-        identities = self._identities()
-        ready = {}
-        for rid, plaintext in plaintexts.items():
-            ciphertext = crypto.encrypt(plaintext, keys)
-            crypto.verify_roundtrip(ciphertext, plaintext, identities, self.repo.rel(self.repo.record_path(rid)))
-            ready[rid] = ciphertext
         self.repo.records_dir.mkdir(exist_ok=True)
-        for rid, ciphertext in ready.items():
-            atomic_write(self.repo.record_path(rid), ciphertext)
+        items = [(self.repo.record_path(rid), self.repo.rel(self.repo.record_path(rid)), text) for rid, text in plaintexts.items()]
+        bulk.write_staged(lambda: bulk.encrypt_all(items, keys, self._identities()) if items else [], self.repo.records_dir, before_write)
 
     def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None) -> bool:
         """Regenerate records/index.yaml from the files as they now are; True when it changed."""
@@ -177,17 +173,8 @@ class Store:
 
     def render_index(self, loaded: Mapping[str, Loaded], written: frozenset[str] = frozenset()) -> str:
         old = self.read_index() if self.repo.index_path.exists() else index.Index.empty()
-        current = self.fingerprint
-        schedules = schedule([item.record for item in loaded.values()], self.policy, dt.date.min)
-        entries = {}
-        for rid, item in loaded.items():
-            path = self.repo.record_path(rid)
-            ciphertext = path.read_bytes()
-            file_sha = index.sha256(ciphertext)
-            # Only a file this process encrypted is known to be for the current key set.
-            recipients = current if rid in written else old.known_recipients(rid, file_sha)
-            entries[rid] = index.entry_for(schedules[rid], item.record.reported_on, file_sha, recipients)
-        return index.render(current, entries)
+        records = {rid: (item.record, index.sha256(self.repo.record_path(rid).read_bytes())) for rid, item in loaded.items()}
+        return index.build(records, self.policy, self.fingerprint, old, written)
 
     def cleanup(self) -> None:
         """Remove temp files that a killed writer left in records/."""

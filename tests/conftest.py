@@ -156,3 +156,27 @@ def outcome(kind: str, decided_on: str = "2026-07-01", **extra: Any) -> dict[str
 
 def env_without(*names: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
+
+
+def add_many(repo: Cocrec, count: int) -> list[str]:
+    """`count` records written in one batch through the store (the way `cocrec seal` writes many), as repo's member.
+
+    Each is the base record with its own subject, half of them closed; ids are random like cocrec's.
+    """
+    from cocrec.repo import Repo, new_record_id
+    from cocrec.store import Store
+
+    assert repo.identity is not None
+    identity = repo.identity
+    store = Store(Repo(repo.root), lambda: crypto.load_identities([identity], lambda _: ""))
+    taken = set(store.repo.record_files())
+    docs = []
+    for n in range(count):
+        rid = new_record_id(2026, taken)
+        taken.add(rid)
+        subject = {"name": f"Person {n}", "emails": [f"person{n}@example.org"]}
+        closed = outcome("resolved") if n % 2 else None
+        docs.append(record(id=rid, reported_on=f"2026-{1 + n % 6:02d}-{1 + n % 28:02d}", subjects=[subject], outcome=closed))
+    with store.repo.lock():
+        store.save(docs, store.load())
+    return [str(doc["id"]) for doc in docs]

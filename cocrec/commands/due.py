@@ -7,21 +7,22 @@ import datetime as dt
 from .. import output
 from ..context import Context
 from ..errors import EXIT_OK
-from ..retention import RecordSchedule
+from ..retention import RecordSchedule, StepSchedule
 from ..views import notes_cell, schedule_json, step_cell
 
 ATTENTION = ("overdue", "due", "held")
+
+
+def falls_due_within(step: StepSchedule, as_of: dt.date, within: int) -> bool:
+    """A pending step whose due date comes within `within` days of `as_of`."""
+    return step.state == "pending" and step.due is not None and step.due <= as_of + dt.timedelta(days=within)
 
 
 def needs_listing(schedule: RecordSchedule, as_of: dt.date, within: int) -> bool:
     """Overdue, due or held now, or due within `within` days; stale open cases too."""
     if schedule.steps is None:
         return schedule.stale
-    horizon = as_of + dt.timedelta(days=within)
-    return any(
-        step.state in ATTENTION or (step.state == "pending" and step.due is not None and step.due <= horizon)
-        for step in schedule.steps.values()
-    )
+    return any(step.state in ATTENTION or falls_due_within(step, as_of, within) for step in schedule.steps.values())
 
 
 def run(ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str) -> int:

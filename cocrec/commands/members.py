@@ -1,4 +1,4 @@
-"""cocrec members list / add: members.yaml, and every record re-encrypted to the new set."""
+"""cocrec members list / add / remove: members.yaml, and every record re-encrypted to the new set."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import replace
 from typing import Optional, Sequence
 
-from .. import crypto, output, validate, yaml_io
+from .. import crypto, dates, output, validate, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, UsageError
 from ..fsutil import atomic_write
-from ..model import Member, Members
+from ..model import FormerMember, Member, Members
+from . import rekey
 
 HEADER = (
     "# Committee members and their public keys (public keys are not secret).\n"
@@ -37,7 +38,10 @@ def _iso(value: object) -> object:
 def added(members: Members, member_id: str, name: str, keys: Sequence[str], since: dt.date) -> Members:
     """members.yaml after adding one member; refuses duplicates (pure)."""
     if any(m.id == member_id for m in members.current):
-        raise UsageError(f"members.yaml: members: a current member already has id '{member_id}'; choose another id")
+        raise UsageError(
+            f"members.yaml: members: a current member already has id '{member_id}'; choose another id "
+            "(if an earlier `members add` was interrupted, run `cocrec rekey` to finish it)"
+        )
     normalized = [crypto.normalize_key(k) for k in keys]
     if len(set(normalized)) != len(normalized):
         raise UsageError("--key: the same key is given twice; give each key once")
@@ -56,20 +60,23 @@ def render_members(ctx: Context, members: Members) -> bytes:
     return data
 
 
-def change_members(ctx: Context, new_members: Members) -> int:
-    """Re-encrypt every record to `new_members`: read all first, then write members.yaml, records and index."""
+def change_members(ctx: Context, new_members: Members) -> tuple[int, int]:
+    """Re-encrypt every record to `new_members` (a rekey with the new set); returns (re-encrypted, records).
+
+    Every new ciphertext is verified before members.yaml is written, and
+    members.yaml before any record: a run killed at any moment leaves
+    either nothing changed or a state that `cocrec rekey` finishes.
+    """
     store = ctx.store
     with ctx.repo.lock():
-        store.cleanup()
-        loaded = store.load() if ctx.repo.record_files() else {}
+        rekey.sweep(ctx)
         store.members  # validate the old file before replacing it
         data = render_members(ctx, new_members)
         store.__dict__["members"] = new_members
-        plaintexts = {rid: item.plaintext for rid, item in loaded.items()}
-        atomic_write(ctx.repo.members_path, data)
-        store.write_ciphertexts(plaintexts)
-        store.write_index(loaded, written=plaintexts.keys())
-    return len(loaded)
+        written, total = rekey.rekey_stale(ctx, before_write=lambda: atomic_write(ctx.repo.members_path, data))
+    if written:
+        rekey.gc_after_rewrite(ctx)
+    return written, total
 
 
 def run_add(ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date]) -> int:
@@ -77,7 +84,33 @@ def run_add(ctx: Context, member_id: str, name: str, keys: Sequence[str], since:
         raise UsageError("members add: give at least one --key (an age1... or ssh public key)")
     for key in keys:
         crypto.parse_recipient(key)
-    new_members = added(ctx.store.members, member_id, name, keys, since or dt.date.today())
-    count = change_members(ctx, new_members)
-    ctx.out(f"Added {member_id}; re-encrypted {count} record(s) to {len(new_members.current)} member(s)")
+    new_members = added(ctx.store.members, member_id, name, keys, since or dates.today())
+    written, _ = change_members(ctx, new_members)
+    ctx.out(f"Added {member_id}; re-encrypted {written} record(s) to {rekey.describe(new_members)}")
+    return EXIT_OK
+
+
+def removed(members: Members, member_id: str, until: dt.date) -> Members:
+    """members.yaml after a member leaves: moved to former with `until`, keys dropped (pure)."""
+    leaving = [m for m in members.current if m.id == member_id]
+    if not leaving:
+        if any(m.id == member_id for m in members.former):
+            raise UsageError(
+                f"members remove: '{member_id}' is already a former member; if an earlier removal was interrupted, run `cocrec rekey` to finish it"
+            )
+        raise UsageError(f"members remove: no current member has id '{member_id}'; `cocrec members list` shows the ids")
+    if len(members.current) == 1:
+        raise UsageError(f"members remove: '{member_id}' is the last member and nobody could open the records; add their successor first")
+    member = leaving[0]
+    if member.since is not None and until < member.since:
+        raise UsageError(f"--on: {until.isoformat()} is before {member_id} joined ({member.since.isoformat()}); give a later date")
+    current = tuple(m for m in members.current if m.id != member_id)
+    return replace(members, current=current, former=members.former + (FormerMember(member.id, member.name, member.since, until),))
+
+
+def run_remove(ctx: Context, member_id: str, on: Optional[dt.date]) -> int:
+    new_members = removed(ctx.store.members, member_id, on or dates.today())
+    written, _ = change_members(ctx, new_members)
+    ctx.out(f"Removed {member_id}; re-encrypted {written} record(s) to {rekey.describe(new_members)}")
+    ctx.out(f"What {member_id} already cloned or decrypted stays readable to them: remove their access to the git remote too.")
     return EXIT_OK

@@ -11,9 +11,12 @@ CONFIG = {
     "core.hooksPath": "hooks",
     "diff.cocrec.textconv": "cocrec textconv",
     "diff.cocrec.binary": "true",
-    "merge.cocrec-index.name": "cocrec index: a generated lock file, regenerated after a merge",
-    # Keep "ours" on conflict; the pre-commit hook then insists on `cocrec index`.
-    "merge.cocrec-index.driver": "true",
+    # A cached textconv is stored in git (refs/notes/textconv): that would be plaintext in git.
+    "diff.cocrec.cachetextconv": "false",
+    "merge.cocrec-index.name": "cocrec index: a generated lock file, merged by record id",
+    # Three-way by record id; where both sides changed one entry, a conflict to settle with `cocrec index`.
+    # The pre-merge-commit hook then refuses a merge whose index does not match its records.
+    "merge.cocrec-index.driver": "cocrec hook merge-index %O %A %B",
 }
 
 

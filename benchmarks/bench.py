@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""Time cocrec on N synthetic records, each beside its floor measured in the same run.
+
+    python3 benchmarks/bench.py --records 1000
+    python3 benchmarks/bench.py --records 10000        # a few minutes
+
+It makes a records repository in a temp directory (15 members by default,
+invented people at example.org), writes N records through cocrec's own store
+(validated, encrypted on every core, indexed) and commits them. Then, each
+as a fresh process, as a member would run it:
+
+| cocrec                          | floor                                                           |
+|---------------------------------|-----------------------------------------------------------------|
+| `members add` (a member joins:  | the bare pyrage loop: read, decrypt_io, encrypt, atomic write   |
+|  every record re-encrypted)     |  (temp file, fsync, rename), in a 2-process pool; and the `age` |
+|                                 |  CLI once per file (decrypt piped to encrypt), as `passage      |
+|                                 |  reencrypt` does                                                |
+| `check`, `due`, `stats`         | decrypt_io + YAML parse (CSafeLoader) in a 2-process pool       |
+| `--help`                        | `python -c "import click"`                                      |
+
+The floors run as processes of this script, so both sides pay for starting
+Python. Targets: rekey within 1.3x of the pyrage floor, check within 1.5x of
+decrypt+parse, --help within 2x of importing click. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import io
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+AS_OF = "2026-12-01"
+TARGETS = {"rekey": 1.3, "check": 1.5, "help": 2.0}
+Row = tuple[str, Optional[float], str, Optional[float], str]  # operation, cocrec s, floor name, floor s, target key
+
+# -- synthetic records ------------------------------------------------------------------
+
+REGIONS = ["europe", "north-america", "africa", "asia", "oceania", "latin-america", "online", "other"]
+CATEGORIES = ["harassment", "discrimination", "inappropriate-content", "disruptive-behaviour", "unwanted-contact", "other"]
+CHANNELS = ["email", "event-staff", "online-moderators", "other"]
+OUTCOMES = ["no-violation", "unidentified", "resolved", "resolved", "flagged", "flagged", "banned"]
+
+
+def synthetic(count: int, member_ids: Sequence[str], seed: int = 4) -> list[dict[str, Any]]:
+    """`count` valid records of invented people; some people recur, so retention extends across records."""
+    from cocrec.repo import new_record_id
+
+    rng = random.Random(seed)
+    people = max(count // 3, 1)
+    taken: set[str] = set()
+    docs = []
+    for n in range(count):
+        reported = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(0, 2800))
+        rid = new_record_id(reported.year, frozenset(taken))
+        taken.add(rid)
+        docs.append(_record(rid, reported, rng.randrange(people), rng, member_ids, open_case=n % 10 == 0))
+    return docs
+
+
+def _record(rid: str, reported: dt.date, person: int, rng: random.Random, member_ids: Sequence[str], open_case: bool) -> dict[str, Any]:
+    private = rng.random() < 0.3
+    doc: dict[str, Any] = {
+        "id": rid,
+        "schema_version": 1,
+        "reported_on": reported.isoformat(),
+        "event": f"Example Conf {reported.year}",
+        "region": rng.choice(REGIONS),
+        "categories": [rng.choice(CATEGORIES)],
+        "channel": rng.choice(CHANNELS),
+        "reporter": {"kind": "private"} if private else {"kind": "public", "name": f"Reporter {rid}", "contact": f"reporter-{rid}@example.org"},
+        "subjects": [{"name": f"Person {person}", "emails": [f"person{person}@example.org"], "usernames": [f"github:person{person}"]}],
+        "summary": f"Person {person} behaved against the code of conduct at Example Conf {reported.year}. " * 12 + "\n",
+        "action_by_committee": {"taken": True, "description": "Emailed the subject."},
+        "action_by_local_rep": {"taken": rng.random() < 0.3},
+    }
+    if private:
+        doc["handled_by"] = rng.choice(list(member_ids))
+    if not open_case:
+        doc["outcome"] = _outcome(reported + dt.timedelta(days=rng.randrange(3, 60)), rng)
+    return doc
+
+
+def _outcome(decided: dt.date, rng: random.Random) -> dict[str, Any]:
+    kind = rng.choice(OUTCOMES)
+    out: dict[str, Any] = {"type": kind, "decided_on": decided.isoformat()}
+    if kind == "banned":
+        out["ban"] = {"permanent": True} if rng.random() < 0.2 else {"until": (decided + dt.timedelta(days=365)).isoformat()}
+    if kind in ("flagged", "banned"):
+        out["recommendations"] = "May attend talks, not the social events."
+    out["shareable_summary"] = "A violation of the code of conduct was found and addressed.\n"
+    return out
+
+
+# -- the repository ---------------------------------------------------------------------
+
+
+def cocrec(root: Path, identity: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    run = subprocess.run([sys.executable, "-m", "cocrec", "-C", str(root), "-i", str(identity), *args], capture_output=True)
+    if check and run.returncode not in (0, 1):
+        raise SystemExit(f"cocrec {' '.join(args)} failed ({run.returncode}): {run.stderr.decode().strip()}")
+    return run
+
+
+def make_repo(base: Path, records: int, member_count: int) -> tuple[Path, list[tuple[Path, str]]]:
+    """A committed records repository; returns it and (identity file, public key) of each member plus one joiner."""
+    from cocrec import crypto, yaml_io
+    from cocrec.commands.members import HEADER
+    from cocrec.model import Member, Members
+    from cocrec.repo import Repo
+    from cocrec.store import Store
+
+    root = base / "records-repo"
+    subprocess.run([sys.executable, "-m", "cocrec", "init", str(root)], check=True, capture_output=True)
+    people = []
+    for n in range(member_count + 1):
+        text, public = crypto.generate_identity()
+        (base / f"m{n + 1}.txt").write_text(text)
+        people.append((base / f"m{n + 1}.txt", public))
+    current = tuple(Member(f"m{n + 1}", f"Member {n + 1}", (public,), dt.date(2020, 1, 1)) for n, (_, public) in enumerate(people[:member_count]))
+    (root / "members.yaml").write_text(HEADER + yaml_io.dumps(Members(current=current).to_doc()))
+    me = people[0][0]
+    store = Store(Repo(root), lambda: crypto.load_identities([me], lambda _: ""))
+    with store.repo.lock():
+        store.save(synthetic(records, [m.id for m in current]), {})
+    git = ["git", "-C", str(root), "-c", "user.name=Bench", "-c", "user.email=bench@example.org", "-c", "core.hooksPath=/dev/null"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "synthetic records"], check=True)
+    subprocess.run([*git, "gc", "-q"], check=True)
+    return root, people
+
+
+# -- floors (each runs as `bench.py _floor KIND ...` in its own process) -------------------
+
+_identity: Any = None
+_recipients: list[Any] = []
+
+
+def _init(secret: str, keys: Sequence[str]) -> None:
+    import pyrage  # type: ignore[import-untyped]
+
+    global _identity, _recipients
+    _identity = pyrage.x25519.Identity.from_str(secret)
+    _recipients = [pyrage.x25519.Recipient.from_str(k) for k in keys]
+
+
+def _decrypt(path: str) -> bytes:
+    import pyrage
+
+    out = io.BytesIO()
+    with open(path, "rb") as handle:
+        pyrage.decrypt_io(io.BytesIO(handle.read()), out, [_identity])
+    return out.getvalue()
+
+
+def _reencrypt(paths: list[str]) -> int:
+    import pyrage
+
+    for path in paths:
+        data = pyrage.encrypt(_decrypt(path), _recipients, armored=True)
+        tmp = f"{path}.tmp"
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    return len(paths)
+
+
+def _parse(paths: list[str]) -> int:
+    import yaml
+
+    for path in paths:
+        yaml.load(_decrypt(path), Loader=yaml.CSafeLoader)
+    return len(paths)
+
+
+def floor(kind: str, directory: str, identity: str, keys: Sequence[str]) -> None:
+    secret = next(line for line in Path(identity).read_text().splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    paths = sorted(str(p) for p in Path(directory).glob("*.yaml.age"))
+    chunks = [paths[i : i + 32] for i in range(0, len(paths), 32)]
+    with ProcessPoolExecutor(2, initializer=_init, initargs=(secret, list(keys))) as pool:
+        done = sum(pool.map(_reencrypt if kind == "rekey" else _parse, chunks))
+    if kind == "rekey":
+        fd = os.open(directory, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+    assert done == len(paths)
+
+
+def age_cli_loop(directory: Path, identity: Path, keys: Sequence[str]) -> None:
+    """What `passage reencrypt` does: for each file, `age -d | age -e` into a temp file, then mv."""
+    recipients = [arg for key in keys for arg in ("-r", key)]
+    for path in sorted(directory.glob("*.yaml.age")):
+        tmp = path.with_name(path.name + ".tmp")
+        decrypt = subprocess.Popen(["age", "-d", "-i", str(identity), str(path)], stdout=subprocess.PIPE)
+        encrypt = subprocess.run(["age", "-e", "-a", *recipients, "-o", str(tmp)], stdin=decrypt.stdout)
+        assert decrypt.stdout is not None
+        decrypt.stdout.close()
+        if decrypt.wait() != 0 or encrypt.returncode != 0:
+            raise SystemExit(f"age failed on {path.name}")
+        os.replace(tmp, path)
+
+
+# -- timing --------------------------------------------------------------------------------
+
+
+def timed(argv: Sequence[str]) -> float:
+    start = time.perf_counter()
+    run = subprocess.run(list(argv), capture_output=True)
+    elapsed = time.perf_counter() - start
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv[:6])}... failed ({run.returncode}): {run.stderr.decode().strip()}")
+    return elapsed
+
+
+def median_of(runs: int, argv: Sequence[str]) -> float:
+    return statistics.median(timed(argv) for _ in range(runs))
+
+
+def floor_argv(kind: str, directory: Path, identity: Path, keys: Sequence[str]) -> list[str]:
+    return [sys.executable, __file__, "_floor", kind, str(directory), str(identity), *keys]
+
+
+def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat: int) -> list[Row]:
+    """Each timing is the best of `repeat` runs, cocrec's and its floor's taken in turn (a shared machine is noisy)."""
+    root, people = make_repo(base, records, member_count)
+    me, joiner = people[0][0], people[-1]
+    py = [sys.executable, "-m", "cocrec", "-C", str(root), "-i", str(me)]
+    all_keys = [public for _, public in people]
+    git = ["git", "-C", str(root)]
+    scratch = base / "floor"
+
+    pyrage_floor, joined = [], []
+    for _ in range(repeat):
+        subprocess.run([*git, "checkout", "-q", "--", "."], check=True)  # back to the 15 members
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(root / "records", scratch)
+        pyrage_floor.append(timed(floor_argv("rekey", scratch, me, all_keys)))
+        joined.append(timed([*py, "members", "add", "m16", "--name", "Member 16", "--key", joiner[1], "--since", "2026-11-01"]))
+    rows: list[Row] = [("rekey after a member joins (`members add`)", min(joined), "pyrage loop, 2 processes", min(pyrage_floor), "rekey")]
+    if not skip_age and shutil.which("age"):
+        shutil.rmtree(scratch)
+        shutil.copytree(root / "records", scratch)
+        start = time.perf_counter()
+        age_cli_loop(scratch, me, all_keys)
+        rows.append(("", None, "`age` CLI once per file (passage)", time.perf_counter() - start, ""))
+
+    commands = {"check": ["check"], "due": ["due"], "stats": ["stats"]}
+    if importlib.util.find_spec("cocrec.commands.stats") is None:
+        del commands["stats"]
+    times: dict[str, list[float]] = {name: [] for name in ["floor", *commands]}
+    for _ in range(repeat):
+        times["floor"].append(timed(floor_argv("parse", root / "records", me, all_keys)))
+        for name, args in commands.items():
+            times[name].append(timed([*py, *args, "--as-of", AS_OF]))
+    parse_floor = min(times["floor"])
+    rows.append(("check (everything, decrypted)", min(times["check"]), "decrypt + parse, 2 processes", parse_floor, "check"))
+    rows.append(("due", min(times["due"]), "decrypt + parse, 2 processes", parse_floor, ""))
+    if "stats" in commands:
+        rows.append(("stats", min(times["stats"]), "decrypt + parse, 2 processes", parse_floor, ""))
+    else:
+        rows.append(("stats: not implemented yet, skipped", None, "", None, ""))
+    rows.append(("rekey --check (no key needed)", min(timed([*py, "rekey", "--check"]) for _ in range(repeat)), "", None, ""))
+    help_time = median_of(7, [sys.executable, "-m", "cocrec", "--help"])
+    click_time = median_of(7, [sys.executable, "-c", "import click"])
+    rows.append(("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"))
+    return rows
+
+
+def table(rows: Sequence[Row], records: int, member_count: int) -> str:
+    lines = [
+        f"{records:,} records, {member_count} members (+1 joining), {os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "",
+        "| operation | cocrec | floor | floor time | ratio | target |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for what, ours, floor_name, floor_time, target in rows:
+        ratio = f"{ours / floor_time:.2f}x" if ours is not None and floor_time else ""
+        goal = f"{TARGETS[target]}x" if target else ""
+        if target and ours is not None and floor_time and ours / floor_time > TARGETS[target]:
+            goal += " (missed)"
+        lines.append(f"| {what} | {_s(ours)} | {floor_name} | {_s(floor_time)} | {ratio} | {goal} |")
+    age = next((r for r in rows if r[2].startswith("`age`")), None)
+    if age is not None and age[3] and rows[0][1]:
+        lines += ["", f"The age CLI loop takes {age[3] / rows[0][1]:.1f}x as long as `members add`."]
+    return "\n".join(lines)
+
+
+def _s(seconds: Optional[float]) -> str:
+    return "" if seconds is None else f"{seconds:.2f} s"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["_floor"]:
+        floor(args[1], args[2], args[3], args[4:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--members", type=int, default=15)
+    parser.add_argument("--no-age", action="store_true", help="skip the age CLI loop (slow: two processes per file)")
+    parser.add_argument("--repeat", type=int, default=1, help="best of this many runs of each timing (default 1)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp directory and print where it is")
+    options = parser.parse_args(args)
+    base = Path(tempfile.mkdtemp(prefix="cocrec-bench-"))
+    try:
+        rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1))
+        print(table(rows, options.records, options.members))
+    finally:
+        if options.keep:
+            print(f"kept {base}", file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""cocrec lookup QUERY: is this person flagged or banned? Match a name, email, username or url.
+
+Emails, usernames and urls match in any case, through every record that
+holds the same person (cocrec.people); names match fuzzily and are shown as
+weaker matches to confirm. Only people flagged or banned now are listed
+(cocrec.flags decides), with what may be shared: never the reporter, never
+the confidential summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping
+
+from .. import output
+from ..context import Context
+from ..errors import EXIT_OK, UsageError
+from ..flags import FlagIndex, match_json, match_lines
+from ..store import Loaded
+
+
+def flag_index(ctx: Context, loaded: Mapping[str, Loaded], as_of: dt.date) -> FlagIndex:
+    """Who is flagged or banned as of `as_of` (shared with `cocrec screen`)."""
+    return FlagIndex([item.record for item in loaded.values()], ctx.store.schedules(loaded, as_of))
+
+
+def past_retention_note(index: FlagIndex, query: str) -> str:
+    ids = index.past_retention_matches(query)
+    return f"note: matching record(s) {', '.join(ids)} are past their retention date and not shown; run `cocrec expunge`" if ids else ""
+
+
+def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
+    if not query.strip():
+        raise UsageError("QUERY: give a name, email, username or url to look up")
+    index = flag_index(ctx, ctx.store.load(), as_of)
+    matches = index.match(query, as_of)
+    note = past_retention_note(index, query)
+    if note:
+        ctx.err(f"cocrec: {note}")
+    if fmt == "json":
+        ctx.out(output.to_json([match_json(m) for m in matches]))
+    elif not matches:
+        ctx.out(f"No flagged or banned person matches as of {as_of.isoformat()}.")
+    else:
+        ctx.out("\n\n".join("\n".join(match_lines(m)) for m in matches))
+    return EXIT_OK

@@ -1,0 +1,221 @@
+"""cocrec rekey [--check]: re-encrypt exactly the records not encrypted to the current members.
+
+A record is stale when records/index.yaml does not list it, when its file is
+not the one the index hashed (a merge, a file made with the `age` tool, a
+rekey killed before it wrote the index), when the index says it was
+encrypted to another set of keys, or when its age header holds another
+number of recipients than members.yaml has keys. Only stale records are
+rewritten, so a rekey's git diff shows only what had to change.
+
+Two ways through, both staging every new file before replacing any
+(`bulk.write_staged`), so a SIGKILL at any moment loses nothing and a re-run
+finishes the job:
+
+- patch: every stale file is the one the index hashed (a member joined or
+  left). Its index entry stays true but for its hash and recipients, so the
+  workers decrypt and re-encrypt without parsing, and the entries are patched.
+- full: some file is not the one the index knows, so its schedule is
+  unknown: every record is opened and validated and the index rendered anew.
+
+`members add` and `members remove` are this same rekey, run with the new
+member set, writing members.yaml once every new file is verified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, NoReturn, Optional, Sequence
+
+from .. import bulk, crypto, index
+from ..context import Context
+from ..errors import EXIT_DECRYPT, EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError
+from ..fsutil import atomic_write, remove_stray_temps
+from ..model import Members
+from ..store import Problem, Store
+
+BeforeWrite = Optional[Callable[[], None]]
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Why one record needs re-encrypting; `known` when its index entry describes this very file."""
+
+    id: str
+    source: str
+    reason: str
+    known: bool
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+# -- what is stale (needs no key) ----------------------------------------------------
+
+
+def stale_reason(ciphertext: bytes, entry: Optional[index.Entry], fingerprint: str, key_count: int) -> Optional[tuple[str, bool]]:
+    """(reason, known) when a file needs re-encrypting, else None (pure)."""
+    if entry is None:
+        return "not in records/index.yaml", False
+    if entry.sha256 != index.sha256(ciphertext):
+        return "changed since records/index.yaml was written", False
+    if entry.recipients != fingerprint:
+        return "encrypted to another set of keys than members.yaml's", True
+    try:
+        stanzas = len(crypto.header_stanzas(ciphertext))
+    except CocrecError:
+        return "not a valid age file", True
+    if stanzas != key_count:
+        return f"encrypted to {stanzas} key(s) but members.yaml has {key_count}", True
+    return None
+
+
+def find_stale(store: Store, idx: index.Index) -> list[Stale]:
+    """Every record that is not encrypted to the current members, by id."""
+    repo = store.repo
+    fingerprint = store.fingerprint
+    key_count = len({crypto.normalize_key(k) for k in store.members.keys})
+    found = []
+    for rid, path in repo.record_files().items():
+        why = stale_reason(path.read_bytes(), idx.entries.get(rid), fingerprint, key_count)
+        if why is not None:
+            found.append(Stale(rid, repo.rel(path), *why))
+    return found
+
+
+# -- rewriting --------------------------------------------------------------------------
+
+
+def require_writer(members: Members, identities: crypto.Identities) -> None:
+    """What is written is verified by decrypting it, so the writer must hold a member's key."""
+    mine = {crypto.normalize_key(k) for k in identities.public_keys}
+    if len(mine) < len(identities):  # an identity whose public key cocrec cannot tell: verification will say
+        return
+    if not mine & {crypto.normalize_key(k) for k in members.keys}:
+        raise DecryptError(
+            "members.yaml: your identity holds none of the members' keys, so cocrec cannot verify what it would write: "
+            "a current member must run this; nothing was changed"
+        )
+
+
+def rekey_stale(ctx: Context, before_write: BeforeWrite = None) -> tuple[int, int]:
+    """Re-encrypt the stale records (caller holds the lock); returns (re-encrypted, records)."""
+    store = ctx.store
+    idx = store.read_index()
+    stale = find_stale(store, idx)
+    files = ctx.repo.record_files()
+    if stale:
+        require_writer(store.members, ctx.identities)
+    if set(idx.entries) == set(files) and all(item.known for item in stale):
+        _patch(ctx, idx, stale, before_write)
+    else:
+        _full(ctx, stale, before_write)
+    return len(stale), len(files)
+
+
+def _patch(ctx: Context, idx: index.Index, stale: Sequence[Stale], before_write: BeforeWrite) -> None:
+    store, repo = ctx.store, ctx.repo
+    items = [(repo.record_path(item.id), item.source) for item in stale]
+    keys = store.members.keys
+    staged = _staged(lambda: bulk.reencrypt_all(items, keys, ctx.identities) if items else [], ctx, before_write)
+    fingerprint = store.fingerprint
+    entries = dict(idx.entries)
+    for item, done in zip(stale, staged):
+        entries[item.id] = replace(entries[item.id], sha256=done.sha256, recipients=fingerprint)
+    text = index.render(fingerprint, entries).encode("utf-8")
+    if not repo.index_path.exists() or repo.index_path.read_bytes() != text:
+        atomic_write(repo.index_path, text)
+
+
+def _staged(stage_all: Callable[[], list[bulk.Staged]], ctx: Context, before_write: BeforeWrite) -> list[bulk.Staged]:
+    ctx.repo.records_dir.mkdir(exist_ok=True)
+    try:
+        return bulk.write_staged(stage_all, ctx.repo.records_dir, before_write)
+    except bulk.NotStaged as exc:
+        _refuse(ctx, _failures(exc))
+
+
+def _full(ctx: Context, stale: Sequence[Stale], before_write: BeforeWrite) -> None:
+    store = ctx.store
+    loaded, problems = store.open_files()
+    if problems:
+        _refuse(ctx, problems)
+    written = [item.id for item in stale]
+    try:
+        store.write_ciphertexts({rid: loaded[rid].plaintext for rid in written}, before_write)
+    except bulk.NotStaged as exc:
+        _refuse(ctx, _failures(exc))
+    store.write_index(loaded, written=written)
+
+
+def _failures(exc: bulk.NotStaged) -> list[Problem]:
+    return [Problem(item.source, str(item.error), item.exit_code) for item in exc.failed]
+
+
+def _refuse(ctx: Context, problems: Sequence[Problem]) -> NoReturn:
+    """List every record that stops the run (ids and reasons only), then fail with nothing changed."""
+    for problem in problems:
+        ctx.err(f"cocrec: {problem}")
+    if any(p.exit_code == EXIT_DECRYPT for p in problems):
+        raise DecryptError(
+            f"{len(problems)} record(s) listed above cannot be opened with your identity: nothing was changed; "
+            "a member who can open them must run `cocrec rekey`"
+        )
+    raise CocrecError(f"{len(problems)} record(s) listed above must be fixed first (`cocrec edit ID`): nothing was changed", exit_code=problems[0].exit_code)
+
+
+# -- around a rewrite ---------------------------------------------------------------------
+
+
+def sweep(ctx: Context) -> None:
+    """Remove the temp files a killed writer left (records/ and members.yaml's); caller holds the lock."""
+    ctx.store.cleanup()
+    remove_stray_temps(ctx.repo.root)
+
+
+def gc_after_rewrite(ctx: Context) -> None:
+    """Rewriting many records leaves many loose git objects: let git pack them when it thinks it should."""
+    if not (ctx.repo.root / ".git").exists():
+        return
+    from .. import git
+
+    try:
+        git.gc_auto(ctx.repo.root)
+    except Exception:  # noqa: BLE001 - the records are written; packing can wait
+        ctx.err("cocrec: warning: `git gc --auto` failed; run it yourself to pack the rewritten files")
+
+
+# -- the command --------------------------------------------------------------------------
+
+
+def run(ctx: Context, check_only: bool) -> int:
+    if check_only:
+        return report(ctx)
+    with ctx.repo.lock():
+        sweep(ctx)
+        written, total = rekey_stale(ctx)
+    if not written:
+        ctx.out(f"All {total} record(s) are encrypted to the current members: nothing to re-encrypt")
+        return EXIT_OK
+    ctx.out(f"Re-encrypted {written} of {total} record(s) to {describe(ctx.store.members)}")
+    gc_after_rewrite(ctx)
+    return EXIT_OK
+
+
+def report(ctx: Context) -> int:
+    """`rekey --check`: list what is stale (file names and reasons only); exit 1 if anything is. Needs no key."""
+    store = ctx.store
+    stale = find_stale(store, store.read_index())
+    total = len(ctx.repo.record_files())
+    for item in stale:
+        ctx.out(str(item))
+    if stale:
+        ctx.out(f"{len(stale)} of {total} record(s) are not encrypted to the current members: run `cocrec rekey`")
+        return EXIT_PROBLEMS
+    ctx.out(f"All {total} record(s) are encrypted to the current members ({describe(store.members)})")
+    return EXIT_OK
+
+
+def describe(members: Members) -> str:
+    keys = len({crypto.normalize_key(k) for k in members.keys})
+    return f"{len(members.current)} member(s), {keys} key(s)"
+

@@ -1,0 +1,25 @@
+"""cocrec report --year Y: the public transparency report, in Markdown or as a self-contained HTML page.
+
+What it contains and leaves out is decided in cocrec.transparency; a year
+without records is a usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import transparency
+from ..context import Context
+from ..errors import EXIT_OK
+
+
+def run(ctx: Context, year: int, as_of: dt.date, fmt: str) -> int:
+    records = [item.record for item in ctx.store.load().values()]
+    report = transparency.build(records, year, as_of, ctx.store.policy.min_cell)
+    if fmt == "html":
+        from ..report_html import render
+
+        ctx.out(render(report))
+    else:
+        ctx.out(transparency.markdown(report))
+    return EXIT_OK

@@ -1,0 +1,201 @@
+"""cocrec seal: validate everything in workspace/, re-encrypt what changed, remove the plaintext.
+
+What workspace/ may hold:
+- `<id>.yaml`, opened by `cocrec open`: the record's new text (its id may not change);
+- `new-<anything>.yaml` (or `new.yaml`): a new record; an `id` it gives is kept
+  if valid and unused, else one is made, as with `cocrec new --from`;
+- anything else that is not YAML (editor swap and backup files): removed with the directory.
+A `.yaml` or `.yml` file of any other name, or an `<id>.yaml` that was not
+opened, is refused rather than guessed at. A file deleted from workspace/
+leaves its record as it is: seal never deletes a record.
+
+A file whose text is still what `open` wrote (the manifest's plaintext hash)
+is left out: its record stays as it is now, even if someone else changed it
+meanwhile. For every edited file, under the repository lock, the record must
+still be the version that was opened (or already hold exactly the edited
+text); every edited and new file must parse and validate, alone and with the
+rest of the collection. Any problem: each is listed, nothing is written and
+the plaintext stays in workspace/ to be fixed. Otherwise only the records
+whose content changed are re-encrypted (Store.save, which also rewrites the
+index), and workspace/ is removed.
+
+Re-running after a kill finishes the work: before anything is encrypted, each
+new file is renamed `<id>.yaml` with its id claimed in the manifest (renaming
+is atomic), so a second run neither loses nor duplicates a new record, and a
+record already written holds the edited text, so it counts as done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .. import crypto, index, validate, yaml_io
+from ..context import Context
+from ..errors import EXIT_OK, CocrecError, RepoError, ValidationError
+from ..model import Record
+from ..repo import ID_PATTERN, Repo
+from ..store import Loaded
+from .edit import as_record, changed_since, collection_errors, others_than
+from .new import assign_id
+from .open import NEW_PREFIX, Opened, read_manifest, workspace_file, write_manifest
+
+Doc = dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """The workspace files: edited records (by id), new records, and names seal refuses."""
+
+    edited: dict[str, Path] = field(default_factory=dict)
+    new: list[Path] = field(default_factory=list)
+    untouched: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
+    result = Plan()
+    for path in sorted(repo.workspace_dir.rglob("*")):
+        if path == repo.workspace_manifest or not path.is_file() or not path.name.endswith((".yaml", ".yml")):
+            continue
+        name, stem = repo.rel(path), path.name.rsplit(".", 1)[0]
+        if path.parent != repo.workspace_dir or path.suffix == ".yml":
+            result.refused.append(f"{name}: seal reads only workspace/<id>.yaml and workspace/{NEW_PREFIX}-*.yaml: move or rename it")
+        elif stem in manifest and index.sha256(path.read_bytes()) == manifest[stem].plaintext:
+            result.untouched += 1
+        elif stem in manifest:
+            result.edited[stem] = path
+        elif ID_PATTERN.match(stem):
+            result.refused.append(f"{name}: not opened with `cocrec open`: to add it as a new record, rename it {NEW_PREFIX}-{stem}.yaml")
+        elif stem == NEW_PREFIX or stem.startswith(f"{NEW_PREFIX}-"):
+            result.new.append(path)
+        else:
+            result.refused.append(f"{name}: not a record id: name a new record {NEW_PREFIX}-<anything>.yaml")
+    return result
+
+
+def run(ctx: Context, as_of: dt.date) -> int:
+    repo = ctx.repo
+    if not repo.workspace_dir.is_dir():
+        ctx.out("nothing to seal: there is no workspace/ (`cocrec open` makes one)")
+        return EXIT_OK
+    with repo.lock():
+        ctx.store.cleanup()
+        manifest = read_manifest(repo)
+        work = plan(repo, manifest)
+        written, new_ids = seal(ctx, work, manifest)
+    shutil.rmtree(repo.workspace_dir)
+    for source, rid in new_ids:
+        ctx.out(f"{rid}: new record (from {source})")
+    unchanged = work.untouched + len(work.edited) + len(work.new) - len(written)
+    ctx.out(f"sealed: {len(written)} record(s) re-encrypted, {unchanged} unchanged; workspace/ removed")
+    return EXIT_OK
+
+
+def seal(ctx: Context, work: Plan, manifest: dict[str, Opened]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Check everything, then write what changed. Returns (written ids, [(file, new id)])."""
+    repo, store = ctx.repo, ctx.store
+    _refuse_conflicts(ctx, work, manifest)
+    others = others_than(store, set(work.edited))
+    docs, errors, new_ids = _check_files(ctx, work, manifest, others)
+    if errors or work.refused:
+        for line in [*work.refused, *map(str, errors)]:
+            ctx.err(f"error: {line}")
+        count = len(errors) + len(work.refused)
+        raise CocrecError(f"nothing was sealed: fix the {count} problem(s) above in workspace/, then run `cocrec seal` again")
+    _claim_new_files(repo, manifest, new_ids)
+    changed: list[Doc] = []
+    loaded = dict(others)
+    for rid, doc in docs.items():
+        path = repo.record_path(rid)
+        ciphertext = path.read_bytes() if path.is_file() else b""
+        original = crypto.decrypt(ciphertext, ctx.identities, repo.rel(path)) if ciphertext else None
+        if original is not None and store.serialise(doc) == original:
+            loaded[rid] = Loaded(rid, path, original, doc, Record.from_doc(doc), index.sha256(ciphertext))
+        else:
+            changed.append(doc)
+    written = store.save(changed, loaded) if changed else []
+    return written, [(source, rid) for source, rid, _ in new_ids]
+
+
+def _in_sync(ctx: Context, rid: str, path: Path) -> bool:
+    """The record already holds exactly this file's content (sealed by a run that was killed, or the same change)."""
+    record = ctx.repo.record_path(rid)
+    try:
+        doc = dict(as_record(yaml_io.loads(path.read_bytes(), ctx.repo.rel(path)), ctx.repo.rel(path)), id=rid)
+        plaintext = crypto.decrypt(record.read_bytes(), ctx.identities, ctx.repo.rel(record))
+    except (CocrecError, OSError):
+        return False
+    return ctx.store.serialise(doc) == plaintext
+
+
+def _refuse_conflicts(ctx: Context, work: Plan, manifest: Mapping[str, Opened]) -> None:
+    repo = ctx.repo
+    opened = {rid: manifest[rid].ciphertext or "" for rid in work.edited if not manifest[rid].is_new}
+    claimed = [rid for rid in work.edited if manifest[rid].is_new and repo.record_path(rid).exists()]
+    conflicts = [rid for rid in sorted({*changed_since(repo, opened), *claimed}) if not _in_sync(ctx, rid, work.edited[rid])]
+    if conflicts:
+        raise RepoError(
+            f"{', '.join(conflicts)}: changed by someone else since `cocrec open` (another command, a git pull or checkout): "
+            "nothing was sealed and your edits stay in workspace/; `cocrec show ID` shows the new version: "
+            "move your file aside, run `cocrec open ID` and redo your change there"
+        )
+
+
+def _check_files(
+    ctx: Context, work: Plan, manifest: Mapping[str, Opened], others: Mapping[str, Loaded]
+) -> tuple[dict[str, Doc], list[ValidationError], list[tuple[str, str, Path]]]:
+    """Parse and validate every edited and new file. Returns docs by id, every problem, and (file, id, path) of new ones."""
+    repo, store = ctx.repo, ctx.store
+    taken = set(repo.record_files()) | set(work.edited)
+    by_source: dict[str, Doc] = {}
+    errors: list[ValidationError] = []
+    new_ids: list[tuple[str, str, Path]] = []
+    files: list[tuple[str, Path]] = [*work.edited.items(), *(("", p) for p in work.new)]
+    for opened_id, path in files:
+        source = repo.rel(path)
+        try:
+            doc = as_record(yaml_io.loads(path.read_bytes(), source), source)
+            if not opened_id:
+                rid = _new_id(doc, taken, source)
+            else:
+                rid = _claimed_id(doc, opened_id) if manifest[opened_id].is_new else opened_id
+        except ValidationError as exc:
+            errors.append(exc)
+            continue
+        if not opened_id:
+            new_ids.append((source, rid, path))
+        errors += validate.record_errors(doc, source, store.policy, store.members, expected_id=rid)
+        by_source[source] = doc
+    if not errors:
+        errors = collection_errors(store, by_source, others)
+    return {str(doc["id"]): doc for doc in by_source.values()}, errors, new_ids
+
+
+def _claimed_id(doc: Doc, rid: str) -> str:
+    """A new record a killed run already gave an id (and renamed): it keeps that id."""
+    doc["id"] = rid
+    doc.setdefault("schema_version", 1)
+    return rid
+
+
+def _new_id(doc: Doc, taken: set[str], source: str) -> str:
+    """Give a new record its id (in place), as `cocrec new --from` does."""
+    doc["id"] = assign_id(doc, frozenset(taken), source)
+    doc.setdefault("schema_version", 1)
+    taken.add(doc["id"])
+    return str(doc["id"])
+
+
+def _claim_new_files(repo: Repo, manifest: dict[str, Opened], new_ids: list[tuple[str, str, Path]]) -> None:
+    """Before anything is encrypted: claim each new id in the manifest, then rename its file `<id>.yaml` (atomic)."""
+    if not new_ids:
+        return
+    manifest.update({rid: Opened() for _, rid, _ in new_ids})
+    write_manifest(repo, manifest)
+    for _, rid, path in new_ids:
+        os.replace(path, workspace_file(repo, rid))

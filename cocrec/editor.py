@@ -1,0 +1,265 @@
+"""Editing plaintext safely: a private directory, $VISUAL/$EDITOR, validate and re-open, the new-record template.
+
+The plaintext lives only in a private directory (mode 0700, on /dev/shm when
+present, the file 0600) that is removed on every way out: success, an
+invalid record the member gives up on, an editor that fails, Ctrl-C. Editors
+write their swap and backup files beside the file they edit, so those land
+in the same directory and go with it.
+
+The loop knows nothing of records: the caller's `accept` parses and
+validates, raising ValidationError for what the member should fix.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Generic, Literal, Mapping, Optional, Sequence, TypeVar, cast
+
+from . import schema
+from .errors import CocrecError, DecryptError, UsageError, ValidationError
+from .fsutil import private_dir, write_private
+from .policy import Policy
+from .validate import KEY_ORDER
+
+T = TypeVar("T")
+EditStatus = Literal["changed", "unchanged", "empty"]
+ERROR_MARK = "# cocrec error: "
+DEFAULT_EDITOR = "vi"
+
+
+@dataclass(frozen=True)
+class Edited(Generic[T]):
+    """What the member did: changed the text (and `value` is what `accept` made of it), left it, or emptied it."""
+
+    status: EditStatus
+    value: Optional[T] = None
+
+
+# -- the editor ------------------------------------------------------------------
+
+
+def editor_command(env: Mapping[str, str]) -> list[str]:
+    """$VISUAL, else $EDITOR, else vi, split as a shell would (so `code --wait` works)."""
+    raw = env.get("VISUAL") or env.get("EDITOR") or DEFAULT_EDITOR
+    try:
+        parts = shlex.split(raw)
+    except ValueError:
+        raise UsageError("$VISUAL/$EDITOR is not a valid command line (unbalanced quotes): fix it") from None
+    return parts or [DEFAULT_EDITOR]
+
+
+def run_editor(command: Sequence[str], path: Path) -> None:
+    """Run the editor on `path` and wait; a non-zero exit means the member's edit is not to be trusted."""
+    try:
+        completed = subprocess.run([*command, str(path)], check=False)
+    except OSError:
+        raise UsageError(f"cannot run the editor `{command[0]}`: set $VISUAL or $EDITOR to an editor on your PATH") from None
+    if completed.returncode != 0:
+        raise CocrecError(f"the editor `{command[0]}` exited with status {completed.returncode}: nothing was changed")
+
+
+def is_blank(data: bytes) -> bool:
+    """Nothing but blank lines and comments: the member emptied the file to abort."""
+    return all(not line.strip() or line.lstrip().startswith(b"#") for line in data.splitlines())
+
+
+def _without_error_lines(data: bytes) -> bytes:
+    return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(ERROR_MARK.encode()))
+
+
+def edit_loop(
+    initial: bytes,
+    name: str,
+    accept: Callable[[bytes], T],
+    command: Sequence[str],
+    ask: Callable[[ValidationError], bool],
+) -> Edited[T]:
+    """Edit `initial` in a private file named `name` until `accept` takes it, the member gives up, or aborts.
+
+    On a ValidationError the member is asked (`ask`) whether to re-open the
+    editor; the error is then also written at the top of the file, as a
+    comment. A refusal re-raises the error: nothing was accepted.
+    """
+    with private_dir() as directory:
+        path = directory / name
+        write_private(path, initial)
+        while True:
+            run_editor(command, path)
+            data = path.read_bytes() if path.is_file() else b""
+            if data == initial:
+                return Edited("unchanged")
+            if is_blank(data):
+                return Edited("empty")
+            text = _without_error_lines(data)
+            try:
+                return Edited("changed", accept(text))
+            except ValidationError as exc:
+                if not ask(exc):
+                    raise
+                write_private(path, f"{ERROR_MARK}{exc}\n".encode() + text)
+                os.chmod(path, 0o600)  # an editor may have replaced the file with its own mode
+
+
+# -- the terminal ----------------------------------------------------------------
+
+
+def ask_reopen(error: ValidationError) -> bool:
+    """Show the error and ask on the terminal; with no terminal to answer (stdin not a tty), the answer is no."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return False
+    print(f"cocrec: {error}", file=sys.stderr)
+    print("Re-open the editor to fix it? [Y/n] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return bool(answer) and answer.strip().lower() in ("", "y", "yes")
+
+
+def terminal_passphrase(path: str) -> str:
+    """Ask for an identity's passphrase on the controlling terminal (git hooks and diff drivers have no stdin)."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR))
+    except OSError:
+        raise DecryptError(f"{path}: passphrase-protected, and there is no terminal to ask on") from None
+    import getpass
+
+    return getpass.getpass(f"Passphrase for {path}: ")
+
+
+# -- the new-record template -----------------------------------------------------
+
+# Never typed into a new record: assigned, fixed, or written by `cocrec expunge` only.
+NOT_IN_TEMPLATE = frozenset({"id", "schema_version", "expunged"})
+# Usually written later, as the case goes on (with `cocrec edit`): shown commented out.
+LATER = frozenset({"outcome", "retention", "disclosures", "notes"})
+# What a field means (SPEC section 3). What form it takes comes from the schema and the policy.
+MEANING: dict[str, str] = {
+    "reported_on": "the date of the first report",
+    "event": "the event it concerns, if any",
+    "region": "where it happened",
+    "categories": "general information, for statistics",
+    "channel": "how the report reached the committee",
+    "reporter": "who reported it",
+    "reporter.kind": "official | public | private (a private reporter is never named)",
+    "reporter.name": "official or public reporters only",
+    "reporter.contact": "official or public reporters only",
+    "handled_by": "the member handling the case",
+    "subjects": "the people or usernames who prompted the report (may stay empty while the case is open)",
+    "subjects.also_in": "the same person in other records (their ids)",
+    "summary": "the confidential summary of the report",
+    "action_by_committee": "anything involving contacting the subject counts as action",
+    "action_by_local_rep": "action taken by local organisers",
+    "outcome": "add it when the committee decides; absent while the case is open",
+    "outcome.ban": "banned only: until: YYYY-MM-DD, or permanent: true",
+    "outcome.recommendations": "flagged or banned only: advice for event organisers",
+    "outcome.shareable_summary": "written to be shared with organisers: objective, privacy-respecting",
+    "retention": "the committee's exceptional deviations from the retention terms",
+    "retention.hold": "pauses every expunge step",
+    "disclosures": "what was shared about this case, with whom",
+    "notes": "internal notes",
+}
+# Required only in some cases (the schema's conditional rules), in words.
+CONDITIONAL: dict[str, str] = {
+    "summary": "required",
+    "handled_by": "required for a private reporter",
+    "subjects": "required once the case is closed, unless unidentified",
+    "action_by_committee": "required once the case is closed",
+    "action_by_local_rep": "required once the case is closed",
+}
+HEADER = """\
+# cocrec new: a new incident record. Fill it in, save and quit: cocrec checks it,
+# encrypts it to the committee and prints its id. Quit without saving, or empty
+# the file, to abort: nothing is written. Lines starting with # are comments;
+# empty fields are left out. Fields under "later" are usually added with
+# `cocrec edit ID` as the case goes on: remove the leading "# " to use one now.
+# This file lives in a private directory that is removed when you are done.
+
+"""
+
+
+def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
+    """The commented template `cocrec new` opens, generated from the record schema and the committee's lists."""
+    record = cast(Mapping[str, Any], schema.validator("record").schema)  # local references inlined
+    required = set(record.get("required", ()))
+    choices = {"region": policy.regions, "categories": policy.categories, "channel": policy.channels, "handled_by": member_ids}
+    lines = [HEADER.rstrip("\n"), ""]
+    later: list[str] = []
+    for key in KEY_ORDER["record"]:
+        if key in NOT_IN_TEMPLATE or key not in record["properties"]:
+            continue
+        node = record["properties"][key]
+        status = "required" if key in required else CONDITIONAL.get(key, "later" if key in LATER else "optional")
+        block = [f"# {key} ({status}): {_explain(key, node, choices.get(key))}", *_value_lines(key, node, 0)]
+        if key in LATER:
+            later += [block[0], *(f"# {line}" for line in block[1:]), ""]
+        else:
+            lines += [*block, ""]
+    return "\n".join(lines + later).rstrip("\n") + "\n"
+
+
+def _explain(path: str, node: Mapping[str, Any], choices: Optional[Sequence[str]] = None) -> str:
+    meaning = MEANING.get(path, "")
+    form = (("any of: " if node.get("type") == "array" else "one of: ") + ", ".join(choices)) if choices else _form(node)
+    return "; ".join(part for part in (meaning, "" if form in meaning else form) if part)
+
+
+def _form(node: Mapping[str, Any]) -> str:
+    if _object_properties(node) or _object_properties(node.get("items") or {}):
+        return ""  # the template spells the fields out
+    if "enum" in node:
+        return " | ".join(str(v) for v in node["enum"])
+    description = node.get("description")
+    return str(description) if isinstance(description, str) and description != "text" else ""
+
+
+def _object_properties(node: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+    """The fields of a mapping node (a subject's live in its `else` branch: the form that is not expunged)."""
+    for candidate in (node, node.get("else", {})):
+        props = candidate.get("properties") if isinstance(candidate, Mapping) else None
+        if isinstance(props, Mapping) and candidate.get("type", "object") == "object":
+            return props
+    return None
+
+
+def _value_lines(path: str, node: Mapping[str, Any], indent: int, key: Optional[str] = None) -> list[str]:
+    """`key:` and an empty value of the node's shape (nested mappings spelled out), with inline comments."""
+    key = key or path.rsplit(".", 1)[-1]
+    pad = " " * indent
+    items = node.get("items") if node.get("type") == "array" else None
+    props = _object_properties(items) if isinstance(items, Mapping) else _object_properties(node)
+    if isinstance(items, Mapping) and props:
+        return [f"{pad}{key}:", *_fields(path, props, indent + 2, first="- ")]
+    if props:
+        return [f"{pad}{key}:", *_fields(path, props, indent + 2)]
+    return [f"{pad}{key}: []" if items is not None else f"{pad}{key}:"]
+
+
+def _fields(path: str, props: Mapping[str, Any], indent: int, first: str = "") -> list[str]:
+    lines: list[str] = []
+    for name, node in props.items():
+        sub = f"{path}.{name}"
+        head = _value_lines(sub, node, indent, name)
+        comment = _explain(sub, node)
+        if comment:
+            head[0] = f"{head[0]:<{max(indent + 24, len(head[0]) + 2)}}# {comment}"
+        lines += head
+    if first and lines:
+        lines[0] = lines[0][: indent - 2] + first + lines[0][indent:]
+    return lines
+
+
+def prune(node: Any) -> Any:
+    """The document without empty fields (None, "", [], {}): what a template left blank is simply not there."""
+    if isinstance(node, Mapping):
+        kept = {key: prune(value) for key, value in node.items()}
+        return {key: value for key, value in kept.items() if not _empty(value)}
+    if isinstance(node, list):
+        return [item for item in (prune(value) for value in node) if not (isinstance(item, dict) and not item)]
+    return node
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}

@@ -1,0 +1,385 @@
+"""The expunge steps on a record document, and the scan that proves nothing removed is left (SPEC section 3).
+
+Pure: a document in, a new document out; no I/O, no clock. Every string of a
+record is one of three kinds, by where it sits:
+
+- structural: ids, dates, closed vocabularies (region, categories, outcome
+  type, member ids). Never personal data, never redacted.
+- identifying: reporter.name and reporter.contact (the reporter step), each
+  subject's name, emails, usernames and urls (the subjects step).
+- text: every other string (event, summary, descriptions, shareable summary,
+  override and hold reasons, disclosures...). A field nobody has classified
+  yet is text, so a new field is redacted by default.
+
+A step removes its identifying fields (the subjects step also removes the
+summary, notes, recommendations and disclosure recipients) and redacts, in
+every text that stays, each removed value and each whole word of 3 or more
+letters of a removed name, case-insensitively, with `[redacted]`.
+
+"Occurs" is defined once, in `Pii.regex`, and used both to redact and to
+verify: a name or name word occurs where it is not touching another letter;
+an email, username, url or contact where it is not touching another letter
+or digit (so "al" is not found in "also", nor "Jane" in "Janet"); and text
+is searched between `[redacted]` markers, never across or inside one.
+Redaction repeats until nothing changes, because removing one value can
+leave a neighbouring word whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
+
+from .model import STEPS, StepName
+from .schema import field_path
+
+Doc = dict[str, Any]
+FieldPath = tuple[str | int, ...]
+Shape = tuple[str, ...]
+Kind = Literal["structural", "reporter", "subjects", "text"]
+
+MARKER = "[redacted]"
+MIN_NAME_WORD = 3
+_LETTER = r"[^\W\d_]"
+_ALNUM = r"[^\W_]"
+_WORD = re.compile(_LETTER + "+")
+
+STRUCTURAL: frozenset[Shape] = frozenset({
+    ("id",), ("schema_version",), ("reported_on",), ("region",), ("categories", "*"), ("channel",),
+    ("handled_by",), ("reporter", "kind"), ("subjects", "*", "also_in", "*"), ("outcome", "type"),
+    ("outcome", "decided_on"), ("outcome", "ban", "until"), ("retention", "override", "subjects"),
+    ("retention", "override", "reporter"), ("retention", "override", "decided_on"),
+    ("retention", "hold", "since"), ("retention", "hold", "review_on"), ("disclosures", "*", "on"),
+    ("expunged", "reporter"), ("expunged", "subjects"),
+})  # fmt: skip
+IDENTIFYING: Mapping[StepName, frozenset[Shape]] = {
+    "reporter": frozenset({("reporter", "name"), ("reporter", "contact")}),
+    "subjects": frozenset({
+        ("subjects", "*", "name"), ("subjects", "*", "emails", "*"),
+        ("subjects", "*", "usernames", "*"), ("subjects", "*", "urls", "*"),
+    }),
+}  # fmt: skip
+NAME_FIELDS: frozenset[Shape] = frozenset({("reporter", "name"), ("subjects", "*", "name")})
+# Text the subjects step removes whole (besides the subjects): it is about them.
+REMOVED_TEXT: tuple[Shape, ...] = (("summary",), ("notes",), ("outcome", "recommendations"), ("disclosures", "*", "to"))
+
+
+# -- what is personal data ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pii:
+    """The values a step removes: identifiers (emails, usernames, urls, contacts) and names."""
+
+    identifiers: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.identifiers or self.names)
+
+    def __or__(self, other: Pii) -> Pii:
+        return Pii(self.identifiers | other.identifiers, self.names | other.names)
+
+    @property
+    def values(self) -> frozenset[str]:
+        return self.identifiers | self.names
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Each word of 3 or more letters of a removed name."""
+        return frozenset(w for name in self.names for w in _WORD.findall(name) if len(w) >= MIN_NAME_WORD)
+
+    def without(self, kept: Iterable[str]) -> Pii:
+        """These values less any still legitimately held elsewhere (compared case-insensitively)."""
+        folded = {k.strip().casefold() for k in kept}
+        return Pii(
+            frozenset(v for v in self.identifiers if v.casefold() not in folded),
+            frozenset(v for v in self.names if v.casefold() not in folded),
+        )
+
+    def equals_one(self, value: str) -> bool:
+        return value.strip().casefold() in {v.casefold() for v in self.values}
+
+    @cached_property
+    def _ascii_needles(self) -> Optional[tuple[str, ...]]:
+        needles = self.values | self.words
+        return tuple(n.lower() for n in needles) if all(n.isascii() for n in needles) else None
+
+    def might_occur(self, text: str) -> bool:
+        """False only when no value can occur: a cheap test that spares compiling `regex` (about 0.5 ms),
+        which `check` and the commit-msg hook would pay for every record. Exact for ASCII, where ignoring
+        case is lower-casing; anything else goes to the regex."""
+        needles = self._ascii_needles
+        if needles is None or not text.isascii():
+            return bool(self)
+        lowered = text.lower()
+        return any(needle in lowered for needle in needles)
+
+    @cached_property
+    def regex(self) -> Optional[re.Pattern[str]]:
+        """One pattern finding every occurrence; longest alternatives first, so a full name wins over its words."""
+        bounded = {(_bounded(v, _ALNUM), len(v)) for v in self.identifiers}
+        bounded |= {(_bounded(v, _LETTER), len(v)) for v in self.names | self.words}
+        if not bounded:
+            return None
+        ordered = sorted(bounded, key=lambda item: (-item[1], item[0]))
+        return re.compile("|".join(pattern for pattern, _ in ordered), re.IGNORECASE)
+
+
+def _bounded(value: str, edge: str) -> str:
+    """`value` as a pattern that does not match inside a longer word: the edge class may not touch its ends."""
+    start = f"(?<!{edge})" if re.match(edge, value[0]) else ""
+    end = f"(?!{edge})" if re.match(edge, value[-1]) else ""
+    return start + re.escape(value) + end
+
+
+def _variants(kind: str, value: str) -> set[str]:
+    """The forms an identifier is written in text: a username's handle without its site, a url without its scheme."""
+    found = {value, value.rstrip("/")}
+    if kind == "usernames" and ":" in value:
+        found.add(value.rsplit(":", 1)[1].lstrip("@"))
+    if kind == "urls" and "://" in value:
+        bare = value.split("://", 1)[1]
+        found |= {bare, bare.rstrip("/")}
+    return {v for v in found if v.strip()}
+
+
+def pii_values(doc: Mapping[str, Any], step: StepName) -> Pii:
+    """The identifying values the step removes from this document (none once the step is done)."""
+    if step in (doc.get("expunged") or {}):
+        return Pii()
+    identifiers: set[str] = set()
+    names: set[str] = set()
+    for path, value in strings(doc.get(step), (step,)):  # each step's fields live under its own key
+        shape = shape_of(path)
+        if shape not in IDENTIFYING[step] or not value.strip():
+            continue
+        if shape in NAME_FIELDS:
+            names.add(value.strip())
+        else:
+            field = shape[2] if shape[0] == "subjects" else shape[-1]
+            identifiers |= _variants(field, value.strip())
+    return Pii(frozenset(identifiers), frozenset(names))
+
+
+# -- walking a document ---------------------------------------------------------------------------
+
+
+def strings(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every string in a document (plain dicts and lists, as loaded), with its path."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from strings(item, (*path, index))
+
+
+# Paths repeat from record to record: their classification is cached (`check` reads every record).
+@functools.lru_cache(maxsize=4096)
+def shape_of(path: FieldPath) -> Shape:
+    return tuple("*" if isinstance(part, int) else part for part in path)
+
+
+@functools.lru_cache(maxsize=4096)
+def kind_of(path: FieldPath) -> Kind:
+    shape = shape_of(path)
+    if shape in STRUCTURAL:
+        return "structural"
+    for step in STEPS:
+        if shape in IDENTIFYING[step]:
+            return step
+    return "text"
+
+
+def _matches(shape: Shape, pattern: Shape) -> bool:
+    return len(shape) >= len(pattern) and all(p == "*" or p == s for s, p in zip(shape, pattern))
+
+
+@functools.lru_cache(maxsize=4096)
+def survives_expunge(path: FieldPath) -> bool:
+    """A text field that no step removes: it is kept forever (redacted), so it should name nobody."""
+    return kind_of(path) == "text" and not any(_matches(shape_of(path), p) for p in REMOVED_TEXT)
+
+
+# -- redacting and verifying ----------------------------------------------------------------------
+
+
+def redact_text(text: str, pii: Pii) -> str:
+    """`text` with every occurrence of a removed value or name word replaced by [redacted], to a fixpoint."""
+    if not pii.might_occur(text):
+        return text
+    regex = pii.regex
+    if regex is None:
+        return text
+    while True:
+        again = MARKER.join(regex.sub(MARKER, part) for part in text.split(MARKER))
+        if again == text:
+            return text
+        text = again
+
+
+def occurs_in_text(text: str, pii: Pii) -> bool:
+    if not pii.might_occur(text):
+        return False
+    regex = pii.regex
+    return regex is not None and any(regex.search(part) for part in text.split(MARKER))
+
+
+def leftover(doc: Mapping[str, Any], pii: Pii) -> list[str]:
+    """Field paths where a removed value still occurs: in text, anywhere; in an identifying field still
+    held (the other step's), as that very value. Empty means the step left nothing behind."""
+    if not pii:
+        return []
+    found = []
+    for path, value in strings(doc):
+        kind = kind_of(path)
+        if kind == "structural":
+            continue
+        hit = occurs_in_text(value, pii) if kind == "text" else pii.equals_one(value)
+        if hit:
+            found.append(field_path(path))
+    return found
+
+
+def general_text_hits(doc: Mapping[str, Any], step: StepName) -> list[str]:
+    """Text fields that survive expunge and name this record's own people (what `check` warns about)."""
+    pii = pii_values(doc, step)
+    if not pii:
+        return []
+    return [field_path(p) for p, value in strings(doc) if survives_expunge(p) and occurs_in_text(value, pii)]
+
+
+def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:
+    """The field paths the step removes from this document, as it stands."""
+    if step == "reporter":
+        reporter = doc.get("reporter") or {}
+        return [f"reporter.{key}" for key in ("name", "contact") if key in reporter]
+    paths = [f"subjects[{n}]" for n, s in enumerate(doc.get("subjects") or []) if not _is_expunged_subject(s)]
+    for pattern in REMOVED_TEXT:
+        paths += [field_path(p) for p, _ in _find(doc, pattern)]
+    return paths
+
+
+def _is_expunged_subject(subject: Any) -> bool:
+    return isinstance(subject, Mapping) and subject.get("expunged") is True
+
+
+def _find(node: Any, pattern: Sequence[str], path: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
+    if not pattern:
+        yield path, node
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*" and isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _find(item, rest, (*path, index))
+    elif isinstance(node, Mapping) and head in node:
+        yield from _find(node[head], rest, (*path, head))
+
+
+# -- the steps ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step applied: the new document, what was removed and what was redacted (paths, never values)."""
+
+    step: StepName
+    doc: Doc
+    removed: tuple[str, ...] = ()
+    redacted: tuple[str, ...] = ()
+    leftover: tuple[str, ...] = ()
+
+
+def apply_step(doc: Mapping[str, Any], step: StepName, on: dt.date) -> StepResult:
+    """The record after one expunge step, marked `expunged.<step>: on`. A step already done changes nothing."""
+    result: Doc = copy.deepcopy(dict(doc))
+    if step in (doc.get("expunged") or {}):
+        return StepResult(step, result)
+    pii = pii_values(doc, step)
+    removed = removed_fields(doc, step)
+    _remove(result, step)
+    redacted = _redact_texts(result, pii)
+    result["expunged"] = {**(result.get("expunged") or {}), step: on.isoformat()}
+    return StepResult(step, result, tuple(removed), tuple(redacted), tuple(leftover(result, pii)))
+
+
+def apply_steps(doc: Mapping[str, Any], steps: Iterable[StepName], on: dt.date) -> list[StepResult]:
+    """Several steps in SPEC order (reporter, then subjects), each on the previous one's result."""
+    results: list[StepResult] = []
+    current: Mapping[str, Any] = doc
+    for step in (s for s in STEPS if s in set(steps)):
+        results.append(apply_step(current, step, on))
+        current = results[-1].doc
+    return results
+
+
+def expunge(doc: Mapping[str, Any], steps: Iterable[StepName], on: dt.date) -> Doc:
+    """The document after the steps (a copy of it when there are none)."""
+    results = apply_steps(doc, steps, on)
+    return results[-1].doc if results else copy.deepcopy(dict(doc))
+
+
+def _remove(doc: Doc, step: StepName) -> None:
+    if step == "reporter":
+        reporter = doc.get("reporter")
+        if isinstance(reporter, dict):
+            reporter.pop("name", None)
+            reporter.pop("contact", None)
+        return
+    if "subjects" in doc:
+        doc["subjects"] = [{"expunged": True} for _ in doc.get("subjects") or []]
+    doc.pop("summary", None)
+    doc.pop("notes", None)
+    if isinstance(doc.get("outcome"), dict):
+        doc["outcome"].pop("recommendations", None)
+    for disclosure in doc.get("disclosures") or []:
+        if isinstance(disclosure, dict):
+            disclosure.pop("to", None)
+
+
+def _redact_texts(doc: Doc, pii: Pii) -> list[str]:
+    changed = []
+    for path, value in list(strings(doc)):
+        if kind_of(path) != "text":
+            continue
+        redacted = redact_text(value, pii)
+        if redacted != value:
+            _set(doc, path, redacted)
+            changed.append(field_path(path))
+    return changed
+
+
+def _set(doc: Any, path: FieldPath, value: str) -> None:
+    node = doc
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+
+
+# -- history ----------------------------------------------------------------------------------------
+
+
+def version_leftovers(old: Mapping[str, Any], steps: Iterable[StepName], removed: Pii) -> list[str]:
+    """Where an earlier version of a record still holds what the current one lost: the fields of each
+    expunged step it still has, and every text or identifying field holding one of `removed`."""
+    paths: list[str] = []
+    for step in steps:
+        paths += removed_fields(old, step) if step not in (old.get("expunged") or {}) else []
+    return paths + [path for path in leftover(old, removed) if not _within(path, paths)]
+
+
+def _within(path: str, parents: Sequence[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in parents)
+
+
+def held_identifiers(doc: Mapping[str, Any]) -> list[str]:
+    """Every identifying value a document still holds (whatever its step)."""
+    return [value for path, value in strings(doc) if kind_of(path) in STEPS]

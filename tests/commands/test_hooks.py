@@ -1,0 +1,281 @@
+"""The git hooks, through real `git commit` and `git merge` in a real records repository.
+
+`cocrec init` set core.hooksPath=hooks; the shims there run the installed
+`cocrec`, which gets the member's identity through COCREC_IDENTITY.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from cocrec import index, yaml_io
+from cocrec.commands.hook import merge_entries, message_text
+
+from ..conftest import Cocrec, Person, outcome, record
+from ..test_editor import EditorScript
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def git(repo: Cocrec, *args: str, identity: Optional[Path], check: bool = True, cwd: Optional[Path] = None) -> subprocess.CompletedProcess[str]:
+    """git in the repository, as a member with `identity` (None: someone without any key)."""
+    env = {k: v for k, v in os.environ.items() if k != "COCREC_IDENTITY"}
+    env.update(GIT_PAGER="cat", PAGER="cat", COCREC_IDENTITY=str(identity) if identity else str(repo.root / "no-identity.txt"))
+    result = subprocess.run(["git", "-C", str(cwd or repo.root), *args], env=env, capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def commit(repo: Cocrec, message: str, identity: Optional[Path], *paths: str) -> subprocess.CompletedProcess[str]:
+    git(repo, "add", *(paths or ("-A",)), identity=identity)
+    return git(repo, "commit", "-m", message, identity=identity, check=False)
+
+
+@pytest.fixture
+def committed(repo: Cocrec, alice: Person) -> str:
+    """The repository with one record, committed through the hooks; returns its id."""
+    rid = repo.add(record())
+    result = commit(repo, f"Add {rid}", alice.identity)
+    assert result.returncode == 0, result.stderr
+    return rid
+
+
+def head(repo: Cocrec) -> str:
+    return git(repo, "rev-parse", "HEAD", identity=None).stdout.strip()
+
+
+# -- pre-commit ------------------------------------------------------------------
+
+
+def test_a_record_made_by_cocrec_commits_quietly(repo: Cocrec, alice: Person, committed: str) -> None:
+    log = git(repo, "log", "--format=%s", identity=alice.identity).stdout
+    assert log.strip() == f"Add {committed}"
+
+
+def test_plaintext_under_records_or_in_the_workspace_is_refused(repo: Cocrec, alice: Person, committed: str) -> None:
+    (repo.root / "records" / "draft.yaml").write_text("summary: Jane Doe\n")
+    (repo.root / "workspace").mkdir()
+    (repo.root / "workspace" / f"{committed}.yaml").write_text("summary: Jane Doe\n")
+    git(repo, "add", "-f", "records/draft.yaml", "workspace", identity=alice.identity)
+    before = head(repo)
+    result = git(repo, "commit", "-m", "Add notes", identity=alice.identity, check=False)
+    assert result.returncode != 0
+    assert "cocrec pre-commit: records/draft.yaml: plaintext? only record files (<id>.yaml.age) and index.yaml belong in records/" in result.stderr
+    assert f"cocrec pre-commit: workspace/{committed}.yaml: plaintext from `cocrec open` must never be committed" in result.stderr
+    assert "Jane" not in result.stderr
+    assert head(repo) == before
+
+
+def test_a_file_that_is_not_age_is_refused(repo: Cocrec, alice: Person, committed: str) -> None:
+    (repo.root / "records" / "2026-abcd.yaml.age").write_text("reported_on: 2026-01-01\n")
+    result = commit(repo, "Add a record", alice.identity)
+    assert result.returncode != 0
+    assert "records/2026-abcd.yaml.age: not a valid age file" in result.stderr
+    assert "records/2026-abcd.yaml.age: not in records/index.yaml: run `cocrec index`, then `git add records/index.yaml`" in result.stderr
+
+
+def test_a_record_staged_without_its_index_is_refused(repo: Cocrec, alice: Person, committed: str) -> None:
+    rid = repo.add(record(reported_on="2026-06-05"))
+    result = commit(repo, "Add a record", alice.identity, f"records/{rid}.yaml.age")
+    assert result.returncode != 0
+    assert f"records/{rid}.yaml.age: not in records/index.yaml" in result.stderr
+    assert commit(repo, "Add a record", alice.identity).returncode == 0  # with the index, it goes through
+
+
+def encrypt_to(repo: Cocrec, people: list[Person], rid: str, plaintext: str) -> None:
+    """An age file written by the reference tool, bypassing cocrec's own validation, and an index entry that fits it."""
+    path = repo.root / "records" / f"{rid}.yaml.age"
+    keys = [arg for p in people for arg in ("-r", p.public)]
+    subprocess.run(["age", "-a", *keys, "-o", str(path)], input=plaintext.encode(), check=True)
+    doc = yaml_io.loads((repo.root / "records/index.yaml").read_bytes(), "index")
+    entry = dict(next(iter(doc["records"].values())))
+    entry.update(sha256=index.sha256(path.read_bytes()), status="open", reported_on="2026-06-04", held=False)
+    entry.pop("reporter", None)
+    entry.pop("subjects", None)
+    doc["records"][rid] = entry
+    (repo.root / "records/index.yaml").write_text(index.HEADER + yaml_io.dumps(doc))
+
+
+def test_a_record_that_does_not_validate_is_refused_when_a_key_is_available(repo: Cocrec, alice: Person, bob: Person, committed: str) -> None:
+    encrypt_to(repo, [alice, bob], "2026-abcd", yaml_io.dumps(record(id="2026-abcd", region="mars")))
+    result = commit(repo, "Add 2026-abcd", alice.identity)
+    assert result.returncode != 0
+    assert "cocrec pre-commit: records/2026-abcd.yaml.age: region: not one of the regions in cocrec.yaml" in result.stderr
+    assert "mars" not in result.stderr
+
+
+def test_without_a_key_the_commit_is_checked_as_far_as_it_can_be(repo: Cocrec, alice: Person, bob: Person, committed: str) -> None:
+    encrypt_to(repo, [alice, bob], "2026-abcd", yaml_io.dumps(record(id="2026-abcd", region="mars")))
+    result = commit(repo, "Add 2026-abcd", None)
+    assert result.returncode == 0, result.stderr
+    assert "cocrec pre-commit: no key available" in result.stderr and "not validated" in result.stderr
+    assert "cocrec commit-msg: no key available" in result.stderr and "NOT checked" in result.stderr
+    (repo.root / "records" / "2026-bcde.yaml.age").write_text("garbage\n")
+    refused = commit(repo, "Add 2026-bcde", None)
+    assert refused.returncode != 0 and "records/2026-bcde.yaml.age: not a valid age file" in refused.stderr
+
+
+def test_an_index_whose_entries_do_not_match_the_records_is_refused(repo: Cocrec, alice: Person, committed: str) -> None:
+    path = repo.root / "records/index.yaml"
+    path.write_text(path.read_text().replace("status: open", "status: closed"))
+    result = commit(repo, "Touch the index", alice.identity)
+    assert result.returncode != 0
+    assert "records/index.yaml: its entries (status, due dates, holds) do not match the staged records: run `cocrec index`" in result.stderr
+    assert repo("index").exit_code == 0
+    assert commit(repo, "Touch the index", alice.identity).returncode != 0  # nothing left to commit: the index is back
+
+
+def test_hooks_outside_a_records_repository_exit_4(tmp_path: Path, alice: Person) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    subprocess.run(["git", "init", "-q", str(plain)], check=True)
+    for hook in (["pre-commit"], ["commit-msg", ".git/COMMIT_EDITMSG"]):
+        result = subprocess.run(["cocrec", "hook", *hook], cwd=plain, capture_output=True, text=True)
+        assert result.returncode == 4
+        (line,) = result.stderr.strip().splitlines()
+        assert "not inside a cocrec records repository" in line
+
+
+# -- commit-msg ------------------------------------------------------------------
+
+
+def test_a_message_naming_someone_in_a_record_is_refused(repo: Cocrec, alice: Person, committed: str) -> None:
+    rid = repo.add(record(reported_on="2026-06-05"))
+    before = head(repo)
+    result = commit(repo, "Report about jane@example.org", alice.identity)
+    assert result.returncode != 0
+    assert f"cocrec commit-msg: the message names a subject of record {committed}: reword it with record ids only" in result.stderr
+    assert f"a subject of record {rid}" in result.stderr and "jane@" not in result.stderr
+    assert head(repo) == before
+
+
+MESSAGES = [
+    ("Jane's case: emailed her", "a subject"),
+    ("Spoke to DOE", "a subject"),
+    ("Handle for janedoe checked", "a subject"),
+    ("See https://example.org/~jane/", "a subject"),
+    ("Report from Sam", "the reporter"),
+    ("Update 2026 case\n\n# sam@example.org", "the reporter"),  # git keeps comment lines of -m messages
+]
+
+
+def test_names_words_handles_urls_and_contacts_are_all_found(repo: Cocrec, committed: str, tmp_path: Path) -> None:
+    message = tmp_path / "COMMIT_EDITMSG"
+    for text, who in MESSAGES:
+        message.write_text(text)
+        result = repo("hook", "commit-msg", str(message))
+        assert result.exit_code == 1, text
+        assert f"the message names {who} of record {committed}" in result.stderr
+        for value in ("jane", "Jane", "Doe", "DOE", "Sam", "example.org"):
+            assert value not in result.stderr, text
+
+
+def test_a_message_with_ids_only_passes(repo: Cocrec, alice: Person, committed: str) -> None:
+    rid = repo.add(record(reported_on="2026-06-05"))
+    assert commit(repo, f"Add {rid}: a second report at the same event", alice.identity).returncode == 0
+
+
+def test_a_commit_removing_a_record_cannot_name_its_people_either(repo: Cocrec, alice: Person, committed: str) -> None:
+    (repo.root / "records" / f"{committed}.yaml.age").unlink()
+    assert repo("index").exit_code == 0
+    result = commit(repo, "Remove the report on Jane Doe", alice.identity)
+    assert result.returncode != 0 and f"names a subject of record {committed}" in result.stderr
+    assert commit(repo, f"Remove {committed}", alice.identity).returncode == 0
+
+
+def test_the_message_below_the_scissors_line_is_not_checked() -> None:
+    raw = "Edit 2026-k7qd\n# ------------------------ >8 ------------------------\n+  name: Jane Doe\n"
+    assert message_text(raw) == "Edit 2026-k7qd\n"
+
+
+# -- merges of records/index.yaml -------------------------------------------------
+
+
+def branch_with(repo: Cocrec, person: Person, name: str, doc: dict[str, object]) -> str:
+    git(repo, "checkout", "-q", "-b", name, "main", identity=None)
+    rid = repo.add(doc)
+    assert commit(repo, f"Add {rid}", person.identity).returncode == 0
+    return rid
+
+
+@pytest.fixture
+def main_branch(repo: Cocrec, alice: Person) -> Cocrec:
+    assert commit(repo, "Start", alice.identity).returncode == 0
+    git(repo, "branch", "-M", "main", identity=None)
+    return repo
+
+
+def test_records_added_on_two_branches_merge_without_a_conflict(main_branch: Cocrec, alice: Person) -> None:
+    repo = main_branch
+    one = branch_with(repo, alice, "one", record(outcome=outcome("resolved")))
+    other = record(reported_on="2026-08-01", subjects=[{"name": "Alex Example", "emails": ["alex@example.org"]}])
+    two = branch_with(repo, alice, "two", other)
+    merged = git(repo, "merge", "-q", "--no-edit", "one", identity=alice.identity, check=False)
+    assert merged.returncode == 0, merged.stderr
+    assert {one, two} <= set(yaml_io.loads((repo.root / "records/index.yaml").read_bytes(), "i")["records"])
+    assert repo("index").stdout.strip() == "records/index.yaml is up to date"
+    assert repo("check", "--as-of", "2026-08-02").exit_code == 0
+
+
+def test_a_merge_that_changes_due_dates_is_stopped_until_the_index_is_regenerated(main_branch: Cocrec, alice: Person) -> None:
+    repo = main_branch
+    branch_with(repo, alice, "earlier", record(outcome=outcome("resolved", "2026-07-01")))
+    later = record(reported_on="2027-01-01", outcome=outcome("flagged", "2027-01-10"))
+    branch_with(repo, alice, "later", later)  # the same person again: extends the earlier record
+    merged = git(repo, "merge", "--no-edit", "earlier", identity=alice.identity, check=False)
+    assert merged.returncode != 0
+    assert "records/index.yaml: its entries (status, due dates, holds) do not match the staged records" in merged.stderr
+    assert repo("index").stdout.strip() == "records/index.yaml regenerated"
+    git(repo, "add", "records/index.yaml", identity=alice.identity)
+    done = git(repo, "commit", "--no-edit", identity=alice.identity, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "2029-03-10" in (repo.root / "records/index.yaml").read_text()
+
+
+def test_the_same_record_changed_on_both_sides_is_a_conflict_that_says_what_to_do(main_branch: Cocrec, alice: Person, tmp_path: Path) -> None:
+    repo = main_branch
+    rid = repo.add(record())
+    assert commit(repo, f"Add {rid}", alice.identity).returncode == 0
+    for branch, region in (("a", "online"), ("b", "asia")):
+        git(repo, "checkout", "-q", "-b", branch, "main", identity=None)
+        script = EditorScript(tmp_path / branch).plan({"replace": [["region: europe", f"region: {region}"]]})
+        assert repo("edit", rid, env=script.env).exit_code == 0
+        assert commit(repo, f"Edit {rid}", alice.identity).returncode == 0
+    merged = git(repo, "merge", "--no-edit", "a", identity=alice.identity, check=False)
+    assert merged.returncode != 0
+    assert f"records/index.yaml: records {rid} changed on both sides: resolve the records, then run `cocrec index`" in merged.stderr
+    git(repo, "checkout", "--theirs", f"records/{rid}.yaml.age", identity=None)
+    assert repo("index").exit_code == 0
+    git(repo, "add", "-A", identity=alice.identity)
+    done = git(repo, "commit", "--no-edit", identity=alice.identity, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "region: online" in repo("show", rid).stdout
+
+
+def test_the_index_merge_is_three_way_by_record_id() -> None:
+    def idx(**entries: str) -> index.Index:
+        return index.Index("sha256:x", {rid: index.Entry(rid, sha, "r", "open", "2026-01-01", {}, False) for rid, sha in entries.items()})
+
+    base = idx(a="1", b="1", c="1")
+    ours = idx(a="2", b="1", c="1", d="1")  # changed a, added d
+    theirs = idx(a="1", b="3", e="1")  # changed b, deleted c, added e
+    merged, conflicts = merge_entries(base, ours, theirs)
+    assert {rid: e.sha256 for rid, e in merged.items()} == {"a": "2", "b": "3", "d": "1", "e": "1"} and conflicts == []
+    _, conflicts = merge_entries(base, idx(a="2", b="1", c="1"), idx(a="3", b="1", c="1"))
+    assert conflicts == ["a"]
+
+
+# -- the pre-commit framework ------------------------------------------------------
+
+
+def test_pre_commit_framework_hooks_run_the_same_commands() -> None:
+    hooks = {h["id"]: h for h in yaml_io.loads((ROOT / ".pre-commit-hooks.yaml").read_bytes(), ".pre-commit-hooks.yaml")}
+    assert hooks["cocrec-pre-commit"]["entry"] == "cocrec hook pre-commit"
+    assert hooks["cocrec-pre-commit"]["pass_filenames"] is False and hooks["cocrec-pre-commit"]["stages"] == ["pre-commit", "pre-merge-commit"]
+    assert hooks["cocrec-commit-msg"]["entry"] == "cocrec hook commit-msg" and hooks["cocrec-commit-msg"]["stages"] == ["commit-msg"]

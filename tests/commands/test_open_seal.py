@@ -1,0 +1,221 @@
+"""cocrec open / cocrec seal: plaintext in the git-ignored workspace/, sealed back only when everything validates."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cocrec import yaml_io
+from cocrec.store import Store
+
+from ..conftest import Cocrec, Person, record
+from ..test_editor import EditorScript
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def records_only(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in files.items() if not name.startswith("workspace/")}
+
+
+def test_open_decrypts_into_a_private_ignored_workspace(repo: Cocrec) -> None:
+    one, two = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
+    result = repo("open")
+    assert result.exit_code == 0, result.output
+    assert "opened 2 record(s) in workspace/" in result.stdout and "cocrec seal" in result.stdout
+    workspace = repo.root / "workspace"
+    assert mode(workspace) == 0o700
+    for rid in (one, two):
+        assert mode(workspace / f"{rid}.yaml") == 0o600
+        assert f"id: {rid}" in (workspace / f"{rid}.yaml").read_text()
+    manifest = (workspace / ".cocrec-open.yaml").read_text()
+    assert mode(workspace / ".cocrec-open.yaml") == 0o600
+    assert one in manifest and "Jane" not in manifest and "example.org" not in manifest
+    status = subprocess.run(["git", "-C", str(repo.root), "status", "--porcelain", "--ignored"], capture_output=True, text=True, check=True)
+    assert "!! workspace/" in status.stdout
+
+
+def test_check_warns_while_plaintext_sits_in_the_workspace(repo: Cocrec) -> None:
+    repo.add(record())
+    repo("open")
+    result = repo("check", "--as-of", "2026-07-01")
+    assert result.exit_code == 0
+    assert "warning: workspace: 1 plaintext file(s) opened and not sealed: run `cocrec seal`" in result.stdout
+
+
+def test_seal_with_nothing_changed_writes_nothing_and_removes_the_plaintext(repo: Cocrec) -> None:
+    repo.add(record())
+    before = repo.files()
+    repo("open")
+    result = repo("seal")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "sealed: 0 record(s) re-encrypted, 1 unchanged; workspace/ removed"
+    assert repo.files() == before
+    assert not (repo.root / "workspace").exists()
+
+
+def test_seal_reencrypts_only_what_changed(repo: Cocrec) -> None:
+    one, two = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
+    before = repo.files()
+    repo("open")
+    path = repo.root / "workspace" / f"{one}.yaml"
+    path.write_text(path.read_text().replace("Emailed the subject.", "Emailed the subject twice."))
+    result = repo("seal")
+    assert result.exit_code == 0, result.output
+    assert "sealed: 1 record(s) re-encrypted, 1 unchanged" in result.stdout
+    after = repo.files()
+    assert after[f"records/{one}.yaml.age"] != before[f"records/{one}.yaml.age"]
+    assert after[f"records/{two}.yaml.age"] == before[f"records/{two}.yaml.age"]
+    assert "Emailed the subject twice." in repo("show", one).stdout
+    assert repo("check", "--as-of", "2026-07-01").exit_code == 0
+
+
+def test_seal_refuses_everything_when_anything_is_invalid_and_keeps_the_plaintext(repo: Cocrec) -> None:
+    one, two = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
+    repo("open")
+    workspace = repo.root / "workspace"
+    good, bad = workspace / f"{one}.yaml", workspace / f"{two}.yaml"
+    good.write_text(good.read_text().replace("europe", "online"))
+    bad.write_text(bad.read_text().replace("region: europe", "region: mars"))
+    (workspace / "new-broken.yaml").write_text("reported_on: [2026\n")
+    before = repo.files()
+    result = repo("seal")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert f"error: workspace/{two}.yaml: region: not one of the regions in cocrec.yaml" in result.stderr
+    assert "error: workspace/new-broken.yaml: line 2, column 1: malformed YAML" in result.stderr
+    assert lines[-1] == "cocrec: nothing was sealed: fix the 2 problem(s) above in workspace/, then run `cocrec seal` again"
+    assert "Jane" not in result.output and "mars" not in result.output
+    assert repo.files() == before  # plaintext kept, nothing re-encrypted
+
+
+def test_a_new_file_becomes_a_new_record_and_other_names_are_refused(repo: Cocrec) -> None:
+    repo.add(record())
+    repo("open")
+    workspace = repo.root / "workspace"
+    (workspace / "new-from-the-conference.yaml").write_text(yaml_io.dumps(record(reported_on="2026-09-09")))
+    (workspace / "notes.yaml").write_text("a: 1\n")
+    (workspace / "2026-zzzz.yaml").write_text("a: 1\n")
+    refused = repo("seal")
+    assert refused.exit_code == 1
+    assert "error: workspace/notes.yaml: not a record id: name a new record new-<anything>.yaml" in refused.stderr
+    assert "error: workspace/2026-zzzz.yaml: not opened with `cocrec open`: to add it as a new record, rename it new-2026-zzzz.yaml" in refused.stderr
+    (workspace / "notes.yaml").unlink()
+    (workspace / "2026-zzzz.yaml").unlink()
+    sealed = repo("seal")
+    assert sealed.exit_code == 0, sealed.output
+    first = sealed.stdout.splitlines()[0]
+    assert first.endswith(": new record (from workspace/new-from-the-conference.yaml)")
+    rid = first.split(":")[0]
+    assert "reported_on: 2026-09-09" in repo("show", rid).stdout
+    assert "sealed: 1 record(s) re-encrypted, 1 unchanged" in sealed.stdout
+
+
+def test_editor_leftovers_go_with_the_workspace(repo: Cocrec) -> None:
+    rid = repo.add(record())
+    repo("open")
+    workspace = repo.root / "workspace"
+    (workspace / f".{rid}.yaml.swp").write_bytes(b"swap")
+    (workspace / f"{rid}.yaml~").write_bytes(b"backup")
+    assert repo("seal").exit_code == 0
+    assert not workspace.exists()
+
+
+def test_a_record_changed_since_it_was_opened_is_not_sealed(repo: Cocrec, bob: Person, tmp_path: Path) -> None:
+    rid = repo.add(record())
+    repo("open")
+    mine = repo.root / "workspace" / f"{rid}.yaml"
+    mine.write_text(mine.read_text().replace("Emailed the subject.", "Alice's change."))
+    theirs = EditorScript(tmp_path / "bob-editor").plan({"replace": [["Emailed the subject.", "Bob's change."]]})
+    assert repo.as_(bob)("edit", rid, env=theirs.env).exit_code == 0
+    before = repo.files()
+    result = repo("seal")
+    assert result.exit_code == 4
+    assert f"{rid}: changed by someone else since `cocrec open`" in result.stderr
+    assert "Alice's change" not in result.output
+    assert repo.files() == before and "Alice's change." in mine.read_text()
+
+
+def test_opening_again_keeps_unsealed_edits(repo: Cocrec) -> None:
+    one = repo.add(record())
+    repo("open", one)
+    path = repo.root / "workspace" / f"{one}.yaml"
+    path.write_text(path.read_text().replace("europe", "online"))
+    two = repo.add(record(reported_on="2026-06-05"))
+    result = repo("open")
+    assert "opened 1 record(s)" in result.stdout and f"already open, left as they are: {one}" in result.stdout
+    assert "region: online" in path.read_text()
+    assert (repo.root / "workspace" / f"{two}.yaml").exists()
+    assert repo("seal").exit_code == 0
+    assert "region: online" in repo("show", one).stdout
+
+
+def test_open_refuses_when_git_would_not_ignore_the_workspace(repo: Cocrec) -> None:
+    repo.add(record())
+    gitignore = repo.root / ".gitignore"
+    gitignore.write_text(gitignore.read_text().replace("workspace/\n", ""))
+    result = repo("open")
+    assert result.exit_code == 4
+    assert "workspace/ is not ignored by git" in result.stderr
+    assert not (repo.root / "workspace").exists()
+
+
+def test_open_unknown_id_and_seal_without_workspace(repo: Cocrec) -> None:
+    assert repo("open", "2026-zzzz").exit_code == 2
+    assert not (repo.root / "workspace").exists()
+    result = repo("seal")
+    assert result.exit_code == 0 and "nothing to seal" in result.stdout
+
+
+def test_open_without_a_key_writes_nothing(repo: Cocrec, tmp_path: Path) -> None:
+    repo.add(record())
+    result = Cocrec(repo.root, tmp_path / "missing.txt")("open")
+    assert result.exit_code == 3
+    assert not (repo.root / "workspace").exists()
+    assert records_only(repo.files()) == repo.files()
+
+
+def test_a_file_left_as_opened_keeps_the_record_someone_else_changed(repo: Cocrec, bob: Person, tmp_path: Path) -> None:
+    one, two = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
+    repo("open")
+    mine = repo.root / "workspace" / f"{one}.yaml"
+    mine.write_text(mine.read_text().replace("europe", "online"))
+    theirs = EditorScript(tmp_path / "bob-editor").plan({"replace": [["Emailed the subject.", "Bob's change."]]})
+    assert repo.as_(bob)("edit", two, env=theirs.env).exit_code == 0
+    result = repo("seal")
+    assert result.exit_code == 0, result.output
+    assert "sealed: 1 record(s) re-encrypted, 1 unchanged" in result.stdout
+    assert "Bob's change." in repo("show", two).stdout and "region: online" in repo("show", one).stdout
+
+
+@pytest.mark.parametrize("where", ["before encrypting", "after writing"])
+def test_a_seal_interrupted_anywhere_is_finished_by_running_it_again(repo: Cocrec, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    one = repo.add(record())
+    repo("open")
+    mine = repo.root / "workspace" / f"{one}.yaml"
+    mine.write_text(mine.read_text().replace("europe", "online"))
+    (repo.root / "workspace" / "new-report.yaml").write_text(yaml_io.dumps(record(reported_on="2026-06-10")))
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        if where == "before encrypting":
+            patched.setattr(Store, "save", interrupt)
+        else:
+            patched.setattr("cocrec.commands.seal.shutil.rmtree", interrupt)
+        assert repo("seal").exit_code == 130
+    assert not list((repo.root / "workspace").glob("new-*.yaml"))  # claimed: renamed <id>.yaml
+    again = repo("seal")
+    assert again.exit_code == 0, again.output
+    ids = sorted(repo.root.joinpath("records").glob("*.yaml.age"))
+    assert len(ids) == 2  # one new record, not two
+    assert "region: online" in repo("show", one).stdout
+    assert not (repo.root / "workspace").exists()
+    checked = repo("check", "--as-of", "2026-07-01")
+    assert checked.exit_code == 0, checked.output

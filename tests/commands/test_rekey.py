@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+from cocrec import crypto, yaml_io
+from cocrec.repo import Repo
+
+from ..conftest import AS_OF, Cocrec, Person, add_many, make_person, outcome, record
+
+
+def never_asked(path: str) -> str:
+    raise AssertionError(f"asked for a passphrase for {path}")
+
+
+def plaintexts(repo: Cocrec, person: Person) -> dict[str, bytes]:
+    """Every record decrypted with one member's identity (raises if any does not open)."""
+    identities = crypto.load_identities([person.identity], never_asked)
+    return {p.name: crypto.decrypt(p.read_bytes(), identities, p.name) for p in sorted((repo.root / "records").glob("*.yaml.age"))}
+
+
+def hand_edit_members(repo: Cocrec, add: Optional[Person] = None, drop: Optional[str] = None) -> None:
+    """What a chair might do in an editor: change members.yaml and nothing else."""
+    path = repo.root / "members.yaml"
+    doc = yaml_io.loads(path.read_bytes(), "members.yaml")
+    if add is not None:
+        doc["members"].append({"id": add.id, "name": add.name, "keys": [add.public], "since": "2026-09-01"})
+    if drop is not None:
+        doc["members"] = [m for m in doc["members"] if m["id"] != drop]
+    path.write_text(yaml_io.dumps(doc))
+
+
+def age_encrypt(plaintext: bytes, *keys: str) -> bytes:
+    """A record file made by the reference age tool rather than cocrec."""
+    args = [arg for key in keys for arg in ("-r", key)]
+    return subprocess.run(["age", "-e", "-a", *args], input=plaintext, capture_output=True, check=True).stdout
+
+
+def git(repo: Cocrec, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo.root, capture_output=True, text=True, check=True).stdout
+
+
+def commit_all(repo: Cocrec) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "records")
+
+
+def test_hand_edited_members_fail_the_check_until_rekey_runs(repo: Cocrec, alice: Person, carol: Person) -> None:
+    add_many(repo, 300)
+    before = plaintexts(repo, alice)
+    assert repo("rekey", "--check").exit_code == 0
+    hand_edit_members(repo, add=carol)
+    stale = repo("rekey", "--check")
+    assert stale.exit_code == 1
+    assert stale.stdout.count("encrypted to another set of keys than members.yaml's") == 300
+    assert "300 of 300 record(s) are not encrypted to the current members: run `cocrec rekey`" in stale.stdout
+    assert "example.org" not in stale.stdout and "Person" not in stale.stdout
+    done = repo("rekey")
+    assert done.exit_code == 0, done.output
+    assert "Re-encrypted 300 of 300 record(s) to 3 member(s), 3 key(s)" in done.stdout
+    assert repo("rekey", "--check").exit_code == 0
+    assert plaintexts(repo, carol) == plaintexts(repo, alice) == before
+    checked = repo("check", "--as-of", AS_OF).stdout  # open cases are stale by then; nothing else may fail
+    assert "index" not in checked and "rekey" not in checked and "300 record(s) checked" in checked
+    assert not list((repo.root / "records").glob(".*"))
+
+
+def test_rekey_rewrites_exactly_the_stale_records(repo: Cocrec, alice: Person, bob: Person) -> None:
+    ids = [repo.add(record(reported_on=f"2026-0{n}-01", outcome=outcome("resolved"))) for n in range(1, 5)]
+    commit_all(repo)
+    before = plaintexts(repo, alice)
+    changed = repo.root / f"records/{ids[1]}.yaml.age"
+    changed.write_bytes(age_encrypt(before[changed.name], alice.public, bob.public))  # same text, other bytes
+    added = repo.root / "records/2026-zzzz.yaml.age"
+    added.write_bytes(age_encrypt(before[changed.name].replace(ids[1].encode(), b"2026-zzzz"), alice.public, bob.public))
+    report = repo("rekey", "--check")
+    assert report.exit_code == 1
+    assert report.stdout.splitlines()[:2] == [
+        f"records/{ids[1]}.yaml.age: changed since records/index.yaml was written",
+        "records/2026-zzzz.yaml.age: not in records/index.yaml",
+    ]
+    result = repo("rekey")
+    assert result.exit_code == 0, result.output
+    assert "Re-encrypted 2 of 5 record(s)" in result.stdout
+    assert sorted(git(repo, "status", "--porcelain").splitlines()) == sorted(
+        [f" M records/{ids[1]}.yaml.age", "?? records/2026-zzzz.yaml.age", " M records/index.yaml"]
+    )
+    after = plaintexts(repo, bob)
+    assert {k: v for k, v in after.items() if k != added.name} == before
+    assert repo("rekey", "--check").exit_code == 0
+    assert repo("check", "--as-of", AS_OF).exit_code == 0, repo("check", "--as-of", AS_OF).output
+
+
+def test_nothing_stale_changes_nothing(repo: Cocrec) -> None:
+    repo.add(record())
+    before = repo.files()
+    result = repo("rekey")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "All 1 record(s) are encrypted to the current members: nothing to re-encrypt"
+    assert repo.files() == before
+
+
+def test_a_removed_index_is_rebuilt(repo: Cocrec) -> None:
+    rid = repo.add(record(outcome=outcome("flagged")))
+    (repo.root / "records/index.yaml").unlink()
+    assert f"records/{rid}.yaml.age: not in records/index.yaml" in repo("rekey", "--check").stdout
+    assert repo("rekey").exit_code == 0
+    assert repo("rekey", "--check").exit_code == 0
+    assert repo("check", "--as-of", AS_OF).exit_code == 0
+
+
+def test_an_identity_that_cannot_open_a_stale_record_changes_nothing(repo: Cocrec, alice: Person, bob: Person, carol: Person) -> None:
+    ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in range(1, 4)]
+    secret = repo.root / f"records/{ids[2]}.yaml.age"
+    secret.write_bytes(age_encrypt(plaintexts(repo, alice)[secret.name], bob.public))  # bob alone can open it
+    assert repo.as_(bob)("index").exit_code == 0  # the index now knows this file, but not whom it is for
+    hand_edit_members(repo, add=carol)
+    before = repo.files()
+    result = repo("rekey")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        f"cocrec: records/{ids[2]}.yaml.age: not encrypted to your identity: ask a member to run `cocrec rekey`",
+        "cocrec: 1 record(s) listed above cannot be opened with your identity: nothing was changed; "
+        "a member who can open them must run `cocrec rekey`",
+    ]
+    assert repo.files() == before
+    assert repo.as_(bob)("rekey").exit_code == 0
+    assert plaintexts(repo, carol) == plaintexts(repo, alice)
+
+
+def test_an_identity_that_cannot_open_a_changed_record_changes_nothing(repo: Cocrec, alice: Person, bob: Person) -> None:
+    ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in range(1, 4)]
+    secret = repo.root / f"records/{ids[0]}.yaml.age"
+    secret.write_bytes(age_encrypt(plaintexts(repo, alice)[secret.name], bob.public))
+    before = repo.files()
+    result = repo("rekey")
+    assert result.exit_code == 3
+    assert f"records/{ids[0]}.yaml.age: not encrypted to your identity" in result.stderr
+    assert repo.files() == before
+
+
+def test_a_corrupt_record_is_listed_and_nothing_changes(repo: Cocrec) -> None:
+    repo.add(record())
+    (repo.root / "records/2026-abcd.yaml.age").write_bytes(b"-----BEGIN AGE ENCRYPTED FILE-----\ngarbage\n")
+    assert "records/2026-abcd.yaml.age: not in records/index.yaml" in repo("rekey", "--check").stdout
+    before = repo.files()
+    result = repo("rekey")
+    assert result.exit_code == 3
+    assert "records/2026-abcd.yaml.age: not a valid age file" in result.stderr
+    assert repo.files() == before
+
+
+def test_a_non_member_cannot_rekey(repo: Cocrec, carol: Person, keys_dir: Path) -> None:
+    repo.add(record())
+    hand_edit_members(repo, add=make_person(keys_dir, "dave", "Dave Member"))
+    before = repo.files()
+    result = repo.as_(carol)("rekey")
+    assert result.exit_code == 3
+    assert "your identity holds none of the members' keys" in result.stderr
+    assert repo.files() == before
+
+
+def test_a_second_writer_is_refused(repo: Cocrec, carol: Person) -> None:
+    repo.add(record())
+    hand_edit_members(repo, add=carol)
+    before = repo.files()
+    with Repo(repo.root).lock():
+        result = repo("rekey")
+    assert result.exit_code == 4
+    assert "another cocrec command is writing to this repository" in result.stderr
+    assert repo.files() == before
+
+
+def test_rekey_lets_git_pack_what_it_rewrote(repo: Cocrec, carol: Person, tmp_path: Path) -> None:
+    repo.add(record())
+    commit_all(repo)
+    hand_edit_members(repo, add=carol)
+    trace = tmp_path / "git-trace.txt"
+    assert repo("rekey", env={"GIT_TRACE": str(trace)}).exit_code == 0
+    assert "gc --auto" in trace.read_text()

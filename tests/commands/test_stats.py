@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..conftest import Cocrec, outcome, record
+from .scenario import add_all
+
+COUNT_KEYS = ["reports", "people_named", "actions_by_committee", "actions_by_local_rep", "open",
+              "no-violation", "unidentified", "resolved", "flagged", "banned"]
+
+
+def stats_json(repo: Cocrec, *args: str) -> dict[str, Any]:
+    result = repo("stats", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def add_expunged(repo: Cocrec) -> str:
+    """A no-violation record from 2024 whose personal data is gone: it still counts."""
+    return repo.add(record(
+        reported_on="2024-01-10", reporter={"kind": "public"}, summary=None, subjects=[{"expunged": True}, {"expunged": True}],
+        outcome=outcome("no-violation", "2024-01-20"), expunged={"reporter": "2024-01-21", "subjects": "2024-01-21"},
+    ))
+
+
+def test_by_year_json_is_exactly_the_spec_shape_and_the_hand_count(repo: Cocrec) -> None:
+    add_all(repo)
+    add_expunged(repo)
+    data = stats_json(repo)
+    assert list(data) == ["by", "rows"] and data["by"] == "year"
+    assert all(list(row) == ["year", *COUNT_KEYS] for row in data["rows"])
+    assert all(isinstance(v, int) for row in data["rows"] for v in row.values())
+    # by hand from tests/commands/scenario.py: 2024 = I + the expunged record; 2025 = A, B; 2026 = C D E F G H
+    assert data["rows"] == [
+        {"year": 2024, "reports": 2, "people_named": 3, "actions_by_committee": 2, "actions_by_local_rep": 0, "open": 0,
+         "no-violation": 1, "unidentified": 0, "resolved": 0, "flagged": 1, "banned": 0},
+        {"year": 2025, "reports": 2, "people_named": 2, "actions_by_committee": 2, "actions_by_local_rep": 1, "open": 0,
+         "no-violation": 0, "unidentified": 0, "resolved": 0, "flagged": 1, "banned": 1},
+        {"year": 2026, "reports": 6, "people_named": 6, "actions_by_committee": 4, "actions_by_local_rep": 0, "open": 1,
+         "no-violation": 1, "unidentified": 1, "resolved": 1, "flagged": 0, "banned": 2},
+    ]
+
+
+def test_by_region_outcome_and_category(repo: Cocrec) -> None:
+    add_all(repo)
+    regions = {row["region"]: row for row in stats_json(repo, "--by", "region")["rows"]}
+    assert list(regions) == ["asia", "europe", "north-america", "online"]
+    assert regions["europe"]["reports"] == 6 and regions["europe"]["open"] == 1 and regions["north-america"]["actions_by_local_rep"] == 1
+    outcomes = {row["outcome"]: row for row in stats_json(repo, "--by", "outcome")["rows"]}
+    assert list(outcomes) == ["no-violation", "unidentified", "resolved", "flagged", "banned", "open"]
+    assert outcomes["banned"]["reports"] == 3 and outcomes["banned"]["people_named"] == 4 and outcomes["unidentified"]["people_named"] == 0
+    categories = {row["category"]: row["reports"] for row in stats_json(repo, "--by", "category")["rows"]}
+    # B has two categories (counted in each), D has none
+    assert categories == {"discrimination": 1, "disruptive-behaviour": 1, "harassment": 5, "other": 1, "unwanted-contact": 1, "uncategorised": 1}
+
+
+def test_csv_has_the_json_keys_as_header(repo: Cocrec) -> None:
+    add_all(repo)
+    result = repo("stats", "--by", "outcome", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["outcome", *COUNT_KEYS]
+    assert [r["outcome"] for r in rows][-1] == "open" and rows[-1]["reports"] == "1"
+
+
+def test_table_has_a_total_line_and_names_nobody(repo: Cocrec) -> None:
+    add_all(repo)
+    result = repo("stats")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["YEAR", "REPORTS", "PEOPLE_NAMED"]
+    assert lines[-1].split()[:2] == ["total", "9"]
+    assert "example.org" not in result.output and "Flora" not in result.output
+
+
+def test_an_empty_repository_has_no_rows(repo: Cocrec) -> None:
+    assert stats_json(repo, "--by", "category") == {"by": "category", "rows": []}
+    assert repo("stats").stdout.strip() == "No records yet."

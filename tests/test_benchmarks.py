@@ -1,0 +1,27 @@
+"""The benchmark script runs end to end (timings are not tested: benchmarks are not tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+
+
+def test_the_benchmark_runs_on_a_tiny_committee() -> None:
+    run = subprocess.run([sys.executable, str(BENCH), "--records", "20", "--members", "3"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("20 records, 3 members (+1 joining)")
+    operations = [line.split(" | ")[0].lstrip("| ") for line in lines if line.startswith("| ") and not line.startswith("| operation")]
+    assert operations == [
+        "rekey after a member joins (`members add`)",
+        "",
+        "check (everything, decrypted)",
+        "due",
+        "stats",
+        "rekey --check (no key needed)",
+        "`cocrec --help`",
+    ]
+    assert all(" s |" in line for line in lines if line.startswith("| ") and "operation" not in line)

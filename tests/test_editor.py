@@ -1,0 +1,233 @@
+"""The editor loop, its private directory and the new-record template (cocrec/editor.py).
+
+Editors are small Python scripts named by $EDITOR (`EditorScript`): each run
+follows the next step of a plan and logs what it saw (argv, the file's and
+the directory's modes, the text), so tests can assert 0600/0700 and that the
+directory is gone afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cocrec import editor, validate, yaml_io
+from cocrec.errors import CocrecError, UsageError, ValidationError
+from cocrec.model import Members
+from cocrec.policy import Policy
+
+SCRIPT = r"""
+import json, os, signal, stat, subprocess, sys, time
+from pathlib import Path
+plan_path, log_path, target = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[-1])
+log = json.loads(log_path.read_text()) if log_path.exists() else []
+steps = json.loads(plan_path.read_text())
+step = steps[min(len(log), len(steps) - 1)]
+text = target.read_text()
+log.append({"argv": sys.argv[3:], "dir": str(target.parent), "text": text,
+            "file_mode": stat.S_IMODE(target.stat().st_mode), "dir_mode": stat.S_IMODE(target.parent.stat().st_mode)})
+log_path.write_text(json.dumps(log))
+if "swap" in step:
+    (target.parent / f".{target.name}.swp").write_text(text)
+    (target.parent / f"{target.name}~").write_text(text)
+for old, new in step.get("replace", []):
+    assert old in text, old
+    text = text.replace(old, new)
+if "write" in step:
+    text = step["write"]
+if "run" in step:
+    subprocess.run(step["run"], env={**os.environ, **step.get("env", {})}, check=True, capture_output=True)
+target.write_text(text)
+if "sigint" in step:
+    os.kill(os.getppid(), signal.SIGINT)
+    time.sleep(20)
+sys.exit(step.get("exit", 0))
+"""
+
+
+class EditorScript:
+    """$EDITOR for tests: `plan(*steps)`, then run cocrec with `env`; `log` lists what each run saw."""
+
+    def __init__(self, directory: Path, extra_args: str = "") -> None:
+        directory.mkdir(exist_ok=True)
+        self.script = directory / "editor.py"
+        self.script.write_text(SCRIPT)
+        self.plan_path = directory / "plan.json"
+        self.log_path = directory / "log.json"
+        self.command = f"{shlex.quote(sys.executable)} {shlex.quote(str(self.script))} {self.plan_path} {self.log_path} {extra_args}".strip()
+        self.plan({})
+
+    def plan(self, *steps: dict[str, Any]) -> EditorScript:
+        self.plan_path.write_text(json.dumps(list(steps)))
+        if self.log_path.exists():
+            self.log_path.unlink()
+        return self
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"EDITOR": self.command}
+
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        return json.loads(self.log_path.read_text()) if self.log_path.exists() else []
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> EditorScript:
+    return EditorScript(tmp_path / "editor")
+
+
+def never(error: ValidationError) -> bool:
+    return False
+
+
+def accept_yaml(data: bytes) -> Any:
+    doc = yaml_io.loads(data, "test.yaml")
+    if not isinstance(doc, dict) or "ok" not in doc:
+        raise ValidationError("test.yaml", "ok", "required: add it")
+    return doc
+
+
+def run_loop(script: EditorScript, initial: bytes = b"a: 1\n", ask: Any = never) -> editor.Edited[Any]:
+    return editor.edit_loop(initial, "x.yaml", accept_yaml, shlex.split(script.command), ask)
+
+
+# -- the editor command ---------------------------------------------------------
+
+
+def test_visual_wins_over_editor_and_is_split_like_a_shell() -> None:
+    assert editor.editor_command({"VISUAL": "code --wait", "EDITOR": "nano"}) == ["code", "--wait"]
+    assert editor.editor_command({"EDITOR": "emacs -nw '+1'"}) == ["emacs", "-nw", "+1"]
+    assert editor.editor_command({}) == ["vi"]
+
+
+def test_an_editor_command_with_unbalanced_quotes_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="VISUAL/\\$EDITOR"):
+        editor.editor_command({"EDITOR": "vim 'oops"})
+
+
+def test_an_editor_that_does_not_exist_says_what_to_set(script: EditorScript) -> None:
+    with pytest.raises(UsageError, match="set \\$VISUAL or \\$EDITOR"):
+        editor.edit_loop(b"a: 1\n", "x.yaml", accept_yaml, ["/nonexistent/editor"], never)
+
+
+# -- the private directory ------------------------------------------------------
+
+
+def test_the_file_is_0600_in_a_0700_directory_in_memory_and_both_are_gone_after(script: EditorScript) -> None:
+    script.plan({"replace": [["a: 1", "ok: 1"]], "swap": True})
+    result = run_loop(script)
+    assert result.status == "changed" and result.value == {"ok": 1}
+    (seen,) = script.log
+    assert (seen["file_mode"], seen["dir_mode"]) == (0o600, 0o700)
+    if os.path.isdir("/dev/shm"):
+        assert seen["dir"].startswith("/dev/shm/")
+    assert not Path(seen["dir"]).exists()  # swap and backup files went with it
+
+
+def test_extra_editor_arguments_come_before_the_file(tmp_path: Path) -> None:
+    script = EditorScript(tmp_path / "ed", extra_args="--wait")
+    script.plan({"replace": [["a: 1", "ok: 1"]]})
+    run_loop(script)
+    assert script.log[0]["argv"][0] == "--wait" and script.log[0]["argv"][1].endswith("x.yaml")
+
+
+def test_an_unchanged_file_is_reported_as_unchanged_without_validation(script: EditorScript) -> None:
+    result = run_loop(script, b"not: valid for accept\n")
+    assert result.status == "unchanged" and result.value is None
+    assert not Path(script.log[0]["dir"]).exists()
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n  # and another\n"])
+def test_a_file_saved_empty_or_with_only_comments_aborts(script: EditorScript, text: str) -> None:
+    script.plan({"write": text})
+    assert run_loop(script).status == "empty"
+
+
+def test_an_editor_that_fails_changes_nothing_and_leaves_no_directory(script: EditorScript) -> None:
+    script.plan({"replace": [["a: 1", "ok: 1"]], "exit": 1, "swap": True})
+    with pytest.raises(CocrecError, match="exited with status 1: nothing was changed"):
+        run_loop(script)
+    assert not Path(script.log[0]["dir"]).exists()
+
+
+def test_an_error_reopens_the_editor_with_the_error_on_top_until_it_validates(script: EditorScript) -> None:
+    script.plan({"replace": [["a: 1", "b: 1"]]}, {"replace": [["b: 1", "ok: 1"]]})
+    asked: list[str] = []
+
+    def yes(error: ValidationError) -> bool:
+        asked.append(str(error))
+        return True
+
+    result = run_loop(script, ask=yes)
+    assert result.value == {"ok": 1}
+    assert asked == ["test.yaml: ok: required: add it"]
+    second = script.log[1]["text"]
+    assert second.startswith("# cocrec error: test.yaml: ok: required: add it\n") and "b: 1" in second
+    assert script.log[1]["file_mode"] == 0o600
+
+
+def test_a_refusal_to_reopen_raises_the_error_and_removes_the_directory(script: EditorScript) -> None:
+    script.plan({"replace": [["a: 1", "b: [unclosed"]]})
+    with pytest.raises(ValidationError, match="malformed YAML"):
+        run_loop(script)
+    assert len(script.log) == 1 and not Path(script.log[0]["dir"]).exists()
+
+
+def test_without_a_terminal_the_answer_is_no() -> None:
+    assert editor.ask_reopen(ValidationError("x", "y", "z")) is False  # pytest's stdin is not a tty
+
+
+# -- the new-record template ----------------------------------------------------
+
+POLICY = Policy.from_doc({})
+
+
+def test_the_template_explains_every_field_a_member_types() -> None:
+    text = editor.new_template(POLICY, ["alice", "bob"])
+    properties = set(validate.KEY_ORDER["record"]) - editor.NOT_IN_TEMPLATE
+    for name in properties:
+        assert f"\n# {name} (" in text, name
+    assert "europe, north-america" in text and "one of: alice, bob" in text
+    assert "official | public | private" in text
+    assert "\n# expunged (" not in text and "\n# id (" not in text  # written by cocrec, never typed
+
+
+def test_the_template_is_yaml_whose_blank_fields_leave_nothing() -> None:
+    text = editor.new_template(POLICY, ["alice"])
+    assert editor.prune(yaml_io.loads(text, "template")) == {}
+
+
+def test_the_template_filled_in_where_it_says_is_a_valid_record() -> None:
+    text = editor.new_template(POLICY, ["alice"])
+    for old, new in [
+        ("reported_on:", "reported_on: 2026-06-04"),
+        ("region:", "region: europe"),
+        ("  kind:", "  kind: public"),
+        ("  name:                   # official", "  name: Sam Reporter     # official"),
+        ("- name:", "- name: Jane Doe"),
+        ("  emails: []", "  emails: [jane@example.org]"),
+        ("summary:", "summary: Unwanted messages to an attendee."),
+        ("# outcome:", "outcome:"),
+        ("#   type:", "  type: resolved"),
+        ("#   decided_on:", "  decided_on: 2026-07-01"),
+        ("action_by_committee:\n  taken:", "action_by_committee:\n  taken: true"),
+        ("action_by_local_rep:\n  taken:", "action_by_local_rep:\n  taken: false"),
+    ]:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    doc = editor.prune(yaml_io.loads(text, "template"))
+    doc.update(id="2026-k7qd", schema_version=1)
+    assert validate.record_errors(doc, "new", POLICY, Members.from_doc({"members": [{"id": "alice", "name": "A", "keys": []}]})) == []
+    assert doc["subjects"] == [{"name": "Jane Doe", "emails": ["jane@example.org"]}]
+
+
+def test_prune_drops_empty_values_and_empty_list_items_but_keeps_false() -> None:
+    doc = {"a": None, "b": "", "c": [], "d": {"e": None}, "f": [{"g": None}, {"h": 1}], "t": {"taken": False}}
+    assert editor.prune(doc) == {"f": [{"h": 1}], "t": {"taken": False}}

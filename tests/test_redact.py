@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cocrec import redact, validate
+from cocrec.model import Members, StepName
+from cocrec.policy import Policy
+
+from .conftest import outcome, record
+
+ON = dt.date(2028, 1, 1)
+POLICY = Policy.from_doc({})
+MEMBERS = Members.from_doc({"members": [{"id": "alice", "name": "Alice Member", "keys": []}]})
+
+
+def errors(doc: dict[str, Any]) -> list[str]:
+    return [str(e) for e in validate.record_errors(doc, "record", POLICY, MEMBERS)]
+
+
+# -- the rules, by example --------------------------------------------------------------------------
+
+
+def pii(*names: str, identifiers: tuple[str, ...] = ()) -> redact.Pii:
+    return redact.Pii(frozenset(identifiers), frozenset(names))
+
+
+def test_whole_words_of_a_name_are_redacted_case_insensitively_and_nothing_inside_other_words() -> None:
+    text = "JANE's friend Janet met jane doe, not Doer; Li Wu stays, Jo too."
+    assert redact.redact_text(text, pii("Jane Doe", "Li Wu", "Jo")) == "[redacted]'s friend Janet met [redacted], not Doer; [redacted] stays, [redacted] too."
+    assert redact.redact_text("Li met Wu", pii("Li Wu")) == "Li met Wu"  # words under 3 letters go only with the whole name
+
+
+def test_identifiers_are_found_in_the_forms_text_uses() -> None:
+    removed = redact.pii_values(record(), "subjects")
+    text = "Mail JANE@example.org, ping @janedoe (github:janedoe), see example.org/~jane/ and https://example.org/~jane."
+    assert redact.redact_text(text, removed) == "Mail [redacted], ping @[redacted] ([redacted]), see [redacted]/ and [redacted]."
+    assert redact.redact_text("janedoe2 and xjane@example.org", removed) == "janedoe2 and xjane@example.org"
+
+
+def test_redaction_reaches_a_fixpoint_and_never_matches_its_own_marker() -> None:
+    assert redact.redact_text("Red Dacted, red and DACTED", pii("Red Dacted")) == "[redacted], [redacted] and [redacted]"
+    assert not redact.occurs_in_text("[redacted] [redacted]", pii("Red Dacted", "Redacted"))
+
+
+def test_a_step_removes_its_fields_and_redacts_every_kept_text() -> None:
+    doc = record(
+        id="2026-k7qd",
+        outcome=outcome("flagged", shareable_summary="Jane Doe was told by Sam.\n"),
+        notes="Sam Reporter called twice.",
+        retention={"hold": {"reason": "appeal by Jane", "since": "2026-08-01"}},
+        disclosures=[{"on": "2026-09-01", "to": "Example Conf organisers", "what": "the summary about github:janedoe"}],
+    )
+    reporter = redact.apply_step(doc, "reporter", ON)
+    assert reporter.removed == ("reporter.name", "reporter.contact")
+    assert set(reporter.redacted) == {"notes", "outcome.shareable_summary"}
+    assert reporter.doc["reporter"] == {"kind": "public"} and reporter.doc["subjects"] == doc["subjects"]
+    subjects = redact.apply_step(reporter.doc, "subjects", ON)
+    assert subjects.removed == ("subjects[0]", "summary", "notes", "outcome.recommendations", "disclosures[0].to")
+    assert subjects.doc["retention"]["hold"]["reason"] == "appeal by [redacted]"
+    assert subjects.doc["disclosures"] == [{"on": "2026-09-01", "what": "the summary about [redacted]"}]
+    assert subjects.doc["expunged"] == {"reporter": "2028-01-01", "subjects": "2028-01-01"}
+    assert errors(subjects.doc) == [] and subjects.leftover == ()
+
+
+def test_the_verify_scan_names_paths_where_a_removed_value_survives() -> None:
+    doc = redact.expunge(record(outcome=outcome("resolved")), ["reporter"], ON)
+    removed = redact.pii_values(record(), "reporter")
+    assert redact.leftover(doc, removed) == []
+    doc["event"] = "Sam's conference"
+    doc["subjects"][0]["emails"].append("SAM@example.org")  # the other step's field, holding this step's very value
+    assert redact.leftover(doc, removed) == ["event", "subjects[0].emails[1]"]
+
+
+def test_check_hits_are_kept_text_only_and_an_earlier_version_shows_what_it_still_holds() -> None:
+    doc = record(outcome=outcome("flagged", shareable_summary="Jane left.\n"))
+    doc["action_by_committee"]["description"] = "Emailed jane@example.org."
+    assert redact.general_text_hits(doc, "subjects") == ["action_by_committee.description", "outcome.shareable_summary"]
+    assert redact.general_text_hits(doc, "reporter") == []  # the summary names Jane too, but the subjects step removes it
+    current = redact.expunge(doc, ["reporter", "subjects"], ON)
+    removed = (redact.pii_values(doc, "reporter") | redact.pii_values(doc, "subjects")).without(redact.held_identifiers(current))
+    assert redact.version_leftovers(current, ["reporter", "subjects"], removed) == []
+    paths = redact.version_leftovers(doc, ["reporter", "subjects"], removed)
+    assert paths[:3] == ["reporter.name", "reporter.contact", "subjects[0]"] and "action_by_committee.description" in paths
+    assert not any(p.startswith("subjects[0].") for p in paths)
+
+
+# -- the invariants, for any record ----------------------------------------------------------------
+
+# Reporter values, subject values and everything else are drawn from three disjoint alphabets, joined by
+# characters that are neither letters nor digits: a value then occurs in a text exactly where it was put.
+REPORTER_LETTERS = "qxzQXZ"
+SUBJECT_LETTERS = "jwkJWK"
+FILLER = st.sampled_from(["the", "report", "said", "on", "stage", "organisers", "met", "after", "lunch", "party"])
+GLUE = st.sampled_from([" ", ", ", " (", ") ", "'s ", "\n", " - ", "/", ": ", "."])
+
+
+def word(letters: str) -> st.SearchStrategy[str]:
+    return st.text(st.sampled_from(letters), min_size=3, max_size=6)
+
+
+def name(letters: str) -> st.SearchStrategy[str]:
+    return st.lists(word(letters), min_size=1, max_size=3).map(" ".join)
+
+
+def email(letters: str) -> st.SearchStrategy[str]:
+    return st.tuples(word(letters), word(letters)).map(lambda p: f"{p[0]}@{p[1]}.org")
+
+
+def subject() -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {"name": name(SUBJECT_LETTERS)},
+        optional={
+            "emails": st.lists(email(SUBJECT_LETTERS), min_size=1, max_size=2, unique=True),
+            "usernames": st.lists(word(SUBJECT_LETTERS).map(lambda h: f"github:{h}"), min_size=1, max_size=2, unique=True),
+            "urls": st.lists(word(SUBJECT_LETTERS).map(lambda h: f"https://{h}.org/{h}"), min_size=1, max_size=1),
+        },
+    )
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["no-violation", "unidentified", "resolved", "flagged", "banned"]))
+    subjects = draw(st.lists(subject(), min_size=0 if kind == "unidentified" else 1, max_size=3))
+    private = draw(st.booleans())
+    rep: dict[str, Any] = {"kind": "private"} if private else {"kind": "public", "name": draw(name(REPORTER_LETTERS))}
+    if not private and draw(st.booleans()):
+        rep["contact"] = draw(email(REPORTER_LETTERS))
+    people = [v for s in subjects for v in redact.pii_values({"subjects": [s]}, "subjects").values] + [v for k, v in rep.items() if k != "kind"]
+    piece = st.one_of(FILLER, st.sampled_from(people).map(str.upper), st.sampled_from(people)) if people else FILLER
+
+    def text() -> str:
+        parts = draw(st.lists(st.tuples(piece, GLUE), min_size=1, max_size=8))
+        return "".join(p + g for p, g in parts).strip() or "text"
+
+    extra: dict[str, Any] = {"type": kind, "decided_on": "2026-07-01", "shareable_summary": text()}
+    if kind in ("flagged", "banned"):
+        extra["recommendations"] = text()
+    if kind == "banned":
+        extra["ban"] = {"until": "2027-07-01"} if draw(st.booleans()) else {"permanent": True}
+    doc = record(id="2026-0000", reporter=rep, subjects=subjects or None, event=text(), summary=text(), outcome=extra)
+    doc["action_by_committee"] = {"taken": True, "description": text()}
+    if private:
+        doc["handled_by"] = "alice"
+    if draw(st.booleans()):
+        doc["notes"] = text()
+    if draw(st.booleans()):
+        doc["disclosures"] = [{"on": "2026-08-01", "to": text(), "what": text()}]
+    if draw(st.booleans()):
+        doc["retention"] = {"hold": {"reason": text(), "since": "2026-08-01"}, "override": {"reporter": "2026-09-01", "reason": text(), "decided_on": "2026-07-02"}}
+    return doc
+
+
+STEP_SETS = st.sampled_from([("reporter",), ("subjects",), ("reporter", "subjects")])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def removed_strings(doc: dict[str, Any], steps: tuple[StepName, ...]) -> set[str]:
+    found: set[str] = set()
+    for step in steps:
+        values = redact.pii_values(doc, step)
+        found |= set(values.values) | set(values.words)
+    return found
+
+
+@FAST
+@given(documents(), STEP_SETS)
+def test_after_expunge_no_removed_value_occurs_anywhere(doc: dict[str, Any], steps: tuple[StepName, ...]) -> None:
+    assert errors(doc) == []
+    after = redact.expunge(doc, steps, ON)
+    every_string = [value.casefold() for _, value in redact.strings(after)]
+    for value in removed_strings(doc, steps):
+        assert not any(value.casefold() in s for s in every_string)
+    assert all(not result.leftover for result in redact.apply_steps(doc, steps, ON))
+    assert errors(after) == []
+
+
+@FAST
+@given(documents(), STEP_SETS)
+def test_expunge_is_idempotent(doc: dict[str, Any], steps: tuple[StepName, ...]) -> None:
+    once = redact.expunge(doc, steps, ON)
+    assert redact.expunge(once, steps, ON + dt.timedelta(days=30)) == once
+    assert all(result.removed == result.redacted == () for result in redact.apply_steps(once, steps, ON))
+
+
+@FAST
+@given(documents(), STEP_SETS)
+def test_expunge_keeps_what_statistics_need(doc: dict[str, Any], steps: tuple[StepName, ...]) -> None:
+    after = redact.expunge(doc, steps, ON)
+    for key in ("id", "reported_on", "region", "categories", "channel", "handled_by"):
+        assert after.get(key) == doc.get(key)
+    assert {k: after["outcome"].get(k) for k in ("type", "decided_on", "ban")} == {k: doc["outcome"].get(k) for k in ("type", "decided_on", "ban")}
+    assert len(after.get("subjects", [])) == len(doc.get("subjects", []))
+    assert after["action_by_committee"]["taken"] == doc["action_by_committee"]["taken"]
+    assert after["reporter"]["kind"] == doc["reporter"]["kind"]
+    assert after["expunged"] == {step: ON.isoformat() for step in steps}
+    assert [d["on"] for d in after.get("disclosures", [])] == [d["on"] for d in doc.get("disclosures", [])]
+    if "subjects" not in steps:
+        assert after.get("subjects") == doc.get("subjects")
