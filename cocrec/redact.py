@@ -37,9 +37,9 @@ from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
 
 from .model import STEPS, StepName
 from .schema import field_path
+from .validate import FieldPath, find
 
 Doc = dict[str, Any]
-FieldPath = tuple[str | int, ...]
 Shape = tuple[str, ...]
 Kind = Literal["structural", "reporter", "subjects", "text"]
 
@@ -264,24 +264,12 @@ def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:
         return [f"reporter.{key}" for key in ("name", "contact") if key in reporter]
     paths = [f"subjects[{n}]" for n, s in enumerate(doc.get("subjects") or []) if not _is_expunged_subject(s)]
     for pattern in REMOVED_TEXT:
-        paths += [field_path(p) for p, _ in _find(doc, pattern)]
+        paths += [field_path(p) for p, _ in find(doc, pattern)]
     return paths
 
 
 def _is_expunged_subject(subject: Any) -> bool:
     return isinstance(subject, Mapping) and subject.get("expunged") is True
-
-
-def _find(node: Any, pattern: Sequence[str], path: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
-    if not pattern:
-        yield path, node
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*" and isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _find(item, rest, (*path, index))
-    elif isinstance(node, Mapping) and head in node:
-        yield from _find(node[head], rest, (*path, head))
 
 
 # -- the steps ------------------------------------------------------------------------------------

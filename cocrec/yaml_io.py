@@ -56,11 +56,15 @@ _Dumper.yaml_implicit_resolvers = {
 }
 
 
-def loads(data: bytes | str, source: str) -> Any:
-    """Parse one YAML document; raise ValidationError naming `source`, never the content."""
+def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
+    """Parse one YAML document; raise ValidationError naming `source`, never the content.
+
+    `max_bytes` is 1 MiB (a record); the generated index, about 300 bytes a record, is allowed more.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if len(raw) > MAX_BYTES:
-        raise ValidationError(source, "", "file is over 1 MiB; records are small text files, split or trim it")
+    if len(raw) > max_bytes:
+        size = "1 MiB" if max_bytes == MAX_BYTES else f"{max_bytes >> 20} MiB"
+        raise ValidationError(source, "", f"file is over {size}; records are small text files, split or trim it")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -28,7 +28,7 @@ from cocrec.cli import cli
 AS_OF = "2026-12-01"  # the date the README's quick start uses
 HERE = Path(__file__).resolve().parent
 MEMBERS = [("ada", "Ada Demo"), ("ben", "Ben Demo"), ("chidi", "Chidi Demo")]
-SHIPPED = ["cocrec.yaml", "members.yaml", "records"]
+SHIPPED = ["cocrec.yaml", "members.yaml", "records", "hooks", ".gitattributes"]
 
 NOTICE = "# DEMO ONLY: this identity is published with cocrec's source code. Never use it for real records.\n"
 

@@ -87,7 +87,7 @@ def test_write_staged_runs_before_write_once_everything_is_staged(tmp_path: Path
 
     staged = bulk.write_staged(lambda: bulk.reencrypt_all([(p, p.name) for p in made], [alice.public], identities(alice)), tmp_path / "records", before_write)
     assert seen == [(LARGE, False)]
-    assert all(p.read_bytes() != old[p] and bulk.crypto.decrypt(p.read_bytes(), identities(alice), p.name) == made[p] for p in made)
+    assert all(p.read_bytes() != old[p] and crypto.decrypt(p.read_bytes(), identities(alice), p.name) == made[p] for p in made)
     assert [s.sha256 for s in staged] == [bulk.index.sha256(p.read_bytes()) for p in made]
 
 
@@ -104,7 +104,7 @@ def test_an_interrupted_staging_leaves_no_temp_file(tmp_path: Path, alice: Perso
     assert temps(tmp_path / "records") == []
 
 
-def test_open_all_in_the_pool_keeps_order_and_reports_each_failure(tmp_path: Path, alice: Person, carol: Person) -> None:
+def test_open_all_in_the_pool_keeps_order_and_reports_each_failure(tmp_path: Path, alice: Person) -> None:
     made = files(tmp_path / "records", LARGE, [alice.public])
     broken = list(made)[7]
     broken.write_bytes(b"garbage")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from dataclasses import replace
 from typing import Optional
 
 from cocrec import crypto, yaml_io
@@ -179,3 +180,17 @@ def test_rekey_lets_git_pack_what_it_rewrote(repo: Cocrec, carol: Person, tmp_pa
     trace = tmp_path / "git-trace.txt"
     assert repo("rekey", env={"GIT_TRACE": str(trace)}).exit_code == 0
     assert "gc --auto" in trace.read_text()
+
+
+def test_an_index_of_thousands_of_records_over_1_mib_is_read(repo: Cocrec, carol: Person) -> None:
+    from cocrec import index
+
+    repo.add(record())
+    path = repo.root / "records/index.yaml"
+    idx = index.Index.parse(path.read_bytes(), "records/index.yaml")
+    (entry,) = idx.entries.values()
+    many = {f"2019-{n:04d}": replace(entry, id=f"2019-{n:04d}") for n in range(6000)}  # ~300 bytes each
+    path.write_text(index.render(idx.recipients, {**idx.entries, **many}))
+    assert path.stat().st_size > 1 << 20
+    hand_edit_members(repo, add=carol)
+    assert "1 of 1 record(s) are not encrypted" in repo("rekey", "--check").stdout

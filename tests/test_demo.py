@@ -1,0 +1,63 @@
+"""The demo committee shipped in this repository works as the README promises, whatever today is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cocrec.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+IDENTITIES = ROOT / "examples" / "demo-identities"
+DEMO_DATE = "2026-12-01"
+
+
+def cocrec(*args: str, identity: str = "ada") -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["-C", str(ROOT), "-i", str(IDENTITIES / f"{identity}.txt"), *args])
+    return result.exit_code, result.stdout
+
+
+def test_quick_start_dashboard_runs_on_the_demo() -> None:
+    code, out = cocrec("status", "--as-of", DEMO_DATE)
+    assert code == 0
+    assert "2026-j5vb" in out  # the open case
+    assert "2024-t6gq" in out  # held by its retention.hold
+
+
+def test_demo_checks_clean_with_and_without_keys() -> None:
+    assert cocrec("check", "--as-of", DEMO_DATE)[0] == 0
+    result = CliRunner().invoke(cli, ["-C", str(ROOT), "check", "--no-decrypt", "--as-of", DEMO_DATE])
+    assert result.exit_code == 0, result.stdout
+
+
+def test_demo_covers_every_outcome_a_chain_an_open_case_and_a_hold() -> None:
+    rows = json.loads(cocrec("due", "--all", "--as-of", DEMO_DATE, "--format", "json")[1])
+    outcomes = {row["outcome"] for row in rows}
+    assert {"no-violation", "unidentified", "resolved", "flagged", "banned"} <= outcomes
+    assert any(row["extended_by"] for row in rows)
+    assert any(row["status"] == "open" for row in rows)
+    assert any(step["state"] == "held" for row in rows if row["steps"] for step in row["steps"].values())
+    assert any(step["state"] == "done" for row in rows if row["steps"] for step in row["steps"].values())
+
+
+@pytest.mark.parametrize("member", ["ada", "ben", "chidi"])
+def test_every_demo_member_opens_every_record_with_plain_age(member: str) -> None:
+    for path in sorted((ROOT / "records").glob("*.yaml.age")):
+        out = subprocess.run(["age", "-d", "-i", str(IDENTITIES / f"{member}.txt"), str(path)], capture_output=True, check=True)
+        assert out.stdout.startswith(b"id: " + path.name.split(".")[0].encode())
+
+
+def test_expunged_demo_record_holds_no_removed_name() -> None:
+    code, out = cocrec("show", "2024-q3m1", "--as-of", DEMO_DATE)
+    assert code == 0
+    assert "Tom" not in out and "Brandt" not in out and "Rita" not in out
+    assert "expunged: true" in out
+
+
+def test_demo_identities_are_marked_demo_only() -> None:
+    for path in IDENTITIES.glob("*.txt"):
+        assert path.read_text().startswith("# DEMO ONLY")
