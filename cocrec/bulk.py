@@ -98,6 +98,7 @@ class _Worker:
     identities: crypto.Identities
     keys: tuple[str, ...] = ()
     checker: Optional[Checker] = None
+    unless_count: Optional[int] = None  # reencrypt: leave files whose header already holds this many recipients
 
 
 _worker: Optional[_Worker] = None
@@ -116,11 +117,11 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _init_worker(secrets: list[str], keys: tuple[str, ...], checker: Optional[Checker], parent: int) -> None:
+def _init_worker(secrets: list[str], keys: tuple[str, ...], checker: Optional[Checker], unless_count: Optional[int], parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent(parent)
-    _worker = _Worker(crypto.Identities.from_secrets(secrets), keys, checker)
+    _worker = _Worker(crypto.Identities.from_secrets(secrets), keys, checker, unless_count)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -169,7 +170,7 @@ def _map(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, g
 
 def _pooled(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, advance: Callable[[int], None]) -> list[R]:
     chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
-    setup = (worker.identities.to_secrets(), worker.keys, worker.checker, os.getpid())
+    setup = (worker.identities.to_secrets(), worker.keys, worker.checker, worker.unless_count, os.getpid())
     pool = ProcessPoolExecutor(workers(), _context(), _init_worker, setup)
     out: list[R] = []
     try:
@@ -233,7 +234,10 @@ def _encrypt_one(item: tuple[Path, str, bytes], worker: _Worker) -> Staged:
 def _reencrypt_one(item: tuple[Path, str], worker: _Worker) -> Staged:
     path, source = item
     try:
-        plaintext = crypto.decrypt(path.read_bytes(), worker.identities, source)
+        ciphertext = path.read_bytes()
+        if worker.unless_count is not None and _recipient_count(ciphertext) == worker.unless_count:
+            return Staged(path, source)  # left as it is
+        plaintext = crypto.decrypt(ciphertext, worker.identities, source)
     except CocrecError as exc:
         return Staged(path, source, error=str(exc), exit_code=exc.exit_code)
     except OSError as exc:
@@ -248,15 +252,36 @@ def encrypt_all(
     return _map(_encrypt_one, items, _Worker(identities, writer_first(keys, identities.public_keys)), progress, "encrypting")
 
 
+def _recipient_count(ciphertext: bytes) -> Optional[int]:
+    try:
+        return len(crypto.header_stanzas(ciphertext))
+    except CocrecError:
+        return None
+
+
 def reencrypt_all(
-    items: Sequence[tuple[Path, str]], keys: Sequence[str], identities: crypto.Identities, progress: Progress = None
+    items: Sequence[tuple[Path, str]],
+    keys: Sequence[str],
+    identities: crypto.Identities,
+    progress: Progress = None,
+    unless_count: Optional[int] = None,
 ) -> list[Staged]:
-    """Decrypt each (path, display name), encrypt it to `keys`, verify and stage it; the plaintext stays in the worker."""
-    return _map(_reencrypt_one, items, _Worker(identities, writer_first(keys, identities.public_keys)), progress, "re-encrypting")
+    """Decrypt each (path, display name), encrypt it to `keys`, verify and stage it; the plaintext stays in the worker.
+
+    With `unless_count`, a file whose age header holds that many recipients is left as it is
+    (a Staged with neither `tmp` nor `error`): which of those are stale only the index can tell.
+    """
+    worker = _Worker(identities, writer_first(keys, identities.public_keys), unless_count=unless_count)
+    return _map(_reencrypt_one, items, worker, progress, "re-encrypting")
 
 
 def failures(staged: Sequence[Staged]) -> list[Staged]:
     return [item for item in staged if item.error is not None]
+
+
+def staged_only(staged: Sequence[Staged]) -> list[Staged]:
+    """What `reencrypt_all(..., unless_count=...)` did stage or fail on, without the files it left."""
+    return [item for item in staged if item.tmp is not None or item.error is not None]
 
 
 def discard(staged: Sequence[Staged]) -> None:

@@ -70,10 +70,24 @@ class Store:
         return crypto.fingerprint(self.members.keys)
 
     def read_index(self) -> index.Index:
+        """The index as on disk; parsed once per content (it is megabytes at 10,000 records)."""
         path = self.repo.index_path
         if not path.exists():
             return index.Index.empty()
-        return index.Index.parse(path.read_bytes(), self.repo.rel(path))
+        data = path.read_bytes()
+        cached = self.__dict__.get("_index_cache")
+        if cached is not None and cached[0] == data:
+            return cached[1]  # type: ignore[no-any-return]
+        parsed = index.Index.parse(data, self.repo.rel(path))
+        self.__dict__["_index_cache"] = (data, parsed)
+        return parsed
+
+    def previous_index(self) -> index.Index:
+        """What the current index knows, or nothing if it is malformed: regenerating must still work."""
+        try:
+            return self.read_index()
+        except CocrecError:
+            return index.Index.empty()
 
     # -- reading -------------------------------------------------------------
 
@@ -172,7 +186,7 @@ class Store:
         return True
 
     def render_index(self, loaded: Mapping[str, Loaded], written: frozenset[str] = frozenset()) -> str:
-        old = self.read_index() if self.repo.index_path.exists() else index.Index.empty()
+        old = self.previous_index()
         records = {rid: (item.record, index.sha256(self.repo.record_path(rid).read_bytes())) for rid, item in loaded.items()}
         return index.build(records, self.policy, self.fingerprint, old, written)
 

@@ -134,15 +134,20 @@ BASE_RECORD: dict[str, Any] = {
 }
 
 
-def record(**changes: Any) -> dict[str, Any]:
-    """The SPEC section 3 example as an open case, with `changes` applied (None deletes a key)."""
-    doc = copy.deepcopy(BASE_RECORD)
+def with_changes(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `doc` with each top-level key of `changes` set (None deletes the key)."""
+    doc = copy.deepcopy(doc)
     for key, value in changes.items():
         if value is None:
             doc.pop(key, None)
         else:
             doc[key] = value
     return doc
+
+
+def record(**changes: Any) -> dict[str, Any]:
+    """The SPEC section 3 example as an open case, with `changes` applied (None deletes a key)."""
+    return with_changes(BASE_RECORD, changes)
 
 
 def outcome(kind: str, decided_on: str = "2026-07-01", **extra: Any) -> dict[str, Any]:

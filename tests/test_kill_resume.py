@@ -180,14 +180,14 @@ def test_member_removal_killed_then_finished_by_rekey(repo: Cocrec, many: dict[s
 
 def test_killed_after_delays_and_while_staging_then_finished(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person) -> None:
     hand_edit_members(repo, add=carol)
-    for delay in (0.5, 0.8):
-        killed_when(repo, after(delay), "rekey")
-        assert_no_orphans(repo)
-        assert_nothing_lost(repo, alice, many)
     killed_when(repo, temps_appear(repo, RECORDS // 4), "rekey")
     assert temp_files(repo), "killed while staging: its temp files are still there"
     assert_no_orphans(repo)
     assert_nothing_lost(repo, alice, many)
+    for delay in (0.4, 0.7):  # wherever it is by then (a fast machine may even have finished)
+        killed_when(repo, after(delay), "rekey")
+        assert_no_orphans(repo)
+        assert_nothing_lost(repo, alice, many)
     finish(repo)
     assert_finished(repo, [alice, bob, carol], [], many)
 

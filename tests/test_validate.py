@@ -21,6 +21,8 @@ from cocrec.errors import UsageError, ValidationError
 from cocrec.model import Members
 from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY
 
+from .conftest import with_changes
+
 SOURCE = "records/2026-k7qd.yaml.age"
 
 # The SPEC section 3 example, as a member would type it (dates unquoted; 'on' quoted, see
@@ -75,13 +77,7 @@ MEMBERS = Members.from_doc(
 
 def example(**changes: Any) -> dict[str, Any]:
     """The SPEC example as a document, with `changes` applied (None deletes a key)."""
-    doc = dict(yaml_io.loads(SPEC_EXAMPLE, SOURCE))
-    for key, value in changes.items():
-        if value is None:
-            doc.pop(key, None)
-        else:
-            doc[key] = value
-    return doc
+    return with_changes(yaml_io.loads(SPEC_EXAMPLE, SOURCE), changes)
 
 
 def closed(kind: str, **outcome: Any) -> dict[str, Any]:

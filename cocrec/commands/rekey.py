@@ -7,13 +7,16 @@ encrypted to another set of keys, or when its age header holds another
 number of recipients than members.yaml has keys. Only stale records are
 rewritten, so a rekey's git diff shows only what had to change.
 
-Two ways through, both staging every new file before replacing any
-(`bulk.write_staged`), so a SIGKILL at any moment loses nothing and a re-run
-finishes the job:
+Every new file is staged (encrypted, verified, fsynced beside the record)
+before any is replaced (`bulk.write_staged`), so a SIGKILL at any moment
+loses nothing and a re-run finishes the job. The workers start at once on
+every file whose age header holds another number of recipients than
+members.yaml has keys (stale whatever the index says), while a thread reads
+the index; then one of two ways:
 
 - patch: every stale file is the one the index hashed (a member joined or
-  left). Its index entry stays true but for its hash and recipients, so the
-  workers decrypt and re-encrypt without parsing, and the entries are patched.
+  left). Its index entry stays true but for its hash and recipients, so no
+  record is parsed and the index is patched (rendered while the workers run).
 - full: some file is not the one the index knows, so its schedule is
   unknown: every record is opened and validated and the index rendered anew.
 
@@ -23,6 +26,8 @@ member set, writing members.yaml once every new file is verified.
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable, NoReturn, Optional, Sequence
 
@@ -97,33 +102,94 @@ def require_writer(members: Members, identities: crypto.Identities) -> None:
         )
 
 
-def rekey_stale(ctx: Context, before_write: BeforeWrite = None) -> tuple[int, int]:
-    """Re-encrypt the stale records (caller holds the lock); returns (re-encrypted, records)."""
-    store = ctx.store
+@dataclass(frozen=True)
+class Plan:
+    """What the index says: the stale records and, when only their hashes and recipients change, the new index."""
+
+    stale: list[Stale]
+    template: Optional[str]  # the new index with a placeholder for each new hash; None: render it from every record
+    holders: dict[str, str]  # placeholder -> record id
+
+
+def plan(store: Store) -> Plan:
     idx = store.read_index()
     stale = find_stale(store, idx)
-    files = ctx.repo.record_files()
-    if stale:
-        require_writer(store.members, ctx.identities)
-    if set(idx.entries) == set(files) and all(item.known for item in stale):
-        _patch(ctx, idx, stale, before_write)
-    else:
-        _full(ctx, stale, before_write)
-    return len(stale), len(files)
-
-
-def _patch(ctx: Context, idx: index.Index, stale: Sequence[Stale], before_write: BeforeWrite) -> None:
-    store, repo = ctx.store, ctx.repo
-    items = [(repo.record_path(item.id), item.source) for item in stale]
-    keys = store.members.keys
-    staged = _staged(lambda: bulk.reencrypt_all(items, keys, ctx.identities) if items else [], ctx, before_write)
+    if set(idx.entries) != set(store.repo.record_files()) or not all(item.known for item in stale):
+        return Plan(stale, None, {})
     fingerprint = store.fingerprint
     entries = dict(idx.entries)
-    for item, done in zip(stale, staged):
-        entries[item.id] = replace(entries[item.id], sha256=done.sha256, recipients=fingerprint)
-    text = index.render(fingerprint, entries).encode("utf-8")
-    if not repo.index_path.exists() or repo.index_path.read_bytes() != text:
-        atomic_write(repo.index_path, text)
+    holders = {_placeholder(n): item.id for n, item in enumerate(stale)}
+    for holder, rid in holders.items():
+        entries[rid] = replace(entries[rid], sha256=holder, recipients=fingerprint)
+    return Plan(stale, index.render(fingerprint, entries), holders)
+
+
+def rekey_stale(ctx: Context, before_write: BeforeWrite = None) -> tuple[int, int]:
+    """Re-encrypt the stale records (caller holds the lock); returns (re-encrypted, records).
+
+    Reading and rendering the index of 10,000 records takes seconds, so a
+    thread does it while the workers already re-encrypt every file whose age
+    header shows it is stale whatever the index says (another number of
+    recipients: a member joined or left). The rest follow once the index is read.
+    """
+    store, repo = ctx.store, ctx.repo
+    files = repo.record_files()
+    key_count = len({crypto.normalize_key(k) for k in store.members.keys})
+    if files:
+        require_writer(store.members, ctx.identities)
+    items = [(path, repo.rel(path)) for path in files.values()]
+    with ThreadPoolExecutor(1) as reader:
+        planned = reader.submit(plan, store)
+        try:
+            early = bulk.staged_only(bulk.reencrypt_all(items, store.members.keys, ctx.identities, unless_count=key_count) if items else [])
+            found = planned.result()
+        except BaseException:
+            store.cleanup()
+            raise
+    if found.template is None:
+        bulk.discard(early)  # the index does not know every file: open and validate everything
+        _full(ctx, found.stale, before_write)
+    else:
+        _patch(ctx, found, early, before_write)
+    return len(found.stale), len(files)
+
+
+def _patch(ctx: Context, found: Plan, early: list[bulk.Staged], before_write: BeforeWrite) -> None:
+    repo = ctx.repo
+    ready = {item.path: item for item in early}
+    wanted = [(repo.record_path(item.id), item.source) for item in found.stale]
+    rest = [(path, source) for path, source in wanted if path not in ready]
+    keys = ctx.store.members.keys
+    needed = {path for path, _ in wanted}
+    bulk.discard([item for path, item in ready.items() if path not in needed])  # cannot happen: a header never lies stale
+
+    def stage_all() -> list[bulk.Staged]:
+        return [ready[path] for path, _ in wanted if path in ready] + (bulk.reencrypt_all(rest, keys, ctx.identities) if rest else [])
+
+    staged = {item.path: item for item in _staged(stage_all, ctx, before_write)}
+    hashes = {holder: staged[repo.record_path(rid)].sha256 for holder, rid in found.holders.items()}
+    assert found.template is not None
+    text = found.template
+    if any(sha.isdigit() for sha in hashes.values()):  # YAML would quote an all-digit hash (odds 1e-13): render it
+        text = index.render(ctx.store.fingerprint, _with_hashes(ctx.store, found, hashes))
+    data = _PLACEHOLDER.sub(lambda hit: f"sha256: {hashes[hit.group(1)]}", text).encode("utf-8")
+    if not repo.index_path.exists() or repo.index_path.read_bytes() != data:
+        atomic_write(repo.index_path, data)
+
+
+def _with_hashes(store: Store, found: Plan, hashes: dict[str, str]) -> dict[str, index.Entry]:
+    entries = dict(store.read_index().entries)
+    for holder, rid in found.holders.items():
+        entries[rid] = replace(entries[rid], sha256=hashes[holder], recipients=store.fingerprint)
+    return entries
+
+
+_PLACEHOLDER = re.compile(r"sha256: (x[0-9]{63})$", re.MULTILINE)
+
+
+def _placeholder(n: int) -> str:
+    """64 characters like a hex SHA-256 in the index, and never one ('x' is not a hex digit)."""
+    return f"x{n:063d}"
 
 
 def _staged(stage_all: Callable[[], list[bulk.Staged]], ctx: Context, before_write: BeforeWrite) -> list[bulk.Staged]:

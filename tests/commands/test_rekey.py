@@ -194,3 +194,21 @@ def test_an_index_of_thousands_of_records_over_1_mib_is_read(repo: Cocrec, carol
     assert path.stat().st_size > 1 << 20
     hand_edit_members(repo, add=carol)
     assert "1 of 1 record(s) are not encrypted" in repo("rekey", "--check").stdout
+
+
+def test_a_key_swapped_by_hand_is_found_through_the_index(repo: Cocrec, alice: Person, bob: Person, carol: Person) -> None:
+    ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in (1, 2)]
+    before = plaintexts(repo, alice)
+    hand_edit_members(repo, add=carol, drop="bob")  # as many keys as before: the headers cannot tell
+    assert repo("rekey", "--check").stdout.count("encrypted to another set of keys") == 2
+    assert "Re-encrypted 2 of 2 record(s)" in repo("rekey").stdout
+    assert plaintexts(repo, carol) == before
+    bob_keys = crypto.load_identities([bob.identity], never_asked)
+    for rid in ids:
+        path = repo.root / f"records/{rid}.yaml.age"
+        assert bob.public not in path.read_text()
+        try:
+            crypto.decrypt(path.read_bytes(), bob_keys, rid)
+        except Exception:
+            continue
+        raise AssertionError("bob still opens it")
