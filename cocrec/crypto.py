@@ -58,7 +58,9 @@ _STANZA_TYPE = re.compile(rb"^-> (" + _ARG + rb")", re.MULTILINE)
 
 RECIPIENT_HELP = "use an age1... key from age-keygen or an ssh-ed25519/ssh-rsa public key"
 NO_IDENTITY_HELP = "pass --identity or set COCREC_IDENTITY, or run `cocrec keygen`"
-IDENTITY_FILE_HELP = "expected AGE-SECRET-KEY-1... lines (from age-keygen or `cocrec keygen`) or an OpenSSH private key"
+# The bech32 prefix of an age X25519 secret key (pyrage checks the rest).
+SECRET_KEY_HRP = "AGE-SECRET-KEY-"
+IDENTITY_FILE_HELP = "expected AGE-SECRET-KEY-... lines (from age-keygen or `cocrec keygen`) or an OpenSSH private key"
 
 
 class _BadFile(Exception):
@@ -240,7 +242,7 @@ class Identities:
 
 def _entry(secret: str, where: str) -> _Entry:
     try:
-        if secret.startswith("AGE-SECRET-KEY-1"):
+        if secret.startswith(SECRET_KEY_HRP):
             return _x25519_entry(secret)
         return _ssh_entry(secret)
     except _BadIdentity as exc:
@@ -432,7 +434,7 @@ def _parse_identity_file(data: bytes, where: str) -> list[_Entry]:
 
 
 def _identity_lines(text: str, where: str) -> list[_Entry]:
-    """age-keygen format: `#` comments, blank lines, one AGE-SECRET-KEY-1... a line."""
+    """age-keygen format: `#` comments, blank lines, one AGE-SECRET-KEY-... a line."""
     entries = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -442,7 +444,7 @@ def _identity_lines(text: str, where: str) -> list[_Entry]:
             raise DecryptError(f"{where}: line {number}: age plugin identities are not supported: {IDENTITY_FILE_HELP}")
         if line.startswith(("age1", *SSH_TYPES)):
             raise DecryptError(f"{where}: line {number}: a public key, not an identity: pass the private key file")
-        if not line.startswith("AGE-SECRET-KEY-1"):
+        if not line.startswith(SECRET_KEY_HRP):
             raise DecryptError(f"{where}: line {number}: not an age identity: {IDENTITY_FILE_HELP}")
         entries.append(_entry(line, f"{where}: line {number}"))
     return entries
