@@ -102,7 +102,7 @@ def with_keys(store: Store, loaded: Mapping[str, Loaded], schedules: Mapping[str
     collection = validate.collection_errors({repo.rel(item.path): item.doc for item in loaded.values()})
     problems += [Problem(e.file, str(e)) for e in collection]
     if len(loaded) == len(repo.record_files()):
-        expected = store.render_index(loaded)
+        expected = store.render_index(loaded, schedules=schedules)
         actual = repo.index_path.read_text("utf-8") if repo.index_path.exists() else ""
         if expected != actual:
             problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))

@@ -64,10 +64,20 @@ def entry_for(schedule: RecordSchedule, reported_on: dt.date, file_sha: str, rec
 
 
 def build(
-    records: Mapping[str, tuple[Record, str]], policy: Policy, fingerprint: str, old: Index, written: frozenset[str] = frozenset()
+    records: Mapping[str, tuple[Record, str]],
+    policy: Policy,
+    fingerprint: str,
+    old: Index,
+    written: frozenset[str] = frozenset(),
+    schedules: Optional[Mapping[str, RecordSchedule]] = None,
 ) -> str:
-    """The index of these records, each given with the sha256 of its ciphertext (from files, or staged blobs)."""
-    schedules = schedule([record for record, _ in records.values()], policy, dt.date.min)
+    """The index of these records, each given with the sha256 of its ciphertext (from files, or staged blobs).
+
+    `schedules` may be passed by a caller that already computed them, for any as-of date:
+    the index keeps only what does not depend on it (due dates, done markers, held).
+    """
+    if schedules is None:
+        schedules = schedule([record for record, _ in records.values()], policy, dt.date.min)
     entries = {}
     for rid, (record, file_sha) in records.items():
         # Only a file this process encrypted is known to be for the current key set.

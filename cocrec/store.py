@@ -185,10 +185,15 @@ class Store:
         atomic_write(path, text)
         return True
 
-    def render_index(self, loaded: Mapping[str, Loaded], written: frozenset[str] = frozenset()) -> str:
+    def render_index(
+        self,
+        loaded: Mapping[str, Loaded],
+        written: frozenset[str] = frozenset(),
+        schedules: Optional[Mapping[str, RecordSchedule]] = None,
+    ) -> str:
         old = self.previous_index()
         records = {rid: (item.record, index.sha256(self.repo.record_path(rid).read_bytes())) for rid, item in loaded.items()}
-        return index.build(records, self.policy, self.fingerprint, old, written)
+        return index.build(records, self.policy, self.fingerprint, old, written, schedules)
 
     def cleanup(self) -> None:
         """Remove temp files that a killed writer left in records/."""
