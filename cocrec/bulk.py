@@ -31,12 +31,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Callable, Generator, Iterator, Optional, Sequence, TypeVar
 
-from . import crypto, index, progress, validate, yaml_io
+from . import crypto, index, progress, redact, validate, yaml_io
 from .errors import CocrecError
 from .fsutil import fsync_dir, remove_stray_temps, stage
-from .model import Members, Record
+from .model import Members, StepName
 from .policy import Policy
 from .repo import RECORD_SUFFIX
 
@@ -54,31 +54,41 @@ class Opened:
     """One file decrypted and parsed, or the one-line error that stopped it.
 
     With a `Checker`, the worker also validates the document: `invalid` holds
-    (file, message) of each problem, and `record` the model of a valid one.
+    (file, message) of each problem; `text_hits` the (step, field path) of
+    text that survives expunge and names that step's people. Only plain data
+    crosses back from a worker: pickling a Record costs more than building it.
     """
 
     path: Path
-    ciphertext: bytes
+    file_sha: str
+    stanzas: Optional[int] = None  # recipients in the age header (None: not counted, or the header does not parse)
     plaintext: bytes = b""
     doc: Any = None
     error: Optional[str] = None
     exit_code: int = 0
     invalid: tuple[tuple[str, str], ...] = ()
-    record: Optional[Record] = None
+    text_hits: tuple[tuple[StepName, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Checker:
-    """Validates one record in a worker: schema validation costs more than decrypting, so it is spread too."""
+    """Validates one record in a worker: schema validation costs more than decrypting, so it is spread too.
+
+    With `for_check`, the worker also gathers what only `check` reports: the text fields it warns
+    about (`redact.general_text_hits`) and the number of recipients in the file's age header.
+    """
 
     policy: Policy
     members: Members
+    for_check: bool = False
 
-    def __call__(self, doc: Any, source: str, expected_id: str) -> tuple[tuple[tuple[str, str], ...], Optional[Record]]:
+    def __call__(self, doc: Any, source: str, expected_id: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[StepName, str], ...]]:
         errors = validate.record_errors(doc, source, self.policy, self.members, expected_id=expected_id)
         if errors:  # plain strings cross process boundaries; ValidationError does not unpickle
-            return tuple((e.file, str(e)) for e in errors), None
-        return (), Record.from_doc(doc)
+            return tuple((e.file, str(e)) for e in errors), ()
+        if not self.for_check:
+            return (), ()
+        return (), tuple(redact.general_text_hits(doc))
 
 
 @dataclass(frozen=True)
@@ -157,31 +167,33 @@ def _advance(given: Progress, total: int, label: str) -> Iterator[Callable[[int]
 
 
 def _map(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, given: Progress, label: str) -> list[R]:
-    """`func` over `items`, in order: in this process for small batches, else in a process pool."""
+    return list(_imap(func, items, worker, given, label))
+
+
+def _imap(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, given: Progress, label: str) -> Generator[R, None, None]:
+    """`func` over `items`, in order, each result as soon as it is ready: in this process for small
+    batches, else in a process pool (the caller's work on one result overlaps the workers' on the next)."""
     with _advance(given, len(items), label) as advance:
         if len(items) < POOL_THRESHOLD or workers() == 1:
-            results = []
             for item in items:
-                results.append(func(item, worker))
+                yield func(item, worker)
                 advance(1)
-            return results
-        return _pooled(func, items, worker, advance)
+            return
+        yield from _pooled(func, items, worker, advance)
 
 
-def _pooled(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, advance: Callable[[int], None]) -> list[R]:
+def _pooled(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker, advance: Callable[[int], None]) -> Iterator[R]:
     chunks = [list(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
     setup = (worker.identities.to_secrets(), worker.keys, worker.checker, worker.unless_count, os.getpid())
     pool = ProcessPoolExecutor(workers(), _context(), _init_worker, setup)
-    out: list[R] = []
     try:
         for batch in pool.map(partial(_chunk, func), chunks):
-            out.extend(batch)
+            yield from batch
             advance(len(batch))
     except BrokenProcessPool:
         raise CocrecError("a worker process stopped (killed, or out of memory): nothing was changed; run the command again") from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C, do not run the queued chunks
-    return out
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C or an abandoned iterator, do not run the queued chunks
 
 
 # -- decrypting -------------------------------------------------------------------
@@ -190,22 +202,31 @@ def _pooled(func: Callable[[T, _Worker], R], items: Sequence[T], worker: _Worker
 def _open_one(item: tuple[Path, str], worker: _Worker) -> Opened:
     path, source = item
     ciphertext = path.read_bytes()
+    file_sha = index.sha256(ciphertext)
+    stanzas = _recipient_count(ciphertext) if worker.checker is not None and worker.checker.for_check else None
     try:
         plaintext = crypto.decrypt(ciphertext, worker.identities, source)
         doc = yaml_io.loads(plaintext, source)
     except CocrecError as exc:
-        return Opened(path, ciphertext, error=str(exc), exit_code=exc.exit_code)
+        return Opened(path, file_sha, stanzas, error=str(exc), exit_code=exc.exit_code)
     if worker.checker is None:
-        return Opened(path, ciphertext, plaintext, doc)
-    invalid, record = worker.checker(doc, source, path.name[: -len(RECORD_SUFFIX)])
-    return Opened(path, ciphertext, plaintext, doc, invalid=invalid, record=record)
+        return Opened(path, file_sha, stanzas, plaintext, doc)
+    invalid, hits = worker.checker(doc, source, path.name[: -len(RECORD_SUFFIX)])
+    return Opened(path, file_sha, stanzas, plaintext, doc, invalid=invalid, text_hits=hits)
 
 
 def open_all(
     items: Sequence[tuple[Path, str]], identities: crypto.Identities, progress: Progress = None, checker: Optional[Checker] = None
 ) -> list[Opened]:
     """Decrypt and parse each (path, display name), in order, validating with `checker`; errors are returned, not raised."""
-    return _map(_open_one, items, _Worker(identities, (), checker), progress, "decrypting")
+    return list(open_each(items, identities, progress, checker))
+
+
+def open_each(
+    items: Sequence[tuple[Path, str]], identities: crypto.Identities, progress: Progress = None, checker: Optional[Checker] = None
+) -> Generator[Opened, None, None]:
+    """`open_all`, yielding each file as soon as it is opened; exhaust or close the iterator to stop the workers."""
+    return _imap(_open_one, items, _Worker(identities, (), checker), progress, "decrypting")
 
 
 # -- encrypting -------------------------------------------------------------------

@@ -9,9 +9,10 @@ index matches the records, and the retention warnings.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal, Mapping, Optional
 
-from . import crypto, index, redact, validate
+from . import crypto, index, validate
 from .errors import CocrecError
 from .index import Index
 from .model import StepName
@@ -22,17 +23,42 @@ from .retention import RecordSchedule
 from .store import Loaded, Problem, Store
 
 
+Facts = tuple[str, int]  # a record file's sha256 and the number of recipients in its age header
+
+
 def keyless(repo: Repo, idx: Index, key_count: int, fingerprint: str, policy: Policy, as_of: dt.date) -> list[Problem]:
-    problems = [Problem(name, "only record files (*.yaml.age) and index.yaml belong in records/; remove it") for name in repo.stray_files()]
     files = repo.record_files()
+    listing, dates = index_problems(repo, idx, files, policy, as_of)
+    return listing + file_problems(repo, idx, files, key_count, fingerprint) + dates
+
+
+def index_problems(repo: Repo, idx: Index, files: Mapping[str, Path], policy: Policy, as_of: dt.date) -> tuple[list[Problem], list[Problem]]:
+    """What needs neither a key nor the record files' bytes: (what records/ and the index list, what the index's dates say)."""
+    listing = [Problem(name, "only record files (*.yaml.age) and index.yaml belong in records/; remove it") for name in repo.stray_files()]
     index_name = repo.rel(repo.index_path)
     for rid in sorted(set(idx.entries) - set(files)):
-        problems.append(Problem(index_name, f"lists {rid} but there is no such record file: run `cocrec index`"))
-    for rid, path in files.items():
-        problems += _file_problems(repo.rel(path), path.read_bytes(), idx.entries.get(rid), key_count, fingerprint)
+        listing.append(Problem(index_name, f"lists {rid} but there is no such record file: run `cocrec index`"))
+    dates = []
     for rid, entry in sorted(idx.entries.items()):
         if rid in files:
-            problems += _schedule_problems(repo.rel(files[rid]), entry, policy, as_of)
+            dates += _schedule_problems(repo.rel(files[rid]), entry, policy, as_of)
+    return listing, dates
+
+
+def file_problems(
+    repo: Repo, idx: Index, files: Mapping[str, Path], key_count: int, fingerprint: str, known: Mapping[str, Facts] = {}
+) -> list[Problem]:
+    """Each file's hash and header against the index and members.yaml; `known` holds the facts of files
+    already read (by `check`'s decrypting workers), the rest are read here."""
+    problems = []
+    for rid, path in files.items():
+        source, entry = repo.rel(path), idx.entries.get(rid)
+        try:
+            sha, stanzas = known[rid] if rid in known else file_facts(path.read_bytes(), source)
+        except CocrecError as exc:
+            problems.append(Problem(source, str(exc), exc.exit_code))
+            continue
+        problems += _file_problems(source, sha, stanzas, entry, key_count, fingerprint)
     return problems
 
 
@@ -53,19 +79,18 @@ def encryption_state(entry: Optional[index.Entry], file_sha: str, fingerprint: s
     return "current" if entry.recipients == fingerprint else "stale"
 
 
-def _file_problems(source: str, ciphertext: bytes, entry: index.Entry | None, key_count: int, fingerprint: str) -> list[Problem]:
-    try:
-        stanzas = crypto.header_stanzas(ciphertext)
-    except CocrecError as exc:
-        return [Problem(source, str(exc), exc.exit_code)]
+def file_facts(ciphertext: bytes, source: str) -> Facts:
+    """Raises DecryptError when the file is not an age file."""
+    return index.sha256(ciphertext), len(crypto.header_stanzas(ciphertext, source))
+
+
+def _file_problems(source: str, sha: str, stanzas: int, entry: index.Entry | None, key_count: int, fingerprint: str) -> list[Problem]:
     problems = []
-    state = encryption_state(entry, index.sha256(ciphertext), fingerprint)
+    state = encryption_state(entry, sha, fingerprint)
     if state != "current":
         problems.append(Problem(source, ENCRYPTION_PROBLEMS[state]))
-    if len(stanzas) != key_count:
-        problems.append(
-            Problem(source, f"encrypted to {len(stanzas)} key(s) but members.yaml has {key_count}: run `cocrec rekey`")
-        )
+    if stanzas != key_count:
+        problems.append(Problem(source, f"encrypted to {stanzas} key(s) but members.yaml has {key_count}: run `cocrec rekey`"))
     return problems
 
 
@@ -95,32 +120,35 @@ def _schedule_problems(source: str, entry: index.Entry, policy: Policy, as_of: d
     return problems
 
 
-def with_keys(store: Store, loaded: Mapping[str, Loaded], schedules: Mapping[str, RecordSchedule]) -> list[Problem]:
+def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date) -> list[Problem]:
     """What only a member can check; `loaded` holds the records that decrypted and validated."""
     repo = store.repo
+    people = PeopleIndex.build([item.record for item in loaded.values()])
+    schedules = store.schedules(loaded, as_of, people)
     problems = []
     collection = validate.collection_errors({repo.rel(item.path): item.doc for item in loaded.values()})
     problems += [Problem(e.file, str(e)) for e in collection]
     if len(loaded) == len(repo.record_files()):
-        expected = store.render_index(loaded, schedules=schedules)
+        expected = store.render_index(loaded, schedules=schedules, as_read=True)
         actual = repo.index_path.read_text("utf-8") if repo.index_path.exists() else ""
         if expected != actual:
             problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))
-    problems += _retention_warnings(repo, loaded, schedules)
+    problems += _retention_warnings(repo, schedules, people)
     problems += _surviving_text_warnings(repo, loaded, schedules)
     return problems
 
 
-def _retention_warnings(repo: Repo, loaded: Mapping[str, Loaded], schedules: Mapping[str, RecordSchedule]) -> list[Problem]:
+def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], people: PeopleIndex) -> list[Problem]:
     warnings = []
     for rid, sched in sorted(schedules.items()):
+        if not (sched.hold_needs_review or sched.override_blocked_by):
+            continue
         source = repo.rel(repo.record_path(rid))
         if sched.hold_needs_review:
             warnings.append(Problem(source, "retention.hold: review_on has passed: review the hold, then update or remove it", warning=True))
         if sched.override_blocked_by:
             later = ", ".join(sched.override_blocked_by)
             warnings.append(Problem(source, f"retention.override: later violation(s) {later} would have extended it: confirm the override", warning=True))
-    people = PeopleIndex.build([item.record for item in loaded.values()])
     for first, second in people.name_only_matches():
         warnings.append(
             Problem(repo.rel(repo.record_path(first)), f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in", warning=True)
@@ -133,16 +161,16 @@ WHO: Mapping[StepName, str] = {"reporter": "the reporter", "subjects": "a subjec
 
 def _surviving_text_warnings(repo: Repo, loaded: Mapping[str, Loaded], schedules: Mapping[str, RecordSchedule]) -> list[Problem]:
     """Text kept after expunge (event, descriptions, shareable summary, reasons) that names the record's own
-    people: expunge will redact it, so ask for a rephrasing while the case is fresh. Names the field, never the value."""
+    people: expunge will redact it, so ask for a rephrasing while the case is fresh. Names the field, never the value.
+
+    The fields were found while the record was opened (`Store.open_files(for_check=True)`)."""
     warnings = []
     for rid, item in sorted(loaded.items()):
         steps = schedules[rid].steps if rid in schedules else None
         hits: dict[str, list[str]] = {}
-        for step, who in WHO.items():
-            if steps is not None and steps[step].state in ("done", "never"):
-                continue
-            for path in redact.general_text_hits(item.doc, step):
-                hits.setdefault(path, []).append(who)
+        for step, path in item.text_hits:
+            if steps is None or steps[step].state not in ("done", "never"):
+                hits.setdefault(path, []).append(WHO[step])
         for path, people in hits.items():
             message = f"{path}: names {' and '.join(people)} of this record; it is kept after expunge with that redacted: rephrase it now"
             warnings.append(Problem(repo.rel(item.path), message, warning=True))

@@ -89,13 +89,12 @@ class _UnionFind:
             self._parent[max(a, b)] = min(a, b)
 
 
-def _group(records: Sequence[Record]) -> _UnionFind:
+def _group(subjects: Mapping[SubjectRef, frozenset[str]]) -> _UnionFind:
     groups = _UnionFind()
-    for record in records:
-        for subject in record.subjects:
-            ids = sorted(identifiers(subject))
-            for other in ids:
-                groups.union(ids[0], other)
+    for found in subjects.values():
+        ids = sorted(found)
+        for other in ids:
+            groups.union(ids[0], other)
     return groups
 
 
@@ -127,8 +126,9 @@ class PeopleIndex:
 
     @classmethod
     def build(cls, records: Sequence[Record]) -> PeopleIndex:
-        groups = _group(records)
-        roots = sorted({groups.find(i) for r in records for s in r.subjects for i in identifiers(s)})
+        subjects = {(r.id, n): identifiers(s) for r in records for n, s in enumerate(r.subjects)}
+        groups = _group(subjects)
+        roots = sorted({groups.find(i) for ids in subjects.values() for i in ids})
         number = {root: n for n, root in enumerate(roots)}
         person: dict[SubjectRef, int] = {}
         members: dict[int, set[SubjectRef]] = defaultdict(set)
@@ -137,14 +137,15 @@ class PeopleIndex:
         for record in records:
             for index, subject in enumerate(record.subjects):
                 ref = (record.id, index)
-                ids = identifiers(subject)
+                ids = subjects[ref]
                 if ids:
                     key = number[groups.find(next(iter(ids)))]
                     person[ref] = key
                     members[key].add(ref)
                     by_identifier.update(dict.fromkeys(ids, key))
-                if subject.name and not subject.expunged and normalize_name(subject.name):
-                    by_name[normalize_name(subject.name)].add(ref)
+                name = normalize_name(subject.name) if subject.name and not subject.expunged else ""
+                if name:
+                    by_name[name].add(ref)
         frozen_members = {k: frozenset(v) for k, v in members.items()}
         links = _record_links(records, frozen_members)
         return cls(

@@ -249,12 +249,14 @@ def leftover(doc: Mapping[str, Any], pii: Pii) -> list[str]:
     return found
 
 
-def general_text_hits(doc: Mapping[str, Any], step: StepName) -> list[str]:
-    """Text fields that survive expunge and name this record's own people (what `check` warns about)."""
-    pii = pii_values(doc, step)
-    if not pii:
+def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
+    """(step, field path) of each text field that survives expunge and names people that step removes
+    (what `check` warns about); the document is walked once for both steps."""
+    by_step = [(step, pii) for step in STEPS if (pii := pii_values(doc, step))]
+    if not by_step:
         return []
-    return [field_path(p) for p, value in strings(doc) if survives_expunge(p) and occurs_in_text(value, pii)]
+    kept = [(path, value) for path, value in strings(doc) if survives_expunge(path)]
+    return [(step, field_path(path)) for step, pii in by_step for path, value in kept if occurs_in_text(value, pii)]
 
 
 def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:

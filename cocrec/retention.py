@@ -236,9 +236,12 @@ def _closed_schedule(record: Record, ext: _Extension, holders: tuple[str, ...], 
     )
 
 
-def schedule(records: Sequence[Record], policy: Policy, as_of: dt.date) -> dict[str, RecordSchedule]:
-    """Every record's retention schedule as of `as_of` (SPEC section 5), keyed by record id."""
-    people = PeopleIndex.build(records)
+def schedule(records: Sequence[Record], policy: Policy, as_of: dt.date, people: Optional[PeopleIndex] = None) -> dict[str, RecordSchedule]:
+    """Every record's retention schedule as of `as_of` (SPEC section 5), keyed by record id.
+
+    `people` is these records' PeopleIndex, for a caller that needs it too."""
+    if people is None:
+        people = PeopleIndex.build(records)
     ext = _extend(records, policy, people)
     by_id = {r.id: r for r in records}
     result: dict[str, RecordSchedule] = {}

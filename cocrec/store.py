@@ -9,6 +9,7 @@ reconciles).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,15 +19,20 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 from . import bulk, crypto, index, validate, yaml_io
 from .errors import CocrecError, UsageError
 from .fsutil import atomic_write, remove_stray_temps
-from .model import Members, Record
+from .model import Members, Record, StepName
+from .people import PeopleIndex
 from .policy import Policy
-from .repo import Repo
+from .repo import RECORD_SUFFIX, Repo
 from .retention import RecordSchedule, schedule
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """One record as read: its document (source of truth), its model, and the bytes it came from."""
+    """One record as read: its document (source of truth), its model, and the bytes it came from.
+
+    `text_hits` are (step, field path) of text kept after expunge that names that step's people, and
+    `stanzas` the number of recipients in the file's age header: only `open_files(for_check=True)` finds them.
+    """
 
     id: str
     path: Path
@@ -34,6 +40,8 @@ class Loaded:
     doc: dict[str, Any]
     record: Record
     file_sha: str
+    text_hits: tuple[tuple[StepName, str], ...] = ()
+    stanzas: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -92,26 +100,27 @@ class Store:
     # -- reading -------------------------------------------------------------
 
     def open_files(
-        self, ids: Optional[Iterable[str]] = None, progress: Optional[Callable[[int], None]] = None
+        self, ids: Optional[Iterable[str]] = None, progress: Optional[Callable[[int], None]] = None, for_check: bool = False
     ) -> tuple[dict[str, Loaded], list[Problem]]:
         """Decrypt and validate records (all, or `ids`); problems are returned so `check` can list them all."""
         files = self.repo.record_files()
         wanted = sorted(files) if ids is None else sorted(set(ids))
         items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted if rid in files]
-        checker = bulk.Checker(self.policy, self.members)  # validation runs in the workers too
-        opened = bulk.open_all(items, self._identities(), progress, checker) if items else []
+        checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
-        for item in opened:
-            rid = item.path.name[: -len(".yaml.age")]
-            source = self.repo.rel(item.path)
-            if item.error is not None:
-                problems.append(Problem(source, item.error, item.exit_code))
-                continue
-            if item.record is None:
-                problems.extend(Problem(file, message) for file, message in item.invalid)
-                continue
-            loaded[rid] = Loaded(rid, item.path, item.plaintext, item.doc, item.record, index.sha256(item.ciphertext))
+        if not items:
+            return loaded, problems
+        with contextlib.closing(bulk.open_each(items, self._identities(), progress, checker)) as opened:
+            for item in opened:  # each as it comes: building the models overlaps the workers' decrypting
+                rid, source = item.path.name[: -len(RECORD_SUFFIX)], self.repo.rel(item.path)
+                if item.error is not None:
+                    problems.append(Problem(source, item.error, item.exit_code))
+                elif item.invalid:
+                    problems.extend(Problem(file, message) for file, message in item.invalid)
+                else:
+                    record = Record.from_doc(item.doc)
+                    loaded[rid] = Loaded(rid, item.path, item.plaintext, item.doc, record, item.file_sha, item.text_hits, item.stanzas)
         return loaded, problems
 
     def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
@@ -129,8 +138,8 @@ class Store:
             if rid not in files:
                 raise UsageError(f"records/{rid}.yaml.age: no such record; `cocrec list` shows the ids")
 
-    def schedules(self, loaded: Mapping[str, Loaded], as_of: dt.date) -> dict[str, RecordSchedule]:
-        return schedule([item.record for item in loaded.values()], self.policy, as_of)
+    def schedules(self, loaded: Mapping[str, Loaded], as_of: dt.date, people: Optional[PeopleIndex] = None) -> dict[str, RecordSchedule]:
+        return schedule([item.record for item in loaded.values()], self.policy, as_of, people)
 
     # -- writing -------------------------------------------------------------
 
@@ -190,9 +199,16 @@ class Store:
         loaded: Mapping[str, Loaded],
         written: frozenset[str] = frozenset(),
         schedules: Optional[Mapping[str, RecordSchedule]] = None,
+        as_read: bool = False,
     ) -> str:
+        """The index of `loaded`, hashing each file as it now is; with `as_read`, the caller vouches
+        that nothing was written since the files were read, so the hashes taken then are used."""
         old = self.previous_index()
-        records = {rid: (item.record, index.sha256(self.repo.record_path(rid).read_bytes())) for rid, item in loaded.items()}
+
+        def file_sha(rid: str, item: Loaded) -> str:
+            return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())
+
+        records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
         return index.build(records, self.policy, self.fingerprint, old, written, schedules)
 
     def cleanup(self) -> None:

@@ -56,6 +56,10 @@ _Dumper.yaml_implicit_resolvers = {
 }
 
 
+# An anchor (&a) or alias (*a) token starts after whitespace, a flow indicator or ':'; "Q&A" cannot be one.
+_MAYBE_ANCHOR = re.compile(rb"(?:^|[\s\[{,:])[&*]\S")
+
+
 def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
     """Parse one YAML document; raise ValidationError naming `source`, never the content.
 
@@ -69,7 +73,7 @@ def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError(source, "", "not UTF-8 text; save the file as UTF-8") from None
-    if b"&" in raw or b"*" in raw:  # an anchor needs '&', an alias '*': without either, skip the slower event pass
+    if (b"&" in raw or b"*" in raw) and _MAYBE_ANCHOR.search(raw):  # else skip the event pass (it doubles the parse)
         _refuse_anchors(text, source)
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
@@ -90,6 +94,21 @@ def _refuse_anchors(text: str, source: str) -> None:
 def _position(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]{0,99}")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def is_plain(value: str) -> bool:
+    """Whether `dumps` writes this string bare: a short word of letters, digits, '_', ':' and '-'
+    that the dumper's resolver reads back as a string (not `123`, `null`, `yes`, `0b101`).
+
+    Lets a fixed-shape file (the index) be written with a template that `dumps` would match byte for byte.
+    """
+    if not _PLAIN_CHARS.fullmatch(value) or value.endswith(":"):
+        return False
+    return bool(_Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG)
 
 
 def dumps(doc: Any) -> str:

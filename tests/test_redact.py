@@ -78,8 +78,8 @@ def test_the_verify_scan_names_paths_where_a_removed_value_survives() -> None:
 def test_check_hits_are_kept_text_only_and_an_earlier_version_shows_what_it_still_holds() -> None:
     doc = record(outcome=outcome("flagged", shareable_summary="Jane left.\n"))
     doc["action_by_committee"]["description"] = "Emailed jane@example.org."
-    assert redact.general_text_hits(doc, "subjects") == ["action_by_committee.description", "outcome.shareable_summary"]
-    assert redact.general_text_hits(doc, "reporter") == []  # the summary names Jane too, but the subjects step removes it
+    # the summary names Jane too, but the subjects step removes it: no reporter hit
+    assert redact.general_text_hits(doc) == [("subjects", "action_by_committee.description"), ("subjects", "outcome.shareable_summary")]
     current = redact.expunge(doc, ["reporter", "subjects"], ON)
     removed = (redact.pii_values(doc, "reporter") | redact.pii_values(doc, "subjects")).without(redact.held_identifiers(current))
     assert redact.version_leftovers(current, ["reporter", "subjects"], removed) == []

@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Mapping
 
 from .. import checks, crypto, output
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..index import Index
 from ..store import Problem
 
 
 def collect(ctx: Context, as_of: dt.date, no_decrypt: bool) -> tuple[list[Problem], int]:
-    store = ctx.store
-    repo = ctx.repo
+    store, repo = ctx.store, ctx.repo
     key_count = len({crypto.normalize_key(k) for k in store.members.keys})
-    problems = checks.keyless(repo, store.read_index(), key_count, store.fingerprint, store.policy, as_of)
-    if not no_decrypt:
-        loaded, opened = store.open_files()
-        problems += opened
-        problems += checks.with_keys(store, loaded, store.schedules(loaded, as_of))
-    problems += checks.workspace_warnings(repo)
-    return problems, len(repo.record_files())
+    files = repo.record_files()
+    if no_decrypt:
+        problems = checks.keyless(repo, store.read_index(), key_count, store.fingerprint, store.policy, as_of)
+    else:
+        problems = _decrypted(ctx, files, key_count, as_of)
+    return problems + checks.workspace_warnings(repo), len(files)
+
+
+def _decrypted(ctx: Context, files: Mapping[str, Path], key_count: int, as_of: dt.date) -> list[Problem]:
+    """What `keyless` finds, then what needs a key. The workers that decrypt also hash each file and count
+    its recipients; meanwhile a thread reads the index and checks what it says alone."""
+    store, repo = ctx.store, ctx.repo
+
+    def index_alone() -> tuple[Index, tuple[list[Problem], list[Problem]]]:
+        idx = store.read_index()
+        return idx, checks.index_problems(repo, idx, files, store.policy, as_of)
+
+    with ThreadPoolExecutor(1) as side:
+        from_index = side.submit(index_alone)
+        loaded, opened = store.open_files(for_check=True)
+        idx, (listing, dates) = from_index.result()
+    known = {rid: (item.file_sha, item.stanzas) for rid, item in loaded.items() if item.stanzas is not None}
+    files_found = checks.file_problems(repo, idx, files, key_count, store.fingerprint, known)
+    return listing + files_found + dates + opened + checks.with_keys(store, loaded, as_of)
 
 
 def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:

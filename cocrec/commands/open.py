@@ -90,7 +90,7 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
             raise CocrecError(f"{item.error}; nothing was opened", exit_code=item.exit_code)
     prepare_workspace(repo)
     manifest = read_manifest(repo)
-    manifest.update({rid: Opened(index.sha256(item.ciphertext), index.sha256(item.plaintext)) for rid, item in zip(todo, opened)})
+    manifest.update({rid: Opened(item.file_sha, index.sha256(item.plaintext)) for rid, item in zip(todo, opened)})
     write_manifest(repo, manifest)
     for rid, item in zip(todo, opened):
         write_private(workspace_file(repo, rid), item.plaintext)

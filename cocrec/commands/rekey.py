@@ -26,14 +26,13 @@ member set, writing members.yaml once every new file is verified.
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable, NoReturn, Optional, Sequence
 
 from .. import bulk, crypto, index
 from ..context import Context
-from ..errors import EXIT_DECRYPT, EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError
+from ..errors import EXIT_DECRYPT, EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError, RepoError
 from ..fsutil import atomic_write, remove_stray_temps
 from ..model import Members
 from ..store import Problem, Store
@@ -104,32 +103,26 @@ def require_writer(members: Members, identities: crypto.Identities) -> None:
 
 @dataclass(frozen=True)
 class Plan:
-    """What the index says: the stale records and, when only their hashes and recipients change, the new index."""
+    """What the index says: the stale records, and its entries when only their hashes and recipients change."""
 
     stale: list[Stale]
-    template: Optional[str]  # the new index with a placeholder for each new hash; None: render it from every record
-    holders: dict[str, str]  # placeholder -> record id
+    entries: Optional[dict[str, index.Entry]]  # None: the index must be rebuilt from every record
 
 
 def plan(store: Store) -> Plan:
     idx = store.read_index()
     stale = find_stale(store, idx)
     if set(idx.entries) != set(store.repo.record_files()) or not all(item.known for item in stale):
-        return Plan(stale, None, {})
-    fingerprint = store.fingerprint
-    entries = dict(idx.entries)
-    holders = {_placeholder(n): item.id for n, item in enumerate(stale)}
-    for holder, rid in holders.items():
-        entries[rid] = replace(entries[rid], sha256=holder, recipients=fingerprint)
-    return Plan(stale, index.render(fingerprint, entries), holders)
+        return Plan(stale, None)
+    return Plan(stale, dict(idx.entries))
 
 
 def rekey_stale(ctx: Context, before_write: BeforeWrite = None) -> tuple[int, int]:
     """Re-encrypt the stale records (caller holds the lock); returns (re-encrypted, records).
 
-    Reading and rendering the index of 10,000 records takes seconds, so a
-    thread does it while the workers already re-encrypt every file whose age
-    header shows it is stale whatever the index says (another number of
+    Reading the index and hashing every file takes a second at 10,000 records,
+    so a thread does it while the workers already re-encrypt every file whose
+    age header shows it is stale whatever the index says (another number of
     recipients: a member joined or left). The rest follow once the index is read.
     """
     store, repo = ctx.store, ctx.repo
@@ -146,7 +139,7 @@ def rekey_stale(ctx: Context, before_write: BeforeWrite = None) -> tuple[int, in
         except BaseException:
             store.cleanup()
             raise
-    if found.template is None:
+    if found.entries is None:
         bulk.discard(early)  # the index does not know every file: open and validate everything
         _full(ctx, found.stale, before_write)
     else:
@@ -167,29 +160,13 @@ def _patch(ctx: Context, found: Plan, early: list[bulk.Staged], before_write: Be
         return [ready[path] for path, _ in wanted if path in ready] + (bulk.reencrypt_all(rest, keys, ctx.identities) if rest else [])
 
     staged = {item.path: item for item in _staged(stage_all, ctx, before_write)}
-    hashes = {holder: staged[repo.record_path(rid)].sha256 for holder, rid in found.holders.items()}
-    assert found.template is not None
-    text = found.template
-    if any(sha.isdigit() for sha in hashes.values()):  # YAML would quote an all-digit hash (odds 1e-13): render it
-        text = index.render(ctx.store.fingerprint, _with_hashes(ctx.store, found, hashes))
-    data = _PLACEHOLDER.sub(lambda hit: f"sha256: {hashes[hit.group(1)]}", text).encode("utf-8")
+    assert found.entries is not None
+    entries, fingerprint = dict(found.entries), ctx.store.fingerprint
+    for item in found.stale:
+        entries[item.id] = replace(entries[item.id], sha256=staged[repo.record_path(item.id)].sha256, recipients=fingerprint)
+    data = index.render(fingerprint, entries).encode("utf-8")
     if not repo.index_path.exists() or repo.index_path.read_bytes() != data:
         atomic_write(repo.index_path, data)
-
-
-def _with_hashes(store: Store, found: Plan, hashes: dict[str, str]) -> dict[str, index.Entry]:
-    entries = dict(store.read_index().entries)
-    for holder, rid in found.holders.items():
-        entries[rid] = replace(entries[rid], sha256=hashes[holder], recipients=store.fingerprint)
-    return entries
-
-
-_PLACEHOLDER = re.compile(r"sha256: (x[0-9]{63})$", re.MULTILINE)
-
-
-def _placeholder(n: int) -> str:
-    """64 characters like a hex SHA-256 in the index, and never one ('x' is not a hex digit)."""
-    return f"x{n:063d}"
 
 
 def _staged(stage_all: Callable[[], list[bulk.Staged]], ctx: Context, before_write: BeforeWrite) -> list[bulk.Staged]:
@@ -246,7 +223,7 @@ def gc_after_rewrite(ctx: Context) -> None:
 
     try:
         git.gc_auto(ctx.repo.root)
-    except Exception:  # noqa: BLE001 - the records are written; packing can wait
+    except (RepoError, OSError):  # the records are written; packing can wait
         ctx.err("cocrec: warning: `git gc --auto` failed; run it yourself to pack the rewritten files")
 
 

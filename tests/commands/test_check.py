@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import subprocess
 
-from ..conftest import Cocrec, outcome, record
+from cocrec import bulk
+
+from ..conftest import Cocrec, Person, add_many, outcome, record
 
 
 def check(repo: Cocrec, *args: str) -> tuple[int, dict[str, object]]:
@@ -72,3 +76,22 @@ def test_symlink_in_records_is_refused(repo: Cocrec, tmp_path) -> None:  # type:
     result = repo("check", "--as-of", "2027-01-01")
     assert result.exit_code == 4
     assert "symlink" in result.stderr
+
+
+def test_with_keys_check_finds_every_keyless_problem_too_when_the_workers_read_the_files(repo: Cocrec, alice: Person) -> None:
+    """Over POOL_THRESHOLD records the decrypting workers hash each file and count its recipients for the
+    keyless checks: a file re-encrypted to fewer keys, with the index edited to vouch for it, is still caught."""
+    ids = add_many(repo, bulk.POOL_THRESHOLD + 8)
+    path = repo.root / f"records/{ids[5]}.yaml.age"
+    plaintext = subprocess.run(["age", "-d", "-i", str(alice.identity), str(path)], capture_output=True, check=True).stdout
+    only_alice = subprocess.run(["age", "-a", "-r", alice.public], input=plaintext, capture_output=True, check=True).stdout
+    index = repo.root / "records/index.yaml"
+    index.write_text(index.read_text().replace(hashlib.sha256(path.read_bytes()).hexdigest(), hashlib.sha256(only_alice).hexdigest()))
+    path.write_bytes(only_alice)
+    (repo.root / "records/notes.txt").write_text("left behind\n")
+    keyless_code, keyless = check(repo, "--no-decrypt", "--as-of", "2027-01-01")
+    code, full = check(repo, "--as-of", "2027-01-01")
+    assert f"records/{ids[5]}.yaml.age: encrypted to 1 key(s) but members.yaml has 2: run `cocrec rekey`" in keyless["errors"]
+    assert "records/notes.txt: only record files (*.yaml.age) and index.yaml belong in records/; remove it" in keyless["errors"]
+    assert (keyless_code, code) == (1, 1)
+    assert full["errors"][: len(keyless["errors"])] == keyless["errors"]  # the same findings, in the same order, first

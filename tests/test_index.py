@@ -1,0 +1,69 @@
+"""records/index.yaml as text: the template writer and reader agree byte for byte with PyYAML's."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cocrec import index, yaml_io
+
+SHA = "0f" * 32
+FINGERPRINT = "sha256:" + "ab" * 32
+
+
+def entry(rid: str = "2026-k7qd", **changes: object) -> index.Entry:
+    fields: dict[str, object] = {
+        "id": rid,
+        "sha256": SHA,
+        "recipients": FINGERPRINT,
+        "status": "closed",
+        "reported_on": "2026-06-04",
+        "steps": {"reporter": {"due": "2028-09-01"}, "subjects": {"done": "2027-01-01"}},
+        "held": False,
+    }
+    fields.update(changes)
+    return index.Entry(**fields)  # type: ignore[arg-type]
+
+
+def by_yaml(fingerprint: str, entries: dict[str, index.Entry]) -> str:
+    doc = {"version": 1, "recipients": fingerprint, "records": {rid: entries[rid].to_doc() for rid in sorted(entries)}}
+    return index.HEADER + yaml_io.dumps(doc)
+
+
+def test_an_index_cocrec_builds_is_written_by_template_as_pyyaml_would() -> None:
+    entries = {"2026-k7qd": entry(), "2025-0abc": entry("2025-0abc", status="open", steps={}, held=True)}
+    text = index.render(FINGERPRINT, entries)
+    assert index._render_plain(FINGERPRINT, entries) == text == by_yaml(FINGERPRINT, entries)
+    assert "  2025-0abc:\n    sha256: " in text and "    subjects:\n      done: 2027-01-01\n    held: false\n" in text
+    assert index._parse_plain(text) == index.Index._parse_yaml(text.encode(), "i") == index.Index(FINGERPRINT, entries)
+
+
+# Words that YAML reads as something other than text must be quoted: the template must step aside for them.
+TRICKY = ["123", "0b101", "0x1f", "null", "~", "yes", "on", "true", "1_000", "12:30", "", "a b", "x:", "-1", "it's", "2026-06-04", "never", "1e5"]
+words = st.one_of(st.sampled_from(TRICKY), st.from_regex(r"[0-9a-z][0-9a-z:_-]{0,12}", fullmatch=True))
+steps = st.dictionaries(st.sampled_from(["reporter", "subjects"]), st.dictionaries(st.sampled_from(["due", "done"]), words, min_size=1, max_size=2))
+entries_st = st.dictionaries(
+    words,
+    st.builds(entry, sha256=words, recipients=words, status=words, reported_on=words, steps=steps, held=st.booleans()),
+    max_size=4,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(fingerprint=words, entries=entries_st)
+def test_render_and_parse_agree_with_pyyaml_on_any_words(fingerprint: str, entries: dict[str, index.Entry]) -> None:
+    entries = {rid: dataclasses.replace(e, id=rid) for rid, e in entries.items()}
+    text = index.render(fingerprint, entries)
+    assert text == by_yaml(fingerprint, entries)
+    assert index.Index.parse(text.encode(), "i") == index.Index._parse_yaml(text.encode(), "i")
+
+
+def test_a_hand_edited_index_is_read_by_the_yaml_loader() -> None:
+    text = index.render(FINGERPRINT, {"2026-k7qd": entry()})
+    edited = text.replace("held: false", "held: false  # we paused this")
+    assert index._parse_plain(edited) is None
+    assert index.Index.parse(edited.encode(), "i").entries["2026-k7qd"] == entry()
+    flow = text.replace("    reporter:\n      due: 2028-09-01\n", "    reporter: {due: 2028-09-01}\n")
+    assert index._parse_plain(flow) is None and index.Index.parse(flow.encode(), "i").entries["2026-k7qd"] == entry()
