@@ -8,11 +8,13 @@ stays fast (pyrage, jsonschema and git load only when needed).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import importlib
 import sys
 import traceback
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import click
 
@@ -69,7 +71,8 @@ class CocrecGroup(click.Group):
     def main(self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None, complete_var: Optional[str] = None, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         call = lambda: super(CocrecGroup, self).main(argv, prog_name or "cocrec", complete_var, False, **extra)  # noqa: E731
-        code = guarded(call, "--debug" in argv)
+        with cycle_collector_paused():
+            code = guarded(call, "--debug" in argv)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -348,6 +351,21 @@ def history_purge(yes: bool) -> None:
 def status(as_of: Optional[dt.date], fmt: str) -> None:
     """The dashboard: what needs attention now."""
     _run("status", today_if_none(as_of), fmt)
+
+
+@contextlib.contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a command runs (reference counting still frees memory).
+
+    Reading 10,000 records allocates millions of containers and no cycles: the collector's six full
+    passes found nothing and cost 0.4-0.6 s of `check`; peak memory was the same without them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def guarded(call: Callable[[], Any], debug: bool) -> int:

@@ -95,3 +95,12 @@ def test_with_keys_check_finds_every_keyless_problem_too_when_the_workers_read_t
     assert "records/notes.txt: only record files (*.yaml.age) and index.yaml belong in records/; remove it" in keyless["errors"]
     assert (keyless_code, code) == (1, 1)
     assert full["errors"][: len(keyless["errors"])] == keyless["errors"]  # the same findings, in the same order, first
+
+
+def test_the_garbage_collector_paused_for_a_command_is_back_on_after_it(repo: Cocrec) -> None:
+    import gc
+
+    repo.add(record(outcome=outcome("flagged", "2026-07-01")))
+    assert check(repo, "--as-of", "2027-01-01")[0] == 0
+    assert repo("show", "2026-zzzz").exit_code == 2  # an error on the way out too
+    assert gc.isenabled()
