@@ -51,7 +51,7 @@ entries_st = st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(fingerprint=words, entries=entries_st)
 def test_render_and_parse_agree_with_pyyaml_on_any_words(fingerprint: str, entries: dict[str, index.Entry]) -> None:
     entries = {rid: dataclasses.replace(e, id=rid) for rid, e in entries.items()}
