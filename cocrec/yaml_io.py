@@ -56,8 +56,9 @@ _Dumper.yaml_implicit_resolvers = {
 }
 
 
-# An anchor (&a) or alias (*a) token starts after whitespace, a flow indicator or ':'; "Q&A" cannot be one.
-_MAYBE_ANCHOR = re.compile(rb"(?:^|[\s\[{,:])[&*]\S")
+# An anchor (&a) or alias (*a) token never follows a letter or digit ("Q&A" holds none); after anything
+# else (a space, a flow indicator, a BOM, a Unicode line break such as U+2028) it may be one.
+_MAYBE_ANCHOR = re.compile(rb"(?:^|[^A-Za-z0-9])[&*]")
 
 
 def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:

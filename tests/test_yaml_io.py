@@ -21,6 +21,9 @@ from cocrec.errors import ValidationError
         "[&x 1, *x]\n",
         '{"a":&x 1}\n',
         "&x a: 1\n",
+        "b: 2\u2028&x a: 1\n",  # YAML reads U+2028, U+2029 and U+0085 as line breaks
+        "a: [1,\u2029*x]\n",
+        "\ufeff&x a: 1\n",
     ],
 )
 def test_anchors_and_aliases_are_refused_wherever_they_stand(text: str) -> None:
@@ -41,7 +44,7 @@ def _has_anchor(text: str) -> bool:
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.text(alphabet="&*ab:-[]{},' \n\"?!|>#", max_size=24))
+@given(st.text(alphabet="&*ab1:-[]{},' \n\t\"?!|>#\u2028\u2029\x85\ufeff\u00e9", max_size=24))
 def test_every_text_with_an_anchor_or_alias_takes_the_careful_path(text: str) -> None:
     if _has_anchor(text):
         assert yaml_io._MAYBE_ANCHOR.search(text.encode())
