@@ -195,7 +195,10 @@ class Index:
 
     @classmethod
     def _parse_yaml(cls, text: bytes, source: str) -> Index:
-        doc = yaml_io.loads(text, source, max_bytes=MAX_INDEX_BYTES)
+        try:
+            doc = yaml_io.loads(text, source, max_bytes=MAX_INDEX_BYTES)
+        except ValidationError as exc:  # the index is generated: regenerating it is the fix
+            raise ValidationError(source, exc.path, f"{exc.message.split(';')[0]}; regenerate it with `cocrec index`") from None
         if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("records"), dict):
             raise ValidationError(source, "version", "not a cocrec index (version 1); regenerate it with `cocrec index`")
         entries = {}

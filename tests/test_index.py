@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import index, yaml_io
+from cocrec.errors import ValidationError
 
 SHA = "0f" * 32
 FINGERPRINT = "sha256:" + "ab" * 32
@@ -67,3 +69,10 @@ def test_a_hand_edited_index_is_read_by_the_yaml_loader() -> None:
     assert index.Index.parse(edited.encode(), "i").entries["2026-k7qd"] == entry()
     flow = text.replace("    reporter:\n      due: 2028-09-01\n", "    reporter: {due: 2028-09-01}\n")
     assert index._parse_plain(flow) is None and index.Index.parse(flow.encode(), "i").entries["2026-k7qd"] == entry()
+
+
+def test_a_malformed_index_says_to_regenerate_it() -> None:
+    text = index.render(FINGERPRINT, {"2026-k7qd": entry()}) + "x\n"
+    with pytest.raises(ValidationError) as caught:
+        index.Index.parse(text.encode(), "records/index.yaml")
+    assert str(caught.value) == "records/index.yaml: line 16, column 1: malformed YAML; regenerate it with `cocrec index`"
