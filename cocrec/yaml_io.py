@@ -77,9 +77,62 @@ def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
     if (b"&" in raw or b"*" in raw) and _MAYBE_ANCHOR.search(raw):  # else skip the event pass (it doubles the parse)
         _refuse_anchors(text, source)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return _load(text)
     except yaml.YAMLError as exc:
         raise ValidationError(source, _position(exc), "malformed YAML; fix the syntax there") from None
+    except (ValueError, TypeError, OverflowError):  # `!!int abc`, `!!timestamp 2026-13-01`: PyYAML's constructors raise these
+        raise ValidationError(source, "", "a value does not fit its YAML tag (!!int, !!float, !!timestamp...); remove the tag or fix the value") from None
+
+
+# -- building the document from PyYAML's nodes ------------------------------------------------------
+# PyYAML's constructor spends more than a third of a record's parse in its own machinery (state
+# generators, bookkeeping for aliases, which are refused anyway). `_build` makes the same plain
+# dicts, lists and strings straight from the nodes, and hands ints, floats, booleans and nulls to
+# PyYAML's own constructors; on anything else (a merge key, another tag, an unhashable key) the
+# whole document goes back to PyYAML's constructor, so the result is always exactly what it builds.
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")}
+
+
+class _NotPlain(Exception):
+    """A node `_build` leaves to PyYAML's constructor."""
+
+
+def _load(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _build(loader, node)
+        except _NotPlain:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _build(loader: Any, node: yaml.Node) -> Any:
+    tag, kind = node.tag, type(node)
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        scalar = _SCALARS.get(tag)
+        if scalar is None:
+            raise _NotPlain
+        return scalar(loader, node)
+    if kind is yaml.MappingNode and tag == _MAP:
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = _build(loader, key_node)
+            if isinstance(key, (dict, list)):
+                raise _NotPlain  # PyYAML words the error
+            mapping[key] = _build(loader, value_node)
+        return mapping
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        return [_build(loader, item) for item in node.value]
+    raise _NotPlain
 
 
 def _refuse_anchors(text: str, source: str) -> None:
@@ -109,7 +162,15 @@ def is_plain(value: str) -> bool:
     """
     if not _PLAIN_CHARS.fullmatch(value) or value.endswith(":"):
         return False
-    return bool(_Dumper.resolve(_Dumper, yaml.ScalarNode, value, (True, False)) == _STR_TAG)
+    for tag, regexp in _IMPLICIT.get(value[0], ()):  # what `_Dumper.resolve` does for a plain scalar, minus its overhead
+        if regexp.match(value):
+            return bool(tag == _STR_TAG)
+    return True
+
+
+# The dumper's implicit resolvers by first character; `resolve` also consults wildcard and path
+# resolvers, which this dumper has none of (a test keeps it so).
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = dict(_Dumper.yaml_implicit_resolvers)
 
 
 def dumps(doc: Any) -> str:
