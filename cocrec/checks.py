@@ -120,22 +120,28 @@ def _schedule_problems(source: str, entry: index.Entry, policy: Policy, as_of: d
     return problems
 
 
-def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date) -> list[Problem]:
-    """What only a member can check; `loaded` holds the records that decrypted and validated."""
+def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date, idx: Index, files: Mapping[str, Path]) -> list[Problem]:
+    """What only a member can check; `loaded` holds the records that decrypted and validated, of `files`,
+    and `idx` is the index as read meanwhile."""
     repo = store.repo
     people = PeopleIndex.build([item.record for item in loaded.values()])
     schedules = store.schedules(loaded, as_of, people)
     problems = []
     collection = validate.collection_errors({repo.rel(item.path): item.doc for item in loaded.values()})
     problems += [Problem(e.file, str(e)) for e in collection]
-    if len(loaded) == len(repo.record_files()):
-        expected = store.render_index(loaded, schedules=schedules, as_read=True)
-        actual = repo.index_path.read_text("utf-8") if repo.index_path.exists() else ""
-        if expected != actual:
-            problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))
+    if len(loaded) == len(files) and not _index_matches(store, idx, store.index_entries(loaded, schedules=schedules, as_read=True)):
+        problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))
     problems += _retention_warnings(repo, schedules, people)
     problems += _surviving_text_warnings(repo, loaded, schedules)
     return problems
+
+
+def _index_matches(store: Store, idx: Index, expected: Mapping[str, index.Entry]) -> bool:
+    """Whether records/index.yaml is exactly what `cocrec index` would write now."""
+    if idx.canonical:
+        return idx.matches(store.fingerprint, expected)
+    path = store.repo.index_path
+    return index.render(store.fingerprint, expected) == (path.read_text("utf-8") if path.exists() else "")
 
 
 def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], people: PeopleIndex) -> list[Problem]:

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
 from . import yaml_io
@@ -74,7 +74,19 @@ def build(
     written: frozenset[str] = frozenset(),
     schedules: Optional[Mapping[str, RecordSchedule]] = None,
 ) -> str:
-    """The index of these records, each given with the sha256 of its ciphertext (from files, or staged blobs).
+    """The index of these records, each given with the sha256 of its ciphertext (from files, or staged blobs)."""
+    return render(fingerprint, entries_of(records, policy, fingerprint, old, written, schedules))
+
+
+def entries_of(
+    records: Mapping[str, tuple[Record, str]],
+    policy: Policy,
+    fingerprint: str,
+    old: Index,
+    written: frozenset[str] = frozenset(),
+    schedules: Optional[Mapping[str, RecordSchedule]] = None,
+) -> dict[str, Entry]:
+    """The index's entries for these records (`build` without rendering them).
 
     `schedules` may be passed by a caller that already computed them, for any as-of date:
     the index keeps only what does not depend on it (due dates, done markers, held).
@@ -86,7 +98,7 @@ def build(
         # Only a file this process encrypted is known to be for the current key set.
         recipients = fingerprint if rid in written else old.known_recipients(rid, file_sha)
         entries[rid] = entry_for(schedules[rid], record.reported_on, file_sha, recipients)
-    return render(fingerprint, entries)
+    return entries
 
 
 def render(fingerprint: str, entries: Mapping[str, Entry]) -> str:
@@ -168,9 +180,8 @@ def _parse_plain(text: str) -> Optional[Index]:
             return None
         entries[match["id"]] = _entry_of(match)
         pos = match.end()
-    parsed = Index(head[1], entries)
     # Rendering it back must give the very text: then the YAML loader would have read the same.
-    return parsed if _render_plain(parsed.recipients, entries) == text else None
+    return Index(head[1], entries, canonical=True) if _render_plain(head[1], entries) == text else None
 
 
 def _entry_of(match: re.Match[str]) -> Entry:
@@ -180,8 +191,17 @@ def _entry_of(match: re.Match[str]) -> Entry:
 
 @dataclass(frozen=True)
 class Index:
+    """What records/index.yaml says; `canonical` when its text is exactly `render(recipients, entries)`."""
+
     recipients: str
     entries: Mapping[str, Entry]
+    canonical: bool = field(default=False, compare=False)
+
+    def matches(self, fingerprint: str, entries: Mapping[str, Entry]) -> bool:
+        """For a canonical index: whether `render(fingerprint, entries)` is its very text. Comparing entries
+        spares rendering them all (`render` gives different texts for different entries)."""
+        assert self.canonical, "only a canonical index knows its text from its entries"
+        return self.recipients == fingerprint and self.entries == entries
 
     @classmethod
     def parse(cls, text: bytes, source: str) -> Index:

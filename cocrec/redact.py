@@ -33,7 +33,7 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Iterator, Literal, Mapping, Optional, Sequence
+from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
 
 from .model import STEPS, StepName
 from .schema import field_path
@@ -170,16 +170,22 @@ def pii_values(doc: Mapping[str, Any], step: StepName) -> Pii:
 # -- walking a document ---------------------------------------------------------------------------
 
 
-def strings(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
-    """Every string in a document (plain dicts and lists, as loaded), with its path."""
+def strings(node: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
+    """Every string in a document (plain dicts and lists, as loaded), with its path, in document order."""
+    found: list[tuple[FieldPath, str]] = []
+    _strings(node, path, found)
+    return found
+
+
+def _strings(node: Any, path: FieldPath, found: list[tuple[FieldPath, str]]) -> None:
     if isinstance(node, str):
-        yield path, node
+        found.append((path, node))
     elif isinstance(node, dict):
         for key, value in node.items():
-            yield from strings(value, (*path, str(key)))
+            _strings(value, (*path, str(key)), found)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from strings(item, (*path, index))
+            _strings(item, (*path, index), found)
 
 
 # Paths repeat from record to record: their classification is cached (`check` reads every record).
@@ -256,7 +262,14 @@ def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
     if not by_step:
         return []
     kept = [(path, value) for path, value in strings(doc) if survives_expunge(path)]
-    return [(step, field_path(path)) for step, pii in by_step for path, value in kept if occurs_in_text(value, pii)]
+    everything = "\n".join(value for _, value in kept)  # most records name nobody there: one test, not one per field
+    return [
+        (step, field_path(path))
+        for step, pii in by_step
+        if pii.might_occur(everything)
+        for path, value in kept
+        if occurs_in_text(value, pii)
+    ]
 
 
 def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:

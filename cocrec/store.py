@@ -100,27 +100,34 @@ class Store:
     # -- reading -------------------------------------------------------------
 
     def open_files(
-        self, ids: Optional[Iterable[str]] = None, progress: Optional[Callable[[int], None]] = None, for_check: bool = False
+        self,
+        ids: Optional[Iterable[str]] = None,
+        progress: Optional[Callable[[int], None]] = None,
+        for_check: bool = False,
+        files: Optional[Mapping[str, Path]] = None,
+        started: Callable[[], None] = lambda: None,
     ) -> tuple[dict[str, Loaded], list[Problem]]:
-        """Decrypt and validate records (all, or `ids`); problems are returned so `check` can list them all."""
-        files = self.repo.record_files()
+        """Decrypt and validate records (all, or `ids`, of `files` if the caller has listed them);
+        problems are returned so `check` can list them all. `started` runs once the decrypting is under way."""
+        files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(set(ids))
         items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted if rid in files]
         checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
         if not items:
+            started()
             return loaded, problems
-        with contextlib.closing(bulk.open_each(items, self._identities(), progress, checker)) as opened:
-            for item in opened:  # each as it comes: building the models overlaps the workers' decrypting
-                rid, source = item.path.name[: -len(RECORD_SUFFIX)], self.repo.rel(item.path)
+        with contextlib.closing(bulk.open_each(items, self._identities(), progress, checker, started)) as opened:
+            for (path, source), item in zip(items, opened):  # each as it comes: building models overlaps the decrypting
+                rid = path.name[: -len(RECORD_SUFFIX)]
                 if item.error is not None:
                     problems.append(Problem(source, item.error, item.exit_code))
                 elif item.invalid:
                     problems.extend(Problem(file, message) for file, message in item.invalid)
                 else:
                     record = Record.from_doc(item.doc)
-                    loaded[rid] = Loaded(rid, item.path, item.plaintext, item.doc, record, item.file_sha, item.text_hits, item.stanzas)
+                    loaded[rid] = Loaded(rid, path, item.plaintext, item.doc, record, item.file_sha, item.text_hits, item.stanzas)
         return loaded, problems
 
     def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
@@ -203,13 +210,22 @@ class Store:
     ) -> str:
         """The index of `loaded`, hashing each file as it now is; with `as_read`, the caller vouches
         that nothing was written since the files were read, so the hashes taken then are used."""
-        old = self.previous_index()
+        return index.render(self.fingerprint, self.index_entries(loaded, written, schedules, as_read))
+
+    def index_entries(
+        self,
+        loaded: Mapping[str, Loaded],
+        written: frozenset[str] = frozenset(),
+        schedules: Optional[Mapping[str, RecordSchedule]] = None,
+        as_read: bool = False,
+    ) -> dict[str, index.Entry]:
+        """What `render_index` writes, before it is written."""
 
         def file_sha(rid: str, item: Loaded) -> str:
             return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())
 
         records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
-        return index.build(records, self.policy, self.fingerprint, old, written, schedules)
+        return index.entries_of(records, self.policy, self.fingerprint, self.previous_index(), written, schedules)
 
     def cleanup(self) -> None:
         """Remove temp files that a killed writer left in records/."""

@@ -108,10 +108,10 @@ def test_open_all_in_the_pool_keeps_order_and_reports_each_failure(tmp_path: Pat
     made = files(tmp_path / "records", LARGE, [alice.public])
     broken = list(made)[7]
     broken.write_bytes(b"garbage")
-    opened = bulk.open_all([(p, p.name) for p in made], identities(alice))
-    assert [o.path for o in opened] == list(made)
-    assert [o.path for o in opened if o.error] == [broken]
-    assert all(o.plaintext == made[o.path] for o in opened if not o.error)
+    opened = bulk.open_all([(p, p.name) for p in made], identities(alice))  # each result in the order of the files
+    assert len(opened) == len(made)
+    assert [path for path, o in zip(made, opened) if o.error] == [broken]
+    assert all(o.plaintext == made[path] for path, o in zip(made, opened) if not o.error)
 
 
 def test_the_writer_s_keys_go_first(alice: Person, bob: Person, keys_dir: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping
 
@@ -27,7 +27,8 @@ def collect(ctx: Context, as_of: dt.date, no_decrypt: bool) -> tuple[list[Proble
 
 def _decrypted(ctx: Context, files: Mapping[str, Path], key_count: int, as_of: dt.date) -> list[Problem]:
     """What `keyless` finds, then what needs a key. The workers that decrypt also hash each file and count
-    its recipients; meanwhile a thread reads the index and checks what it says alone."""
+    its recipients; meanwhile a thread reads the index and checks what it says alone. The thread starts
+    once the workers have their work: started earlier, it holds up handing it out (0.25 s at 10,000 records)."""
     store, repo = ctx.store, ctx.repo
 
     def index_alone() -> tuple[Index, tuple[list[Problem], list[Problem]]]:
@@ -35,12 +36,12 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], key_count: int, as_of: d
         return idx, checks.index_problems(repo, idx, files, store.policy, as_of)
 
     with ThreadPoolExecutor(1) as side:
-        from_index = side.submit(index_alone)
-        loaded, opened = store.open_files(for_check=True)
-        idx, (listing, dates) = from_index.result()
+        from_index: list[Future[tuple[Index, tuple[list[Problem], list[Problem]]]]] = []
+        loaded, opened = store.open_files(for_check=True, files=files, started=lambda: from_index.append(side.submit(index_alone)))
+        idx, (listing, dates) = from_index[0].result()
     known = {rid: (item.file_sha, item.stanzas) for rid, item in loaded.items() if item.stanzas is not None}
     files_found = checks.file_problems(repo, idx, files, key_count, store.fingerprint, known)
-    return listing + files_found + dates + opened + checks.with_keys(store, loaded, as_of)
+    return listing + files_found + dates + opened + checks.with_keys(store, loaded, as_of, idx, files)
 
 
 def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:

@@ -104,3 +104,31 @@ def test_the_garbage_collector_paused_for_a_command_is_back_on_after_it(repo: Co
     assert check(repo, "--as-of", "2027-01-01")[0] == 0
     assert repo("show", "2026-zzzz").exit_code == 2  # an error on the way out too
     assert gc.isenabled()
+
+
+def test_an_index_edited_to_hide_an_overdue_step_fools_only_the_keyless_check(repo: Cocrec) -> None:
+    rid = repo.add(record(reported_on="2025-01-01", outcome=outcome("resolved", "2025-01-10")))
+    index = repo.root / "records/index.yaml"
+    text = index.read_text()
+    assert "due: 2026-03-10" in text
+    index.write_text(text.replace("due: 2026-03-10", "due: 2099-03-10"))  # as cocrec would write it, but false
+    keyless_code, keyless = check(repo, "--no-decrypt", "--as-of", "2026-04-01")
+    code, full = check(repo, "--as-of", "2026-04-01")
+    assert keyless_code == 0 and not any("overdue" in e for e in keyless["errors"])  # type: ignore[union-attr]
+    assert code == 1
+    assert "records/index.yaml: does not match the records: run `cocrec index`" in full["errors"]  # type: ignore[operator]
+    assert repo("index").exit_code == 0
+    code, full = check(repo, "--as-of", "2026-04-01")
+    assert any(rid in e and "overdue since 2026-03-10" in e for e in full["errors"])  # type: ignore[union-attr]
+    assert not any("index.yaml" in e for e in full["errors"])  # type: ignore[union-attr]
+
+
+def test_an_index_reformatted_by_hand_does_not_match_until_regenerated(repo: Cocrec) -> None:
+    repo.add(record(outcome=outcome("flagged", "2026-07-01")))
+    index = repo.root / "records/index.yaml"
+    generated = index.read_text()
+    index.write_text(generated.replace("records:\n", "# checked by hand\nrecords:\n"))  # the same entries, other text
+    code, full = check(repo, "--as-of", "2027-01-01")
+    assert (code, full["errors"]) == (1, ["records/index.yaml: does not match the records: run `cocrec index`"])
+    assert repo("index").exit_code == 0 and index.read_text() == generated
+    assert check(repo, "--as-of", "2027-01-01")[0] == 0
