@@ -161,28 +161,27 @@ def header_stanzas(ciphertext: bytes, source: Optional[str] = None) -> list[str]
     return [kind for kind in types if not kind.endswith("-grease")]
 
 
-def recipient_count(decrypted: bytes) -> int:
+def recipient_count(ciphertext: bytes) -> int:
     """The number of recipients of a file that has just decrypted, decoding only its header.
 
     Only for a file pyrage opened: its header is then known to be sound, so
     `header_stanzas`' checks of the whole armor (a third of a decryption)
     would find nothing. Every other file goes through `header_stanzas`.
     """
-    data = decrypted.lstrip()
+    data = ciphertext.lstrip()
     if data.startswith(ARMOR_BEGIN):
-        taken = 40  # lines of base64: a 15-key header fills about 35
+        start, end = data.find(b"\n") + 1, data.find(ARMOR_END)
+        if end < 0:
+            return len(header_stanzas(ciphertext))
+        size = 40 * (COLUMNS + 1)  # 40 lines of base64 (a2b_base64 skips the newlines): a 15-key header fills about 35
         while True:
-            lines = data.split(b"\n", taken + 1)[1:]
-            whole = len(lines) <= taken  # the END line is among them
-            if whole:
-                lines = data.split(ARMOR_END, 1)[0].split(b"\n")[1:]
             try:
-                header = binascii.a2b_base64(b"".join(lines[:taken]))
-            except binascii.Error:  # lines that are not whole base64 quanta: the careful way
-                return len(header_stanzas(decrypted))
-            if whole or b"\n--- " in header:
+                header = binascii.a2b_base64(data[start : min(start + size, end)])
+            except binascii.Error:  # not whole base64 quanta (lines of another width): the careful way
+                return len(header_stanzas(ciphertext))
+            if b"\n--- " in header or start + size >= end:
                 break
-            taken *= 2
+            size *= 2
         data = header
     header = data.split(b"\n--- ", 1)[0]
     count = header.count(b"\n-> ")

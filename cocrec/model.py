@@ -27,7 +27,7 @@ def _opt_date(value: Any) -> Optional[dt.date]:
 
 
 def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in (value or ()))
+    return tuple(map(str, value)) if value else ()
 
 
 @dataclass(frozen=True)

@@ -156,15 +156,20 @@ def pii_values(doc: Mapping[str, Any], step: StepName) -> Pii:
     identifiers: set[str] = set()
     names: set[str] = set()
     for path, value in strings(doc.get(step), (step,)):  # each step's fields live under its own key
-        shape = shape_of(path)
-        if shape not in IDENTIFYING[step] or not value.strip():
-            continue
-        if shape in NAME_FIELDS:
-            names.add(value.strip())
-        else:
-            field = shape[2] if shape[0] == "subjects" else shape[-1]
-            identifiers |= _variants(field, value.strip())
+        if kind_of(path) == step:
+            _add_identifying(shape_of(path), value, identifiers, names)
     return Pii(frozenset(identifiers), frozenset(names))
+
+
+def _add_identifying(shape: Shape, value: str, identifiers: set[str], names: set[str]) -> None:
+    """Add one identifying field's value, in the forms it is written in text."""
+    if not value.strip():
+        return
+    if shape in NAME_FIELDS:
+        names.add(value.strip())
+    else:
+        field = shape[2] if shape[0] == "subjects" else shape[-1]
+        identifiers |= _variants(field, value.strip())
 
 
 # -- walking a document ---------------------------------------------------------------------------
@@ -173,19 +178,27 @@ def pii_values(doc: Mapping[str, Any], step: StepName) -> Pii:
 def strings(node: Any, path: FieldPath = ()) -> list[tuple[FieldPath, str]]:
     """Every string in a document (plain dicts and lists, as loaded), with its path, in document order."""
     found: list[tuple[FieldPath, str]] = []
-    _strings(node, path, found)
+    if isinstance(node, str):
+        found.append((path, node))
+    else:
+        _strings(node, path, found)
     return found
 
 
 def _strings(node: Any, path: FieldPath, found: list[tuple[FieldPath, str]]) -> None:
-    if isinstance(node, str):
-        found.append((path, node))
-    elif isinstance(node, dict):
+    """Strings are taken in the loop, not by a call each: most of a record's values are strings."""
+    if isinstance(node, dict):
         for key, value in node.items():
-            _strings(value, (*path, str(key)), found)
+            if isinstance(value, str):
+                found.append(((*path, str(key)), value))
+            elif isinstance(value, (dict, list)):
+                _strings(value, (*path, str(key)), found)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            _strings(item, (*path, index), found)
+            if isinstance(item, str):
+                found.append(((*path, index), item))
+            elif isinstance(item, (dict, list)):
+                _strings(item, (*path, index), found)
 
 
 # Paths repeat from record to record: their classification is cached (`check` reads every record).
@@ -257,11 +270,20 @@ def leftover(doc: Mapping[str, Any], pii: Pii) -> list[str]:
 
 def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
     """(step, field path) of each text field that survives expunge and names people that step removes
-    (what `check` warns about); the document is walked once for both steps."""
-    by_step = [(step, pii) for step in STEPS if (pii := pii_values(doc, step))]
+    (what `check` warns about). `pii_values` of both steps, found in the same one walk of the document."""
+    expunged = doc.get("expunged") or {}
+    found: dict[StepName, tuple[set[str], set[str]]] = {step: (set(), set()) for step in STEPS if step not in expunged}
+    kept = []
+    for path, value in strings(doc):
+        kind = kind_of(path)
+        if kind == "text":
+            if survives_expunge(path):
+                kept.append((path, value))
+        elif kind in found:
+            _add_identifying(shape_of(path), value, *found[kind])
+    by_step = [(step, pii) for step, (identifiers, names) in found.items() if (pii := Pii(frozenset(identifiers), frozenset(names)))]
     if not by_step:
         return []
-    kept = [(path, value) for path, value in strings(doc) if survives_expunge(path)]
     everything = "\n".join(value for _, value in kept)  # most records name nobody there: one test, not one per field
     return [
         (step, field_path(path))

@@ -22,7 +22,7 @@ from .fsutil import atomic_write, remove_stray_temps
 from .model import Members, Record, StepName
 from .people import PeopleIndex
 from .policy import Policy
-from .repo import RECORD_SUFFIX, Repo
+from .repo import Repo
 from .retention import RecordSchedule, schedule
 
 
@@ -110,8 +110,8 @@ class Store:
         """Decrypt and validate records (all, or `ids`, of `files` if the caller has listed them);
         problems are returned so `check` can list them all. `started` runs once the decrypting is under way."""
         files = self.repo.record_files() if files is None else files
-        wanted = sorted(files) if ids is None else sorted(set(ids))
-        items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted if rid in files]
+        wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
+        items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted]
         checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
@@ -119,8 +119,7 @@ class Store:
             started()
             return loaded, problems
         with contextlib.closing(bulk.open_each(items, self._identities(), progress, checker, started)) as opened:
-            for (path, source), item in zip(items, opened):  # each as it comes: building models overlaps the decrypting
-                rid = path.name[: -len(RECORD_SUFFIX)]
+            for rid, (path, source), item in zip(wanted, items, opened):  # each as it comes: building models overlaps the decrypting
                 if item.error is not None:
                     problems.append(Problem(source, item.error, item.exit_code))
                 elif item.invalid:

@@ -296,6 +296,25 @@ def test_header_stanzas_leaves_out_grease() -> None:
     assert crypto.header_stanzas(data) == ["X25519", "ssh-ed25519"]
 
 
+def test_the_recipient_count_of_a_file_that_opened_reads_only_its_header(committee: list[tuple[Path, str]], ed25519: SshKey, rsa: SshKey) -> None:
+    """`check` counts recipients of files that just decrypted from the header alone: it must count what
+    `header_stanzas` counts, for any number of keys (past the first 40 lines of armor), any key type, armored or
+    binary, grease left out, and armor with CRLF line ends."""
+    keys = [public for _, public in committee]
+    many = keys + [crypto.generate_identity()[1] for _ in range(25)]  # a 40-key header fills about 90 lines
+    files = [
+        crypto.encrypt(PLAINTEXT, keys[:1]),
+        crypto.encrypt(PLAINTEXT, keys),
+        crypto.encrypt(PLAINTEXT * 300, many),
+        run("age", "-a", "-r", keys[0], "-r", ed25519.public, "-r", rsa.public, stdin=PLAINTEXT),
+        run("age", *[arg for key in keys for arg in ("-r", key)], stdin=PLAINTEXT),  # binary
+        synthetic(b"-> X25519 abc\n" + b"B" * 43 + b"\n", b"-> x#Y-grease ~ !\n\n", b"-> ssh-ed25519 tag abc\n" + b"B" * 43 + b"\n"),
+    ]
+    files.append(files[1].replace(b"\n", b"\r\n"))
+    counts = [crypto.recipient_count(data) for data in files]
+    assert counts == [len(crypto.header_stanzas(data)) for data in files] == [1, 15, 40, 3, 15, 2, 15]
+
+
 def test_header_stanzas_reads_multi_line_bodies() -> None:
     data = synthetic(b"-> ssh-rsa tag\n" + b"C" * 64 + b"\n" + b"C" * 64 + b"\n" + b"C" * 10 + b"\n")
     assert crypto.header_stanzas(data) == ["ssh-rsa"]

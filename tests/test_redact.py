@@ -200,3 +200,20 @@ def test_expunge_keeps_what_statistics_need(doc: dict[str, Any], steps: tuple[St
     assert [d["on"] for d in after.get("disclosures", [])] == [d["on"] for d in doc.get("disclosures", [])]
     if "subjects" not in steps:
         assert after.get("subjects") == doc.get("subjects")
+
+
+@FAST
+@given(documents(), st.sampled_from([(), ("reporter",), ("subjects",)]))
+def test_check_s_one_walk_finds_what_each_step_s_values_find(doc: dict[str, Any], done: tuple[StepName, ...]) -> None:
+    """general_text_hits gathers both steps' values in one walk: it must warn exactly where searching
+    each kept text for each step's pii_values would (a step already done removes nothing more)."""
+    doc = redact.expunge(doc, done, ON) if done else doc
+    kept = [(path, value) for path, value in redact.strings(doc) if redact.survives_expunge(path)]
+    expected = [
+        (step, redact.field_path(path))
+        for step in ("reporter", "subjects")
+        if (values := redact.pii_values(doc, step))  # type: ignore[arg-type]
+        for path, value in kept
+        if redact.occurs_in_text(value, values)
+    ]
+    assert redact.general_text_hits(doc) == expected
