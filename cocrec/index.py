@@ -66,18 +66,6 @@ def entry_for(schedule: RecordSchedule, reported_on: dt.date, file_sha: str, rec
     return Entry(schedule.id, file_sha, recipients, schedule.status, reported_on.isoformat(), steps, schedule.held)
 
 
-def build(
-    records: Mapping[str, tuple[Record, str]],
-    policy: Policy,
-    fingerprint: str,
-    old: Index,
-    written: frozenset[str] = frozenset(),
-    schedules: Optional[Mapping[str, RecordSchedule]] = None,
-) -> str:
-    """The index of these records, each given with the sha256 of its ciphertext (from files, or staged blobs)."""
-    return render(fingerprint, entries_of(records, policy, fingerprint, old, written, schedules))
-
-
 def entries_of(
     records: Mapping[str, tuple[Record, str]],
     policy: Policy,
@@ -86,7 +74,8 @@ def entries_of(
     written: frozenset[str] = frozenset(),
     schedules: Optional[Mapping[str, RecordSchedule]] = None,
 ) -> dict[str, Entry]:
-    """The index's entries for these records (`build` without rendering them).
+    """The index's entries for these records, each given with the sha256 of its ciphertext (from files, or
+    staged blobs); `render` writes them.
 
     `schedules` may be passed by a caller that already computed them, for any as-of date:
     the index keeps only what does not depend on it (due dates, done markers, held).

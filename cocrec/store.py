@@ -192,24 +192,13 @@ class Store:
 
     def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None) -> bool:
         """Regenerate records/index.yaml from the files as they now are; True when it changed."""
-        text = self.render_index(loaded, frozenset(written or ())).encode("utf-8")
+        text = index.render(self.fingerprint, self.index_entries(loaded, frozenset(written or ()))).encode("utf-8")
         path = self.repo.index_path
         if path.exists() and path.read_bytes() == text:
             return False
         self.repo.records_dir.mkdir(exist_ok=True)
         atomic_write(path, text)
         return True
-
-    def render_index(
-        self,
-        loaded: Mapping[str, Loaded],
-        written: frozenset[str] = frozenset(),
-        schedules: Optional[Mapping[str, RecordSchedule]] = None,
-        as_read: bool = False,
-    ) -> str:
-        """The index of `loaded`, hashing each file as it now is; with `as_read`, the caller vouches
-        that nothing was written since the files were read, so the hashes taken then are used."""
-        return index.render(self.fingerprint, self.index_entries(loaded, written, schedules, as_read))
 
     def index_entries(
         self,
@@ -218,7 +207,8 @@ class Store:
         schedules: Optional[Mapping[str, RecordSchedule]] = None,
         as_read: bool = False,
     ) -> dict[str, index.Entry]:
-        """What `render_index` writes, before it is written."""
+        """The index entries of `loaded`, hashing each file as it now is; with `as_read`, the caller vouches
+        that nothing was written since the files were read, so the hashes taken then are used."""
 
         def file_sha(rid: str, item: Loaded) -> str:
             return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())

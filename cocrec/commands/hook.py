@@ -156,7 +156,7 @@ def keyed_problems(staged: Staged, idx: index.Index, rules: tuple[Policy, Member
 
 def expected_index(idx: index.Index, docs: Mapping[str, Any], records: Mapping[str, bytes], policy: Policy, fingerprint: str) -> str:
     """The index `cocrec index` would write for these records (recipients as the staged index knows them)."""
-    return index.build({rid: (Record.from_doc(doc), index.sha256(records[rid])) for rid, doc in docs.items()}, policy, fingerprint, idx)
+    return index.render(fingerprint, index.entries_of({rid: (Record.from_doc(doc), index.sha256(records[rid])) for rid, doc in docs.items()}, policy, fingerprint, idx))
 
 
 def content_problems(ctx: Context, staged: Staged, changed: set[str], rules_changed: bool) -> tuple[list[str], Optional[str]]:
