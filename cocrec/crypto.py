@@ -176,13 +176,13 @@ def recipient_count(ciphertext: bytes) -> int:
         size = 40 * (COLUMNS + 1)  # 40 lines of base64 (a2b_base64 skips the newlines): a 15-key header fills about 35
         while True:
             try:
-                header = binascii.a2b_base64(data[start : min(start + size, end)])
+                decoded = binascii.a2b_base64(data[start : min(start + size, end)])
             except binascii.Error:  # not whole base64 quanta (lines of another width): the careful way
                 return len(header_stanzas(ciphertext))
-            if b"\n--- " in header or start + size >= end:
+            if b"\n--- " in decoded or start + size >= end:
                 break
             size *= 2
-        data = header
+        data = decoded
     header = data.split(b"\n--- ", 1)[0]
     count = header.count(b"\n-> ")
     return count - len(_GREASE_STANZA.findall(header)) if b"-grease" in header else count
