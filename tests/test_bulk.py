@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from cocrec import bulk, crypto, progress
+from cocrec import bulk, crypto, progress, yaml_io
 from cocrec.fsutil import TMP_MARKER
+from cocrec.model import Members
+from cocrec.policy import DEFAULT_POLICY
 
-from .conftest import Person, make_person
+from .conftest import Person, make_person, outcome, record
 
 SMALL, LARGE = 5, bulk.POOL_THRESHOLD + 4  # below the pool threshold, and in the pool
 
@@ -145,3 +147,46 @@ def test_the_progress_bar_draws_on_a_terminal_only() -> None:
     assert terminal.getvalue().endswith("\rre-encrypting [###############---------------] 500/1000")
     drawing.close()
     assert terminal.getvalue().endswith("\r")
+
+
+FATES = ["valid", "not mine", "not age", "bad yaml", "invalid", "names its subject"]
+
+
+def fated_files(directory: Path, count: int, me: Person, other: Person) -> list[Path]:
+    """`count` record files, the n-th with fate FATES[n % 6]."""
+    directory.mkdir(exist_ok=True)
+    made = []
+    for n in range(count):
+        rid = f"2026-{n:04x}"
+        fate = FATES[n % len(FATES)]
+        doc = record(id=rid)
+        if fate == "invalid":
+            doc = record(id=rid, region="atlantis")
+        if fate == "names its subject":
+            doc = record(id=rid, outcome=outcome("flagged", shareable_summary="Jane Doe was flagged.\n"))
+        text = b"id: [unclosed\n" if fate == "bad yaml" else yaml_io.dumps(doc).encode()
+        path = directory / f"{rid}.yaml.age"
+        path.write_bytes(b"garbage" if fate == "not age" else crypto.encrypt(text, [other.public if fate == "not mine" else me.public]))
+        made.append(path)
+    return made
+
+
+@pytest.mark.parametrize("count", [SMALL + 1, LARGE])
+def test_a_file_s_failure_at_one_step_leaves_its_neighbours_results_alone(tmp_path: Path, alice: Person, bob: Person, count: int) -> None:
+    """Workers take each step over a whole chunk before the next; every file must still get its own outcome, in order."""
+    made = fated_files(tmp_path / "records", count, alice, bob)
+    checker = bulk.Checker(DEFAULT_POLICY, Members(), for_check=True)
+    opened = bulk.open_all([(p, p.name) for p in made], identities(alice), checker=checker)
+    assert len(opened) == count
+    for n, item in enumerate(opened):
+        fate = FATES[n % len(FATES)]
+        assert (item.error is not None) == (fate in ("not mine", "not age", "bad yaml")), (n, fate)
+        assert bool(item.invalid) == (fate == "invalid"), (n, fate)
+        assert bool(item.text_hits) == (fate == "names its subject"), (n, fate)
+        assert item.stanzas == (None if fate == "not age" else 1), (n, fate)
+        if fate == "not mine":
+            assert "not encrypted to" in str(item.error)
+        if fate == "bad yaml":
+            assert "malformed YAML" in str(item.error)
+        if item.error is None:
+            assert yaml_io.loads(item.plaintext, "x") == item.doc and item.doc["id"] == made[n].name.split(".")[0]
