@@ -62,6 +62,36 @@ def test_render_and_parse_agree_with_pyyaml_on_any_words(fingerprint: str, entri
     assert index.Index.parse(text.encode(), "i") == index.Index._parse_yaml(text.encode(), "i")
 
 
+def template_text(fingerprint: str, entries: list[index.Entry]) -> str:
+    """The template's lines for these entries as given: in any order, ids repeated, any words."""
+    parts = [index._HEAD.format(fingerprint)]
+    for e in entries:
+        parts.append(index._ENTRY_HEAD.format(e.id, e.sha256, e.recipients, e.status, e.reported_on))
+        parts += [f"    {step}:\n      {key}: {value}\n" for step in ("reporter", "subjects") for key, value in e.steps.get(step, {}).items()]
+        parts.append(f"    held: {'true' if e.held else 'false'}\n")
+    return "".join(parts)
+
+
+mostly_plain = st.one_of(st.from_regex(r"[0-9a-z][0-9a-z:_-]{0,12}", fullmatch=True), st.sampled_from(["2026-k7qd", "2026-k7qe", "2025-0abc"]), st.sampled_from(TRICKY))
+one_mark_steps = st.dictionaries(st.sampled_from(["reporter", "subjects"]), st.dictionaries(st.sampled_from(["due", "done"]), mostly_plain, min_size=1, max_size=1))
+listed_entries = st.lists(
+    st.builds(entry, mostly_plain, sha256=mostly_plain, status=mostly_plain, reported_on=mostly_plain, steps=one_mark_steps, held=st.booleans()),
+    max_size=4,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(fingerprint=mostly_plain, entries=listed_entries)
+def test_the_template_reader_accepts_only_what_rendering_gives_back(fingerprint: str, entries: list[index.Entry]) -> None:
+    """Whatever the fast reader takes, rendering its entries gives the very text and the YAML loader reads the
+    same: so `check` may compare entries instead of texts (unsorted or repeated ids, words YAML reads otherwise)."""
+    text = template_text(fingerprint, entries)
+    parsed = index._parse_plain(text)
+    if parsed is not None:
+        assert parsed.canonical and index.render(parsed.recipients, parsed.entries) == text
+        assert parsed == index.Index._parse_yaml(text.encode(), "i")
+
+
 def test_a_hand_edited_index_is_read_by_the_yaml_loader() -> None:
     text = index.render(FINGERPRINT, {"2026-k7qd": entry()})
     edited = text.replace("held: false", "held: false  # we paused this")
