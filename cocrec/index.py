@@ -168,12 +168,26 @@ def _parse_plain(text: str) -> Optional[Index]:
     pos, last = head.end(), ""
     while pos < len(text):
         match = _ENTRY.match(text, pos)
-        if match is None or match["id"] <= last or not all(plain(match[name]) for name in _VALUES if match[name] is not None):
+        if match is None or match["id"] <= last or not _all_plain(match, plain):
             return None
         last = match["id"]
         entries[last] = _entry_of(match)
         pos = match.end()
     return Index(head[1], entries, canonical=True) if entries else None  # no entries: the dumper writes `records: {}`
+
+
+def _all_plain(match: re.Match[str], plain: Callable[[str], bool]) -> bool:
+    """Whether every value of the entry is written bare; ids and hashes are unique, so not worth caching."""
+    rid, sha, recipients, status, reported_on, reporter, subjects = match.group(*_VALUES)
+    return (
+        yaml_io.is_plain(rid)
+        and yaml_io.is_plain(sha)
+        and plain(recipients)
+        and plain(status)
+        and plain(reported_on)
+        and (reporter is None or plain(reporter))
+        and (subjects is None or plain(subjects))
+    )
 
 
 def _entry_of(match: re.Match[str]) -> Entry:

@@ -90,7 +90,12 @@ def own_dates(record: Record, policy: Policy) -> Dates:
 
 def overridden_steps(record: Record) -> frozenset[StepName]:
     override = record.override
-    return frozenset(s for s in STEPS if override is not None and override.date_for(s) is not None)
+    if override is None:
+        return _NO_STEPS
+    return frozenset(s for s in STEPS if override.date_for(s) is not None)
+
+
+_NO_STEPS: frozenset[StepName] = frozenset()
 
 
 def initial_dates(record: Record, policy: Policy) -> Dates:
