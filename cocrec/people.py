@@ -92,13 +92,15 @@ class _UnionFind:
             self._parent[max(a, b)] = min(a, b)
 
 
-def _group(subjects: Mapping[SubjectRef, frozenset[str]]) -> _UnionFind:
+def _group(subjects: Mapping[SubjectRef, frozenset[str]]) -> dict[SubjectRef, str]:
+    """Each subject entry with identifiers, and the smallest identifier of the person it belongs to."""
     groups = _UnionFind()
     for found in subjects.values():
-        ids = sorted(found)
-        for other in ids:
-            groups.union(ids[0], other)
-    return groups
+        if len(found) > 1:
+            first, *others = found  # any order: a set's root is its smallest member
+            for other in others:
+                groups.union(first, other)
+    return {ref: groups.find(next(iter(found))) for ref, found in subjects.items() if found}
 
 
 def _record_links(records: Sequence[Record], members: Mapping[int, frozenset[SubjectRef]]) -> dict[str, set[str]]:
@@ -130,9 +132,8 @@ class PeopleIndex:
     @classmethod
     def build(cls, records: Sequence[Record]) -> PeopleIndex:
         subjects = {(r.id, n): identifiers(s) for r in records for n, s in enumerate(r.subjects)}
-        groups = _group(subjects)
-        roots = sorted({groups.find(i) for ids in subjects.values() for i in ids})
-        number = {root: n for n, root in enumerate(roots)}
+        root_of = _group(subjects)
+        number = {root: n for n, root in enumerate(sorted(set(root_of.values())))}
         person: dict[SubjectRef, int] = {}
         members: dict[int, set[SubjectRef]] = defaultdict(set)
         by_identifier: dict[str, int] = {}
@@ -142,7 +143,7 @@ class PeopleIndex:
                 ref = (record.id, index)
                 ids = subjects[ref]
                 if ids:
-                    key = number[groups.find(next(iter(ids)))]
+                    key = number[root_of[ref]]
                     person[ref] = key
                     members[key].add(ref)
                     by_identifier.update(dict.fromkeys(ids, key))
