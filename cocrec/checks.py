@@ -41,7 +41,7 @@ def index_problems(repo: Repo, idx: Index, files: Mapping[str, Path], policy: Po
     dates = []
     for rid, entry in sorted(idx.entries.items()):
         if rid in files:
-            dates += _schedule_problems(repo.rel(files[rid]), entry, policy, as_of)
+            dates += _schedule_problems(repo.record_source(rid), entry, policy, as_of)
     return listing, dates
 
 
@@ -52,7 +52,7 @@ def file_problems(
     already read (by `check`'s decrypting workers), the rest are read here."""
     problems = []
     for rid, path in files.items():
-        source, entry = repo.rel(path), idx.entries.get(rid)
+        source, entry = repo.record_source(rid), idx.entries.get(rid)
         try:
             sha, stanzas = known[rid] if rid in known else file_facts(path.read_bytes(), source)
         except CocrecError as exc:
@@ -127,7 +127,7 @@ def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date, idx: I
     people = PeopleIndex.build([item.record for item in loaded.values()])
     schedules = store.schedules(loaded, as_of, people)
     problems = []
-    collection = validate.collection_errors({repo.rel(item.path): item.doc for item in loaded.values()})
+    collection = validate.collection_errors({repo.record_source(rid): item.doc for rid, item in loaded.items()})
     problems += [Problem(e.file, str(e)) for e in collection]
     if len(loaded) == len(files) and not _index_matches(store, idx, store.index_entries(loaded, schedules=schedules, as_read=True)):
         problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))
@@ -149,7 +149,7 @@ def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], peo
     for rid, sched in sorted(schedules.items()):
         if not (sched.hold_needs_review or sched.override_blocked_by):
             continue
-        source = repo.rel(repo.record_path(rid))
+        source = repo.record_source(rid)
         if sched.hold_needs_review:
             warnings.append(Problem(source, "retention.hold: review_on has passed: review the hold, then update or remove it", warning=True))
         if sched.override_blocked_by:
@@ -157,7 +157,7 @@ def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], peo
             warnings.append(Problem(source, f"retention.override: later violation(s) {later} would have extended it: confirm the override", warning=True))
     for first, second in people.name_only_matches():
         warnings.append(
-            Problem(repo.rel(repo.record_path(first)), f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in", warning=True)
+            Problem(repo.record_source(first), f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in", warning=True)
         )
     return warnings
 
@@ -179,7 +179,7 @@ def _surviving_text_warnings(repo: Repo, loaded: Mapping[str, Loaded], schedules
                 hits.setdefault(path, []).append(WHO[step])
         for path, people in hits.items():
             message = f"{path}: names {' and '.join(people)} of this record; it is kept after expunge with that redacted: rephrase it now"
-            warnings.append(Problem(repo.rel(item.path), message, warning=True))
+            warnings.append(Problem(repo.record_source(rid), message, warning=True))
     return warnings
 
 

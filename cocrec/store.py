@@ -111,7 +111,7 @@ class Store:
         problems are returned so `check` can list them all. `started` runs once the decrypting is under way."""
         files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
-        items = [(files[rid], self.repo.rel(files[rid])) for rid in wanted]
+        items = [(files[rid], self.repo.record_source(rid)) for rid in wanted]
         checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
@@ -157,14 +157,14 @@ class Store:
         after = dict(loaded)
         for doc in docs:
             rid = str(doc.get("id", ""))
-            source = self.repo.rel(self.repo.record_path(rid)) if rid else "record"
+            source = self.repo.record_source(rid) if rid else "record"
             errors = validate.record_errors(doc, source, self.policy, self.members, expected_id=rid or None)
             if errors:
                 raise errors[0]
             plaintext = self.serialise(doc)
             previous = loaded.get(rid)
             after[rid] = Loaded(rid, self.repo.record_path(rid), plaintext, doc, Record.from_doc(doc), previous.file_sha if previous else "")
-        collection = validate.collection_errors({self.repo.rel(item.path): item.doc for item in after.values()})
+        collection = validate.collection_errors({self.repo.record_source(rid): item.doc for rid, item in after.items()})
         if collection:
             raise collection[0]
         return after
@@ -187,7 +187,7 @@ class Store:
         if plaintexts and not keys:
             raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
         self.repo.records_dir.mkdir(exist_ok=True)
-        items = [(self.repo.record_path(rid), self.repo.rel(self.repo.record_path(rid)), text) for rid, text in plaintexts.items()]
+        items = [(self.repo.record_path(rid), self.repo.record_source(rid), text) for rid, text in plaintexts.items()]
         bulk.write_staged(lambda: bulk.encrypt_all(items, keys, self._identities()) if items else [], self.repo.records_dir, before_write)
 
     def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None) -> bool:

@@ -82,7 +82,7 @@ def find_stale(store: Store, idx: index.Index) -> list[Stale]:
     for rid, path in repo.record_files().items():
         why = stale_reason(path.read_bytes(), idx.entries.get(rid), fingerprint, key_count)
         if why is not None:
-            found.append(Stale(rid, repo.rel(path), *why))
+            found.append(Stale(rid, repo.record_source(rid), *why))
     return found
 
 
@@ -130,7 +130,7 @@ def rekey_stale(ctx: Context, before_write: BeforeWrite = None) -> tuple[int, in
     key_count = len({crypto.normalize_key(k) for k in store.members.keys})
     if files:
         require_writer(store.members, ctx.identities)
-    items = [(path, repo.rel(path)) for path in files.values()]
+    items = [(path, repo.record_source(rid)) for rid, path in files.items()]
     with ThreadPoolExecutor(1) as reader:
         planned = reader.submit(plan, store)
         try:
