@@ -53,15 +53,12 @@ def _tagged(kind: str, normalize: Callable[[str], str], values: Iterable[str]) -
 def identifiers(subject: Subject) -> frozenset[str]:
     """The subject's tagged, normalised identifiers, e.g. "email:jane@x.org", "username:github:janedoe"."""
     if subject.expunged:
-        return _NONE
-    return frozenset(
-        _tagged("email", normalize_email, subject.emails)
-        | _tagged("username", normalize_username, subject.usernames)
-        | _tagged("url", normalize_url, subject.urls)
-    )
-
-
-_NONE: frozenset[str] = frozenset()
+        return frozenset()
+    values = {"email": subject.emails, "username": subject.usernames, "url": subject.urls}
+    found: set[str] = set()
+    for kind, normalize in _KINDS:
+        found |= _tagged(kind, normalize, values[kind])
+    return frozenset(found)
 
 
 def query_identifiers(query: str) -> frozenset[str]:
