@@ -104,16 +104,18 @@ class Repo:
         return text[len(prefix) :] if text.startswith(prefix) else text
 
     def record_files(self) -> dict[str, Path]:
-        """Every record file by id, sorted; refuses symlinks and misnamed record files."""
+        """Every record file by id, sorted; refuses symlinks, misnamed record files and a directory named like one."""
         found: dict[str, Path] = {}
         if not self.records_dir.is_dir():
             return found
         with os.scandir(self.records_dir) as entries:  # the entries know their type: no stat per file
-            listed = sorted((entry.name, entry.is_symlink()) for entry in entries if entry.name.endswith(RECORD_SUFFIX))
-        for name, is_symlink in listed:
+            listed = sorted((entry.name, entry.is_symlink(), entry.is_file(follow_symlinks=False)) for entry in entries if entry.name.endswith(RECORD_SUFFIX))
+        for name, is_symlink, is_file in listed:
             path = self.records_dir / name
             if is_symlink:
                 raise RepoError(f"{self.rel(path)}: records may not be symlinks; replace it with the file itself")
+            if not is_file:
+                raise RepoError(f"{self.rel(path)}: not a file (a directory?), but named like a record; move it out of records/")
             record_id = path.name[: -len(RECORD_SUFFIX)]
             if not ID_PATTERN.match(record_id):
                 raise ValidationError(self.rel(path), "", "file name is not a record id (YYYY-xxxx.yaml.age); rename it")

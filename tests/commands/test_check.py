@@ -5,6 +5,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from cocrec import bulk
 
 from ..conftest import Cocrec, Person, add_many, outcome, record
@@ -76,6 +78,15 @@ def test_symlink_in_records_is_refused(repo: Cocrec, tmp_path) -> None:  # type:
     result = repo("check", "--as-of", "2027-01-01")
     assert result.exit_code == 4
     assert "symlink" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("check",), ("check", "--no-decrypt"), ("due",), ("rekey", "--check")])
+def test_a_directory_named_like_a_record_is_one_line_not_an_internal_error(repo: Cocrec, args: tuple[str, ...]) -> None:
+    repo.add(record())
+    (repo.root / "records/2026-zzzz.yaml.age").mkdir()
+    result = repo(*args, "--as-of", "2027-01-01") if args[0] != "rekey" else repo(*args)
+    assert result.exit_code == 4
+    assert result.stderr.strip() == "cocrec: records/2026-zzzz.yaml.age: not a file (a directory?), but named like a record; move it out of records/"
 
 
 def test_with_keys_check_finds_every_keyless_problem_too_when_the_workers_read_the_files(repo: Cocrec, alice: Person) -> None:
