@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import pyrage  # type: ignore[import-untyped]
 
+from . import keys
 from .errors import CocrecError, DecryptError, UsageError
 
 Recipient = Any  # a pyrage x25519 or ssh recipient
@@ -232,6 +233,7 @@ class _Entry:
     secret: str = field(repr=False)
     identity: PyrageIdentity = field(repr=False)
     public_key: Optional[str]
+    signer: Optional[keys.SigningKey] = field(default=None, repr=False)
 
 
 class Identities:
@@ -261,6 +263,11 @@ class Identities:
     def public_keys(self) -> list[str]:
         return [entry.public_key for entry in self._entries if entry.public_key]
 
+    @property
+    def signing_keys(self) -> list[keys.SigningKey]:
+        """The ssh keys among these identities: the ones that sign (an age X25519 key only decrypts)."""
+        return [entry.signer for entry in self._entries if entry.signer is not None]
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -286,97 +293,17 @@ def _x25519_entry(secret: str) -> _Entry:
 
 
 def _ssh_entry(secret: str) -> _Entry:
-    if _is_encrypted_ssh_key(secret):
-        raise _BadIdentity("a passphrase-protected ssh key, which cocrec cannot unlock: use an age identity (`cocrec keygen --passphrase`)")
+    if keys.is_encrypted_private_key(secret):
+        raise _BadIdentity(
+            "a passphrase-protected ssh key, which cocrec cannot unlock: protect it with age instead "
+            "(`cocrec keygen --passphrase` makes such a key)"
+        )
     try:
         identity = pyrage.ssh.Identity.from_buffer(secret.encode("ascii"))
     except (pyrage.IdentityError, UnicodeEncodeError):
         raise _BadIdentity("not a usable ssh private key: only unencrypted ssh-ed25519 and ssh-rsa keys work") from None
-    return _Entry(secret, identity, _ssh_public_key(secret))
-
-
-# -- ssh public keys from private key files -------------------------------------
-#
-# pyrage's ssh identities have no to_public(); the public key is stored in the
-# clear in OpenSSH key files and is (n, e) of a PKCS#1 RSA key, so read it here.
-
-
-def _pem_body(text: str) -> Optional[bytes]:
-    lines = [line.strip() for line in text.strip().splitlines()]
-    body = [line for line in lines[1:-1] if line and ":" not in line]
-    try:
-        return base64.b64decode("".join(body), validate=True)
-    except binascii.Error:
-        return None
-
-
-def _ssh_string(data: bytes, pos: int) -> tuple[bytes, int]:
-    size = int.from_bytes(data[pos : pos + 4], "big")
-    if pos + 4 + size > len(data):
-        raise ValueError("truncated")
-    return data[pos + 4 : pos + 4 + size], pos + 4 + size
-
-
-def _openssh_fields(text: str) -> Optional[tuple[str, bytes]]:
-    """(cipher name, first public key blob) of an `openssh-key-v1` file, or None."""
-    magic = b"openssh-key-v1\0"
-    data = _pem_body(text) if "BEGIN OPENSSH PRIVATE KEY" in text else None
-    if data is None or not data.startswith(magic):
-        return None
-    try:
-        cipher, pos = _ssh_string(data, len(magic))
-        _kdf, pos = _ssh_string(data, pos)
-        _kdf_options, pos = _ssh_string(data, pos)
-        blob, _ = _ssh_string(data, pos + 4)  # skip the uint32 key count
-    except ValueError:
-        return None
-    return cipher.decode("ascii", "replace"), blob
-
-
-def _openssh_cipher(text: str) -> Optional[str]:
-    fields = _openssh_fields(text)
-    return fields[0] if fields else None
-
-
-def _der(data: bytes, pos: int) -> tuple[bytes, int]:
-    """The value of the DER element at `pos`, and where the next one starts."""
-    size, pos = data[pos + 1], pos + 2
-    if size & 0x80:
-        count = size & 0x7F
-        size, pos = int.from_bytes(data[pos : pos + count], "big"), pos + count
-    return data[pos : pos + size], pos + size
-
-
-def _pkcs1_rsa_blob(text: str) -> Optional[bytes]:
-    data = _pem_body(text) if "BEGIN RSA PRIVATE KEY" in text else None
-    if not data:
-        return None
-    try:
-        sequence, _ = _der(data, 0)
-        _version, pos = _der(sequence, 0)
-        modulus, pos = _der(sequence, pos)
-        exponent, _ = _der(sequence, pos)
-    except IndexError:
-        return None
-    return b"".join(len(part).to_bytes(4, "big") + part for part in (b"ssh-rsa", exponent, modulus))
-
-
-def _is_encrypted_ssh_key(text: str) -> bool:
-    if "Proc-Type: 4,ENCRYPTED" in text or "BEGIN ENCRYPTED PRIVATE KEY" in text:
-        return True
-    return _openssh_cipher(text) not in (None, "none")
-
-
-def _ssh_public_key(secret: str) -> Optional[str]:
-    fields = _openssh_fields(secret)
-    blob = fields[1] if fields else _pkcs1_rsa_blob(secret)
-    if not blob:
-        return None
-    try:
-        key_type, _ = _ssh_string(blob, 0)
-    except ValueError:
-        return None
-    return f"{key_type.decode('ascii', 'replace')} {base64.b64encode(blob).decode('ascii')}"
+    signer = keys.private_key(secret)
+    return _Entry(secret, identity, signer.public_key if signer else None, signer)
 
 
 # -- identity files -------------------------------------------------------------
@@ -478,8 +405,15 @@ def _identity_lines(text: str, where: str) -> list[_Entry]:
     return entries
 
 
-def generate_identity() -> tuple[str, str]:
-    """A new X25519 identity: (file text in age-keygen format, public key)."""
+KEY_TYPES = ("ssh-ed25519", "x25519")
+
+
+def generate_identity(kind: str = "x25519") -> tuple[str, str]:
+    """A new identity: (file text, public key). ssh-ed25519 (an OpenSSH key file, which age reads too)
+    both decrypts and signs; x25519 (age-keygen format) only decrypts."""
+    if kind == "ssh-ed25519":
+        text, public = keys.new_ed25519()
+        return text, public
     identity = pyrage.x25519.Identity.generate()
     public = str(identity.to_public())
     now = dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)

@@ -46,8 +46,9 @@ class Person:
     public: str
 
 
-def make_person(directory: Path, member_id: str, name: str) -> Person:
-    secret, public = crypto.generate_identity()
+def make_person(directory: Path, member_id: str, name: str, kind: str = "ssh-ed25519") -> Person:
+    """A member with a new identity: ssh-ed25519 by default (it decrypts and signs), or "x25519" (reads only)."""
+    secret, public = crypto.generate_identity(kind)
     path = directory / f"{member_id}.txt"
     path.write_text(secret)
     path.chmod(0o600)

@@ -32,7 +32,7 @@ def test_a_member_who_leaves_opens_no_current_record(repo: Cocrec, alice: Person
     for path in files:
         with pytest.raises(DecryptError):
             crypto.decrypt(path.read_bytes(), bob_keys, path.name)
-        assert crypto.header_stanzas(path.read_bytes()) == ["X25519"]
+        assert crypto.header_stanzas(path.read_bytes()) == ["ssh-ed25519"]
     refused = subprocess.run(["age", "-d", "-i", str(bob.identity), str(files[0])], capture_output=True)
     assert refused.returncode != 0 and refused.stdout == b""
     assert plaintexts(repo, alice) == before
