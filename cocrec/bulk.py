@@ -61,7 +61,7 @@ class Opened(NamedTuple):
     """
 
     file_sha: str
-    stanzas: Optional[int] = None  # recipients in the age header (None: not counted, or the header does not parse)
+    stanzas: Optional[tuple[crypto.Stanza, ...]] = None  # the age header's recipients (None: not read, or it does not parse)
     plaintext: bytes = b""
     doc: Any = None
     error: Optional[str] = None
@@ -112,7 +112,7 @@ class _Worker:
     identities: crypto.Identities
     keys: tuple[str, ...] = ()
     checker: Optional[Checker] = None
-    unless_count: Optional[int] = None  # reencrypt: leave files whose header already holds this many recipients
+    unless: Optional[tuple[crypto.Stanza, ...]] = None  # reencrypt: leave files whose header names exactly these recipients
 
 
 _worker: Optional[_Worker] = None
@@ -131,11 +131,11 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _init_worker(secrets: list[str], keys: tuple[str, ...], checker: Optional[Checker], unless_count: Optional[int], parent: int) -> None:
+def _init_worker(secrets: list[str], keys: tuple[str, ...], checker: Optional[Checker], unless: Optional[tuple[crypto.Stanza, ...]], parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent(parent)
-    _worker = _Worker(crypto.Identities.from_secrets(secrets), keys, checker, unless_count)
+    _worker = _Worker(crypto.Identities.from_secrets(secrets), keys, checker, unless)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -201,7 +201,7 @@ def _imap(
 
 
 def _pooled(batch: Batch[T, R], chunks: list[list[T]], worker: _Worker, advance: Callable[[int], None], started: Callable[[], None]) -> Iterator[R]:
-    setup = (worker.identities.to_secrets(), worker.keys, worker.checker, worker.unless_count, os.getpid())
+    setup = (worker.identities.to_secrets(), worker.keys, worker.checker, worker.unless, os.getpid())
     pool = ProcessPoolExecutor(workers(), _context(), _init_worker, setup)
     try:
         results = pool.map(partial(_chunk, batch), chunks)
@@ -233,8 +233,8 @@ def _open_batch(items: list[tuple[Path, str]], worker: _Worker) -> list[Opened]:
 def _opened(ciphertext: bytes, plaintext: bytes | CocrecError, doc: Any, counting: bool) -> Opened:
     file_sha = index.sha256(ciphertext)
     if isinstance(plaintext, CocrecError):
-        return Opened(file_sha, _recipient_count(ciphertext) if counting else None, error=str(plaintext), exit_code=plaintext.exit_code)
-    stanzas = crypto.recipient_count(ciphertext) if counting else None  # it opened: its header is sound
+        return Opened(file_sha, _recipients(ciphertext) if counting else None, error=str(plaintext), exit_code=plaintext.exit_code)
+    stanzas = crypto.recipient_stanzas(ciphertext) if counting else None  # it opened: its header is sound
     if isinstance(doc, CocrecError):
         return Opened(file_sha, stanzas, error=str(doc), exit_code=doc.exit_code)
     return Opened(file_sha, stanzas, plaintext, doc)
@@ -294,7 +294,7 @@ def _reencrypt_one(item: tuple[Path, str], worker: _Worker) -> Staged:
     path, source = item
     try:
         ciphertext = path.read_bytes()
-        if worker.unless_count is not None and _recipient_count(ciphertext) == worker.unless_count:
+        if worker.unless is not None and _same(_recipients(ciphertext), worker.unless):
             return Staged(path, source)  # left as it is
         plaintext = crypto.decrypt(ciphertext, worker.identities, source)
     except CocrecError as exc:
@@ -311,9 +311,9 @@ def encrypt_all(
     return _map(_encrypt_one, items, _Worker(identities, writer_first(keys, identities.public_keys)), progress, "encrypting")
 
 
-def _recipient_count(ciphertext: bytes) -> Optional[int]:
+def _recipients(ciphertext: bytes) -> Optional[tuple[crypto.Stanza, ...]]:
     try:
-        return len(crypto.header_stanzas(ciphertext))
+        return tuple(crypto.header_recipients(ciphertext))
     except CocrecError:
         return None
 
@@ -323,15 +323,24 @@ def reencrypt_all(
     keys: Sequence[str],
     identities: crypto.Identities,
     progress: Progress = None,
-    unless_count: Optional[int] = None,
+    unless: Optional[tuple[crypto.Stanza, ...]] = None,
 ) -> list[Staged]:
     """Decrypt each (path, display name), encrypt it to `keys`, verify and stage it; the plaintext stays in the worker.
 
-    With `unless_count`, a file whose age header holds that many recipients is left as it is
+    With `unless`, a file whose age header names exactly those recipients is left as it is
     (a Staged with neither `tmp` nor `error`): which of those are stale only the index can tell.
     """
-    worker = _Worker(identities, writer_first(keys, identities.public_keys), unless_count=unless_count)
+    worker = _Worker(identities, writer_first(keys, identities.public_keys), unless=unless)
     return _map(_reencrypt_one, items, worker, progress, "re-encrypting")
+
+
+def _same(found: Optional[tuple[crypto.Stanza, ...]], wanted: tuple[crypto.Stanza, ...]) -> bool:
+    return found is not None and sorted(found) == sorted(wanted)
+
+
+def expected_stanzas(keys: Sequence[str]) -> tuple[crypto.Stanza, ...]:
+    """The (type, tag) stanzas a file encrypted to exactly these keys carries (cocrec.crypto.header_recipients)."""
+    return tuple(sorted(crypto.stanza_of(k) for k in {crypto.normalize_key(k) for k in keys}))
 
 
 def failures(staged: Sequence[Staged]) -> list[Staged]:
@@ -339,7 +348,7 @@ def failures(staged: Sequence[Staged]) -> list[Staged]:
 
 
 def staged_only(staged: Sequence[Staged]) -> list[Staged]:
-    """What `reencrypt_all(..., unless_count=...)` did stage or fail on, without the files it left."""
+    """What `reencrypt_all(..., unless=...)` did stage or fail on, without the files it left."""
     return [item for item in staged if item.tmp is not None or item.error is not None]
 
 
@@ -368,8 +377,10 @@ class NotStaged(CocrecError):
         self.failed = list(failed)
 
 
-def write_staged(stage_all: Callable[[], list[Staged]], directory: Path, before_write: Optional[Callable[[], None]] = None) -> list[Staged]:
-    """Stage every file; only when all are verified, run `before_write` and replace them.
+def write_staged(
+    stage_all: Callable[[], list[Staged]], directory: Path, before_write: Optional[Callable[[list[Staged]], None]] = None
+) -> list[Staged]:
+    """Stage every file; only when all are verified, run `before_write` (given what was staged) and replace them.
 
     Any failure leaves every record as it was and no temp file behind
     (`directory` is swept when staging itself is interrupted). Raises NotStaged.
@@ -385,8 +396,8 @@ def write_staged(stage_all: Callable[[], list[Staged]], directory: Path, before_
         raise NotStaged(failed)
     try:
         if before_write is not None:
-            before_write()
-        replace_all(staged)
+            before_write(staged)
+        replace_all([item for item in staged if item.tmp is not None])
     except BaseException:
         discard(staged)
         raise

@@ -1,9 +1,14 @@
 """Everything `check` verifies, as functions that return problems (never raise, never print).
 
-`keyless` needs no identity: it reads only ciphertext headers, hashes, the
-index and members.yaml, which is all CI holds (SPEC section 6). `with_keys`
-adds what only a member can verify: each record decrypts and validates, the
-index matches the records, and the retention warnings.
+The one place that decides: `check`, `check --no-decrypt` (CI), `rekey --check`,
+`status` and the pre-commit hook (which runs these on the commit's files,
+exported from git's index) ask the same questions with the same words.
+
+`keyless` needs no identity: it reads only trust.yaml, members.yaml,
+cocrec.yaml, the index, and each record file's hash and age header, which is
+all CI holds (SPEC sections 6 and 10). `with_keys` adds what only a member
+can verify: each record decrypts and validates, the index says what the
+records say, and the retention warnings.
 """
 
 from __future__ import annotations
@@ -12,111 +17,134 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal, Mapping, Optional
 
-from . import crypto, index, validate
+from . import bulk, crypto, index, trust, validate
 from .errors import CocrecError
 from .index import Index
 from .model import StepName
 from .people import PeopleIndex
-from .policy import Policy
+from .problems import Problem
 from .repo import Repo
 from .retention import RecordSchedule
-from .store import Loaded, Problem, Store
+from .store import Loaded, Store
 
-
-Facts = tuple[str, int]  # a record file's sha256 and the number of recipients in its age header
-
-
-def keyless(repo: Repo, idx: Index, key_count: int, fingerprint: str, policy: Policy, as_of: dt.date) -> list[Problem]:
-    files = repo.record_files()
-    listing, dates = index_problems(repo, idx, files, policy, as_of)
-    return listing + file_problems(repo, idx, files, key_count, fingerprint) + dates
-
-
-def index_problems(repo: Repo, idx: Index, files: Mapping[str, Path], policy: Policy, as_of: dt.date) -> tuple[list[Problem], list[Problem]]:
-    """What needs neither a key nor the record files' bytes: (what records/ and the index list, what the index's dates say)."""
-    listing = [Problem(name, "only record files (*.yaml.age) and index.yaml belong in records/; remove it") for name in repo.stray_files()]
-    index_name = repo.rel(repo.index_path)
-    for rid in sorted(set(idx.entries) - set(files)):
-        listing.append(Problem(index_name, f"lists {rid} but there is no such record file: run `cocrec index`"))
-    dates = []
-    for rid, entry in sorted(idx.entries.items()):
-        if rid in files:
-            dates += _schedule_problems(repo.record_source(rid), entry, policy, as_of)
-    return listing, dates
-
-
-def file_problems(
-    repo: Repo, idx: Index, files: Mapping[str, Path], key_count: int, fingerprint: str, known: Mapping[str, Facts] = {}
-) -> list[Problem]:
-    """Each file's hash and header against the index and members.yaml; `known` holds the facts of files
-    already read (by `check`'s decrypting workers), the rest are read here."""
-    problems = []
-    for rid, path in files.items():
-        source, entry = repo.record_source(rid), idx.entries.get(rid)
-        try:
-            sha, stanzas = known[rid] if rid in known else file_facts(path.read_bytes(), source)
-        except CocrecError as exc:
-            problems.append(Problem(source, str(exc), exc.exit_code))
-            continue
-        problems += _file_problems(source, sha, stanzas, entry, key_count, fingerprint)
-    return problems
-
+Facts = tuple[str, tuple[crypto.Stanza, ...]]  # a record file's sha256 and the recipients in its age header
 
 EncryptionState = Literal["current", "unindexed", "changed", "stale"]
-ENCRYPTION_PROBLEMS: Mapping[EncryptionState, str] = {
-    "unindexed": "not in records/index.yaml: run `cocrec index`",
-    "changed": "changed since records/index.yaml was written: run `cocrec index`",
+ADVICE: Mapping[EncryptionState, str] = {
+    "unindexed": "not in records/index.yaml yet (an interrupted write): run `cocrec index`",
+    "changed": "changed since records/index.yaml was written (an interrupted write): run `cocrec index`",
     "stale": "not encrypted to the current members: run `cocrec rekey`",
 }
 
 
-def encryption_state(entry: Optional[index.Entry], file_sha: str, fingerprint: str) -> EncryptionState:
-    """Whether the index vouches that this ciphertext is encrypted to the current key set (`status` lists the rest)."""
-    if entry is None:
-        return "unindexed"
-    if entry.sha256 != file_sha:
-        return "changed"
-    return "current" if entry.recipients == fingerprint else "stale"
+def keyless(store: Store, as_of: Optional[dt.date], known: Mapping[str, Facts] = {}, idx: Optional[Index] = None) -> list[Problem]:
+    """What needs no key; `as_of` None leaves out what depends on the date (the pre-commit hook).
+    `known` holds the facts of files already read (by `check`'s decrypting workers)."""
+    repo = store.repo
+    files = repo.record_files()
+    try:
+        store.policy, store.members  # both must parse and validate: everything else rests on them
+    except CocrecError as exc:
+        return [Problem(getattr(exc, "file", "members.yaml"), str(exc), exc.exit_code)]
+    try:
+        idx = store.read_index() if idx is None else idx
+    except CocrecError as exc:
+        return [*store.verification.flaws, Problem(repo.rel(repo.index_path), str(exc), exc.exit_code)]
+    problems = list(store.verification.flaws) + listing_problems(repo, idx, files, store)
+    if not repo.index_path.exists() and files:
+        problems.append(Problem(repo.rel(repo.index_path), "missing: run `cocrec index` (it is rebuilt from the last commit)"))
+        idx = store.previous_index()
+    problems += file_problems(store, idx, files, known)
+    if as_of is not None:
+        problems += date_problems(repo, idx, files, store, as_of)
+    return problems
+
+
+def listing_problems(repo: Repo, idx: Index, files: Mapping[str, Path], store: Optional[Store] = None) -> list[Problem]:
+    """records/ holds only record files and the index, and the index lists no file that is not there."""
+    problems = [Problem(name, "only record files (*.yaml.age) and index.yaml belong in records/; remove it") for name in repo.stray_files()]
+    index_name = repo.rel(repo.index_path)
+    signed = store.verification.signed if store is not None else {}
+    for rid in sorted(set(idx.entries) - set(files)):
+        if idx.entries[rid].removed or rid in signed:  # a signed entry without its file is a removal, reported as such
+            continue
+        problems.append(Problem(index_name, f"lists {rid} but there is no such record file: run `cocrec index`"))
+    return problems
+
+
+def file_problems(store: Store, idx: Index, files: Mapping[str, Path], known: Mapping[str, Facts] = {}) -> list[Problem]:
+    """Each file against the signed index and the members: signed by a current member, encrypted to
+    exactly the keys it should be (by count, type and ssh key tag)."""
+    problems = []
+    for rid, path in files.items():
+        source = store.repo.record_source(rid)
+        try:
+            facts = known[rid] if rid in known else file_facts(path.read_bytes(), source)
+        except CocrecError as exc:
+            problems.append(Problem(source, str(exc), exc.exit_code))
+            continue
+        problems += record_problems(store, rid, facts, idx.entries.get(rid))
+    return problems
 
 
 def file_facts(ciphertext: bytes, source: str) -> Facts:
     """Raises DecryptError when the file is not an age file."""
-    return index.sha256(ciphertext), len(crypto.header_stanzas(ciphertext, source))
+    return index.sha256(ciphertext), tuple(crypto.header_recipients(ciphertext, source))
 
 
-def _file_problems(source: str, sha: str, stanzas: int, entry: index.Entry | None, key_count: int, fingerprint: str) -> list[Problem]:
+def record_problems(store: Store, rid: str, facts: Facts, entry: Optional[index.Entry]) -> list[Problem]:
+    source = store.repo.record_source(rid)
+    sha, stanzas = facts
+    why = store.why_not(rid, sha)
+    if why is not None:
+        return [Problem(source, why, 4)]
+    doubt = store.verification.entry_flaws.get(rid)
+    if entry is not None and doubt is not None:  # the file is vouched for elsewhere (the last commit): its entry here is not
+        return [Problem(source, f"{doubt.split(':')[0]}; the record itself is signed: run `cocrec index` to write its entry anew", 4)]
+    state = encryption_state(store, entry, sha, stanzas)
+    return [] if state == "current" else [Problem(source, ADVICE[state])]
+
+
+def encryption_state(store: Store, entry: Optional[index.Entry], file_sha: str, stanzas: Optional[tuple[crypto.Stanza, ...]]) -> EncryptionState:
+    """Whether the signed index vouches that this ciphertext is encrypted to the keys it should be: the
+    current members but those left out of it; with `stanzas`, its age header must name exactly those keys."""
+    if entry is None:
+        return "unindexed"
+    if entry.sha256 != file_sha:
+        return "changed"
+    wanted = store.recipient_keys(entry.excluded)
+    if entry.recipients != crypto.fingerprint(wanted):
+        return "stale"
+    if stanzas is not None and tuple(sorted(stanzas)) != bulk.expected_stanzas(wanted):
+        return "stale"
+    return "current"
+
+
+def date_problems(repo: Repo, idx: Index, files: Mapping[str, Path], store: Store, as_of: dt.date) -> list[Problem]:
     problems = []
-    state = encryption_state(entry, sha, fingerprint)
-    if state != "current":
-        problems.append(Problem(source, ENCRYPTION_PROBLEMS[state]))
-    if stanzas != key_count:
-        problems.append(Problem(source, f"encrypted to {stanzas} key(s) but members.yaml has {key_count}: run `cocrec rekey`"))
+    policy = store.policy
+    for rid, entry in sorted(idx.entries.items()):
+        if rid in files:
+            problems += _schedule_problems(repo.record_source(rid), entry, policy.stale_open_case_days, as_of)
     return problems
 
 
-def _index_dates(entry: index.Entry) -> Optional[tuple[Optional[dt.date], dict[str, dt.date]]]:
-    """The entry's reported_on and due dates, or None when one is not a date (a hand-edited index)."""
+def _date(value: Optional[str]) -> Optional[dt.date]:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _schedule_problems(source: str, entry: index.Entry, stale_days: int, as_of: dt.date) -> list[Problem]:
     try:
-        reported = dt.date.fromisoformat(entry.reported_on) if entry.reported_on else None
-        dues = {step: dt.date.fromisoformat(str(info["due"])) for step, info in entry.steps.items() if info.get("due") not in (None, "never")}
+        reported, due, deadline = _date(entry.reported_on), _date(entry.due), _date(entry.deadline)
     except ValueError:
-        return None
-    return reported, dues
-
-
-def _schedule_problems(source: str, entry: index.Entry, policy: Policy, as_of: dt.date) -> list[Problem]:
-    dates = _index_dates(entry)
-    if dates is None:
         return [Problem(source, f"records/index.yaml has a malformed date for {entry.id}: run `cocrec index`")]
-    reported, dues = dates
     problems = []
-    if entry.status == "open" and reported and (as_of - reported).days > policy.stale_open_case_days:
-        problems.append(
-            Problem(source, f"open case reported on {entry.reported_on} is stale (over {policy.stale_open_case_days} days): decide an outcome")
-        )
-    for step, due in dues.items():
-        if due < as_of and not entry.held:
-            problems.append(Problem(source, f"{step} step overdue since {due}: run `cocrec expunge {entry.id}`"))
+    if entry.status == "open" and reported and (as_of - reported).days > stale_days:
+        problems.append(Problem(source, f"open case reported on {entry.reported_on} is stale (over {stale_days} days): decide an outcome"))
+    if due is not None and due < as_of and not entry.held:
+        problems.append(Problem(source, f"an expunge step is overdue since {due}: run `cocrec expunge {entry.id}`"))
+    if deadline is not None and deadline < as_of:
+        problems.append(Problem(source, f"a deadline passed on {deadline}: see `cocrec due {entry.id}`"))
     return problems
 
 
@@ -129,19 +157,19 @@ def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date, idx: I
     problems = []
     collection = validate.collection_errors({repo.record_source(rid): item.doc for rid, item in loaded.items()})
     problems += [Problem(e.file, str(e)) for e in collection]
-    if len(loaded) == len(files) and not _index_matches(store, idx, store.index_entries(loaded, schedules=schedules, as_read=True)):
-        problems.append(Problem(repo.rel(repo.index_path), "does not match the records: run `cocrec index`"))
+    if len(loaded) == len(files) and not index_says(idx, store.index_entries(loaded, schedules=schedules, as_read=True)):
+        problems.append(Problem(repo.rel(repo.index_path), "disagrees with the records (status, due dates, holds): run `cocrec index`"))
     problems += _retention_warnings(repo, schedules, people)
     problems += _surviving_text_warnings(repo, loaded, schedules)
     return problems
 
 
-def _index_matches(store: Store, idx: Index, expected: Mapping[str, index.Entry]) -> bool:
-    """Whether records/index.yaml is exactly what `cocrec index` would write now."""
-    if idx.canonical:
-        return idx.matches(store.fingerprint, expected)
-    path = store.repo.index_path
-    return index.render(store.fingerprint, expected) == (path.read_text("utf-8") if path.exists() else "")
+def index_says(idx: Index, expected: Mapping[str, index.Entry]) -> bool:
+    """Whether every index entry states what `cocrec index` would write now (signatures, versions and the
+    tombstones of removed records aside)."""
+    if {rid for rid, e in idx.entries.items() if not e.removed} != set(expected):
+        return False
+    return all(idx.entries[rid].facts() == entry.facts() for rid, entry in expected.items())
 
 
 def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], people: PeopleIndex) -> list[Problem]:
@@ -188,3 +216,45 @@ def workspace_warnings(repo: Repo) -> list[Problem]:
     if not files:
         return []
     return [Problem(repo.rel(repo.workspace_dir), f"{len(files)} plaintext file(s) opened and not sealed: run `cocrec seal`", warning=True)]
+
+
+def history_problems(store: Store) -> list[Problem]:
+    """Statements older than those of the last commit or its parents: someone put back an earlier version
+    (a rollback), which every signature alone would let pass. What CI can see without a memory of its own."""
+    repo = store.repo
+    if not (repo.root / ".git").exists():
+        return []
+    from . import git
+
+    try:
+        now = trust.seen_in(store.trust_file, store.read_index().entries)
+    except CocrecError:
+        return []  # reported by the checks that read them
+    problems: list[Problem] = []
+    for rev in ["HEAD", *git.parents(repo.root, "HEAD")]:
+        before = _seen_at(repo, rev)
+        if before is not None:
+            flaws = trust.rollbacks(now, before, repo.record_source, f"commit {rev[:7] if rev != 'HEAD' else 'HEAD'}")
+            problems += [Problem(f.source, f.message, 4) for f in flaws if str(f) not in {str(p) for p in problems}]
+    return problems
+
+
+def _seen_at(repo: Repo, rev: str) -> Optional[trust.Seen]:
+    from . import git
+
+    tf_data = git.show_file(repo.root, rev, trust.TRUST_FILE)
+    index_data = git.show_file(repo.root, rev, "records/index.yaml")
+    try:
+        tf = trust.parse(tf_data) if tf_data else trust.TrustFile()
+        idx = index.Index.parse(index_data, f"{rev}:records/index.yaml") if index_data else index.Index.empty()
+    except CocrecError:
+        return None  # an older format or a broken file there: nothing to compare with
+    return trust.seen_in(tf, idx.entries)
+
+
+def clone_warnings(repo: Repo) -> list[Problem]:
+    """This clone's git hooks must be cocrec's own, installed by `cocrec setup` in the git directory."""
+    from . import hooks
+
+    problem = hooks.installed_problem(repo)
+    return [Problem(problem[0], problem[1], warning=True)] if problem else []

@@ -47,8 +47,9 @@ def _run(module: str, *args: Any, **kwargs: Any) -> None:
     """Import cocrec.commands.<module> and call its `run` (or the named function); exit with its code."""
     name, _, func = module.partition(":")
     command = getattr(importlib.import_module(f"cocrec.commands.{name}"), func or "run")
-    code = command(_context(click.get_current_context()), *args, **kwargs)
-    click.get_current_context().exit(code)
+    ctx = _context(click.get_current_context())
+    code = command(ctx, *args, **kwargs)
+    click.get_current_context().exit(ctx.exit_code(code))
 
 
 def as_of_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,21 +100,29 @@ def init(path: str) -> None:
 
 
 @cli.command()
-def setup() -> None:
-    """Configure this clone: git hooks, the plaintext diff driver, index merges (idempotent)."""
-    _run("setup")
+@click.option("--repin", is_flag=True, help="Pin the repository's current trust root in this clone, after showing it.")
+@click.option("--yes", is_flag=True, help="With --repin: do not ask.")
+def setup(repin: bool, yes: bool) -> None:
+    """Configure this clone: git hooks in its git directory, the plaintext diff driver, index merges (idempotent)."""
+    _run("setup", repin=repin, yes=yes, confirm=_confirm)
+
+
+def _confirm(question: str) -> bool:
+    return bool(click.confirm(question, default=False, err=True))
 
 
 @cli.command()
 @click.option("--output", "-o", metavar="PATH", help="Where to write the identity (default ~/.config/cocrec/identity.txt).")
 @click.option("--passphrase", is_flag=True, help="Protect the identity file with a passphrase.")
-def keygen(output: Optional[str], passphrase: bool) -> None:
+@click.option("--type", "kind", type=click.Choice(["ssh-ed25519", "x25519"]), default="ssh-ed25519", show_default=True,
+              help="ssh-ed25519 decrypts and signs; x25519 (a plain age key) only decrypts.")
+def keygen(output: Optional[str], passphrase: bool, kind: str) -> None:
     """Make a new identity (private key, mode 0600) and print its public key."""
 
     def ask() -> str:
         return str(click.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True))
 
-    _run("keygen", output, passphrase, ask)
+    _run("keygen", output, passphrase, ask, kind=kind)
 
 
 @cli.group()
@@ -133,24 +142,27 @@ def members_list(fmt: str) -> None:
 @click.option("--name", required=True, help="The member's name as the committee knows them.")
 @click.option("--key", "keys", multiple=True, metavar="KEY", help="A public key: age1..., ssh-ed25519 or ssh-rsa (repeatable).")
 @click.option("--since", type=DATE, default=None, help="Member since (default today).")
-def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optional[dt.date]) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optional[dt.date], yes: bool) -> None:
     """Add a member and re-encrypt every record so they can read all of them."""
-    _run("members:run_add", member_id, name, keys, since)
+    _run("members:run_add", member_id, name, keys, since, yes=yes)
 
 
 @members.command("remove")
 @click.argument("member_id", metavar="ID")
 @click.option("--on", "on", type=DATE, default=None, help="Last day of membership (default today).")
-def members_remove(member_id: str, on: Optional[dt.date]) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def members_remove(member_id: str, on: Optional[dt.date], yes: bool) -> None:
     """Remove a member and re-encrypt every record without their keys."""
-    _run("members:run_remove", member_id, on)
+    _run("members:run_remove", member_id, on, yes=yes)
 
 
 @cli.command()
 @click.option("--check", "check_only", is_flag=True, help="Only report records not encrypted to the current members (exit 1 if any).")
-def rekey(check_only: bool) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def rekey(check_only: bool, yes: bool) -> None:
     """Re-encrypt the records that are not encrypted to the current members."""
-    _run("rekey", check_only)
+    _run("rekey", check_only, yes=yes)
 
 
 @cli.command()
@@ -199,6 +211,19 @@ def check(no_decrypt: bool, as_of: Optional[dt.date], fmt: str) -> None:
 def due(show_all: bool, within: int, as_of: Optional[dt.date], fmt: str) -> None:
     """The retention schedule: overdue, due, held, and what falls due soon."""
     _run("due", today_if_none(as_of), show_all, within, fmt)
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask.")
+def adopt(yes: bool) -> None:
+    """Review what no member signed (records, members.yaml, cocrec.yaml) and sign it as yours."""
+    from .commands import adopt as command
+
+    _exit(command.run(_context(click.get_current_context()), yes=yes, confirm=_confirm))
+
+
+def _exit(code: int) -> None:
+    click.get_current_context().exit(_context(click.get_current_context()).exit_code(code))
 
 
 @cli.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 import sys
@@ -51,13 +50,32 @@ class Context:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.repo, lambda: self.identities)
+        store = Store(self.repo, lambda: self.identities, self.err)
+        store.env = self.env
+        return store
 
+    def writing(self, yes: bool = False) -> Store:
+        """The store, for a command that writes: it refuses what no member signed, and asks before
+        encrypting to keys this clone has not accepted (`yes` answers for the member)."""
+        store = self.store
+        store.strict = True
+        store.consent = (lambda _question: True) if yes else self.ask
+        return store
 
-def as_of_or_today(value: Optional[dt.date]) -> dt.date:
-    from .dates import today
+    def ask(self, question: str) -> bool:
+        """Yes or no on the member's terminal; False where there is none (then `--yes` is needed)."""
+        if sys.stdin is None or not sys.stdin.isatty():
+            return False
+        import click
 
-    return value if value is not None else today()
+        return bool(click.confirm(question, default=False, err=True))
+
+    def exit_code(self, code: int) -> int:
+        """A reading command that left out a record no member signed exits 1 (SPEC section 10)."""
+        store = self.__dict__.get("store")
+        if code == 0 and store is not None and store.left_out:
+            return 1
+        return code
 
 
 def resolve(path: str) -> Path:

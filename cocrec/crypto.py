@@ -55,8 +55,7 @@ _HEADER = re.compile(
     rb"((?:-> " + _ARG + rb"(?: " + _ARG + rb")*\n(?:[A-Za-z0-9+/]{64}\n)*[A-Za-z0-9+/]{0,63}\n)+)"
     rb"--- [A-Za-z0-9+/]{43}\n"
 )
-_STANZA_TYPE = re.compile(rb"^-> (" + _ARG + rb")", re.MULTILINE)
-_GREASE_STANZA = re.compile(rb"\n-> [\x21-\x7e]*-grease[ \n]")  # a decoy that rage adds: not a recipient
+_STANZA_LINE = re.compile(rb"^-> (" + _ARG + rb")((?: " + _ARG + rb")*)$", re.MULTILINE)
 
 RECIPIENT_HELP = "use an age1... key from age-keygen or an ssh-ed25519/ssh-rsa public key"
 NO_IDENTITY_HELP = "pass --identity or set COCREC_IDENTITY, or run `cocrec keygen`"
@@ -155,38 +154,58 @@ def header_stanzas(ciphertext: bytes, source: Optional[str] = None) -> list[str]
     are left out, so the count equals the number of recipients. Raises
     DecryptError when the file is not a well-formed age file.
     """
+    return [kind for kind, _ in header_recipients(ciphertext, source)]
+
+
+Stanza = tuple[str, str]  # (type, tag): the tag an ssh stanza names its key by, "" for X25519
+
+
+def header_recipients(ciphertext: bytes, source: Optional[str] = None) -> list[Stanza]:
+    """The (type, tag) of each recipient stanza (`header_stanzas`, with the key tags of ssh stanzas)."""
     try:
-        types = _stanza_types(_dearmor(ciphertext) if _is_armored(ciphertext) else ciphertext)
+        stanzas = _stanzas(_dearmor(ciphertext) if _is_armored(ciphertext) else ciphertext)
     except _BadFile as exc:
         raise DecryptError(_not_age(source, str(exc))) from None
-    return [kind for kind in types if not kind.endswith("-grease")]
+    return [stanza for stanza in stanzas if not stanza[0].endswith("-grease")]
 
 
-def recipient_count(ciphertext: bytes) -> int:
-    """The number of recipients of a file that has just decrypted, decoding only its header.
+def recipient_stanzas(ciphertext: bytes) -> tuple[Stanza, ...]:
+    """The recipients of a file that has just decrypted, decoding only its header.
 
     Only for a file pyrage opened: its header is then known to be sound, so
-    `header_stanzas`' checks of the whole armor (a third of a decryption)
-    would find nothing. Every other file goes through `header_stanzas`.
+    `header_recipients`' checks of the whole armor (a third of a decryption)
+    would find nothing. Every other file goes through `header_recipients`.
     """
     data = ciphertext.lstrip()
     if data.startswith(ARMOR_BEGIN):
         start, end = data.find(b"\n") + 1, data.find(ARMOR_END)
         if end < 0:
-            return len(header_stanzas(ciphertext))
+            return tuple(header_recipients(ciphertext))
         size = 40 * (COLUMNS + 1)  # 40 lines of base64 (a2b_base64 skips the newlines): a 15-key header fills about 35
         while True:
             try:
                 decoded = binascii.a2b_base64(data[start : min(start + size, end)])
             except binascii.Error:  # not whole base64 quanta (lines of another width): the careful way
-                return len(header_stanzas(ciphertext))
+                return tuple(header_recipients(ciphertext))
             if b"\n--- " in decoded or start + size >= end:
                 break
             size *= 2
         data = decoded
     header = data.split(b"\n--- ", 1)[0]
-    count = header.count(b"\n-> ")
-    return count - len(_GREASE_STANZA.findall(header)) if b"-grease" in header else count
+    return tuple(s for s in _stanza_lines(header) if not s[0].endswith("-grease"))
+
+
+def recipient_count(ciphertext: bytes) -> int:
+    return len(recipient_stanzas(ciphertext))
+
+
+def _stanza_lines(header: bytes) -> list[Stanza]:
+    found = []
+    for match in _STANZA_LINE.finditer(header):
+        kind = match[1].decode("ascii")
+        args = match[2].decode("ascii").split() if match[2] else []
+        found.append((kind, args[0] if kind.startswith("ssh-") and args else ""))
+    return found
 
 
 def _not_age(source: Optional[str], detail: str) -> str:
@@ -214,7 +233,7 @@ def _dearmor(data: bytes) -> bytes:
         raise _BadFile("the armor is not valid base64") from None
 
 
-def _stanza_types(data: bytes) -> list[str]:
+def _stanzas(data: bytes) -> list[Stanza]:
     if not data.startswith(AGE_V1 + b"\n"):
         raise _BadFile("no age-encryption.org/v1 header")
     header = _HEADER.match(data)
@@ -222,7 +241,7 @@ def _stanza_types(data: bytes) -> list[str]:
         raise _BadFile("the header ends early" if b"\n--- " not in data else "a malformed header")
     if len(data) - header.end() < MIN_PAYLOAD:
         raise _BadFile("the payload is cut short")
-    return [kind.decode("ascii") for kind in _STANZA_TYPE.findall(header.group(1))]
+    return _stanza_lines(header.group(1))
 
 
 # -- identities ---------------------------------------------------------------
@@ -463,3 +482,12 @@ def verify_roundtrip(ciphertext: bytes, plaintext: bytes, identities: Identities
         ) from None
     if again != plaintext:
         raise CocrecError(f"{source}: the new encryption did not decrypt to the same text: nothing was written")
+
+
+def stanza_of(key: str) -> Stanza:
+    """The (type, tag) of the stanza age writes for this recipient: ssh stanzas name their key by a tag."""
+    normalized = normalize_key(key)
+    kind = normalized.split(" ", 1)[0]
+    if kind in SSH_TYPES:
+        return kind, keys.age_tag(normalized)
+    return "X25519", ""

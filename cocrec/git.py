@@ -47,12 +47,14 @@ def set_config(root: Path, key: str, value: str) -> None:
     open_repo(root).git.config("--local", key, value)
 
 
+def unset_config(root: Path, key: str) -> None:
+    subprocess.run(["git", "-C", str(root), "config", "--local", "--unset-all", key], capture_output=True, check=False)
+
+
 def get_config(root: Path, key: str) -> Optional[str]:
-    repo = open_repo(root)
-    try:
-        return str(repo.git.config("--local", "--get", key))
-    except _module().GitCommandError:
-        return None
+    """A local config value (run by git itself: importing GitPython costs 0.12 s, and status asks this)."""
+    done = subprocess.run(["git", "-C", str(root), "config", "--local", "--get", key], capture_output=True, text=True, check=False)
+    return done.stdout.rstrip("\n") if done.returncode == 0 else None
 
 
 def is_dirty(root: Path) -> bool:
@@ -85,6 +87,61 @@ def gc_auto(root: Path) -> None:
     done = subprocess.run(["git", "-C", str(root), "gc", "--auto", "--quiet"], capture_output=True, check=False)
     if done.returncode != 0:
         raise RepoError(f"`git gc --auto` failed (exit {done.returncode})")
+
+
+def show_file(root: Path, rev: str, path: str) -> Optional[bytes]:
+    """The bytes of `path` in `rev` (a commit, or ":" for git's index), or None when there is none."""
+    spec = f":{path}" if rev == ":" else f"{rev}:{path}"
+    done = subprocess.run(["git", "-C", str(root), "cat-file", "blob", spec], capture_output=True, check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def path_blobs(root: Path, path: str) -> list[bytes]:
+    """The content of every version of `path` in the history of every ref, newest first."""
+    done = subprocess.run(["git", "-C", str(root), "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", path],
+                          capture_output=True, text=True, check=False)
+    shas = [line.split()[3] for line in done.stdout.splitlines() if line.startswith(":") and line.split()[3] != ZERO_SHA]
+    found = []
+    for sha in dict.fromkeys(shas):
+        blob = subprocess.run(["git", "-C", str(root), "cat-file", "blob", sha], capture_output=True, check=False)
+        if blob.returncode == 0:
+            found.append(blob.stdout)
+    return found
+
+
+def parents(root: Path, rev: str = "HEAD") -> list[str]:
+    """The parent commits of `rev` (none for a root commit or an empty repository)."""
+    done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^@"], capture_output=True, text=True, check=False)
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def git_dir_state(git_dir: Path) -> Optional[str]:
+    """What git is in the middle of, if anything: a merge, a rebase, a cherry-pick or a revert."""
+    for name, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
+                       ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert")):
+        if (git_dir / name).exists():
+            return what
+    return None
+
+
+def last_commit_of(root: Path, path: str) -> Optional[str]:
+    """The short id of the last commit that changed `path`, to name it in a message."""
+    done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h", "--", path], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def export_index(root: Path, paths: Iterable[str], target: Path) -> None:
+    """Write what git's index (the next commit) holds at `paths` into `target` (ciphertext and cleartext
+    only: the hooks check a commit as files, with the same checks as the working tree)."""
+    wanted = list(paths)
+    if wanted:
+        subprocess.run(["git", "-C", str(root), "checkout-index", "--force", f"--prefix={target}/", "--", *wanted], capture_output=True, check=True)
+
+
+def tracked_paths(root: Path) -> list[str]:
+    """Every path in git's index (`git ls-files`)."""
+    done = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False)
+    return [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p] if done.returncode == 0 else []
 
 
 # -- staged content, for the hooks -------------------------------------------------

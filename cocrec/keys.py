@@ -102,7 +102,7 @@ def _load_public(public_key: str) -> PublicKey:
 
 
 def _openssh_public(key: Any) -> str:
-    return key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode("ascii")
+    return str(key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode("ascii"))
 
 
 # -- private keys ------------------------------------------------------------------

@@ -1,29 +1,42 @@
-"""The encrypted store: read every record, write changed ones safely, keep the index true.
+"""The encrypted store: read every record, believe only what members signed, write changed ones safely.
+
+Reading: a record is *authentic* when records/index.yaml holds an entry for
+the very bytes of its file, signed by a current member (cocrec.trust), or
+when this clone wrote it and was killed before it could index it (the
+journal, cocrec.clone). A reading command leaves any other record out and
+names it; a writing command (`strict`) refuses to build on it.
 
 Writes follow SPEC section 8: everything is validated first, each new
 ciphertext is verified by decrypting it with the writer's identity before it
-replaces the old file, each file is replaced atomically, and the index is
-rewritten last (a killed run leaves records that `cocrec index` or a re-run
-reconciles).
+replaces the old file, every file is staged before any is replaced, and the
+index is rewritten last, each changed entry signed by the writing member.
+A killed run leaves records that the next writer indexes from the journal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
-from . import bulk, crypto, index, validate, yaml_io
-from .errors import CocrecError, UsageError
+from . import bulk, crypto, index, keys, trust, validate, yaml_io
+from .clone import Clone
+from .errors import CocrecError, RepoError, UsageError, ValidationError
 from .fsutil import atomic_write, remove_stray_temps
 from .model import Members, Record, StepName
 from .people import PeopleIndex
 from .policy import Policy
+from .problems import Problem
 from .repo import Repo
 from .retention import RecordSchedule, schedule
+
+__all__ = ["Loaded", "Problem", "Store", "Verification"]
+
+PENDING_MEMBERS = "pending-members.yaml"
+ADOPT = "a member reviews it with `cocrec adopt`"
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,8 @@ class Loaded:
     """One record as read: its document (source of truth), its model, and the bytes it came from.
 
     `text_hits` are (step, field path) of text kept after expunge that names that step's people, and
-    `stanzas` the number of recipients in the file's age header: only `open_files(for_check=True)` finds them.
+    `stanzas` the (type, tag) of each recipient in the file's age header: only `open_files(for_check=True)`
+    finds them.
     """
 
     id: str
@@ -41,26 +55,60 @@ class Loaded:
     record: Record
     file_sha: str
     text_hits: tuple[tuple[StepName, str], ...] = ()
-    stanzas: Optional[int] = None
+    stanzas: Optional[tuple[tuple[str, str], ...]] = None
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing `check` reports: a file, and a one-line message that names no personal data."""
+@dataclass
+class Verification:
+    """What the repository's signatures prove, before any record file is read.
 
-    source: str
-    message: str
-    exit_code: int = 1
-    warning: bool = False
+    `members` is the membership trust.yaml proves (None: nothing can be believed); `flaws` what is wrong
+    with trust.yaml, members.yaml, cocrec.yaml or versions; `signed` the index entries a current member
+    signed, and `entry_flaws` why each other entry is not believed.
+    """
 
-    def __str__(self) -> str:
-        return self.message if self.message.startswith(self.source) else f"{self.source}: {self.message}"
+    members: Optional[trust.Members]
+    flaws: list[Problem] = field(default_factory=list)
+    signed: dict[str, index.Entry] = field(default_factory=dict)
+    entry_flaws: dict[str, str] = field(default_factory=dict)
+    journal: dict[str, set[str]] = field(default_factory=dict)
+    also: dict[str, list[index.Entry]] = field(default_factory=dict)  # signed entries of the commits being merged
+    committed: Optional[Callable[[], Mapping[str, index.Entry]]] = None  # HEAD's signed entries, read when needed
+
+    def why_not(self, rid: str, file_sha: str) -> Optional[str]:
+        """None when the record file with this hash is authentic; else why not, in words a member can act on.
+
+        A signed entry vouches for its file wherever it is found: the index as it is, or (when that one
+        does not vouch) as it was last committed, so that an index edited by hand, deleted or conflicted
+        costs a `cocrec index`, not a review of every record."""
+        if file_sha in self.journal.get(rid, ()):
+            return None
+        if any(e.sha256 == file_sha for e in self.also.get(rid, ())):
+            return None
+        if self.signed.get(rid, None) is None or self.signed[rid].sha256 != file_sha:
+            if self.committed is not None:
+                entry = self.committed().get(rid)
+                if entry is not None and entry.sha256 == file_sha:
+                    return None
+        entry = self.signed.get(rid)
+        if entry is not None:
+            if entry.sha256 == file_sha:
+                return None
+            return f"changed since a member signed its index entry: restore it from git, or {ADOPT}"
+        if self.members is None:
+            return "cannot be verified until trust.yaml is (see above)"
+        return self.entry_flaws.get(rid, f"not in records/index.yaml, so signed by no member: if a member made it, {ADOPT}")
 
 
 class Store:
-    def __init__(self, repo: Repo, identities: Callable[[], crypto.Identities]) -> None:
+    def __init__(self, repo: Repo, identities: Callable[[], crypto.Identities], err: Callable[[str], None] = lambda _: None) -> None:
         self.repo = repo
         self._identities = identities
+        self.err = err
+        self.strict = False  # a writing command: refuse what is not authentic instead of leaving it out
+        self.left_out: list[str] = []
+        self.env: Mapping[str, str] = {}
+        self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
 
     @cached_property
     def policy(self) -> Policy:
@@ -77,6 +125,33 @@ class Store:
     def fingerprint(self) -> str:
         return crypto.fingerprint(self.members.keys)
 
+    def fingerprint_without(self, excluded: tuple[str, ...]) -> str:
+        """The fingerprint of the keys a record is encrypted to when these members are left out of it."""
+        return crypto.fingerprint(self.recipient_keys(excluded))
+
+    def recipient_keys(self, excluded: Iterable[str] = ()) -> list[str]:
+        left_out = set(excluded)
+        return [k for m in self.members.current if m.id not in left_out for k in m.keys]
+
+    def record_facts(self, record: Record) -> tuple[tuple[str, ...], Optional[dt.date]]:
+        """The members a record is not encrypted to, and its next deadline (none yet: issues 15 and 16)."""
+        return (), None
+
+    @cached_property
+    def clone(self) -> Clone:
+        return Clone.of(self.repo.git_dir)
+
+    @cached_property
+    def trust_file(self) -> trust.TrustFile:
+        path = self.repo.root / trust.TRUST_FILE
+        if not path.exists():
+            return trust.TrustFile()
+        return trust.parse(path.read_bytes(), trust.TRUST_FILE)
+
+    @cached_property
+    def verifier(self) -> trust.Verifier:
+        return trust.Verifier(set(self.clone.verified))
+
     def read_index(self) -> index.Index:
         """The index as on disk; parsed once per content (it is megabytes at 10,000 records)."""
         path = self.repo.index_path
@@ -91,11 +166,237 @@ class Store:
         return parsed
 
     def previous_index(self) -> index.Index:
-        """What the current index knows, or nothing if it is malformed: regenerating must still work."""
+        """What the index knows: as on disk, or, when it is missing or malformed, as last committed (its
+        signatures and recipients are worth keeping: regenerating must not make every record unsigned)."""
         try:
-            return self.read_index()
+            if self.repo.index_path.exists():
+                return self.read_index()
+        except CocrecError:
+            pass
+        return self._committed_index()
+
+    def _committed_index(self, rev: str = "HEAD") -> index.Index:
+        if not (self.history.root / ".git").exists():
+            return index.Index.empty()
+        from . import git
+
+        data = git.show_file(self.history.root, rev, "records/index.yaml")
+        if data is None:
+            return index.Index.empty()
+        try:
+            return index.Index.parse(data, f"{rev}:records/index.yaml")
         except CocrecError:
             return index.Index.empty()
+
+    def _committed_evidence(self, members: trust.Members) -> Callable[[], Mapping[str, index.Entry]]:
+        found: list[dict[str, index.Entry]] = []
+
+        def entries() -> Mapping[str, index.Entry]:
+            if not found:
+                committed = self._committed_index().entries
+                found.append({rid: e for rid, e in committed.items() if e.sig and trust.entry_signer(e, members, self.verifier)})
+            return found[0]
+
+        return entries
+
+    def _merged_indexes(self) -> list[index.Index]:
+        """During a merge, the indexes of both sides: an entry a member signed on either side vouches
+        for its record whichever version the member resolving the merge keeps."""
+        if not (self.history.git_dir / "MERGE_HEAD").exists():
+            return []
+        return [self._committed_index("HEAD"), self._committed_index("MERGE_HEAD")]
+
+    # -- trust ------------------------------------------------------------------
+
+    @cached_property
+    def verification(self) -> Verification:
+        """What the signatures prove (computed once per command). Pins the trust root on first use."""
+        v = self._verify()
+        if self.verifier.added:
+            self.clone.save_verified(self.verifier.seen)
+        return v
+
+    def _verify(self) -> Verification:
+        tf = self._trust_or_flaw()
+        if isinstance(tf, Problem):
+            return Verification(None, [tf])
+        if not tf.log:
+            return self._unrooted()
+        members, log_flaws = trust.verify_log(tf, self.verifier)
+        if members is None:
+            return Verification(None, [Problem(f.source, f.message, 4) for f in log_flaws])
+        pin = self._root_flaw(members, tf)
+        if pin is not None:
+            return Verification(None, [pin])
+        v = Verification(members, self._file_flaws(tf, members), journal=self.clone.journal())
+        v.committed = self._committed_evidence(members)
+        self._believe_entries(v, members)
+        files = self.repo.record_files()
+        for rid, entry in sorted(v.signed.items()):
+            if not entry.removed and rid not in files:
+                v.flaws.append(Problem(self.repo.record_source(rid), "was removed (its file is gone; its signed index entry is not): restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`", 4))
+        self._check_rollbacks(v, tf)
+        return v
+
+    def _trust_or_flaw(self) -> trust.TrustFile | Problem:
+        try:
+            return self.trust_file
+        except ValidationError as exc:
+            return Problem(trust.TRUST_FILE, str(exc), 4)
+
+    def _unrooted(self) -> Verification:
+        """No trust root yet: a new repository before its first member, or one made before signing existed."""
+        if not self.members.current and not self.repo.record_files():
+            return Verification(None)
+        flaw = Problem(trust.TRUST_FILE, f"missing: nothing here is signed yet; a current member signs the repository as it is with `cocrec adopt` (they become its trust root)", 4)
+        return Verification(None, [flaw])
+
+    def _root_flaw(self, members: trust.Members, tf: trust.TrustFile) -> Optional[Problem]:
+        pinned = self.env.get("COCREC_TRUST_ROOT") or self.clone.root
+        if pinned is None:
+            self._pin_first_use(members, tf)
+            return None
+        if pinned == members.root:
+            return None
+        first = tf.log[0]
+        return Problem(
+            trust.TRUST_FILE,
+            f"its trust root (the first member, {first.by}) is not the one this clone pinned: someone replaced the "
+            "repository's membership history; if the committee really started over, check the new root with its first "
+            "member, then run `cocrec setup --repin`",
+            4,
+        )
+
+    def _pin_first_use(self, members: trust.Members, tf: trust.TrustFile) -> None:
+        if self.clone.pin_root(members.root):
+            self.clone.accept(members.keys)
+            first = tf.log[0]
+            prints = ", ".join(keys.fingerprint(k) for k in first.keys.get(first.by, ()) if k.split()[0] in keys.SIGNING_TYPES)
+            self.err(f"cocrec: pinned this clone's trust root: the repository's first member, {first.by} ({prints}); confirm it with them")
+
+    def _file_flaws(self, tf: trust.TrustFile, members: trust.Members) -> list[Problem]:
+        flaws = []
+        members_sha = index.sha256(self.repo.members_path.read_bytes()) if self.repo.members_path.exists() else ""
+        if members_sha != members.members_sha256 and not self._pending_members(members):
+            flaws.append(Problem("members.yaml", str(trust.members_flaw(members, members_sha)), 4))
+        policy_sha = index.sha256(self.repo.policy_path.read_bytes())
+        why = trust.verify_policy(tf.policy, members, policy_sha, self.verifier)
+        if why is not None:
+            flaws.append(Problem("cocrec.yaml", why, 4))
+        return flaws
+
+    def _pending_members(self, members: trust.Members) -> bool:
+        """A members change this clone signed and was killed before writing members.yaml (the writer finishes it)."""
+        path = self.clone.directory / PENDING_MEMBERS if self.clone.directory else None
+        return bool(path and path.is_file() and index.sha256(path.read_bytes()) == members.members_sha256)
+
+    def _believe_entries(self, v: Verification, members: trust.Members) -> None:
+        entries = dict(self.previous_index().entries)
+        for other in self._merged_indexes():
+            for rid, entry in other.entries.items():
+                if entry.sig and trust.entry_signer(entry, members, self.verifier) is not None:
+                    v.also.setdefault(rid, []).append(entry)
+        for rid, entry in entries.items():
+            who = trust.entry_signer(entry, members, self.verifier) if entry.sig else None
+            if who is not None:
+                v.signed[rid] = entry
+            elif not entry.sig:
+                v.entry_flaws[rid] = f"its index entry is not signed: if a member made it, {ADOPT}"
+            elif self.verifier.signer(entry.sig, entry.message(members.root)) is None:
+                v.entry_flaws[rid] = f"its index entry's signature fails to verify (edited after signing): restore records/index.yaml from git, or {ADOPT}"
+            else:
+                v.entry_flaws[rid] = f"signed by a key that is no current member's (a former member's, or an outsider's): {ADOPT}"
+
+    def _check_rollbacks(self, v: Verification, tf: trust.TrustFile) -> None:
+        now = trust.seen_in(tf, v.signed)
+        before = self.clone.seen()
+        for rid in set(self.previous_index().entries) - set(now.records):
+            now.records[rid] = 1 << 30  # unsigned entries are flawed already; they were not removed
+        flaws = trust.rollbacks(now, before, self.repo.record_source, "this clone has seen")
+        v.flaws += [Problem(f.source, f.message, 4) for f in flaws]
+        rolled_back = {f.source for f in flaws}
+        for rid in list(v.signed):
+            if self.repo.record_source(rid) in rolled_back:
+                v.entry_flaws[rid] = "an older version than this clone has seen: restore it from git"
+                del v.signed[rid]
+        if not v.flaws:
+            self.clone.remember(trust.seen_in(tf, v.signed))
+
+    def why_not(self, rid: str, file_sha: str) -> Optional[str]:
+        return self.verification.why_not(rid, file_sha)
+
+    def require_trusted(self) -> None:
+        """A writing command: refuse (exit 4) to build on unsigned members.yaml, cocrec.yaml or trust.yaml."""
+        self.strict = True
+        flaws = self.verification.flaws
+        if flaws:
+            for flaw in flaws[1:]:
+                self.err(f"cocrec: {flaw}")
+            more = f" ({len(flaws) - 1} more problem(s) listed above)" if len(flaws) > 1 else ""
+            raise RepoError(f"{flaws[0]}{more}; nothing was changed")
+
+    @cached_property
+    def signer(self) -> tuple[str, keys.SigningKey]:
+        """The acting member and the ssh key they sign with (what they write carries their signature)."""
+        identities = self._identities()
+        mine = {trust.normalize(k.public_key): k for k in identities.signing_keys}
+        for member in self.members.current:
+            for key in member.keys:
+                if trust.normalize(key) in mine:
+                    return member.id, mine[trust.normalize(key)]
+        reader = self._reader_member(identities)
+        if reader is not None:
+            raise RepoError(
+                f"members.yaml: {reader}: your keys are all age X25519 keys, which decrypt but cannot sign, so you can "
+                "read records but not change them: make a signing key with `cocrec keygen --output PATH` (ssh-ed25519), "
+                "add its public key to your entry in members.yaml and ask another member to run `cocrec adopt`"
+            )
+        raise RepoError(
+            "members.yaml: your identity holds no current member's ssh key, so cocrec cannot sign what it would write: "
+            "a current member must run this; nothing was changed"
+        )
+
+    def _reader_member(self, identities: crypto.Identities) -> Optional[str]:
+        mine = {crypto.normalize_key(k) for k in identities.public_keys}
+        for member in self.members.current:
+            if mine & {crypto.normalize_key(k) for k in member.keys}:
+                return member.id
+        return None
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        """What every writing command runs in: the lock, temp files swept, an interrupted write finished,
+        and the repository verified (refusing what is not signed)."""
+        with self.repo.lock():
+            self.cleanup()
+            self._finish_members_change()
+            self.require_trusted()
+            if self.clone.journal():
+                self._finish_journal()
+            yield
+
+    def _finish_members_change(self) -> None:
+        directory = self.clone.directory
+        pending = directory / PENDING_MEMBERS if directory else None
+        if pending is None or not pending.is_file():
+            return
+        data = pending.read_bytes()
+        try:
+            last = self.trust_file.log[-1] if self.trust_file.log else None
+        except ValidationError:
+            return
+        if last is not None and last.members_sha256 == index.sha256(data):
+            atomic_write(self.repo.members_path, data)
+            self.__dict__.pop("members", None)
+        pending.unlink()
+
+    def _finish_journal(self) -> None:
+        """Index what this clone wrote before it was killed (its own work: signing it launders nothing)."""
+        journal = self.clone.journal()
+        loaded = self.load()
+        written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
+        self.write_index(loaded, written=written)
+        self.clone.clear_journal()
 
     # -- reading -------------------------------------------------------------
 
@@ -108,7 +409,8 @@ class Store:
         started: Callable[[], None] = lambda: None,
     ) -> tuple[dict[str, Loaded], list[Problem]]:
         """Decrypt and validate records (all, or `ids`, of `files` if the caller has listed them);
-        problems are returned so `check` can list them all. `started` runs once the decrypting is under way."""
+        problems are returned so `check` can list them all. `started` runs once the decrypting is under way.
+        Authenticity is not decided here (see `load`)."""
         files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
         items = [(files[rid], self.repo.record_source(rid)) for rid in wanted]
@@ -130,13 +432,45 @@ class Store:
         return loaded, problems
 
     def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
-        """Every record (or `ids`), or the first problem raised as its error."""
+        """Every authentic record (or of `ids`), or the first problem raised as its error.
+
+        A record no member signed is left out and named on stderr (`left_out`); a writing command
+        (`strict`) refuses instead."""
         if ids is not None:
             self.require(ids)
         loaded, problems = self.open_files(ids)
         if problems:
             raise CocrecError(str(problems[0]), exit_code=problems[0].exit_code)
-        return loaded
+        return self.authentic_only(loaded)
+
+    def authentic_only(self, loaded: Mapping[str, Loaded]) -> dict[str, Loaded]:
+        self._report_flaws()
+        kept = {}
+        doubts = []
+        for rid, item in loaded.items():
+            why = self.why_not(rid, item.file_sha)
+            if why is None:
+                kept[rid] = item
+            else:
+                doubts.append(Problem(self.repo.record_source(rid), why, 4))
+        if doubts and self.strict:
+            for doubt in doubts[1:]:
+                self.err(f"cocrec: {doubt}")
+            more = f" ({len(doubts) - 1} more listed above)" if len(doubts) > 1 else ""
+            raise RepoError(f"{doubts[0]}{more}; nothing was changed")
+        for doubt in doubts:
+            self.err(f"cocrec: {doubt}; left out")
+            self.left_out.append(doubt.source)
+        return kept
+
+    def _report_flaws(self) -> None:
+        """A reading command names what is wrong with trust.yaml, members.yaml or cocrec.yaml once."""
+        if self.strict or self.__dict__.get("_flaws_reported"):
+            return
+        self.__dict__["_flaws_reported"] = True
+        for flaw in self.verification.flaws:
+            self.err(f"cocrec: {flaw}")
+            self.left_out.append(flaw.source)
 
     def require(self, ids: Iterable[str]) -> None:
         files = self.repo.record_files()
@@ -170,35 +504,97 @@ class Store:
         return after
 
     def save(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> list[str]:
-        """Write the documents that changed (caller holds the lock); rewrite the index. Returns written ids."""
+        """Write the documents that changed (caller is in `writer()`); rewrite the index. Returns written ids."""
         after = self.check_docs(docs, loaded)
         changed = [rid for rid in {str(d["id"]) for d in docs} if rid not in loaded or after[rid].plaintext != loaded[rid].plaintext]
-        self.write_ciphertexts({rid: after[rid].plaintext for rid in sorted(changed)})
+        self.write_ciphertexts({rid: after[rid] for rid in sorted(changed)})
         self.write_index(after, written=changed)
         return sorted(changed)
 
-    def write_ciphertexts(self, plaintexts: Mapping[str, bytes], before_write: Optional[Callable[[], None]] = None) -> None:
-        """Encrypt each to the current members and verify it (on every core), then replace the files.
+    def write_ciphertexts(self, records: Mapping[str, Loaded], before_write: Optional[Callable[[], None]] = None) -> None:
+        """Encrypt each to its recipients and verify it (on every core), then replace the files.
 
         Every new ciphertext is verified and staged in a temp file before any
-        record is replaced; `before_write` (members.yaml, say) runs in between.
+        record is replaced; `before_write` (members.yaml, say) runs in between,
+        after the journal has noted each new file as this clone's own.
         """
-        keys = self.members.keys
-        if plaintexts and not keys:
+        if records and not self.members.keys:
             raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
         self.repo.records_dir.mkdir(exist_ok=True)
-        items = [(self.repo.record_path(rid), self.repo.record_source(rid), text) for rid, text in plaintexts.items()]
-        bulk.write_staged(lambda: bulk.encrypt_all(items, keys, self._identities()) if items else [], self.repo.records_dir, before_write)
+        groups: dict[tuple[str, ...], list[tuple[Path, str, bytes]]] = {}
+        for rid, item in records.items():
+            excluded, _ = self.record_facts(item.record)
+            groups.setdefault(excluded, []).append((self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext))
+        self.confirm_recipients()
 
-    def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None) -> bool:
-        """Regenerate records/index.yaml from the files as they now are; True when it changed."""
-        text = index.render(self.fingerprint, self.index_entries(loaded, frozenset(written or ()))).encode("utf-8")
+        def stage_all() -> list[bulk.Staged]:
+            staged: list[bulk.Staged] = []
+            for excluded, items in groups.items():
+                staged += bulk.encrypt_all(items, self.recipient_keys(excluded), self._identities())
+            return staged
+
+        bulk.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write))
+
+    def journaled(self, before_write: Optional[Callable[[], None]]) -> Callable[[list[bulk.Staged]], None]:
+        def note(staged: list[bulk.Staged]) -> None:
+            self.clone.note({item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None})
+            if before_write is not None:
+                before_write()
+
+        return note
+
+    def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None, removed: Iterable[str] = ()) -> bool:
+        """Regenerate records/index.yaml from the files as they now are, signing each changed entry
+        (caller is in `writer()`: every record in `loaded` is authentic); True when it changed.
+        The signed tombstones of records removed on purpose are kept, and `removed` ones added."""
+        entries = self.index_entries(loaded, frozenset(written or ()))
+        for rid, entry in self.verification.signed.items():
+            if entry.removed and rid not in entries:
+                entries[rid] = entry
+        for rid in removed:
+            if rid not in entries:
+                entries[rid] = index.tombstone(rid)
+        return self.write_entries(entries)
+
+    def write_entries(self, entries: Mapping[str, index.Entry]) -> bool:
+        signed = self.sign_entries(entries)
+        text = index.render(self.fingerprint, signed).encode("utf-8")
         path = self.repo.index_path
-        if path.exists() and path.read_bytes() == text:
-            return False
-        self.repo.records_dir.mkdir(exist_ok=True)
-        atomic_write(path, text)
-        return True
+        changed = not (path.exists() and path.read_bytes() == text)
+        if changed:
+            self.repo.records_dir.mkdir(exist_ok=True)
+            atomic_write(path, text)
+        self.clone.clear_journal()
+        self.clone.remember(trust.seen_in(self.trust_file, signed))
+        self.__dict__.pop("verification", None)
+        return changed
+
+    def sign_entries(self, entries: Mapping[str, index.Entry]) -> dict[str, index.Entry]:
+        """Each entry as a current member signed it: an entry already signed with the same facts (here, on
+        a merged side, or as last committed) is kept; any other gets the next version, signed now."""
+        carried: dict[str, index.Entry] = {}
+        for rid, entry in entries.items():
+            same = self._signed_alike(rid, entry)
+            carried[rid] = same if same is not None else replace(entry, version=self.latest_version(rid) + 1, sig="")
+        todo = {rid: e for rid, e in carried.items() if not e.sig}
+        if not todo:
+            return carried
+        _, key = self.signer
+        root = self.trust_file.root
+        assert root is not None, "a signed repository has a trust root"
+        for rid, entry in todo.items():
+            carried[rid] = trust.sign_entry(entry, root, key)
+        return carried
+
+    def _signed_alike(self, rid: str, entry: index.Entry) -> Optional[index.Entry]:
+        if entry.sig and self.verification.signed.get(rid) == entry:
+            return entry
+        v = self.verification
+        candidates = [v.signed.get(rid), *v.also.get(rid, ())]
+        if v.committed is not None:
+            candidates.append(v.committed().get(rid))
+        alike = [e for e in candidates if e is not None and e.facts() == entry.facts()]
+        return max(alike, key=lambda e: e.version) if alike else None
 
     def index_entries(
         self,
@@ -207,17 +603,110 @@ class Store:
         schedules: Optional[Mapping[str, RecordSchedule]] = None,
         as_read: bool = False,
     ) -> dict[str, index.Entry]:
-        """The index entries of `loaded`, hashing each file as it now is; with `as_read`, the caller vouches
-        that nothing was written since the files were read, so the hashes taken then are used."""
+        """The (unsigned) index entries of `loaded`, hashing each file as it now is; with `as_read`, the caller
+        vouches that nothing was written since the files were read, so the hashes taken then are used."""
 
         def file_sha(rid: str, item: Loaded) -> str:
             return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())
 
         records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
-        return index.entries_of(records, self.policy, self.fingerprint, self.previous_index(), written, schedules)
+        known = index.Index("", {rid: e for rid, (_, sha) in records.items() if (e := self.vouching_entry(rid, sha)) is not None})
+        return index.entries_of(records, self.policy, self.fingerprint_without, known, written, schedules, self.record_facts)
+
+    def vouching_entry(self, rid: str, file_sha: str) -> Optional[index.Entry]:
+        """A signed entry for exactly this file (the index's, a merged side's, the last commit's): it knows
+        whom the file was encrypted to."""
+        v = self.verification
+        candidates = [v.signed.get(rid), *v.also.get(rid, ())]
+        if v.committed is not None:
+            candidates.append(v.committed().get(rid))
+        return next((e for e in candidates if e is not None and e.sha256 == file_sha), None)
+
+    def latest_version(self, rid: str) -> int:
+        """The highest version any entry of this record has shown: the next one signed goes past it."""
+        v = self.verification
+        versions = [e.version for e in (self.previous_index().entries.get(rid), v.signed.get(rid), *v.also.get(rid, ())) if e is not None]
+        if v.committed is not None and rid in v.committed():
+            versions.append(v.committed()[rid].version)
+        return max(versions, default=0)
+
+    # -- recipients this clone has accepted ----------------------------------------
+
+    consent: Optional[Callable[[str], bool]] = None
+
+    def confirm_recipients(self) -> None:
+        """Before encrypting to a key this clone has not accepted: list what changed, per member, and ask
+        (`consent`); without a way to ask, refuse (SPEC section 10, no silent recipients)."""
+        current = {m.id: tuple(trust.normalize(k) for k in m.keys) for m in self.members.current}
+        accepted = self.clone.accepted
+        if accepted is None or self.clone.directory is None:
+            self.clone.accept(current)
+            return
+        changes = key_changes(accepted, current)
+        if not changes.added:
+            if changes.removed:
+                self.clone.accept(current)
+            return
+        lines = changes.lines()
+        for line in lines:
+            self.err(f"cocrec: {line}")
+        consent = self.consent
+        if consent is None or not consent("Encrypt to these keys?"):
+            raise UsageError(
+                "members.yaml: the records would be encrypted to key(s) this clone has not accepted (listed above): "
+                "check them with their members, then run the command again with --yes (or answer yes on a terminal)"
+            )
+        self.clone.accept(current)
+
+    def accept_keys(self, member_id: str, given: Sequence[str]) -> None:
+        """Keys the member gave on the command line (`members add ID --key`): that is their consent."""
+        accepted = self.clone.accepted
+        if accepted is None or not given:
+            return
+        mine = dict(accepted)
+        mine[member_id] = tuple(sorted({*mine.get(member_id, ()), *(trust.normalize(k) for k in given)}))
+        self.clone.accept(mine)
+
+    def accept_current_keys(self) -> None:
+        self.clone.accept({m.id: tuple(trust.normalize(k) for k in m.keys) for m in self.members.current})
 
     def cleanup(self) -> None:
-        """Remove temp files that a killed writer left in records/."""
+        """Remove temp files that a killed writer left in records/ and beside members.yaml."""
         if self.repo.records_dir.is_dir():
             remove_stray_temps(self.repo.records_dir)
+        remove_stray_temps(self.repo.root)
 
+
+@dataclass(frozen=True)
+class KeyChanges:
+    added: dict[str, list[str]]
+    removed: dict[str, list[str]]
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, change in (("added", self.added), ("removed", self.removed)):
+            for member, ks in sorted(change.items()):
+                for key in ks:
+                    out.append(f"key {label} for {member}: {describe_key(key)}")
+        return out
+
+
+def key_changes(before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]]) -> KeyChanges:
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    for member in sorted(set(before) | set(after)):
+        old, new = set(before.get(member, ())), set(after.get(member, ()))
+        if new - old:
+            added[member] = sorted(new - old)
+        if old - new:
+            removed[member] = sorted(old - new)
+    return KeyChanges(added, removed)
+
+
+def describe_key(key: str) -> str:
+    """A public key as a member compares it: its type and fingerprint (an age key is its own fingerprint)."""
+    kind = key.split()[0]
+    if kind in keys.SIGNING_TYPES:
+        with contextlib.suppress(keys.BadKey):
+            return f"{kind} {keys.fingerprint(key)}"
+    return key.strip()

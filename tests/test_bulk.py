@@ -69,7 +69,7 @@ def test_reencrypt_all_reports_each_file_it_cannot_open_and_write_staged_changes
         bulk.write_staged(
             lambda: bulk.reencrypt_all([(p, p.name) for p in made], [alice.public, carol.public], identities(alice)),
             tmp_path / "records",
-            lambda: calls.append("before_write"),
+            lambda _staged: calls.append("before_write"),
         )
     assert [s.path for s in exc.value.failed] == [foreign]
     assert str(exc.value) == f"{foreign.name}: not encrypted to your identity: ask a member to run `cocrec rekey`"
@@ -84,7 +84,7 @@ def test_write_staged_runs_before_write_once_everything_is_staged(tmp_path: Path
     old = {path: path.read_bytes() for path in made}
     seen: list[tuple[int, bool]] = []
 
-    def before_write() -> None:
+    def before_write(_staged: list[bulk.Staged]) -> None:
         seen.append((len(temps(tmp_path / "records")), any(p.read_bytes() != old[p] for p in made)))
 
     staged = bulk.write_staged(lambda: bulk.reencrypt_all([(p, p.name) for p in made], [alice.public], identities(alice)), tmp_path / "records", before_write)
@@ -183,7 +183,7 @@ def test_a_file_s_failure_at_one_step_leaves_its_neighbours_results_alone(tmp_pa
         assert (item.error is not None) == (fate in ("not mine", "not age", "bad yaml")), (n, fate)
         assert bool(item.invalid) == (fate == "invalid"), (n, fate)
         assert bool(item.text_hits) == (fate == "names its subject"), (n, fate)
-        assert item.stanzas == (None if fate == "not age" else 1), (n, fate)
+        assert (None if item.stanzas is None else len(item.stanzas)) == (None if fate == "not age" else 1), (n, fate)
         if fate == "not mine":
             assert "not encrypted to" in str(item.error)
         if fate == "bad yaml":

@@ -7,41 +7,45 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping
 
-from .. import checks, crypto, output
+from .. import checks, output
 from ..context import Context
-from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError
 from ..index import Index
 from ..store import Problem
 
 
 def collect(ctx: Context, as_of: dt.date, no_decrypt: bool) -> tuple[list[Problem], int]:
     store, repo = ctx.store, ctx.repo
-    key_count = len({crypto.normalize_key(k) for k in store.members.keys})
     files = repo.record_files()
     if no_decrypt:
-        problems = checks.keyless(repo, store.read_index(), key_count, store.fingerprint, store.policy, as_of)
+        problems = checks.keyless(store, as_of)
     else:
-        problems = _decrypted(ctx, files, key_count, as_of)
-    return problems + checks.workspace_warnings(repo), len(files)
+        problems = _decrypted(ctx, files, as_of)
+    return problems + checks.history_problems(store) + checks.workspace_warnings(repo) + checks.clone_warnings(repo), len(files)
 
 
-def _decrypted(ctx: Context, files: Mapping[str, Path], key_count: int, as_of: dt.date) -> list[Problem]:
+def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[Problem]:
     """What `keyless` finds, then what needs a key. The workers that decrypt also hash each file and count
     its recipients; meanwhile a thread reads the index and checks what it says alone. The thread starts
     once the workers have their work: started earlier, it holds up handing it out (0.25 s at 10,000 records)."""
     store, repo = ctx.store, ctx.repo
 
-    def index_alone() -> tuple[Index, tuple[list[Problem], list[Problem]]]:
+    def index_alone() -> Index:
         idx = store.read_index()
-        return idx, checks.index_problems(repo, idx, files, store.policy, as_of)
+        store.verification  # the signatures are checked while the workers decrypt
+        return idx
 
     with ThreadPoolExecutor(1) as side:
-        from_index: list[Future[tuple[Index, tuple[list[Problem], list[Problem]]]]] = []
+        from_index: list[Future[Index]] = []
         loaded, opened = store.open_files(for_check=True, files=files, started=lambda: from_index.append(side.submit(index_alone)))
-        idx, (listing, dates) = from_index[0].result()
+        try:
+            idx = from_index[0].result()
+        except CocrecError as exc:
+            return [*opened, Problem(repo.rel(repo.index_path), str(exc), exc.exit_code)]
     known = {rid: (item.file_sha, item.stanzas) for rid, item in loaded.items() if item.stanzas is not None}
-    files_found = checks.file_problems(repo, idx, files, key_count, store.fingerprint, known)
-    return listing + files_found + dates + opened + checks.with_keys(store, loaded, as_of, idx, files)
+    keyless = checks.keyless(store, as_of, known, idx)
+    authentic = {rid: item for rid, item in loaded.items() if store.why_not(rid, item.file_sha) is None}
+    return keyless + opened + checks.with_keys(store, authentic, as_of, idx, files)
 
 
 def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:

@@ -101,8 +101,7 @@ def run(ctx: Context, record_id: str, as_of: dt.date) -> int:
 def save_edit(ctx: Context, record_id: str, doc: Doc, decrypted_sha: str) -> None:
     """Write under the lock, only if the record is still the version that was decrypted."""
     store = ctx.store
-    with ctx.repo.lock():
-        store.cleanup()
+    with ctx.writing().writer():
         if changed_since(ctx.repo, {record_id: decrypted_sha}):
             raise RepoError(
                 f"{ctx.repo.rel(ctx.repo.record_path(record_id))}: changed by someone else while you were editing "

@@ -97,10 +97,9 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date, dry_run: bool, do_c
     repo = ctx.repo
     if dry_run:
         return _report(ctx, _prepare(ctx, record_ids, as_of)[1], as_of, dry_run, None, fmt)
-    with repo.lock():
+    with ctx.writing().writer():
         if do_commit:
             _require_committable(ctx)
-        ctx.store.cleanup()
         loaded, done, after = _prepare(ctx, record_ids, as_of)
         written = ctx.store.save([after[rid] for rid in sorted({d.id for d in done})], loaded)
         sha = None

@@ -1,18 +1,10 @@
 """cocrec hook pre-commit / commit-msg / merge-index: what git runs (hooks/, .pre-commit-hooks.yaml, the merge driver).
 
-pre-commit reads what is STAGED (git's index, honouring GIT_INDEX_FILE), not
-the working tree, and refuses:
-- anything staged under workspace/ (plaintext from `cocrec open`);
-- any file under records/ other than `<id>.yaml.age` and `index.yaml`, and symlinks there;
-- a staged record that is not an age file;
-- an index that does not list exactly the staged records with their hashes,
-  or whose recipients are not the fingerprint of the staged members.yaml;
-- with a key: a record that does not decrypt or validate (against the staged
-  cocrec.yaml and members.yaml, alone and across records), and an index whose
-  entries (status, dates, holds) are not what `cocrec index` would write.
-With no key available, it checks all it can and says what was skipped. A
-commit that touches neither records/ nor members.yaml nor cocrec.yaml is
-checked for paths only, so unrelated commits stay fast.
+pre-commit asks of what is STAGED (git's index, honouring GIT_INDEX_FILE) the
+questions `cocrec check` asks of the working tree, with the same code and
+words (cocrec.commit_check exports the commit's files and runs cocrec.checks
+on them), dates aside: nothing unsigned, nothing outside the layout, the
+index true to the records, and with a key every record decrypts and validates.
 
 commit-msg refuses a message in which a reporter's or subject's name (or a
 word of 3+ letters of it), email, username, url or contact from any record
@@ -34,16 +26,14 @@ pre-commit checks) refuses a merge commit whose index does not match.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .. import bulk, crypto, editor, git, index, redact, validate, yaml_io
+from .. import bulk, crypto, editor, git, index, redact, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError
-from ..model import STEPS, Members, Record
-from ..policy import Policy
-from ..repo import ID_PATTERN, INDEX_NAME, MEMBERS_FILE, POLICY_FILE, RECORD_SUFFIX
+from ..model import STEPS
+from ..repo import ID_PATTERN, INDEX_NAME, RECORD_SUFFIX
 
 RECORDS = "records/"
 INDEX_PATH = RECORDS + INDEX_NAME
@@ -59,138 +49,15 @@ def record_id_of(path: str) -> Optional[str]:
     return stem if ID_PATTERN.match(stem) else None
 
 
-# -- pre-commit: paths ---------------------------------------------------------------
-
-
-def path_problems(changed: list[str], staged: Mapping[str, git.GitFile]) -> list[str]:
-    """What the commit adds or changes that may never be committed (a deletion is always fine)."""
-    problems = []
-    for path in changed:
-        if path not in staged:
-            continue
-        if path == "workspace" or path.startswith("workspace/"):
-            problems.append(f"{path}: plaintext from `cocrec open` must never be committed: `git rm --cached {path}` and add workspace/ to .gitignore")
-        elif path.startswith(RECORDS) and staged[path].mode == "120000":
-            problems.append(f"{path}: records may not be symlinks: `git rm --cached {path}` and add the file itself")
-        elif path.startswith(RECORDS) and path != INDEX_PATH and record_id_of(path) is None:
-            what = "plaintext? " if path.endswith((".yaml", ".yml")) else ""
-            problems.append(f"{path}: {what}only record files (<id>.yaml.age) and index.yaml belong in records/: `git rm --cached {path}`")
-    return problems
-
-
-# -- pre-commit: content -------------------------------------------------------------
-
-
-@dataclass
-class Staged:
-    """The commit's records (ciphertext by id), index, policy and members, as staged."""
-
-    records: dict[str, bytes] = field(default_factory=dict)
-    index: Optional[bytes] = None
-    policy: bytes = b""
-    members: bytes = b""
-
-
-def read_staged(root: Path, staged: Mapping[str, git.GitFile]) -> Staged:
-    wanted = {path: f.sha for path, f in staged.items() if record_id_of(path) or path in (INDEX_PATH, POLICY_FILE, MEMBERS_FILE)}
-    blobs = git.read_blobs(root, wanted.values())
-    content = {path: blobs[sha] for path, sha in wanted.items()}
-    records = {rid: data for path, data in sorted(content.items()) if (rid := record_id_of(path))}
-    return Staged(records, content.get(INDEX_PATH), content.get(POLICY_FILE, b""), content.get(MEMBERS_FILE, b""))
-
-
-def age_problems(staged: Staged, changed: set[str]) -> list[str]:
-    problems = []
-    for rid in sorted(changed & set(staged.records)):
-        try:
-            crypto.header_stanzas(staged.records[rid], f"{RECORDS}{rid}{RECORD_SUFFIX}")
-        except CocrecError as exc:
-            problems.append(str(exc))
-    return problems
-
-
-def index_problems(idx: index.Index, records: Mapping[str, bytes], fingerprint: str) -> list[str]:
-    """Keyless: the staged index lists exactly the staged records, with their hashes and the current recipients."""
-    problems = []
-    for rid in sorted(set(idx.entries) - set(records)):
-        problems.append(f"{INDEX_PATH}: lists {rid}, which the commit does not hold: {INDEX_ADVICE}")
-    for rid, data in records.items():
-        entry = idx.entries.get(rid)
-        if entry is None:
-            problems.append(f"{RECORDS}{rid}{RECORD_SUFFIX}: not in {INDEX_PATH}: {INDEX_ADVICE}")
-        elif entry.sha256 != index.sha256(data):
-            problems.append(f"{RECORDS}{rid}{RECORD_SUFFIX}: its hash in {INDEX_PATH} is of another version: {INDEX_ADVICE}")
-    if idx.recipients != fingerprint:
-        problems.append(f"{INDEX_PATH}: recipients is not the fingerprint of the staged members.yaml: run `cocrec rekey`, then `git add -A records`")
-    return problems
-
-
-def keyed_problems(staged: Staged, idx: index.Index, rules: tuple[Policy, Members], identities: crypto.Identities, check: Optional[set[str]]) -> list[str]:
-    """With a key: every staged record decrypts, those in `check` (None: all) validate, and the index
-    entries are what `cocrec index` would write. Records the commit leaves alone were checked when
-    they were committed; schema validation is most of the cost (about 2 ms a record)."""
-    policy, members = rules
-    docs: dict[str, Any] = {}
-    problems: list[str] = []
-    for rid, data in staged.records.items():
-        source = f"{RECORDS}{rid}{RECORD_SUFFIX}"
-        try:
-            doc = yaml_io.loads(crypto.decrypt(data, identities, source), source)
-        except CocrecError as exc:
-            problems.append(str(exc))
-            continue
-        errors = validate.record_errors(doc, source, policy, members, expected_id=rid) if check is None or rid in check else []
-        problems += [str(e) for e in errors]
-        docs[source] = doc
-    problems += [str(e) for e in validate.collection_errors(docs)]
-    if problems:
-        return problems
-    try:
-        expected = expected_index(idx, {str(d["id"]): d for d in docs.values()}, staged.records, policy, crypto.fingerprint(members.keys))
-    except (KeyError, TypeError, ValueError, AttributeError):  # a record committed invalid before the hooks were installed
-        return [f"{INDEX_PATH}: cannot be verified: a staged record is not valid: run `cocrec check`"]
-    if staged.index is not None and expected != staged.index.decode("utf-8", errors="replace"):
-        problems.append(f"{INDEX_PATH}: its entries (status, due dates, holds) do not match the staged records: {INDEX_ADVICE}")
-    return problems
-
-
-def expected_index(idx: index.Index, docs: Mapping[str, Any], records: Mapping[str, bytes], policy: Policy, fingerprint: str) -> str:
-    """The index `cocrec index` would write for these records (recipients as the staged index knows them)."""
-    return index.render(fingerprint, index.entries_of({rid: (Record.from_doc(doc), index.sha256(records[rid])) for rid, doc in docs.items()}, policy, fingerprint, idx))
-
-
-def content_problems(ctx: Context, staged: Staged, changed: set[str], rules_changed: bool) -> tuple[list[str], Optional[str]]:
-    """Every problem of the staged content, and a note when checks needing a key were skipped."""
-    problems = age_problems(staged, changed)
-    try:
-        policy = validate.load_policy(staged.policy, POLICY_FILE)
-        members = validate.load_members(staged.members, MEMBERS_FILE, key_check=crypto.parse_recipient)
-        idx = index.Index.parse(staged.index, INDEX_PATH) if staged.index is not None else None
-    except CocrecError as exc:
-        return [*problems, str(exc)], None
-    if idx is None:
-        return [*problems, f"{INDEX_PATH}: not in the commit: {INDEX_ADVICE}"], None
-    problems += index_problems(idx, staged.records, crypto.fingerprint(members.keys))
-    try:
-        identities = ctx.identities
-    except DecryptError as exc:
-        return problems, f"no key available ({exc}): records were not decrypted, so not validated"
-    if problems:
-        return problems, None
-    return keyed_problems(staged, idx, (policy, members), identities, None if rules_changed else changed), None
+# -- pre-commit ----------------------------------------------------------------------
 
 
 def run_pre_commit(ctx: Context) -> int:
-    root = ctx.repo.root
+    """The checks of `check` on what is staged (cocrec.commit_check); refuse the commit on any problem."""
+    from .. import commit_check
+
     ctx.passphrase = editor.terminal_passphrase
-    changed = git.staged_changes(root)
-    staged = git.staged_files(root)
-    problems = path_problems(changed, staged)
-    note = None
-    if any(p.startswith(RECORDS) or p in (POLICY_FILE, MEMBERS_FILE) for p in changed):
-        records = {rid for p in changed if (rid := record_id_of(p))}
-        more, note = content_problems(ctx, read_staged(root, staged), records, bool({POLICY_FILE, MEMBERS_FILE} & set(changed)))
-        problems += more
+    problems, note = commit_check.staged_problems(ctx)
     for line in problems:
         ctx.err(f"cocrec pre-commit: {line}")
     if note:

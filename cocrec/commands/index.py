@@ -1,4 +1,9 @@
-"""cocrec index: regenerate records/index.yaml from the records as they are."""
+"""cocrec index: regenerate records/index.yaml from the records as they are.
+
+It signs only what follows from records a member already signed (or this clone wrote): a record no
+member signed stops it, named, with `cocrec adopt` as the way to review and sign it. A missing or
+malformed index is rebuilt from the one last committed, so its signatures and recipients are kept.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ from ..errors import EXIT_OK
 
 
 def run(ctx: Context) -> int:
-    store = ctx.store
-    with ctx.repo.lock():
-        store.cleanup()
+    store = ctx.writing()
+    with store.writer():
         changed = store.write_index(store.load())
     ctx.out("records/index.yaml regenerated" if changed else "records/index.yaml is up to date")
     return EXIT_OK

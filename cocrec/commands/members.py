@@ -6,12 +6,10 @@ import datetime as dt
 from dataclasses import replace
 from typing import Optional, Sequence
 
-from .. import crypto, dates, output, validate, yaml_io
+from .. import crypto, dates, membership, output, rekeying, validate, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, UsageError
-from ..fsutil import atomic_write
 from ..model import FormerMember, Member, Members
-from . import rekey
 
 HEADER = (
     "# Committee members and their public keys (public keys are not secret).\n"
@@ -40,7 +38,7 @@ def added(members: Members, member_id: str, name: str, keys: Sequence[str], sinc
     if any(m.id == member_id for m in members.current):
         raise UsageError(
             f"members.yaml: members: a current member already has id '{member_id}'; choose another id "
-            "(if an earlier `members add` was interrupted, run `cocrec rekey` to finish it)"
+            "(if an earlier `members add` was interrupted, any cocrec command that writes finishes it)"
         )
     normalized = [crypto.normalize_key(k) for k in keys]
     if len(set(normalized)) != len(normalized):
@@ -60,33 +58,38 @@ def render_members(ctx: Context, members: Members) -> bytes:
     return data
 
 
-def change_members(ctx: Context, new_members: Members) -> tuple[int, int]:
-    """Re-encrypt every record to `new_members` (a rekey with the new set); returns (re-encrypted, records).
+def change_members(ctx: Context, new_members: Members, yes: bool, consented: tuple[str, Sequence[str]] = ("", ())) -> tuple[int, int]:
+    """members.yaml and trust.yaml changed, signed by the acting member (current before the change), and
+    every record re-encrypted to `new_members` (a rekey with the new set); returns (re-encrypted, records).
 
-    Every new ciphertext is verified before members.yaml is written, and
-    members.yaml before any record: a run killed at any moment leaves
-    either nothing changed or a state that `cocrec rekey` finishes.
+    Every new ciphertext is verified before members.yaml is written, and members.yaml before any record:
+    a run killed at any moment leaves either nothing changed or a state that the next writer finishes.
+    `consented` are the keys the member gave on the command line: encrypting to them needs no question.
     """
-    store = ctx.store
-    with ctx.repo.lock():
-        rekey.sweep(ctx)
+    store = ctx.writing(yes)
+    with store.writer():
         store.members  # validate the old file before replacing it
         data = render_members(ctx, new_members)
+        changed = membership.signed_change(store, new_members, data)
+        store.accept_keys(*consented)
         store.__dict__["members"] = new_members
-        written, total = rekey.rekey_stale(ctx, before_write=lambda: atomic_write(ctx.repo.members_path, data))
+        written, total = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data))
+        if not written:
+            membership.write(store, changed, data)
+            store.write_index(store.load())
     if written:
-        rekey.gc_after_rewrite(ctx)
+        rekeying.pack(ctx.repo, ctx.err)
     return written, total
 
 
-def run_add(ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date]) -> int:
+def run_add(ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date], yes: bool = False) -> int:
     if not keys:
         raise UsageError("members add: give at least one --key (an age1... or ssh public key)")
     for key in keys:
         crypto.parse_recipient(key)
     new_members = added(ctx.store.members, member_id, name, keys, since or dates.today())
-    written, _ = change_members(ctx, new_members)
-    ctx.out(f"Added {member_id}; re-encrypted {written} record(s) to {rekey.describe(new_members)}")
+    written, _ = change_members(ctx, new_members, yes, consented=(member_id, keys))
+    ctx.out(f"Added {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
     return EXIT_OK
 
 
@@ -108,9 +111,9 @@ def removed(members: Members, member_id: str, until: dt.date) -> Members:
     return replace(members, current=current, former=members.former + (FormerMember(member.id, member.name, member.since, until),))
 
 
-def run_remove(ctx: Context, member_id: str, on: Optional[dt.date]) -> int:
+def run_remove(ctx: Context, member_id: str, on: Optional[dt.date], yes: bool = False) -> int:
     new_members = removed(ctx.store.members, member_id, on or dates.today())
-    written, _ = change_members(ctx, new_members)
-    ctx.out(f"Removed {member_id}; re-encrypted {written} record(s) to {rekey.describe(new_members)}")
+    written, _ = change_members(ctx, new_members, yes)
+    ctx.out(f"Removed {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
     ctx.out(f"What {member_id} already cloned or decrypted stays readable to them: remove their access to the git remote too.")
     return EXIT_OK

@@ -37,8 +37,7 @@ def add_record(ctx: Context, doc: Any, source: str) -> str:
     if not isinstance(doc, dict):
         raise ValidationError(source, "", "a record is a YAML mapping (id, reported_on, region, ...); see `cocrec new --help`")
     store = ctx.store
-    with ctx.repo.lock():
-        store.cleanup()
+    with ctx.writing().writer():
         loaded = store.load()
         doc = dict(doc)
         doc["id"] = assign_id(doc, frozenset(ctx.repo.record_files()), source)

@@ -187,7 +187,7 @@ def run(ctx: Context, file: str, column: Optional[str], disclose: Optional[str],
         loaded = ctx.store.load()
         report(ctx, screen(table, columns, flag_index(ctx, loaded, as_of), as_of), as_of, fmt)
         return EXIT_OK
-    with ctx.repo.lock():
+    with ctx.writing().writer():
         loaded = ctx.store.load()
         hits = screen(table, columns, flag_index(ctx, loaded, as_of), as_of)
         written = record_disclosures(ctx, loaded, hits, as_of, disclose.strip())

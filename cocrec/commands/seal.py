@@ -83,8 +83,7 @@ def run(ctx: Context, as_of: dt.date) -> int:
     if not repo.workspace_dir.is_dir():
         ctx.out("nothing to seal: there is no workspace/ (`cocrec open` makes one)")
         return EXIT_OK
-    with repo.lock():
-        ctx.store.cleanup()
+    with ctx.writing().writer():
         manifest = read_manifest(repo)
         work = plan(repo, manifest)
         written, new_ids = seal(ctx, work, manifest)

@@ -268,8 +268,9 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     store = ctx.store
     loaded = store.load()
     idx = store.read_index()
-    fingerprint = store.fingerprint
-    encryption = {rid: checks.encryption_state(idx.entries.get(rid), item.file_sha, fingerprint) for rid, item in loaded.items()}
+    encryption = {rid: checks.encryption_state(store, idx.entries.get(rid), item.file_sha, None) for rid, item in loaded.items()}
+    for problem in checks.clone_warnings(ctx.repo):
+        ctx.err(f"cocrec: warning: {problem}")
     records = {rid: item.record for rid, item in loaded.items()}
     board = build(records, store.schedules(loaded, as_of), encryption, len(ctx.repo.workspace_files()), len(store.members.current), as_of)
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))

@@ -102,7 +102,7 @@ def test_with_keys_check_finds_every_keyless_problem_too_when_the_workers_read_t
     (repo.root / "records/notes.txt").write_text("left behind\n")
     keyless_code, keyless = check(repo, "--no-decrypt", "--as-of", "2027-01-01")
     code, full = check(repo, "--as-of", "2027-01-01")
-    assert f"records/{ids[5]}.yaml.age: encrypted to 1 key(s) but members.yaml has 2: run `cocrec rekey`" in keyless["errors"]
+    assert f"records/{ids[5]}.yaml.age: its index entry's signature fails to verify" in "\n".join(keyless["errors"])
     assert "records/notes.txt: only record files (*.yaml.age) and index.yaml belong in records/; remove it" in keyless["errors"]
     assert (keyless_code, code) == (1, 1)
     assert full["errors"][: len(keyless["errors"])] == keyless["errors"]  # the same findings, in the same order, first
@@ -117,29 +117,31 @@ def test_the_garbage_collector_paused_for_a_command_is_back_on_after_it(repo: Co
     assert gc.isenabled()
 
 
-def test_an_index_edited_to_hide_an_overdue_step_fools_only_the_keyless_check(repo: Cocrec) -> None:
+def test_an_index_edited_to_hide_an_overdue_step_fails_both_checks_and_cocrec_index_mends_it(repo: Cocrec) -> None:
     rid = repo.add(record(reported_on="2025-01-01", outcome=outcome("resolved", "2025-01-10")))
+    subprocess.run(["git", "-C", str(repo.root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo.root), "commit", "-qm", "Start", "--no-verify"], check=True)
     index = repo.root / "records/index.yaml"
     text = index.read_text()
     assert "due: 2026-03-10" in text
     index.write_text(text.replace("due: 2026-03-10", "due: 2099-03-10"))  # as cocrec would write it, but false
     keyless_code, keyless = check(repo, "--no-decrypt", "--as-of", "2026-04-01")
     code, full = check(repo, "--as-of", "2026-04-01")
-    assert keyless_code == 0 and not any("overdue" in e for e in keyless["errors"])  # type: ignore[union-attr]
-    assert code == 1
-    assert "records/index.yaml: does not match the records: run `cocrec index`" in full["errors"]  # type: ignore[operator]
-    assert repo("index").exit_code == 0
+    assert keyless_code == code == 1
+    for found in (keyless, full):
+        assert f"records/{rid}.yaml.age: its index entry's signature fails to verify" in "\n".join(found["errors"])  # type: ignore[arg-type]
+    assert repo("index").exit_code == 0  # the committed entry still vouches for the record: the index is written anew
     code, full = check(repo, "--as-of", "2026-04-01")
     assert any(rid in e and "overdue since 2026-03-10" in e for e in full["errors"])  # type: ignore[union-attr]
-    assert not any("index.yaml" in e for e in full["errors"])  # type: ignore[union-attr]
+    assert not any("index.yaml" in e or "signature" in e for e in full["errors"])  # type: ignore[union-attr]
 
 
-def test_an_index_reformatted_by_hand_does_not_match_until_regenerated(repo: Cocrec) -> None:
+def test_an_index_reformatted_by_hand_says_the_same_until_regenerated(repo: Cocrec) -> None:
     repo.add(record(outcome=outcome("flagged", "2026-07-01")))
     index = repo.root / "records/index.yaml"
     generated = index.read_text()
-    index.write_text(generated.replace("records:\n", "# checked by hand\nrecords:\n"))  # the same entries, other text
+    index.write_text(generated.replace("records:\n", "# checked by hand\nrecords:\n"))  # the same signed entries, other text
     code, full = check(repo, "--as-of", "2027-01-01")
-    assert (code, full["errors"]) == (1, ["records/index.yaml: does not match the records: run `cocrec index`"])
+    assert (code, full["errors"]) == (0, [])
     assert repo("index").exit_code == 0 and index.read_text() == generated
     assert check(repo, "--as-of", "2027-01-01")[0] == 0

@@ -47,14 +47,23 @@ def commit_all(repo: Cocrec) -> None:
     git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "records")
 
 
-def test_hand_edited_members_fail_the_check_until_rekey_runs(repo: Cocrec, alice: Person, carol: Person) -> None:
+def test_hand_edited_members_fail_the_check_until_adopted_and_rekeyed(repo: Cocrec, alice: Person, carol: Person) -> None:
     add_many(repo, 300)
     before = plaintexts(repo, alice)
     assert repo("rekey", "--check").exit_code == 0
     hand_edit_members(repo, add=carol)
+    unsigned = repo("rekey", "--check")
+    assert unsigned.exit_code == 1
+    assert unsigned.stdout.startswith("members.yaml: changed since a member signed it")
+    refused = repo("rekey")  # nobody signed carol in: nothing is encrypted to her key
+    assert refused.exit_code == 4 and "members.yaml: changed since a member signed it" in refused.stderr
+    assert plaintexts(repo, alice) == before
+    adopted = repo("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    assert f"key added for carol: ssh-ed25519 SHA256:" in adopted.stdout
     stale = repo("rekey", "--check")
     assert stale.exit_code == 1
-    assert stale.stdout.count("encrypted to another set of keys than members.yaml's") == 300
+    assert stale.stdout.count("yaml.age: not encrypted to the current members") == 300
     assert "300 of 300 record(s) are not encrypted to the current members: run `cocrec rekey`" in stale.stdout
     assert "example.org" not in stale.stdout and "Person" not in stale.stdout
     done = repo("rekey")
@@ -78,9 +87,13 @@ def test_rekey_rewrites_exactly_the_stale_records(repo: Cocrec, alice: Person, b
     report = repo("rekey", "--check")
     assert report.exit_code == 1
     assert report.stdout.splitlines()[:2] == [
-        f"records/{ids[1]}.yaml.age: changed since records/index.yaml was written",
-        "records/2026-zzzz.yaml.age: not in records/index.yaml",
+        f"records/{ids[1]}.yaml.age: changed since a member signed its index entry: restore it from git, or a member reviews it with `cocrec adopt`",
+        "records/2026-zzzz.yaml.age: not in records/index.yaml, so signed by no member: if a member made it, a member reviews it with `cocrec adopt`",
     ]
+    assert repo("rekey").exit_code == 4  # a rekey signs what it writes: it will not sign files nobody reviewed
+    adopted = repo("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    assert f"records/{ids[1]}.yaml.age (record {ids[1]})" in adopted.stdout and "records/2026-zzzz.yaml.age (record 2026-zzzz)" in adopted.stdout
     result = repo("rekey")
     assert result.exit_code == 0, result.output
     assert "Re-encrypted 2 of 5 record(s)" in result.stdout
@@ -102,11 +115,16 @@ def test_nothing_stale_changes_nothing(repo: Cocrec) -> None:
     assert repo.files() == before
 
 
-def test_a_removed_index_is_rebuilt(repo: Cocrec) -> None:
+def test_a_removed_index_is_rebuilt_from_the_last_commit_keeping_recipients(repo: Cocrec) -> None:
     rid = repo.add(record(outcome=outcome("flagged")))
+    commit_all(repo)
     (repo.root / "records/index.yaml").unlink()
-    assert f"records/{rid}.yaml.age: not in records/index.yaml" in repo("rekey", "--check").stdout
-    assert repo("rekey").exit_code == 0
+    checked = repo("rekey", "--check").stdout
+    assert f"{rid}" not in checked and checked.startswith("All 1 record(s)")  # the committed entry vouches for it and its recipients
+    assert "records/index.yaml: missing: run `cocrec index`" in repo("check", "--no-decrypt", "--as-of", AS_OF).stdout
+    files = repo.files()
+    assert repo("index").exit_code == 0
+    assert {k: v for k, v in repo.files().items() if k != "records/index.yaml"} == files  # nothing re-encrypted
     assert repo("rekey", "--check").exit_code == 0
     assert repo("check", "--as-of", AS_OF).exit_code == 0
 
@@ -115,8 +133,9 @@ def test_an_identity_that_cannot_open_a_stale_record_changes_nothing(repo: Cocre
     ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in range(1, 4)]
     secret = repo.root / f"records/{ids[2]}.yaml.age"
     secret.write_bytes(age_encrypt(plaintexts(repo, alice)[secret.name], bob.public))  # bob alone can open it
-    assert repo.as_(bob)("index").exit_code == 0  # the index now knows this file, but not whom it is for
+    assert repo.as_(bob)("adopt", "--yes").exit_code == 0  # the index now knows this file, but not whom it is for
     hand_edit_members(repo, add=carol)
+    assert repo.as_(bob)("adopt", "--yes").exit_code == 0
     before = repo.files()
     result = repo("rekey")
     assert result.exit_code == 3
@@ -134,6 +153,7 @@ def test_an_identity_that_cannot_open_a_changed_record_changes_nothing(repo: Coc
     ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in range(1, 4)]
     secret = repo.root / f"records/{ids[0]}.yaml.age"
     secret.write_bytes(age_encrypt(plaintexts(repo, alice)[secret.name], bob.public))
+    assert repo.as_(bob)("adopt", "--yes").exit_code == 0
     before = repo.files()
     result = repo("rekey")
     assert result.exit_code == 3
@@ -144,7 +164,7 @@ def test_an_identity_that_cannot_open_a_changed_record_changes_nothing(repo: Coc
 def test_a_corrupt_record_is_listed_and_nothing_changes(repo: Cocrec) -> None:
     repo.add(record())
     (repo.root / "records/2026-abcd.yaml.age").write_bytes(b"-----BEGIN AGE ENCRYPTED FILE-----\ngarbage\n")
-    assert "records/2026-abcd.yaml.age: not in records/index.yaml" in repo("rekey", "--check").stdout
+    assert "records/2026-abcd.yaml.age: not a valid age file" in repo("rekey", "--check").stdout
     before = repo.files()
     result = repo("rekey")
     assert result.exit_code == 3
@@ -155,6 +175,7 @@ def test_a_corrupt_record_is_listed_and_nothing_changes(repo: Cocrec) -> None:
 def test_a_non_member_cannot_rekey(repo: Cocrec, carol: Person, keys_dir: Path) -> None:
     repo.add(record())
     hand_edit_members(repo, add=make_person(keys_dir, "dave", "Dave Member"))
+    assert repo("adopt", "--yes").exit_code == 0
     before = repo.files()
     result = repo.as_(carol)("rekey")
     assert result.exit_code == 3
@@ -177,6 +198,7 @@ def test_rekey_lets_git_pack_what_it_rewrote(repo: Cocrec, carol: Person, tmp_pa
     repo.add(record())
     commit_all(repo)
     hand_edit_members(repo, add=carol)
+    assert repo("adopt", "--yes").exit_code == 0
     trace = tmp_path / "git-trace.txt"
     assert repo("rekey", env={"GIT_TRACE": str(trace)}).exit_code == 0
     assert "gc --auto" in trace.read_text()
@@ -189,18 +211,20 @@ def test_an_index_of_thousands_of_records_over_1_mib_is_read(repo: Cocrec, carol
     path = repo.root / "records/index.yaml"
     idx = index.Index.parse(path.read_bytes(), "records/index.yaml")
     (entry,) = idx.entries.values()
-    many = {f"2019-{n:04d}": replace(entry, id=f"2019-{n:04d}") for n in range(6000)}  # ~300 bytes each
+    many = {f"2019-{n:04d}": replace(entry, id=f"2019-{n:04d}") for n in range(6000)}  # ~500 bytes each
     path.write_text(index.render(idx.recipients, {**idx.entries, **many}))
     assert path.stat().st_size > 1 << 20
-    hand_edit_members(repo, add=carol)
-    assert "1 of 1 record(s) are not encrypted" in repo("rekey", "--check").stdout
+    result = repo("rekey", "--check")
+    assert "records/index.yaml: lists 2019-5999 but there is no such record file" not in result.stdout  # read, not refused
+    assert "1 record(s) are encrypted" in result.stdout or "All 1 record(s)" in result.stdout
 
 
 def test_a_key_swapped_by_hand_is_found_through_the_index(repo: Cocrec, alice: Person, bob: Person, carol: Person) -> None:
     ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in (1, 2)]
     before = plaintexts(repo, alice)
-    hand_edit_members(repo, add=carol, drop="bob")  # as many keys as before: the headers cannot tell
-    assert repo("rekey", "--check").stdout.count("encrypted to another set of keys") == 2
+    hand_edit_members(repo, add=carol, drop="bob")  # as many keys as before: only the key tags tell
+    assert repo("adopt", "--yes").exit_code == 0
+    assert repo("rekey", "--check").stdout.count("yaml.age: not encrypted to the current members") == 2
     assert "Re-encrypted 2 of 2 record(s)" in repo("rekey").stdout
     assert plaintexts(repo, carol) == before
     bob_keys = crypto.load_identities([bob.identity], never_asked)

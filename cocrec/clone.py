@@ -1,0 +1,171 @@
+"""What this clone remembers, in its own git directory (.git/cocrec/), where no commit can write.
+
+- `root`: the trust root pinned the first time cocrec ran here; a repository whose root differs is
+  refused until the member re-pins on purpose (`cocrec setup --repin`).
+- `accepted`: the member keys this member last accepted; encrypting to any other asks first.
+- `seen`: the newest version of each signed statement shown here, so an older one put back is caught.
+- `verified`: digests of signatures that verified here before (a signature is checked once per clone).
+- `journal`: records this clone wrote (or re-signs) whose index entry is not written yet: a writer
+  killed between replacing files and writing the index finishes the job on the next run.
+
+Every file is rewritten atomically; a repository outside git (no .git) remembers nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Mapping, Optional
+
+from .fsutil import atomic_write
+from .trust import Keys, Seen
+
+DIGEST = 16
+
+
+@dataclass
+class Clone:
+    directory: Optional[Path]  # None: not a git clone, nothing is remembered
+
+    @classmethod
+    def of(cls, git_dir: Path) -> Clone:
+        return cls(git_dir / "cocrec" if git_dir.is_dir() else None)
+
+    def _path(self, name: str) -> Optional[Path]:
+        return self.directory / name if self.directory is not None else None
+
+    def _read(self, name: str) -> Optional[bytes]:
+        path = self._path(name)
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+            return None
+
+    def _write(self, name: str, data: bytes) -> bool:
+        path = self._path(name)
+        if path is None:
+            return False
+        try:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            atomic_write(path, data, 0o600)
+        except OSError:
+            return False  # a read-only .git: remembering is a convenience, never a reason to fail
+        return True
+
+    # -- the trust root ---------------------------------------------------------------
+
+    @property
+    def root(self) -> Optional[str]:
+        data = self._read("root")
+        return data.decode("ascii", "replace").strip() if data else None
+
+    def pin_root(self, root: str) -> bool:
+        return self._write("root", (root + "\n").encode("ascii"))
+
+    # -- accepted keys ------------------------------------------------------------------
+
+    @property
+    def accepted(self) -> Optional[Keys]:
+        data = self._read("accepted.json")
+        if data is None:
+            return None
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            doc = json.loads(data)
+            return {str(m): tuple(str(k) for k in ks) for m, ks in doc.items()}
+        return None
+
+    def accept(self, member_keys: Keys) -> None:
+        doc = {m: sorted(ks) for m, ks in sorted(member_keys.items())}
+        self._write("accepted.json", json.dumps(doc, indent=1).encode())
+
+    # -- seen versions (per branch: branches legitimately hold older versions and fewer records) ---------
+
+    @cached_property
+    def branch(self) -> Optional[str]:
+        """The checked-out branch (None when HEAD is detached, as during a rebase: nothing is remembered then)."""
+        if self.directory is None:
+            return None
+        try:
+            head = (self.directory.parent / "HEAD").read_text("utf-8", "replace").strip()
+        except OSError:
+            return None
+        return head[len("ref: ") :] if head.startswith("ref: ") else None
+
+    def _all_seen(self) -> dict[str, object]:
+        data = self._read("seen.json")
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            doc = json.loads(data) if data else {}
+            if isinstance(doc, dict):
+                return doc
+        return {}
+
+    def seen(self) -> Seen:
+        doc = self._all_seen().get(self.branch or "")
+        with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
+            if isinstance(doc, dict):
+                return Seen(int(doc["log"]), int(doc["policy"]), {str(k): int(v) for k, v in doc["records"].items()})
+        return Seen()
+
+    def _store_seen(self, seen: Seen) -> None:
+        if self.branch is None:
+            return
+        everything = self._all_seen()
+        everything[self.branch] = {"log": seen.log, "policy": seen.policy, "records": dict(sorted(seen.records.items()))}
+        self._write("seen.json", json.dumps(everything, separators=(",", ":")).encode())
+
+    def remember(self, seen: Seen) -> None:
+        before = self.seen()
+        merged = Seen(before.log, before.policy, dict(before.records))
+        merged.merge(seen)
+        if merged != before:
+            self._store_seen(merged)
+
+    def forget_versions(self) -> None:
+        """A member accepted the repository's statements as they are now (`cocrec adopt`)."""
+        if self.branch is not None and self.branch in self._all_seen():
+            self._store_seen(Seen())
+
+    # -- verified signatures -------------------------------------------------------------------
+
+    @cached_property
+    def verified(self) -> set[bytes]:
+        data = self._read("verified") or b""
+        return {data[i : i + DIGEST] for i in range(0, len(data) - DIGEST + 1, DIGEST)}
+
+    def save_verified(self, digests: set[bytes]) -> None:
+        self._write("verified", b"".join(sorted(digests)))
+
+    # -- the write journal ------------------------------------------------------------------------
+
+    def journal(self) -> dict[str, set[str]]:
+        """record id -> the sha256 of each file of it this clone wrote (or re-signs) and has not indexed yet."""
+        data = self._read("journal") or b""
+        found: dict[str, set[str]] = {}
+        for line in data.decode("ascii", "replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                found.setdefault(parts[0], set()).add(parts[1])
+        return found
+
+    def note(self, written: Mapping[str, str]) -> None:
+        """Before files are replaced: remember each (id, sha256) as this clone's own."""
+        if not written:
+            return
+        entries = self.journal()
+        for rid, sha in written.items():
+            entries.setdefault(rid, set()).add(sha)
+        lines = "".join(f"{rid} {sha}\n" for rid in sorted(entries) for sha in sorted(entries[rid]))
+        if not self._write("journal", lines.encode("ascii")) and self.directory is not None:
+            raise OSError("cannot write the write journal in the git directory")
+
+    def clear_journal(self) -> None:
+        path = self._path("journal")
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                os.unlink(path)

@@ -1,0 +1,178 @@
+"""The rekey engine: re-encrypt exactly the records not encrypted to the keys they should be.
+
+A record is stale when the signed index says it was encrypted to another set of keys than its own
+(the current members but those left out of it), or when its age header names other recipients (by
+count, type and ssh key tag). Only stale records are rewritten, so a rekey's git diff shows only what
+had to change. A record no current member signed stops the run (a rekey signs what it rewrites, and
+signing what nobody reviewed is what `cocrec adopt` is for).
+
+Every new file is staged (encrypted, verified, fsynced beside the record) before any is replaced
+(`bulk.write_staged`), so a SIGKILL at any moment loses nothing and a re-run finishes the job:
+
+- patch: every stale file is the one its index entry describes (a member joined or left), so its
+  entry stays true but for its hash, recipients and signature, and no record is parsed;
+- full: some file is not the one the index knows (an interrupted write), so every record is opened
+  and validated and the index written anew.
+
+`members add` and `members remove` are this same rekey, run with the new member set, writing
+members.yaml and trust.yaml once every new file is verified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, NoReturn, Optional, Sequence
+
+from . import bulk, checks, crypto, index
+from .errors import EXIT_DECRYPT, CocrecError, DecryptError, RepoError
+from .model import Members
+from .problems import Problem
+from .repo import Repo
+from .store import Store
+
+BeforeWrite = Optional[Callable[[], None]]
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Why one record needs re-encrypting; `known` when its index entry describes this very file."""
+
+    id: str
+    source: str
+    reason: str
+    known: bool
+    excluded: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Problem]]:
+    """Every record not encrypted to its keys, and every record no current member signed (needs no key)."""
+    stale, doubts = [], []
+    for rid, path in store.repo.record_files().items():
+        source = store.repo.record_source(rid)
+        try:
+            sha, stanzas = checks.file_facts(path.read_bytes(), source)
+        except CocrecError as exc:
+            doubts.append(Problem(source, str(exc), exc.exit_code))
+            continue
+        why = store.why_not(rid, sha)
+        if why is not None:
+            doubts.append(Problem(source, why, 4))
+            continue
+        entry = idx.entries.get(rid)
+        state = checks.encryption_state(store, entry, sha, stanzas)
+        if state != "current":
+            known = entry is not None and entry.sha256 == sha
+            stale.append(Stale(rid, source, checks.ADVICE[state].split(":")[0], known, entry.excluded if entry else ()))
+    return stale, doubts
+
+
+def require_writer(members: Members, identities: crypto.Identities) -> None:
+    """What is written is verified by decrypting it, so the writer must hold a member's key."""
+    mine = {crypto.normalize_key(k) for k in identities.public_keys}
+    if len(mine) < len(identities):  # an identity whose public key cocrec cannot tell: verification will say
+        return
+    if not mine & {crypto.normalize_key(k) for k in members.keys}:
+        raise DecryptError(
+            "members.yaml: your identity holds none of the members' keys, so cocrec cannot verify what it would write: "
+            "a current member must run this; nothing was changed"
+        )
+
+
+def rekey_stale(store: Store, before_write: BeforeWrite = None) -> tuple[int, int]:
+    """Re-encrypt the stale records (caller is in `store.writer()`); returns (re-encrypted, records)."""
+    files = store.repo.record_files()
+    if files:
+        require_writer(store.members, store._identities())
+    idx = store.previous_index()
+    stale, doubts = find_stale(store, idx)
+    if doubts:
+        refuse(store, doubts)
+    if stale:
+        store.confirm_recipients()
+    if all(item.known for item in stale) and set(idx.entries) >= set(files):
+        _patch(store, stale, idx, before_write)
+    else:
+        _full(store, stale, before_write)
+    return len(stale), len(files)
+
+
+def _stage(store: Store, stale: Sequence[Stale]) -> Callable[[], list[bulk.Staged]]:
+    groups: dict[tuple[str, ...], list[tuple[object, str]]] = {}
+    for item in stale:
+        groups.setdefault(item.excluded, []).append((store.repo.record_path(item.id), item.source))
+
+    def stage_all() -> list[bulk.Staged]:
+        staged: list[bulk.Staged] = []
+        for excluded, items in groups.items():
+            staged += bulk.reencrypt_all(items, store.recipient_keys(excluded), store._identities())  # type: ignore[arg-type]
+        return staged
+
+    return stage_all
+
+
+def _patch(store: Store, stale: Sequence[Stale], idx: index.Index, before_write: BeforeWrite) -> None:
+    staged = {item.path: item for item in _write(store, _stage(store, stale), before_write)}
+    entries = dict(idx.entries)
+    for item in stale:
+        new = staged[store.repo.record_path(item.id)]
+        entries[item.id] = replace(entries[item.id], sha256=new.sha256, recipients=store.fingerprint_without(item.excluded), sig="")
+    store.write_entries(entries)
+
+
+def _full(store: Store, stale: Sequence[Stale], before_write: BeforeWrite) -> None:
+    loaded, problems = store.open_files()
+    if problems:
+        refuse(store, problems)
+    loaded = store.authentic_only(loaded)
+    written = [item.id for item in stale]
+    try:
+        store.write_ciphertexts({rid: loaded[rid] for rid in written}, before_write)
+    except bulk.NotStaged as exc:
+        refuse(store, failures(exc))
+    store.write_index(loaded, written=written)
+
+
+def _write(store: Store, stage_all: Callable[[], list[bulk.Staged]], before_write: BeforeWrite) -> list[bulk.Staged]:
+    store.repo.records_dir.mkdir(exist_ok=True)
+    try:
+        return bulk.write_staged(stage_all, store.repo.records_dir, store.journaled(before_write))
+    except bulk.NotStaged as exc:
+        refuse(store, failures(exc))
+
+
+def failures(exc: bulk.NotStaged) -> list[Problem]:
+    return [Problem(item.source, str(item.error), item.exit_code) for item in exc.failed]
+
+
+def refuse(store: Store, problems: Sequence[Problem]) -> NoReturn:
+    """List every record that stops the run (ids and reasons only), then fail with nothing changed."""
+    for problem in problems:
+        store.err(f"cocrec: {problem}")
+    if any(p.exit_code == EXIT_DECRYPT for p in problems):
+        raise DecryptError(
+            f"{len(problems)} record(s) listed above cannot be opened with your identity: nothing was changed; "
+            "a member who can open them must run `cocrec rekey`"
+        )
+    if all(p.exit_code == 4 for p in problems):
+        raise RepoError(f"{len(problems)} record(s) listed above are not signed by a current member: nothing was changed; a member reviews them with `cocrec adopt`")
+    raise CocrecError(f"{len(problems)} record(s) listed above must be fixed first (`cocrec edit ID`): nothing was changed", exit_code=problems[0].exit_code)
+
+
+def describe(members: Members) -> str:
+    keys = len({crypto.normalize_key(k) for k in members.keys})
+    return f"{len(members.current)} member(s), {keys} key(s)"
+
+
+def pack(repo: Repo, err: Callable[[str], None]) -> None:
+    """Rewriting many records leaves many loose git objects: let git pack them when it thinks it should."""
+    if not (repo.root / ".git").exists():
+        return
+    from . import git
+
+    try:
+        git.gc_auto(repo.root)
+    except (RepoError, OSError):  # the records are written; packing can wait
+        err("cocrec: warning: `git gc --auto` failed; run it yourself to pack the rewritten files")
