@@ -113,8 +113,10 @@ def cocrec(root: Path, identity: Path, *args: str, check: bool = True) -> subpro
     return run
 
 
-def make_repo(base: Path, records: int, member_count: int) -> tuple[Path, list[tuple[Path, str]]]:
-    """A committed records repository; returns it and (identity file, public key) of each member plus one joiner."""
+def make_repo(base: Path, records: int, member_count: int, kind: str) -> tuple[Path, list[tuple[Path, str]]]:
+    """A committed records repository; returns it and (identity file, public key) of each member plus one joiner.
+
+    Every member holds a `kind` key (ssh-ed25519 or x25519), but the first, who writes and signs, an ssh-ed25519 one."""
     from cocrec import crypto, yaml_io
     from cocrec.commands.members import HEADER
     from cocrec.model import Member, Members
@@ -125,14 +127,16 @@ def make_repo(base: Path, records: int, member_count: int) -> tuple[Path, list[t
     subprocess.run([sys.executable, "-m", "cocrec", "init", str(root)], check=True, capture_output=True)
     people = []
     for n in range(member_count + 1):
-        text, public = crypto.generate_identity()
+        text, public = crypto.generate_identity("ssh-ed25519" if n == 0 else kind)
         (base / f"m{n + 1}.txt").write_text(text)
         people.append((base / f"m{n + 1}.txt", public))
+    me = people[0][0]
+    cocrec(root, me, "members", "add", "m1", "--name", "Member 1", "--key", people[0][1], "--since", "2020-01-01")
     current = tuple(Member(f"m{n + 1}", f"Member {n + 1}", (public,), dt.date(2020, 1, 1)) for n, (_, public) in enumerate(people[:member_count]))
     (root / "members.yaml").write_text(HEADER + yaml_io.dumps(Members(current=current).to_doc()))
-    me = people[0][0]
+    cocrec(root, me, "adopt", "--yes")
     store = Store(Repo(root), lambda: crypto.load_identities([me], lambda _: ""))
-    with store.repo.lock():
+    with store.writer():
         store.save(synthetic(records, [m.id for m in current]), {})
     git = ["git", "-C", str(root), "-c", "user.name=Bench", "-c", "user.email=bench@example.org", "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0"]
     subprocess.run([*git, "add", "-A"], check=True)
@@ -151,8 +155,11 @@ def _init(secret: str, keys: Sequence[str]) -> None:
     import pyrage  # type: ignore[import-untyped]
 
     global _identity, _recipients
-    _identity = pyrage.x25519.Identity.from_str(secret)
-    _recipients = [pyrage.x25519.Recipient.from_str(k) for k in keys]
+    if secret.startswith("AGE-SECRET-KEY-"):
+        _identity = pyrage.x25519.Identity.from_str(secret)
+    else:
+        _identity = pyrage.ssh.Identity.from_buffer(secret.encode())
+    _recipients = [pyrage.x25519.Recipient.from_str(k) if k.startswith("age1") else pyrage.ssh.Recipient.from_str(k) for k in keys]
 
 
 def _decrypt(path: str) -> bytes:
@@ -187,7 +194,8 @@ def _parse(paths: list[str]) -> int:
 
 
 def floor(kind: str, directory: str, identity: str, keys: Sequence[str]) -> None:
-    secret = next(line for line in Path(identity).read_text().splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    text = Path(identity).read_text()
+    secret = text if "PRIVATE KEY" in text else next(line for line in text.splitlines() if line.startswith("AGE-SECRET-KEY-"))
     paths = sorted(str(p) for p in Path(directory).glob("*.yaml.age"))
     chunks = [paths[i : i + 32] for i in range(0, len(paths), 32)]
     with ProcessPoolExecutor(2, initializer=_init, initargs=(secret, list(keys))) as pool:
@@ -246,9 +254,9 @@ def floor_argv(kind: str, directory: Path, identity: Path, keys: Sequence[str]) 
     return [sys.executable, __file__, "_floor", kind, str(directory), str(identity), *keys]
 
 
-def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat: int) -> list[Row]:
+def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat: int, kind: str = "ssh-ed25519") -> list[Row]:
     """Each timing is the best of `repeat` runs, cocrec's and its floor's taken in turn (a shared machine is noisy)."""
-    root, people = make_repo(base, records, member_count)
+    root, people = make_repo(base, records, member_count, kind)
     me, joiner = people[0][0], people[-1]
     py = [sys.executable, "-m", "cocrec", "-C", str(root), "-i", str(me)]
     all_keys = [public for _, public in people]
@@ -258,6 +266,7 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
     pyrage_floor, joined = [], []
     for _ in range(repeat):
         subprocess.run([*git, "checkout", "-q", "--", "."], check=True)  # back to the 15 members
+        (root / ".git/cocrec/seen.json").unlink(missing_ok=True)  # this clone saw m16 join: forget it, as if new
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(root / "records", scratch)
         pyrage_floor.append(timed(floor_argv("rekey", scratch, me, all_keys)))
@@ -326,11 +335,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--no-age", action="store_true", help="skip the age CLI loop (slow: two processes per file)")
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs of each timing (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory and print where it is")
+    parser.add_argument("--keys", choices=["ssh-ed25519", "x25519"], default="ssh-ed25519", help="the members' key kind")
     options = parser.parse_args(args)
     byte_compile()
     base = Path(tempfile.mkdtemp(prefix="cocrec-bench-"))
     try:
-        rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1))
+        rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1), options.keys)
         print(table(rows, options.records, options.members))
     finally:
         if options.keep:

@@ -277,8 +277,12 @@ class Store:
     def _file_flaws(self, tf: trust.TrustFile, members: trust.Members) -> list[Problem]:
         flaws = []
         members_sha = index.sha256(self.repo.members_path.read_bytes()) if self.repo.members_path.exists() else ""
-        if members_sha != members.members_sha256 and not self._pending_members(members):
-            flaws.append(Problem("members.yaml", str(trust.members_flaw(members, members_sha)), 4))
+        if members_sha != members.members_sha256:
+            if self._pending_members(members):
+                message = "an interrupted change of members (signed in trust.yaml, not written here yet): any writing command, such as `cocrec rekey`, finishes it"
+                flaws.append(Problem("members.yaml", message, 4))
+            else:
+                flaws.append(Problem("members.yaml", str(trust.members_flaw(members, members_sha)), 4))
         policy_sha = index.sha256(self.repo.policy_path.read_bytes())
         why = trust.verify_policy(tf.policy, members, policy_sha, self.verifier)
         if why is not None:

@@ -28,9 +28,14 @@ from cocrec.cli import cli
 AS_OF = "2026-12-01"  # the date the README's quick start uses
 HERE = Path(__file__).resolve().parent
 MEMBERS = [("ada", "Ada Demo"), ("ben", "Ben Demo"), ("chidi", "Chidi Demo")]
-SHIPPED = ["cocrec.yaml", "members.yaml", "records", "hooks", ".gitattributes"]
+SHIPPED = ["cocrec.yaml", "members.yaml", "trust.yaml", "records", ".gitattributes"]
 
-NOTICE = "# DEMO ONLY: this identity is published with cocrec's source code. Never use it for real records.\n"
+NOTICE = """# Demo identities: DEMO ONLY
+
+These ssh-ed25519 private keys are published with cocrec's source code, so they protect nothing.
+They open (and sign) the demo committee's invented records in this repository. Never use them for
+real records: make your own with `cocrec keygen`.
+"""
 
 
 def reporter(name: str, email: str, kind: str = "public") -> dict[str, Any]:
@@ -145,18 +150,19 @@ def run(*args: str, identity: Path | None = None, input: str | None = None) -> s
 
 def build(target: Path, identities: Path) -> None:
     identities.mkdir(parents=True, exist_ok=True)
+    (identities / "README.md").write_text(NOTICE)
     keys = {}
     for member_id, _ in MEMBERS:
         path = identities / f"{member_id}.txt"
-        if not path.exists():
-            secret, _public = crypto.generate_identity()
-            path.write_text(NOTICE + secret)
+        if not path.exists() or "OPENSSH PRIVATE KEY" not in path.read_text():
+            secret, _public = crypto.generate_identity("ssh-ed25519")  # an ssh key: it decrypts and signs
+            path.write_text(secret)
             path.chmod(0o600)
         keys[member_id] = crypto.load_identities([path], lambda _: "").public_keys[0]
     ada = identities / "ada.txt"
     run("init", str(target))
-    for member_id, name in MEMBERS:
-        run("-C", str(target), "members", "add", member_id, "--name", name, "--key", keys[member_id], "--since", "2024-01-01")
+    for member_id, name in MEMBERS:  # ada first: she signs for herself (the trust root), then adds the others
+        run("-C", str(target), "members", "add", member_id, "--name", name, "--key", keys[member_id], "--since", "2024-01-01", identity=ada)
     for doc in demo_records():
         run("-C", str(target), "new", "--from", "-", identity=ada, input=yaml_io.dumps(doc))
     run("-C", str(target), "expunge", "--as-of", AS_OF, identity=ada)

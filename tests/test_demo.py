@@ -59,5 +59,7 @@ def test_expunged_demo_record_holds_no_removed_name() -> None:
 
 
 def test_demo_identities_are_marked_demo_only() -> None:
+    """ssh key files hold nothing but the key (age and ssh refuse anything else), so the notice sits beside them."""
+    assert (IDENTITIES / "README.md").read_text().startswith("# Demo identities: DEMO ONLY")
     for path in IDENTITIES.glob("*.txt"):
-        assert path.read_text().startswith("# DEMO ONLY")
+        assert path.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")

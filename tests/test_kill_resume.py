@@ -3,8 +3,9 @@
 Each run is a real `python -m cocrec`-style subprocess killed with a real
 SIGKILL: after a delay, when its temp files appear, or exactly at its Nth
 rename of a file in the repository (an audit hook in the child kills itself
-there, before the rename happens: 1 is members.yaml for a member change,
-then each record, then the index). After every kill, every record still
+there, before the rename happens: 1 is trust.yaml and 2 members.yaml for a
+member change, then each record, then the index; what cocrec keeps in the
+clone's own .git/cocrec is not counted). After every kill, every record still
 opens with its old text; after the final run, every current member opens
 every record, no former member opens any, and no temp file is left.
 """
@@ -37,7 +38,7 @@ KILL_AT_RENAME = """
 import os, signal, sys
 _parent, _count, _at, _root = os.getpid(), [0], int(os.environ["KILL_AT"]), os.environ["KILL_ROOT"]
 def _hook(event, args):
-    if event == "os.rename" and os.getpid() == _parent and str(args[1]).startswith(_root):
+    if event == "os.rename" and os.getpid() == _parent and str(args[1]).startswith(_root) and "/.git/" not in str(args[1]):
         _count[0] += 1
         if _count[0] == _at:
             os.kill(_parent, signal.SIGKILL)
@@ -60,6 +61,27 @@ sys.addaudithook(_hook)
 def spawn(repo: Cocrec, *args: str, prelude: str = "", env: Optional[dict[str, str]] = None, identity: Optional[Path] = None) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-c", prelude + BOOT, "-C", str(repo.root), "-i", str(identity or repo.identity), *args]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+
+
+# Kill this process just before its Nth rename of a record file, or ("index") before it writes the index.
+KILL_AT_RECORD = """
+import os, signal, sys
+_parent, _count, _at = os.getpid(), [0], os.environ["KILL_AT"]
+def _hook(event, args):
+    if event == "os.rename" and os.getpid() == _parent:
+        target = str(args[1])
+        if target.endswith(".yaml.age"):
+            _count[0] += 1
+        if (_at == "index" and target.endswith("index.yaml")) or (_at != "index" and target.endswith(".yaml.age") and _count[0] == int(_at)):
+            os.kill(_parent, signal.SIGKILL)
+sys.addaudithook(_hook)
+"""
+
+
+def killed_at_record(repo: Cocrec, at: str, *args: str) -> None:
+    proc = spawn(repo, *args, prelude=KILL_AT_RECORD, env={"KILL_AT": at})
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, f"it finished before {at}"
 
 
 def killed_at_rename(repo: Cocrec, at: int, *args: str) -> None:
@@ -145,6 +167,12 @@ def finish(repo: Cocrec) -> None:
     assert b"Re-encrypted" in out or b"nothing to re-encrypt" in out
 
 
+def add_by_hand(repo: Cocrec, person: Person) -> None:
+    """A chair adds a member by editing members.yaml, and signs the change with `cocrec adopt`."""
+    hand_edit_members(repo, add=person)
+    assert repo("adopt", "--yes").exit_code == 0
+
+
 @pytest.fixture
 def many(repo: Cocrec, alice: Person) -> dict[str, bytes]:
     add_many(repo, RECORDS)
@@ -152,10 +180,11 @@ def many(repo: Cocrec, alice: Person) -> dict[str, bytes]:
 
 
 def test_rekey_killed_at_every_kind_of_moment_then_finished(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person) -> None:
-    hand_edit_members(repo, add=carol)
-    # before the first record, after one, mid-way, before the last, after all records but before the index
-    for at in (1, 2, RECORDS // 2, RECORDS, RECORDS + 1):
-        killed_at_rename(repo, at, "rekey")
+    add_by_hand(repo, carol)
+    # before the first record, after one, mid-way, before the index (each re-run first indexes what the
+    # killed one wrote, from the journal, then re-encrypts what is left)
+    for at in ("1", "2", str(RECORDS // 3), "index"):
+        killed_at_record(repo, at, "rekey")
         assert_nothing_lost(repo, alice, many)
         report = repo("rekey", "--check")
         assert report.exit_code == 1 and f"of {RECORDS} record(s) are not encrypted" in report.stdout
@@ -165,13 +194,19 @@ def test_rekey_killed_at_every_kind_of_moment_then_finished(repo: Cocrec, many: 
 
 def test_member_removal_killed_then_finished_by_rekey(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person) -> None:
     members_file = (repo.root / "members.yaml").read_bytes()
-    killed_at_rename(repo, 1, "members", "remove", "bob", "--on", "2026-09-30")  # just before members.yaml
-    assert (repo.root / "members.yaml").read_bytes() == members_file
+    trust_file = (repo.root / "trust.yaml").read_bytes()
+    killed_at_rename(repo, 1, "members", "remove", "bob", "--on", "2026-09-30")  # just before trust.yaml
+    assert (repo.root / "members.yaml").read_bytes() == members_file and (repo.root / "trust.yaml").read_bytes() == trust_file
     assert_nothing_lost(repo, alice, many)
     assert repo("rekey", "--check").exit_code == 0  # nothing had changed: the removal simply did not happen
-    killed_at_rename(repo, 2, "members", "remove", "bob", "--on", "2026-09-30")  # members.yaml written, no record yet
+    killed_at_rename(repo, 2, "members", "remove", "bob", "--on", "2026-09-30")  # trust.yaml signed, members.yaml not yet
+    assert (repo.root / "members.yaml").read_bytes() == members_file
+    interrupted = repo("rekey", "--check")
+    assert interrupted.exit_code == 1 and "members.yaml: an interrupted change of members" in interrupted.stdout
+    killed_at_rename(repo, RECORDS // 4, "rekey")  # the next writer wrote members.yaml first, then was killed
     assert b"bob" in (repo.root / "members.yaml").read_bytes() and bob.public.encode() not in (repo.root / "members.yaml").read_bytes()
-    assert f"{RECORDS} of {RECORDS} record(s) are not encrypted" in repo("rekey", "--check").stdout
+    assert_nothing_lost(repo, alice, many)
+    assert "of 300 record(s) are not encrypted" in repo("rekey", "--check").stdout
     killed_at_rename(repo, RECORDS // 3, "rekey")
     assert_nothing_lost(repo, alice, many)
     finish(repo)
@@ -179,7 +214,7 @@ def test_member_removal_killed_then_finished_by_rekey(repo: Cocrec, many: dict[s
 
 
 def test_killed_after_delays_and_while_staging_then_finished(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person) -> None:
-    hand_edit_members(repo, add=carol)
+    add_by_hand(repo, carol)
     killed_when(repo, temps_appear(repo, RECORDS // 4), "rekey")
     assert temp_files(repo), "killed while staging: its temp files are still there"
     assert_no_orphans(repo)
@@ -193,7 +228,7 @@ def test_killed_after_delays_and_while_staging_then_finished(repo: Cocrec, many:
 
 
 def test_a_killed_worker_stops_the_run_with_nothing_changed(repo: Cocrec, many: dict[str, bytes], carol: Person) -> None:
-    hand_edit_members(repo, add=carol)
+    add_by_hand(repo, carol)
     before = repo.files()
     proc = spawn(repo, "rekey", prelude=KILL_A_WORKER, env={"KILL_AT": "20"})
     _, err = proc.communicate(timeout=60)
@@ -205,9 +240,9 @@ def test_a_killed_worker_stops_the_run_with_nothing_changed(repo: Cocrec, many: 
 
 def test_a_stale_lock_from_a_killed_holder_does_not_block(repo: Cocrec, carol: Person) -> None:
     hold = "import sys, time; from pathlib import Path; from cocrec.repo import Repo\nwith Repo(Path(sys.argv[1])).lock():\n    print('locked', flush=True); time.sleep(60)"
+    add_by_hand(repo, carol)
     holder = subprocess.Popen([sys.executable, "-c", hold, str(repo.root)], stdout=subprocess.PIPE)
     assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
-    hand_edit_members(repo, add=carol)
     assert repo("rekey").exit_code == 4  # held: a second writer says so
     holder.send_signal(signal.SIGKILL)
     holder.wait()

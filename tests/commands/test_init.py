@@ -12,13 +12,15 @@ def test_init_scaffolds_a_records_repository(tmp_path: Path) -> None:
     root = tmp_path / "committee"
     result = CliRunner().invoke(cli, ["init", str(root)])
     assert result.exit_code == 0, result.output
-    for name in ("cocrec.yaml", "members.yaml", "records/index.yaml", ".gitattributes", ".gitignore",
-                 "hooks/pre-commit", "hooks/commit-msg", ".github/workflows/records.yml"):
+    for name in ("cocrec.yaml", "members.yaml", "records/index.yaml", ".gitattributes", ".gitignore", ".github/workflows/records.yml"):
         assert (root / name).is_file(), name
+    assert not (root / "hooks").exists()  # no hook is taken from the tree: a commit could change it
     assert (root / ".git").is_dir()
-    assert (root / "hooks/pre-commit").stat().st_mode & 0o111
+    for hook in ("pre-commit", "commit-msg", "pre-merge-commit"):
+        path = root / ".git/hooks" / hook
+        assert path.stat().st_mode & 0o111 and "exec cocrec hook" in path.read_text()
     hooks_path = subprocess.run(["git", "-C", str(root), "config", "core.hooksPath"], capture_output=True, text=True)
-    assert hooks_path.stdout.strip() == "hooks"
+    assert hooks_path.stdout.strip() == ""
     assert "records/*.yaml" in (root / ".gitignore").read_text()
 
 

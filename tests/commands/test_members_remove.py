@@ -95,7 +95,7 @@ def test_an_identity_that_cannot_open_every_record_changes_nothing(repo: Cocrec,
     ids = [repo.add(record(reported_on=f"2026-0{n}-01")) for n in range(1, 4)]
     secret = repo.root / f"records/{ids[1]}.yaml.age"
     secret.write_bytes(age_encrypt(plaintexts(repo, alice)[secret.name], bob.public))
-    assert repo.as_(bob)("index").exit_code == 0
+    assert repo.as_(bob)("adopt", "--yes").exit_code == 0
     before = repo.files()
     result = repo("members", "remove", "bob", "--on", "2026-09-30")
     assert result.exit_code == 3

@@ -129,6 +129,9 @@ def test_hand_edited_members_file_lists_every_record_as_not_encrypted_to_the_mem
     second = repo.add(record(reported_on="2026-08-01", subjects=person("Uma Umarova"), outcome=outcome("flagged", "2026-08-10")))
     members = repo.root / "members.yaml"
     members.write_text(members.read_text().replace("\nformer:", f"\n- id: carol\n  name: {carol.name}\n  keys:\n  - {carol.public}\nformer:", 1))
+    unsigned = repo("status", "--as-of", AS_OF)
+    assert unsigned.exit_code == 1 and "members.yaml: changed since a member signed it" in unsigned.stderr
+    assert repo("adopt", "--yes").exit_code == 0
     data = status_json(repo)
     assert data["not_encrypted_to_members"] == [{"id": rid, "reason": "stale_recipients"} for rid in sorted([first, second])]
     assert data["members"] == 3 and data["all_clear"] is False
@@ -141,11 +144,13 @@ def test_hand_edited_members_file_lists_every_record_as_not_encrypted_to_the_mem
 def test_a_record_file_changed_behind_the_index_is_listed(repo: Cocrec) -> None:
     first = repo.add(record(outcome=outcome("flagged")))
     second = repo.add(record(reported_on="2026-08-01", outcome=outcome("flagged", "2026-08-10")))
-    # the same plaintext, but a ciphertext the index does not vouch for (as after a bad merge)
+    # the same plaintext, but a ciphertext no signed entry vouches for: left out, named, exit 1
     (repo.root / f"records/{first}.yaml.age").write_bytes((repo.root / f"records/{first}.yaml.age").read_bytes() + b"\n")
-    reasons = {e["id"]: e["reason"] for e in status_json(repo)["not_encrypted_to_members"]}
-    assert reasons == {first: "changed_since_index"}
-    assert second not in reasons
+    result = repo("status", "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 1
+    assert f"cocrec: records/{first}.yaml.age: changed since a member signed its index entry" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["records"] == 1 and data["not_encrypted_to_members"] == []
 
 
 def test_plaintext_in_workspace_is_counted_never_shown(repo: Cocrec) -> None:
