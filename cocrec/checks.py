@@ -31,8 +31,8 @@ Facts = tuple[str, tuple[crypto.Stanza, ...]]  # a record file's sha256 and the 
 
 EncryptionState = Literal["current", "unindexed", "changed", "stale"]
 ADVICE: Mapping[EncryptionState, str] = {
-    "unindexed": "not in records/index.yaml yet (an interrupted write): run `cocrec index`",
-    "changed": "changed since records/index.yaml was written (an interrupted write): run `cocrec index`",
+    "unindexed": "not in records/index.yaml yet (an interrupted write or a merge): run `cocrec index`",
+    "changed": "changed since records/index.yaml was written (an interrupted write or a merge): run `cocrec index`",
     "stale": "not encrypted to the current members: run `cocrec rekey`",
 }
 
@@ -230,6 +230,8 @@ def history_problems(store: Store) -> list[Problem]:
         now = trust.seen_in(store.trust_file, store.read_index().entries)
     except CocrecError:
         return []  # reported by the checks that read them
+    for rid in set(repo.record_files()) - set(now.records):
+        now.records[rid] = 1 << 30  # its file is there: not removed (its missing entry is reported as such)
     problems: list[Problem] = []
     for rev in ["HEAD", *git.parents(repo.root, "HEAD")]:
         before = _seen_at(repo, rev)

@@ -108,6 +108,9 @@ def setup(repin: bool, yes: bool) -> None:
 
 
 def _confirm(question: str) -> bool:
+    """Yes or no on the member's terminal; no terminal, no yes (then `--yes` is needed)."""
+    if not sys.stdin.isatty():
+        return False
     return bool(click.confirm(question, default=False, err=True))
 
 
@@ -167,9 +170,10 @@ def rekey(check_only: bool, yes: bool) -> None:
 
 @cli.command()
 @click.option("--from", "from_file", metavar="FILE", help="Read the record from a plaintext YAML file, or - for stdin.")
-def new(from_file: Optional[str]) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def new(from_file: Optional[str], yes: bool) -> None:
     """Record a new incident; prints its id."""
-    _run("new", from_file)
+    _run("new", from_file, yes=yes)
 
 
 @cli.command()
@@ -213,6 +217,24 @@ def due(show_all: bool, within: int, as_of: Optional[dt.date], fmt: str) -> None
     _run("due", today_if_none(as_of), show_all, within, fmt)
 
 
+@cli.group("trust")
+def trust_group() -> None:
+    """The repository's trust root, its signers, and its signatures for `ssh-keygen -Y verify`."""
+
+
+@trust_group.command("show")
+def trust_show() -> None:
+    """Print the trust root (and whether this clone pinned it) and each current member's keys."""
+    _run("trust:run_show")
+
+
+@trust_group.command("export")
+@click.argument("directory", metavar="DIR")
+def trust_export(directory: str) -> None:
+    """Write every signed statement and its OpenSSH signature to DIR, to check with `ssh-keygen -Y verify`."""
+    _run("trust:run_export", directory)
+
+
 @cli.command()
 @click.option("--yes", is_flag=True, help="Do not ask.")
 def adopt(yes: bool) -> None:
@@ -235,9 +257,10 @@ def index() -> None:
 @cli.command()
 @click.argument("record_id", metavar="ID")
 @as_of_option
-def edit(record_id: str, as_of: Optional[dt.date]) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def edit(record_id: str, as_of: Optional[dt.date], yes: bool) -> None:
     """Edit a record in $VISUAL/$EDITOR; re-encrypts only if it changed."""
-    _run("edit", record_id, today_if_none(as_of))
+    _run("edit", record_id, today_if_none(as_of), yes=yes)
 
 
 @cli.command("open")
@@ -250,9 +273,10 @@ def open_(record_ids: tuple[str, ...], as_of: Optional[dt.date]) -> None:
 
 @cli.command()
 @as_of_option
-def seal(as_of: Optional[dt.date]) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def seal(as_of: Optional[dt.date], yes: bool) -> None:
     """Validate workspace/, re-encrypt what changed and remove the plaintext."""
-    _run("seal", today_if_none(as_of))
+    _run("seal", today_if_none(as_of), yes=yes)
 
 
 @cli.command()
@@ -281,9 +305,10 @@ def lookup(query: str, as_of: Optional[dt.date], fmt: str) -> None:
 @click.option("--disclose", metavar="TO", help="Record in each matched record that its shareable details went to TO.")
 @as_of_option
 @format_option("table", "json")
-def screen(file: str, column: Optional[str], disclose: Optional[str], as_of: Optional[dt.date], fmt: str) -> None:
+@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
+def screen(file: str, column: Optional[str], disclose: Optional[str], as_of: Optional[dt.date], fmt: str, yes: bool) -> None:
     """Match an attendee or speaker list (CSV) against flagged and banned people."""
-    _run("screen", file, column, disclose, today_if_none(as_of), fmt)
+    _run("screen", file, column, disclose, today_if_none(as_of), fmt, yes=yes)
 
 
 @cli.command()

@@ -32,6 +32,7 @@ class Context:
     stdout: Optional[TextIO] = None
     stderr: Optional[TextIO] = None
     passphrase: Callable[[str], str] = ask_passphrase
+    yes: bool = False  # the member's --yes: encrypt to member keys this clone has not accepted, without asking
 
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout or sys.stdout)
@@ -54,12 +55,12 @@ class Context:
         store.env = self.env
         return store
 
-    def writing(self, yes: bool = False) -> Store:
+    def writing(self, yes: bool | None = None) -> Store:
         """The store, for a command that writes: it refuses what no member signed, and asks before
         encrypting to keys this clone has not accepted (`yes` answers for the member)."""
         store = self.store
         store.strict = True
-        store.consent = (lambda _question: True) if yes else self.ask
+        store.consent = (lambda _question: True) if (self.yes if yes is None else yes) else self.ask
         return store
 
     def ask(self, question: str) -> bool:

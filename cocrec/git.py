@@ -111,8 +111,8 @@ def path_blobs(root: Path, path: str) -> list[bytes]:
 
 def parents(root: Path, rev: str = "HEAD") -> list[str]:
     """The parent commits of `rev` (none for a root commit or an empty repository)."""
-    done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^@"], capture_output=True, text=True, check=False)
-    return done.stdout.split() if done.returncode == 0 else []
+    done = subprocess.run(["git", "-C", str(root), "rev-list", "--parents", "-n", "1", rev, "--"], capture_output=True, text=True, check=False)
+    return done.stdout.split()[1:] if done.returncode == 0 else []
 
 
 def git_dir_state(git_dir: Path) -> Optional[str]:

@@ -193,11 +193,23 @@ class Store:
 
         def entries() -> Mapping[str, index.Entry]:
             if not found:
-                committed = self._committed_index().entries
-                found.append({rid: e for rid, e in committed.items() if e.sig and trust.entry_signer(e, members, self.verifier)})
+                vouching: dict[str, index.Entry] = {}
+                for rev in self._last_commits():
+                    for rid, e in self._committed_index(rev).entries.items():
+                        if rid not in vouching and e.sig and trust.entry_signer(e, members, self.verifier):
+                            vouching[rid] = e
+                found.append(vouching)
             return found[0]
 
         return entries
+
+    def _last_commits(self) -> list[str]:
+        """HEAD and its parents: after a merge a git host made as text, an entry one side signed may be in a parent only."""
+        if not (self.history.root / ".git").exists():
+            return []
+        from . import git
+
+        return ["HEAD", *git.parents(self.history.root, "HEAD")]
 
     def _merged_indexes(self) -> list[index.Index]:
         """During a merge, the indexes of both sides: an entry a member signed on either side vouches

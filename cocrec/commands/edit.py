@@ -72,7 +72,8 @@ def edit_header(record_id: str) -> str:
     )
 
 
-def run(ctx: Context, record_id: str, as_of: dt.date) -> int:
+def run(ctx: Context, record_id: str, as_of: dt.date, yes: bool = False) -> int:
+    ctx.yes = yes
     store = ctx.store
     store.require([record_id])
     path = ctx.repo.record_path(record_id)

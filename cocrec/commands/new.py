@@ -49,7 +49,8 @@ def add_record(ctx: Context, doc: Any, source: str) -> str:
     return str(doc["id"])
 
 
-def run(ctx: Context, from_file: Optional[str]) -> int:
+def run(ctx: Context, from_file: Optional[str], yes: bool = False) -> int:
+    ctx.yes = yes
     if from_file is None:
         from . import edit
 

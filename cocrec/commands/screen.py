@@ -178,7 +178,8 @@ def record_disclosures(ctx: Context, loaded: Mapping[str, Loaded], hits: list[Hi
     return ctx.store.save(docs, loaded) if docs else []
 
 
-def run(ctx: Context, file: str, column: Optional[str], disclose: Optional[str], as_of: dt.date, fmt: str) -> int:
+def run(ctx: Context, file: str, column: Optional[str], disclose: Optional[str], as_of: dt.date, fmt: str, yes: bool = False) -> int:
+    ctx.yes = yes
     if disclose is not None and not disclose.strip():
         raise UsageError("--disclose: say to whom the details went, like \"Example Conf 2027 organisers\"")
     table = parse_csv(read_text(Path(file), file), file)

@@ -78,7 +78,8 @@ def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
     return result
 
 
-def run(ctx: Context, as_of: dt.date) -> int:
+def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
+    ctx.yes = yes
     repo = ctx.repo
     if not repo.workspace_dir.is_dir():
         ctx.out("nothing to seal: there is no workspace/ (`cocrec open` makes one)")
