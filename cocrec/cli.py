@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CocrecError
+from .policy import DEFAULT_PRESET, PRESETS
 
 FORMATS = ["table", "json"]
 
@@ -93,9 +94,10 @@ def cli(click_ctx: click.Context, repo: Optional[str], identities: tuple[str, ..
 
 @cli.command()
 @click.argument("path")
-def init(path: str) -> None:
+@click.option("--policy", type=click.Choice(list(PRESETS)), default=DEFAULT_PRESET, show_default=True, help="The policy (cocrec.yaml) to start from.")
+def init(path: str, policy: str) -> None:
     """Create a records repository at PATH (runs git init where needed)."""
-    _run("init", path)
+    _run("init", path, policy=policy)
 
 
 @cli.command()
@@ -271,7 +273,7 @@ def export(query: str, as_of: Optional[dt.date], fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--by", type=click.Choice(["year", "region", "outcome", "category"]), default="year", show_default=True)
+@click.option("--by", type=click.Choice(["year", "half", "region", "outcome", "consequence", "category"]), default="year", show_default=True)
 @as_of_option
 @format_option("table", "json", "csv")
 def stats(by: str, as_of: Optional[dt.date], fmt: str) -> None:

@@ -10,6 +10,7 @@ from .scenario import add_all
 
 COUNT_KEYS = ["reports", "people_named", "actions_by_committee", "actions_by_local_rep", "open",
               "no-violation", "unidentified", "resolved", "flagged", "banned"]
+MEDIANS = ["median_days_to_acknowledge", "median_days_to_decide"]
 
 
 def stats_json(repo: Cocrec, *args: str) -> dict[str, Any]:
@@ -31,8 +32,12 @@ def test_by_year_json_is_exactly_the_spec_shape_and_the_hand_count(repo: Cocrec)
     add_expunged(repo)
     data = stats_json(repo)
     assert list(data) == ["by", "rows"] and data["by"] == "year"
-    assert all(list(row) == ["year", *COUNT_KEYS] for row in data["rows"])
-    assert all(isinstance(v, int) for row in data["rows"] for v in row.values())
+    assert all(list(row) == ["year", *COUNT_KEYS, *MEDIANS] for row in data["rows"])
+    assert all(isinstance(row[key], int) for row in data["rows"] for key in ["year", *COUNT_KEYS])
+    medians = [row.pop("median_days_to_decide") for row in data["rows"]]
+    assert [row.pop("median_days_to_acknowledge") for row in data["rows"]] == [None, None, None]
+    # 2024: I took 9 days, the expunged record 10; 2025: A 19, B 30; 2026: C 22, D 5, E 27, G 19, H 9 (F is open)
+    assert medians == [9.5, 24.5, 19]
     # by hand from tests/commands/scenario.py: 2024 = I + the expunged record; 2025 = A, B; 2026 = C D E F G H
     assert data["rows"] == [
         {"year": 2024, "reports": 2, "people_named": 3, "actions_by_committee": 2, "actions_by_local_rep": 0, "open": 0,
@@ -62,7 +67,7 @@ def test_csv_has_the_json_keys_as_header(repo: Cocrec) -> None:
     result = repo("stats", "--by", "outcome", "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["outcome", *COUNT_KEYS]
+    assert list(rows[0]) == ["outcome", *COUNT_KEYS, *MEDIANS]
     assert [r["outcome"] for r in rows][-1] == "open" and rows[-1]["reports"] == "1"
 
 
