@@ -162,6 +162,22 @@ def new(from_file: Optional[str]) -> None:
     _run("new", from_file)
 
 
+@cli.command("import")
+@click.argument("file", metavar="FILE.csv")
+@click.option("--mapping", "mapping_file", metavar="FILE", help="A YAML file: columns to rename, cell texts to map, defaults, date_order.")
+@click.option("--dry-run", is_flag=True, help="Show what each row becomes (row, new id, outcome, dates) and write nothing.")
+@click.option("--yes", is_flag=True, help="Write without asking (needed without a terminal).")
+@as_of_option
+def import_(file: str, mapping_file: Optional[str], dry_run: bool, yes: bool, as_of: Optional[dt.date]) -> None:
+    """Import the committee's spreadsheet (CSV), a record a row; nothing is written unless every row is valid."""
+
+    def confirm(question: str) -> bool:
+        return bool(click.confirm(question, default=False, err=True))
+
+    asks = confirm if sys.stdin is not None and sys.stdin.isatty() else None
+    _run("import_", file=file, mapping_file=mapping_file, dry_run=dry_run, yes=yes, as_of=today_if_none(as_of), confirm=asks)
+
+
 @cli.command()
 @click.argument("record_id", metavar="ID")
 @click.option("--shareable", is_flag=True, help="Only what may be shared with event organisers.")

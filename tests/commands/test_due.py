@@ -59,3 +59,40 @@ def test_bad_as_of_is_a_usage_error(repo: Cocrec) -> None:
     result = repo("due", "--as-of", "2026-02-30")
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_due_json_lists_each_record_s_deadlines_and_late_ones_need_attention(repo: Cocrec) -> None:
+    late = repo.add(record(reported_on="2026-06-01"))  # open, never acknowledged: late since 2026-06-02
+    on_time = repo.add(record(reported_on="2026-06-20", acknowledged_on="2026-06-20", subjects=subject(emails=["other@example.org"])))
+    reviewed = repo.add(record(
+        reported_on="2026-05-01", acknowledged_on="2026-05-01", subjects=subject(emails=["third@example.org"]),
+        unilateral_action={"taken_on": "2026-05-02"}, outcome=outcome("resolved", "2026-05-20"),
+    ))
+    rows = {row["id"]: row for row in json.loads(repo("due", "--all", "--as-of", "2026-06-25", "--format", "json").stdout)}
+    assert rows[late]["deadlines"] == [
+        {"kind": "acknowledge", "due": "2026-06-02", "state": "overdue"},
+        {"kind": "decide", "due": "2026-07-01", "state": "pending"},
+    ]
+    assert rows[on_time]["deadlines"] == [
+        {"kind": "acknowledge", "due": "2026-06-21", "state": "done", "done_on": "2026-06-20"},
+        {"kind": "decide", "due": "2026-07-20", "state": "pending"},
+    ]
+    assert rows[reviewed]["deadlines"] == [
+        {"kind": "acknowledge", "due": "2026-05-02", "state": "done", "done_on": "2026-05-01"},
+        {"kind": "decide", "due": "2026-05-31", "state": "done", "done_on": "2026-05-20"},
+        {"kind": "review_unilateral", "due": "2026-05-03", "state": "overdue"},
+        {"kind": "appeal_window", "due": "2026-06-19", "state": "done"},
+    ]
+    # without --all: what is late (and what falls due within --within days)
+    listed = {row["id"] for row in json.loads(repo("due", "--as-of", "2026-06-25", "--within", "3", "--format", "json").stdout)}
+    assert listed == {late, reviewed}
+    table = repo("due", "--as-of", "2026-06-25").stdout
+    assert "acknowledge 2026-06-02 overdue" in table and "review_unilateral 2026-05-03 overdue" in table
+
+
+def test_a_policy_without_deadlines_lists_none(repo: Cocrec) -> None:
+    policy = repo.root / "cocrec.yaml"
+    policy.write_text(policy.read_text().replace("  acknowledge: 1 ", "  acknowledge: null ").replace("  decide: 30 ", "  decide: null "))
+    opened = repo.add(record(reported_on="2026-06-01"))
+    rows = {row["id"]: row for row in json.loads(repo("due", "--all", "--as-of", "2026-12-25", "--format", "json").stdout)}
+    assert rows[opened]["deadlines"] == []

@@ -84,3 +84,40 @@ def test_table_has_a_total_line_and_names_nobody(repo: Cocrec) -> None:
 def test_an_empty_repository_has_no_rows(repo: Cocrec) -> None:
     assert stats_json(repo, "--by", "category") == {"by": "category", "rows": []}
     assert repo("stats").stdout.strip() == "No records yet."
+
+
+def test_by_half_year_received(repo: Cocrec) -> None:
+    add_all(repo)
+    rows = stats_json(repo, "--by", "half")["rows"]
+    assert [(row["half"], row["reports"]) for row in rows] == [("2024-H1", 1), ("2025-H1", 1), ("2025-H2", 1), ("2026-H1", 3), ("2026-H2", 3)]
+    assert list(rows[0])[:2] == ["half", "reports"]
+
+
+def test_the_two_medians_count_only_what_was_recorded(repo: Cocrec) -> None:
+    repo.add(record(reported_on="2026-01-01", acknowledged_on="2026-01-02", outcome=outcome("resolved", "2026-01-11")))
+    repo.add(record(reported_on="2026-02-01", acknowledged_on="2026-02-04", subjects=[{"name": "B", "emails": ["b@example.org"]}],
+                    outcome=outcome("resolved", "2026-02-21")))
+    repo.add(record(reported_on="2026-03-01", subjects=[{"name": "C", "emails": ["c@example.org"]}]))  # open, never acknowledged
+    repo.add(record(reported_on="2025-03-01", subjects=[{"name": "D", "emails": ["d@example.org"]}]))
+    rows = {row["year"]: row for row in stats_json(repo)["rows"]}
+    assert (rows[2026]["median_days_to_acknowledge"], rows[2026]["median_days_to_decide"]) == (2, 15)
+    assert (rows[2025]["median_days_to_acknowledge"], rows[2025]["median_days_to_decide"]) == (None, None)
+    table = repo("stats").stdout.splitlines()
+    assert table[0].split()[-2:] == ["MEDIAN_DAYS_TO_ACKNOWLEDGE", "MEDIAN_DAYS_TO_DECIDE"]
+    assert table[-1].split()[-2:] == ["2", "15"]  # the total line: over every record
+
+
+def test_by_consequence_in_the_ladder_s_order(repo: Cocrec) -> None:
+    policy = repo.root / "cocrec.yaml"
+    policy.write_text(policy.read_text().replace(
+        "consequences: {}", "consequences:\n  warning: {outcomes: [resolved, flagged]}\n  ban: {outcomes: [banned]}"))
+    repo.add(record(reported_on="2026-01-01", outcome={**outcome("resolved", "2026-01-11"), "consequence": "warning"}))
+    repo.add(record(reported_on="2026-02-01", subjects=[{"name": "B", "emails": ["b@example.org"]}],
+                    outcome={**outcome("banned", "2026-02-11", ban={"permanent": True}), "consequence": "ban"}))
+    repo.add(record(reported_on="2026-03-01", subjects=[{"name": "C", "emails": ["c@example.org"]}], outcome=outcome("flagged", "2026-03-11")))
+    repo.add(record(reported_on="2026-04-01", subjects=[{"name": "D", "emails": ["d@example.org"]}]))
+    rows = stats_json(repo, "--by", "consequence")["rows"]
+    assert [(row["consequence"], row["reports"]) for row in rows] == [("warning", 1), ("ban", 1), ("unspecified", 1), ("open", 1)]
+    assert rows[0]["consequences"] == {"warning": 1, "ban": 0}
+    by_year = stats_json(repo)["rows"]
+    assert by_year[0]["consequences"] == {"warning": 1, "ban": 1}
