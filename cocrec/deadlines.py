@@ -1,4 +1,6 @@
-"""The committee's own deadlines on a record (SPEC section 12). Pure: a record and a policy in, dates out.
+"""The committee's own deadlines on a record (SPEC section 12).
+
+Pure: a record and a policy in, dates out.
 
 Four kinds, each a whole number of days from the policy (`null` turns one off):
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 from .model import DeadlineKind, Record
 from .policy import Policy
@@ -34,7 +36,7 @@ class Deadline:
 
     kind: DeadlineKind
     due: dt.date
-    done_on: Optional[dt.date] = None
+    done_on: dt.date | None = None
 
     @property
     def can_be_missed(self) -> bool:
@@ -57,16 +59,16 @@ class DeadlineStatus:
     kind: DeadlineKind
     due: dt.date
     state: DeadlineState
-    done_on: Optional[dt.date] = None
+    done_on: dt.date | None = None
 
 
-def _after(start: dt.date, days: Optional[int]) -> Optional[dt.date]:
+def _after(start: dt.date, days: int | None) -> dt.date | None:
     return None if days is None else start + dt.timedelta(days=days)
 
 
-def _candidates(record: Record) -> list[tuple[DeadlineKind, dt.date, Optional[dt.date]]]:
+def _candidates(record: Record) -> list[tuple[DeadlineKind, dt.date, dt.date | None]]:
     """(kind, start, done_on) of each deadline that applies to the record, whatever the policy."""
-    found: list[tuple[DeadlineKind, dt.date, Optional[dt.date]]] = []
+    found: list[tuple[DeadlineKind, dt.date, dt.date | None]] = []
     outcome = record.outcome
     if outcome is None or record.acknowledged_on is not None:
         found.append(("acknowledge", record.reported_on, record.acknowledged_on))
@@ -75,7 +77,13 @@ def _candidates(record: Record) -> list[tuple[DeadlineKind, dt.date, Optional[dt
     if action is not None:
         found.append(("review_unilateral", action.taken_on, action.reviewed_on))
     if outcome is not None:
-        found.append(("appeal_window", outcome.decided_on, record.appeal.received_on if record.appeal else None))
+        found.append(
+            (
+                "appeal_window",
+                outcome.decided_on,
+                record.appeal.received_on if record.appeal else None,
+            )
+        )
     return found
 
 
@@ -91,11 +99,13 @@ def deadlines(record: Record, policy: Policy) -> tuple[Deadline, ...]:
 
 def statuses(record: Record, policy: Policy, as_of: dt.date) -> tuple[DeadlineStatus, ...]:
     """Each deadline with its state as of `as_of`."""
-    return tuple(DeadlineStatus(d.kind, d.due, d.state(as_of), d.done_on) for d in deadlines(record, policy))
+    return tuple(
+        DeadlineStatus(d.kind, d.due, d.state(as_of), d.done_on) for d in deadlines(record, policy)
+    )
 
 
-def next_deadline(record: Record, policy: Policy) -> Optional[dt.date]:
-    """The earliest due date of a deadline the committee has not met yet, or None: as-of independent.
+def next_deadline(record: Record, policy: Policy) -> dt.date | None:
+    """The earliest due date of a deadline the committee has not met, or None; as-of independent.
 
     The record is overdue as of T exactly when this date is before T."""
     open_dates = [d.due for d in deadlines(record, policy) if d.done_on is None and d.can_be_missed]
@@ -107,8 +117,8 @@ def falls_due_within(status: DeadlineStatus, as_of: dt.date, within: int) -> boo
 
 
 def needs_attention(status: DeadlineStatus, as_of: dt.date, within: int) -> bool:
-    """A committee deadline that is late, due today or falls due within `within` days: what `due` and
-    `status` list (an appeal window is the appellant's, so it is only shown with the record's other deadlines)."""
+    """A committee deadline that is late, due today or due within `within` days: what `due` and
+    `status` list (an appeal window is the appellant's: shown only among a record's deadlines)."""
     if status.kind not in COMMITTEE_KINDS:
         return False
     return status.state in ("overdue", "due") or falls_due_within(status, as_of, within)

@@ -138,7 +138,7 @@ LATER = frozenset({"outcome", "unilateral_action", "appeal", "retention", "discl
 # What a field means (SPEC section 3). What form it takes comes from the schema and the policy.
 MEANING: dict[str, str] = {
     "reported_on": "the date of the first report",
-    "acknowledged_on": "the date the reporter was told their report arrived (deadlines.acknowledge in cocrec.yaml)",
+    "acknowledged_on": "the date the reporter was told their report arrived (deadlines.acknowledge)",
     "event": "the event it concerns, if any",
     "region": "where it happened",
     "categories": "general information, for statistics",
@@ -156,8 +156,8 @@ MEANING: dict[str, str] = {
     "outcome": "add it when the committee decides; absent while the case is open",
     "outcome.ban": "banned only: until: YYYY-MM-DD, or permanent: true",
     "outcome.consequence": "a step of the enforcement ladder (consequences in cocrec.yaml)",
-    "unilateral_action": "an action one member took alone; the committee reviews it (deadlines.review_unilateral)",
-    "appeal": "an appeal against the decision (within deadlines.appeal_window of outcome.decided_on)",
+    "unilateral_action": "an action one member took alone, for the committee to review",
+    "appeal": "an appeal against the decision (within deadlines.appeal_window)",
     "outcome.recommendations": "flagged or banned only: advice for event organisers",
     "outcome.shareable_summary": "written to be shared with organisers: objective, privacy-respecting",
     "retention": "the committee's exceptional deviations from the retention terms",
@@ -202,7 +202,8 @@ def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
             continue
         node = record["properties"][key]
         status = "required" if key in required else CONDITIONAL.get(key, "later" if key in LATER else "optional")
-        block = [f"# {key} ({status}): {_explain(key, node, choices.get(key))}", *_value_lines(key, node, 0, choices=choices)]
+        head = f"# {key} ({status}): {_explain(key, node, choices.get(key))}"
+        block = [head, *_value_lines(key, node, 0, choices=choices)]
         if key in LATER:
             later += [block[0], *(f"# {line}" for line in block[1:]), ""]
         else:
@@ -235,9 +236,12 @@ def _object_properties(node: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
 
 
 Choices = Mapping[str, Sequence[str]]
+NO_CHOICES: Choices = {}
 
 
-def _value_lines(path: str, node: Mapping[str, Any], indent: int, key: Optional[str] = None, choices: Choices = {}) -> list[str]:
+def _value_lines(
+    path: str, node: Mapping[str, Any], indent: int, key: Optional[str] = None, choices: Choices = NO_CHOICES
+) -> list[str]:
     """`key:` and an empty value of the node's shape (nested mappings spelled out), with inline comments."""
     key = key or path.rsplit(".", 1)[-1]
     pad = " " * indent
@@ -250,7 +254,9 @@ def _value_lines(path: str, node: Mapping[str, Any], indent: int, key: Optional[
     return [f"{pad}{key}: []" if items is not None else f"{pad}{key}:"]
 
 
-def _fields(path: str, props: Mapping[str, Any], indent: int, first: str = "", choices: Choices = {}) -> list[str]:
+def _fields(
+    path: str, props: Mapping[str, Any], indent: int, first: str = "", choices: Choices = NO_CHOICES
+) -> list[str]:
     lines: list[str] = []
     for name, node in props.items():
         sub = f"{path}.{name}"

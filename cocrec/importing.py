@@ -1,4 +1,6 @@
-"""A committee's spreadsheet (CSV) into records, for `cocrec import` (SPEC section 12). Pure: text in, documents out.
+"""A committee's spreadsheet (CSV) into records, for `cocrec import` (SPEC section 12).
+
+Pure: text in, documents out.
 
 The sheet is read as the seed keeps it: the ten columns of POLICY.md's list,
 each header matched case-, space- and punctuation-insensitively to a column's
@@ -37,8 +39,9 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Union, cast
+from typing import Any, Literal, cast
 
 from . import schema, validate
 from .errors import UsageError
@@ -47,8 +50,10 @@ from .policy import Policy
 from .retention import RecordSchedule, due_dates, schedule
 
 DateOrder = Literal["dmy", "mdy"]
-FieldKind = Literal["date", "flag", "text", "word", "words", "reporter", "names", "identifiers", "outcome"]
-Value = Union[str, bool]
+FieldKind = Literal[
+    "date", "flag", "text", "word", "words", "reporter", "names", "identifiers", "outcome"
+]
+Value = str | bool
 OPEN = "open"
 IMPORTED_REASON = "imported"
 
@@ -67,15 +72,17 @@ SEED_COLUMNS: dict[str, str] = {
 }
 # Every field a column, a value map or a default may name: the seed's, and record field paths.
 FIELDS: dict[str, FieldKind] = {
-    "reported_on": "date", "reporter": "reporter", "subjects": "names", "identifiers": "identifiers",
-    "subjects.emails": "identifiers", "subjects.usernames": "identifiers", "subjects.urls": "identifiers",
+    "reported_on": "date", "reporter": "reporter", "subjects": "names",
+    "identifiers": "identifiers", "subjects.emails": "identifiers",
+    "subjects.usernames": "identifiers", "subjects.urls": "identifiers",
     "summary": "text", "action_by_committee": "flag", "action_by_committee.description": "text",
     "action_by_local_rep": "flag", "action_by_local_rep.description": "text",
-    "outcome.shareable_summary": "text", "banned_or_flagged": "outcome", "date_to_expunge": "date",
-    "outcome.type": "outcome", "outcome.decided_on": "date", "outcome.ban.until": "date",
-    "outcome.consequence": "word", "outcome.recommendations": "text", "region": "word", "channel": "word",
-    "categories": "words", "event": "text", "notes": "text", "handled_by": "word", "reporter.kind": "word",
-    "reporter.name": "text", "reporter.contact": "text", "acknowledged_on": "date",
+    "outcome.shareable_summary": "text", "banned_or_flagged": "outcome",
+    "date_to_expunge": "date", "outcome.type": "outcome", "outcome.decided_on": "date",
+    "outcome.ban.until": "date", "outcome.consequence": "word", "outcome.recommendations": "text",
+    "region": "word", "channel": "word", "categories": "words", "event": "text", "notes": "text",
+    "handled_by": "word", "reporter.kind": "word", "reporter.name": "text",
+    "reporter.contact": "text", "acknowledged_on": "date",
 }  # fmt: skip
 LABELS: dict[str, str] = {fld: short for short, fld in SEED_COLUMNS.items()}
 DEFAULT_REGION = "other"
@@ -97,7 +104,7 @@ _BY_NAME.update({normalise(fld): fld for fld in FIELDS if fld not in LABELS})
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the sheet or a row: where (row and column), and what to do; never a cell's text."""
+    """A problem of the sheet or a row: where (row and column), what to do; never a cell's text."""
 
     row: int
     where: str
@@ -117,7 +124,7 @@ class ImportMapping:
     values: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
     """Field -> {cell key (see cell_key) -> value}."""
     defaults: Mapping[str, Value] = field(default_factory=dict)
-    date_order: Optional[DateOrder] = None
+    date_order: DateOrder | None = None
     source: str = "the mapping"
 
 
@@ -139,12 +146,20 @@ def load_mapping(doc: Any, source: str) -> ImportMapping:
     errors = schema.iter_errors("mapping", doc, source)
     if errors:
         raise UsageError(str(errors[0]))
-    columns = {normalise(str(h)): _field_named(f, f"columns.{h}", source) for h, f in (doc.get("columns") or {}).items()}
+    columns = {
+        normalise(str(h)): _field_named(f, f"columns.{h}", source)
+        for h, f in (doc.get("columns") or {}).items()
+    }
     values = {
-        _field_named(str(f), f"values.{f}", source): {cell_key("" if k is None else str(k)): v for k, v in table.items()}
+        _field_named(str(f), f"values.{f}", source): {
+            cell_key("" if k is None else str(k)): v for k, v in table.items()
+        }
         for f, table in (doc.get("values") or {}).items()
     }
-    defaults = {_field_named(str(f), f"defaults.{f}", source): v for f, v in (doc.get("defaults") or {}).items()}
+    defaults = {
+        _field_named(str(f), f"defaults.{f}", source): v
+        for f, v in (doc.get("defaults") or {}).items()
+    }
     return ImportMapping(columns, values, defaults, doc.get("date_order"), source)
 
 
@@ -160,7 +175,10 @@ class Sheet:
 
 def decode(data: bytes, source: str) -> str:
     """The file as text: UTF-8, a BOM allowed; anything else is one line saying how to export it."""
-    advice = "export the sheet again as CSV in UTF-8 (Google Sheets: File > Download > CSV; Excel: Save As > CSV UTF-8)"
+    advice = (
+        "export the sheet again as CSV in UTF-8 (Google Sheets: File > Download > CSV; "
+        "Excel: Save As > CSV UTF-8)"
+    )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UsageError(f"{source}: saved as UTF-16, which cocrec does not read: {advice}")
     try:
@@ -179,7 +197,7 @@ def _reader(text: str, delimiter: str) -> Any:
 
 
 def _delimiter(text: str, mapping: ImportMapping) -> str:
-    """Comma, semicolon or tab: the one whose header row names the most known columns (then the most columns)."""
+    """Comma, semicolon or tab: whichever reads the most known columns (then most columns)."""
 
     def score(delimiter: str) -> tuple[int, int]:
         try:
@@ -195,14 +213,22 @@ def read_sheet(text: str, source: str, mapping: ImportMapping) -> Sheet:
     try:
         table = list(_reader(text, _delimiter(text, mapping)))
     except csv.Error:
-        raise UsageError(f"{source}: not a CSV cocrec can read (a quote is not closed, or a cell is too long): export it again as CSV") from None
+        raise UsageError(
+            f"{source}: not a CSV cocrec can read (a quote is not closed, or a cell is too long): "
+            "export it again as CSV"
+        ) from None
     headers = tuple(cell.strip() for cell in table[0]) if table else ()
-    rows = tuple((number, tuple(cells)) for number, cells in enumerate(table[1:], start=2) if any(c.strip() for c in cells))
+    rows = tuple(
+        (number, tuple(cells))
+        for number, cells in enumerate(table[1:], start=2)
+        if any(c.strip() for c in cells)
+    )
     return Sheet(headers, rows)
 
 
-def match_header(header: str, mapping: ImportMapping) -> Optional[str]:
-    """The field a header fills: the mapping's, else a seed column it equals or starts with, else a field it names."""
+def match_header(header: str, mapping: ImportMapping) -> str | None:
+    """The field a header fills: the mapping's, else a field or seed column it names, else a seed
+    column it starts with."""
     key = normalise(header)
     if not key:
         return None
@@ -225,7 +251,9 @@ class Column:
         return f"column '{self.header}'"
 
 
-def columns_of(sheet: Sheet, mapping: ImportMapping) -> tuple[list[Column], list[Problem], list[str]]:
+def columns_of(
+    sheet: Sheet, mapping: ImportMapping
+) -> tuple[list[Column], list[Problem], list[str]]:
     """The columns imported, the header's problems, and notes on what is left out."""
     columns: list[Column] = []
     problems: list[Problem] = []
@@ -239,12 +267,22 @@ def columns_of(sheet: Sheet, mapping: ImportMapping) -> tuple[list[Column], list
             continue
         column = Column(index, header, name)
         if name in seen and FIELDS[name] != "identifiers":
-            problems.append(Problem(1, column.where, f"reads as {label(name)} like column '{seen[name].header}': rename one, or map them with --mapping"))
+            problems.append(
+                Problem(
+                    1,
+                    column.where,
+                    f"reads as {label(name)} like column '{seen[name].header}': rename one, "
+                    "or map them with --mapping",
+                )
+            )
             continue
         seen.setdefault(name, column)
         columns.append(column)
     problems += _missing_columns(set(seen), mapping)
-    notes = [f"column '{h}' is not imported (cocrec does not know it): map it with --mapping to keep it" for h in ignored]
+    notes = [
+        f"column '{h}' is not imported (cocrec does not know it): map it with --mapping to keep it"
+        for h in ignored
+    ]
     return columns, problems, notes
 
 
@@ -254,16 +292,24 @@ def _missing_columns(present: set[str], mapping: ImportMapping) -> list[Problem]
     if "reporter.kind" not in given and "handled_by" not in given:
         wanted.append(("reporter",))
     return [
-        Problem(1, f"column '{label(names[0])}'", f"no such column: add it, or map yours to it with --mapping (columns: {{YOUR HEADER: {label(names[0])}}})")
+        Problem(
+            1,
+            f"column '{label(names[0])}'",
+            "no such column: add it, or map yours to it with --mapping "
+            f"(columns: {{YOUR HEADER: {label(names[0])}}})",
+        )
         for names in wanted
         if not given & set(names)
     ]
 
 
 def row_sha256(sheet: Sheet, cells: Sequence[str]) -> str:
-    """What recognises a row on a later import: its non-empty cells with their headers, whatever the mapping."""
+    """What recognises a row on a later import: its non-empty cells and headers, not the mapping."""
     parts = sorted(
-        (normalise(sheet.headers[i]) if i < len(sheet.headers) else f"#{i}", unicodedata.normalize("NFC", c.replace("\r\n", "\n").strip()))
+        (
+            normalise(sheet.headers[i]) if i < len(sheet.headers) else f"#{i}",
+            unicodedata.normalize("NFC", c.replace("\r\n", "\n").strip()),
+        )
         for i, c in enumerate(cells)
         if c.strip()
     )
@@ -278,9 +324,10 @@ class CellError(ValueError):
 
 
 _MONTHS = {name: n for n, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")], start=1) for name in names}  # fmt: skip
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1)
+    for name in names}  # fmt: skip
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\.?\s+([a-z]+)\.?,?\s+(\d{4})$")
@@ -297,15 +344,18 @@ def _calendar(year: int, month: int, day: int) -> dt.date:
         raise CellError("not a real calendar date: fix the day or month") from None
 
 
-def _numeric(first: int, second: int, year: int, order: Optional[DateOrder]) -> dt.date:
+def _numeric(first: int, second: int, year: int, order: DateOrder | None) -> dt.date:
     if order is None and first != second and first <= 12 and second <= 12:
-        raise CellError("a date that reads two ways (day/month or month/day): set date_order: dmy or mdy in a --mapping file")
+        raise CellError(
+            "a date that reads two ways (day/month or month/day): "
+            "set date_order: dmy or mdy in a --mapping file"
+        )
     if order == "mdy" or (order is None and second > 12):
         return _calendar(year, first, second)
     return _calendar(year, second, first)
 
 
-def parse_sheet_date(text: str, order: Optional[DateOrder]) -> dt.date:
+def parse_sheet_date(text: str, order: DateOrder | None) -> dt.date:
     """A date as spreadsheets export it; CellError if it is none, or reads two ways."""
     value = " ".join(text.split()).casefold()
     if match := _ISO.match(value):
@@ -321,12 +371,14 @@ def parse_sheet_date(text: str, order: Optional[DateOrder]) -> dt.date:
     raise CellError(f"not a date cocrec reads: write {DATE_FORMS}")
 
 
-_YES = frozenset({"yes", "y", "true", "x"})
+_YES = frozenset({"yes", "y", "true", "x", "\u2713", "\u2714", "\u2611"})  # and check marks
 _NO = frozenset({"no", "n", "false", ""})
-_FLAG_THEN_TEXT = re.compile(r"^(yes|no|y|n|true|false|x)\b[\s,;:.\-\u2013\u2014]+(\S.*)$", re.S | re.I)
+_FLAG_THEN_TEXT = re.compile(
+    r"^(yes|no|y|n|true|false|x)\b[\s,;:.\-\u2013\u2014]+(\S.*)$", re.DOTALL | re.IGNORECASE
+)
 
 
-def parse_flag(text: str) -> tuple[bool, Optional[str]]:
+def parse_flag(text: str) -> tuple[bool, str | None]:
     """Whether an action was taken, and the description a cell may add after a leading yes or no."""
     value = text.strip().casefold()
     if value in _YES or value in _NO:
@@ -334,7 +386,10 @@ def parse_flag(text: str) -> tuple[bool, Optional[str]]:
     match = _FLAG_THEN_TEXT.match(text.strip())
     if match:
         return match[1].casefold() in _YES, match[2].strip()
-    raise CellError("not yes or no: write Yes/No, y/n, true/false or x/empty, or map this text with values: in a --mapping file")
+    raise CellError(
+        "not yes or no: write Yes/No, y/n, true/false or x/empty, "
+        "or map this text with values: in a --mapping file"
+    )
 
 
 def as_word(text: str) -> str:
@@ -348,9 +403,9 @@ def split_many(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class OutcomeCell:
-    type: Optional[str]
+    type: str | None
     """An outcome type, `open`, or None when the cell does not decide it."""
-    until: Optional[dt.date] = None
+    until: dt.date | None = None
     permanent: bool = False
 
 
@@ -360,8 +415,8 @@ _PERMANENT = re.compile(r"\b(?:permanent(?:ly)?|forever|for life|indefinite(?:ly
 _UNTIL = re.compile(r"\b(?:until|till|til|to|through|ends?)\b\s*:?\s*(.+)$")
 
 
-def parse_outcome(text: str, order: Optional[DateOrder]) -> OutcomeCell:
-    """"Banned or flagged", or an outcome type: which type, and a ban's end."""
+def parse_outcome(text: str, order: DateOrder | None) -> OutcomeCell:
+    """ "Banned or flagged", or an outcome type: which type, and a ban's end."""
     value = " ".join(text.split()).casefold()
     word = as_word(value)
     if word in OUTCOME_TYPES or word == OPEN:
@@ -375,10 +430,13 @@ def parse_outcome(text: str, order: Optional[DateOrder]) -> OutcomeCell:
         return _ban(ban[1], order)
     if value in _UNDECIDED:
         return OutcomeCell(None)
-    raise CellError("not an outcome cocrec knows: write banned, flagged, or an outcome type, or map this text with values:")
+    raise CellError(
+        "not an outcome cocrec knows: write banned, flagged, or an outcome type, "
+        "or map this text with values:"
+    )
 
 
-def _ban(rest: str, order: Optional[DateOrder]) -> OutcomeCell:
+def _ban(rest: str, order: DateOrder | None) -> OutcomeCell:
     if _PERMANENT.search(rest):
         return OutcomeCell("banned", permanent=True)
     until = _UNTIL.search(rest)
@@ -393,11 +451,11 @@ _HOST_PATH = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/\S*$|^www
 IdentifierKind = Literal["emails", "usernames", "urls"]
 
 
-def classify(identifier: str, forced: Optional[IdentifierKind] = None) -> tuple[IdentifierKind, str]:
-    """An email, a url (a bare host/path gets https://) or a username; an identifier with a space is an error."""
+def classify(identifier: str, forced: IdentifierKind | None = None) -> tuple[IdentifierKind, str]:
+    """An email, a url (a bare host/path gets https://) or a username; a space in it is an error."""
     value = identifier.strip()
     if value.casefold().startswith("mailto:"):
-        value = value[len("mailto:"):]
+        value = value[len("mailto:") :]
     if not value or any(ch.isspace() for ch in value):
         raise CellError("an identifier with a space in it: separate several with ; or new lines")
     if forced is not None:
@@ -439,10 +497,14 @@ class RowReader:
         columns = self.cells.get(name)
         if columns:
             return columns[0][0].where
-        return f"defaults.{label(name)} in {self.mapping.source}" if name in self.mapping.defaults else f"column '{label(name)}'"
+        return (
+            f"defaults.{label(name)} in {self.mapping.source}"
+            if name in self.mapping.defaults
+            else f"column '{label(name)}'"
+        )
 
-    def cell(self, name: str) -> Optional[Cell]:
-        """The field's value: its cell (through values:), else the default; None when neither gives one."""
+    def cell(self, name: str) -> Cell | None:
+        """The field's value: its cell (through values:), else the default; None if neither."""
         columns = self.cells.get(name) or []
         table = self.mapping.values.get(name, {})
         for column, text in columns[:1]:
@@ -453,15 +515,17 @@ class RowReader:
             return Cell(self.mapping.defaults[name], self.where_of(name))
         return None
 
-    def text(self, name: str, path: Optional[str] = None) -> Optional[str]:
+    def text(self, name: str, path: str | None = None) -> str | None:
         found = self.cell(name)
         if found is None:
             return None
         self.origin[path or name] = found.where
-        value = found.value if isinstance(found.value, str) else ("true" if found.value else "false")
+        value = (
+            found.value if isinstance(found.value, str) else ("true" if found.value else "false")
+        )
         return value.replace("\r\n", "\n").strip() or None
 
-    def parsed(self, name: str, parse: Callable[[Value], Any], path: Optional[str] = None) -> Any:
+    def parsed(self, name: str, parse: Callable[[Value], Any], path: str | None = None) -> Any:
         found = self.cell(name)
         if found is None:
             return None
@@ -472,15 +536,17 @@ class RowReader:
             self.problem(found.where, str(exc))
             return None
 
-    def date(self, name: str, path: Optional[str] = None) -> Optional[dt.date]:
+    def date(self, name: str, path: str | None = None) -> dt.date | None:
         order = self.mapping.date_order
-        return cast(Optional[dt.date], self.parsed(name, lambda v: parse_sheet_date(str(v), order), path))
+        return cast(
+            dt.date | None, self.parsed(name, lambda v: parse_sheet_date(str(v), order), path)
+        )
 
-    def word(self, name: str, path: Optional[str] = None) -> Optional[str]:
-        return cast(Optional[str], self.parsed(name, lambda v: as_word(str(v)) or None, path))
+    def word(self, name: str, path: str | None = None) -> str | None:
+        return cast(str | None, self.parsed(name, lambda v: as_word(str(v)) or None, path))
 
 
-def _flag_value(value: Value) -> tuple[bool, Optional[str]]:
+def _flag_value(value: Value) -> tuple[bool, str | None]:
     return (value, None) if isinstance(value, bool) else parse_flag(value)
 
 
@@ -491,51 +557,100 @@ def _action(row: RowReader, name: str) -> dict[str, Any]:
     return {"taken": taken, **({"description": own} if own else {})}
 
 
-def _member_id(members: Members, text: Optional[str]) -> Optional[str]:
+def _member_id(members: Members, text: str | None) -> str | None:
     """The member (current or former) a Reporter cell names, by id or name."""
     if not text:
         return None
     key = cell_key(text)
-    people: list[tuple[str, str]] = [(m.id, m.name) for m in members.current] + [(m.id, m.name) for m in members.former]
+    people: list[tuple[str, str]] = [(m.id, m.name) for m in members.current] + [
+        (m.id, m.name) for m in members.former
+    ]
     for member_id, name in people:
         if key in (member_id.casefold(), cell_key(name)):
             return member_id
     return None
 
 
-PRIVATE_NAMED = "names a private reporter: the record names the member handling the case instead; put their member id or name here"
+PRIVATE_NAMED = (
+    "names a private reporter: the record names the member handling the case instead; "
+    "put their member id or name here"
+)
+# "Private", "Anonymous (Ada)", "private: ben": a private reporter, maybe with who handles it.
+_PRIVATE_CELL = re.compile(
+    r"^(?:private|anonymous|confidential|withheld)\b[\s:,;(\-\u2013\u2014]*(.*?)[\s).]*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _handled_by(row: RowReader) -> str | None:
+    found = row.cell("handled_by")
+    if found is None:
+        return None
+    row.origin["handled_by"] = found.where
+    return _member_id(row.members, str(found.value)) or as_word(str(found.value))
 
 
 def _reporter(row: RowReader) -> dict[str, Any]:
     """The reporter and, for a private one, the member handling the case (SPEC section 3)."""
     kind = row.word("reporter.kind", "reporter.kind")
     named = row.text("reporter", "reporter")
+    private_cell = _PRIVATE_CELL.match(named) if named else None
+    if private_cell is not None:
+        if kind not in (None, "private"):
+            row.problem(
+                row.where_of("reporter"),
+                f"says the reporter is private, but reporter.kind says {kind}: make them agree",
+            )
+            return {}
+        kind, named = "private", private_cell[1].strip() or None
     member = _member_id(row.members, named)
-    handled = row.word("handled_by", "handled_by")
+    handled = _handled_by(row)
     if kind == "private" or (kind is None and member is not None):
         return _private(row, named, member, handled)
     name = row.text("reporter.name", "reporter.name") or named
     if kind is None and name is None:
-        row.problem(row.where_of("reporter"), "empty: name the official or public reporter, or the member handling a private reporter's case")
+        row.problem(
+            row.where_of("reporter"),
+            "empty: name the official or public reporter, "
+            "or the member handling a private reporter's case",
+        )
         return {}
     contact = row.text("reporter.contact", "reporter.contact")
-    reporter = {"kind": kind or "public", **({"name": name} if name else {}), **({"contact": contact} if contact else {})}
+    reporter = {
+        "kind": kind or "public",
+        **({"name": name} if name else {}),
+        **({"contact": contact} if contact else {}),
+    }
     return {"reporter": reporter, **({"handled_by": handled} if handled else {})}
 
 
-def _private(row: RowReader, named: Optional[str], member: Optional[str], handled: Optional[str]) -> dict[str, Any]:
+def _private(
+    row: RowReader, named: str | None, member: str | None, handled: str | None
+) -> dict[str, Any]:
     if named is not None and member is None:
         row.problem(row.where_of("reporter"), PRIVATE_NAMED)
     for name in ("reporter.name", "reporter.contact"):
         if row.text(name) is not None:
-            row.problem(row.where_of(name), "a private reporter is never named in a record: leave it empty, or say the reporter is public")
+            row.problem(
+                row.where_of(name),
+                "a private reporter is never named in a record: "
+                "leave it empty, or say the reporter is public",
+            )
     handled_by = member or handled
     if handled_by is None and named is None:
-        row.problem(row.where_of("reporter"), "empty: give the member handling the case (a private reporter is not named)")
+        row.problem(
+            row.where_of("reporter"),
+            "empty: give the member handling the case (a private reporter is not named)",
+        )
     return {"reporter": {"kind": "private"}, **({"handled_by": handled_by} if handled_by else {})}
 
 
-_FORCED: dict[str, Optional[IdentifierKind]] = {"identifiers": None, "subjects.emails": "emails", "subjects.usernames": "usernames", "subjects.urls": "urls"}
+_FORCED: dict[str, IdentifierKind | None] = {
+    "identifiers": None,
+    "subjects.emails": "emails",
+    "subjects.usernames": "usernames",
+    "subjects.urls": "urls",
+}
 
 
 def _identifiers(row: RowReader) -> list[tuple[Column, list[tuple[IdentifierKind, str]]]]:
@@ -567,15 +682,18 @@ def _subjects(row: RowReader) -> list[dict[str, Any]]:
     paired: list[list[tuple[IdentifierKind, str]]] = [[] for _ in names]
     for column, values in columns:
         if len(values) != len(names):
-            row.problem(column.where, f"{len(names)} subjects and {len(values)} identifiers here cannot be paired: "
-                        "give one per subject, in the same order, or put each subject on a row of its own")
+            row.problem(
+                column.where,
+                f"{len(names)} subjects and {len(values)} identifiers here cannot be paired: "
+                "give one per subject, in the same order, or put each subject on a row of its own",
+            )
             continue
         for slot, ident in zip(paired, values):
             slot.append(ident)
     return [_subject(name, idents) for name, idents in zip(names, paired)]
 
 
-def _subject(name: Optional[str], idents: Sequence[tuple[IdentifierKind, str]]) -> dict[str, Any]:
+def _subject(name: str | None, idents: Sequence[tuple[IdentifierKind, str]]) -> dict[str, Any]:
     subject: dict[str, Any] = {"name": name} if name else {}
     for kind in ("emails", "usernames", "urls"):
         values = list(dict.fromkeys(value for k, value in idents if k == kind))
@@ -585,17 +703,21 @@ def _subject(name: Optional[str], idents: Sequence[tuple[IdentifierKind, str]]) 
 
 
 UNDECIDED = (
-    "does not say the outcome (neither banned nor flagged, and not which of no-violation, unidentified, resolved "
-    "or open): add a column mapped to outcome.type, or map this text with values: (like values: {Banned or flagged: {'': resolved}})"
+    "does not say the outcome (neither banned nor flagged, and not which of no-violation, "
+    "unidentified, resolved or open): add a column mapped to outcome.type, or map this text "
+    "with values: (like values: {Banned or flagged: {'': resolved}})"
 )
 
 
-def _outcome_cell(row: RowReader) -> Optional[OutcomeCell]:
-    """The outcome an outcome.type column or "Banned or flagged" gives; a problem when neither decides it or they disagree."""
+def _outcome_cell(row: RowReader) -> OutcomeCell | None:
+    """The outcome an outcome.type column or "Banned or flagged" gives; a problem when neither
+    decides it, or they disagree."""
     decisions: list[tuple[str, OutcomeCell]] = []
     before = len(row.problems)
     for name in ("outcome.type", "banned_or_flagged"):
-        decided = row.parsed(name, lambda v: parse_outcome(str(v), row.mapping.date_order), "outcome")
+        decided = row.parsed(
+            name, lambda v: parse_outcome(str(v), row.mapping.date_order), "outcome"
+        )
         found = row.cell(name)
         if decided is not None and decided.type is not None and found is not None:
             decisions.append((found.where, decided))
@@ -613,7 +735,7 @@ def _outcome_cell(row: RowReader) -> Optional[OutcomeCell]:
     return first
 
 
-def _outcome(row: RowReader, reported_on: Optional[dt.date]) -> tuple[Optional[dict[str, Any]], bool]:
+def _outcome(row: RowReader, reported_on: dt.date | None) -> tuple[dict[str, Any] | None, bool]:
     """The outcome (None while open), and whether its decision date is only the report date."""
     decided = _outcome_cell(row)
     if decided is None or decided.type == OPEN:
@@ -633,33 +755,44 @@ def _outcome(row: RowReader, reported_on: Optional[dt.date]) -> tuple[Optional[d
     return outcome, assumed
 
 
-def _ban_of(row: RowReader, decided: OutcomeCell) -> Optional[dict[str, Any]]:
+def _ban_of(row: RowReader, decided: OutcomeCell) -> dict[str, Any] | None:
     until = row.date("outcome.ban.until", "outcome.ban") or decided.until
     if decided.permanent:
         return {"permanent": True}
     if until is not None:
         return {"until": until.isoformat()}
-    row.problem(row.origin.get("outcome", row.where_of("banned_or_flagged")),
-                "banned, but not until when: write 'banned until DATE' or 'banned permanently', or map a column to outcome.ban.until")
+    row.problem(
+        row.origin.get("outcome", row.where_of("banned_or_flagged")),
+        "banned, but not until when: write 'banned until DATE' or 'banned permanently', "
+        "or map a column to outcome.ban.until",
+    )
     return None
 
 
 NEVER = dt.date.max  # "Date to expunge: never"
 
 
-def _expunge_date(value: Value, order: Optional[DateOrder]) -> dt.date:
+def _expunge_date(value: Value, order: DateOrder | None) -> dt.date:
     text = str(value).strip().casefold()
-    return NEVER if text in ("never", "permanent", "permanently", "keep") else parse_sheet_date(text, order)
+    return (
+        NEVER
+        if text in ("never", "permanent", "permanently", "keep")
+        else parse_sheet_date(text, order)
+    )
 
 
-def row_document(row: RowReader, policy: Policy) -> tuple[dict[str, Any], Optional[dt.date]]:
-    """The record document of a row (without id and `imported`), and its "Date to expunge" if it gives one."""
+def row_document(row: RowReader, policy: Policy) -> tuple[dict[str, Any], dt.date | None]:
+    """The record document of a row (without id and `imported`), and its "Date to expunge"."""
     reported = row.date("reported_on")
     if reported is None and not row.problems:
-        row.problem(row.where_of("reported_on"), "empty: every record has the date of its first report")
+        row.problem(
+            row.where_of("reported_on"), "empty: every record has the date of its first report"
+        )
     region = row.word("region") or (DEFAULT_REGION if DEFAULT_REGION in policy.regions else None)
     outcome, assumed = _outcome(row, reported)
-    categories = row.parsed("categories", lambda v: list(dict.fromkeys(as_word(p) for p in split_many(str(v)))))
+    categories = row.parsed(
+        "categories", lambda v: list(dict.fromkeys(as_word(p) for p in split_many(str(v))))
+    )
     doc = _drop_none({
         "schema_version": 1,
         "reported_on": _iso(reported),
@@ -679,14 +812,14 @@ def row_document(row: RowReader, policy: Policy) -> tuple[dict[str, Any], Option
     if assumed and outcome is not None:
         doc["imported"] = {"decided_on_assumed": True}
     expunge_on = row.parsed("date_to_expunge", lambda v: _expunge_date(v, row.mapping.date_order))
-    return doc, cast(Optional[dt.date], expunge_on)
+    return doc, cast(dt.date | None, expunge_on)
 
 
 def _drop_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None}
 
 
-def _iso(day: Optional[dt.date]) -> Optional[str]:
+def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
@@ -701,8 +834,8 @@ class Planned:
     id: str
     doc: dict[str, Any]
     outcome: str
-    reporter_due: Optional[dt.date]
-    subjects_due: Optional[dt.date]
+    reporter_due: dt.date | None
+    subjects_due: dt.date | None
     override: bool
     past_due: bool
 
@@ -721,7 +854,7 @@ class Draft:
     row: int
     id: str
     doc: dict[str, Any]
-    expunge_on: Optional[dt.date]
+    expunge_on: dt.date | None
     where_expunge: str
 
 
@@ -739,7 +872,8 @@ class Context:
 
 
 def _origin_of(origin: Mapping[str, str], path: str) -> str:
-    """Where a field path (`subjects[0].emails[1]`) came from: its own field, else the nearest enclosing one."""
+    """Where a field path (`subjects[0].emails[1]`) came from: its field's origin, else the
+    nearest enclosing one's."""
     shape = re.sub(r"\[\d+\]", "", path)
     while shape:
         if shape in origin:
@@ -750,24 +884,40 @@ def _origin_of(origin: Mapping[str, str], path: str) -> str:
 
 def _validation_problems(row: RowReader, doc: dict[str, Any], ctx: Context) -> list[Problem]:
     return [
-        Problem(row.number, where, error.message if error.path and f"'{error.path}'" in where else f"{error.path or 'the record'}: {error.message}")
-        for error in validate.record_errors(doc, "row", ctx.policy, ctx.members, expected_id=doc["id"])
+        Problem(
+            row.number,
+            where,
+            error.message
+            if error.path and f"'{error.path}'" in where
+            else f"{error.path or 'the record'}: {error.message}",
+        )
+        for error in validate.record_errors(
+            doc, "row", ctx.policy, ctx.members, expected_id=doc["id"]
+        )
         for where in [_origin_of(row.origin, error.path)]
     ]
 
 
 def _extra_cells(number: int, cells: Sequence[str], width: int) -> list[Problem]:
     return [
-        Problem(number, f"column {index + 1} (no header)", "a cell beyond the last column of the header: remove it, or give the column a header")
+        Problem(
+            number,
+            f"column {index + 1} (no header)",
+            "a cell beyond the last column of the header: remove it, or give the column a header",
+        )
         for index in range(width, len(cells))
         if cells[index].strip()
     ]
 
 
-def _draft(number: int, cells: Sequence[str], digest: str, ctx: Context) -> tuple[Optional[Draft], list[Problem]]:
+def _draft(
+    number: int, cells: Sequence[str], digest: str, ctx: Context
+) -> tuple[Draft | None, list[Problem]]:
     by_field: dict[str, list[tuple[Column, str]]] = {}
     for column in ctx.columns:
-        by_field.setdefault(column.field, []).append((column, cells[column.index] if column.index < len(cells) else ""))
+        by_field.setdefault(column.field, []).append(
+            (column, cells[column.index] if column.index < len(cells) else "")
+        )
     row = RowReader(number, by_field, ctx.mapping, ctx.members)
     doc, expunge_on = row_document(row, ctx.policy)
     extra = _extra_cells(number, cells, len(ctx.sheet.headers))
@@ -780,8 +930,10 @@ def _draft(number: int, cells: Sequence[str], digest: str, ctx: Context) -> tupl
     return (None if problems else draft), problems
 
 
-def draft_rows(ctx: Context, imported: Mapping[str, str]) -> tuple[list[Draft], list[tuple[int, str]], list[Problem]]:
-    """Every row as a record document, or its problems; rows imported before, by their existing id."""
+def draft_rows(
+    ctx: Context, imported: Mapping[str, str]
+) -> tuple[list[Draft], list[tuple[int, str]], list[Problem]]:
+    """Every row as a record document, or its problems; rows imported before, by their id."""
     drafts: list[Draft] = []
     already: list[tuple[int, str]] = []
     problems: list[Problem] = []
@@ -791,7 +943,13 @@ def draft_rows(ctx: Context, imported: Mapping[str, str]) -> tuple[list[Draft], 
         if digest in imported:
             already.append((number, imported[digest]))
         elif digest in first_row:
-            problems.append(Problem(number, "every column", f"the same as row {first_row[digest]}: remove one of them"))
+            problems.append(
+                Problem(
+                    number,
+                    "every column",
+                    f"the same as row {first_row[digest]}: remove one of them",
+                )
+            )
         else:
             first_row[digest] = number
             draft, found = _draft(number, cells, digest, ctx)
@@ -812,15 +970,23 @@ def plan_import(
 ) -> Plan:
     """What importing the sheet into a repository holding `existing` would do, as of `as_of`.
 
-    `imported` maps the row hashes of records imported before to their ids. A row's own "Date to expunge"
-    that differs from the date its record computes (with every other record, as retention does) becomes an
-    override of both steps, with reason "imported"."""
+    `imported` maps the row hashes of records imported before to their ids. A row's own "Date
+    to expunge" that differs from the date its record computes (with every other record, as
+    retention does) becomes an override of both steps, with reason "imported"."""
     columns, problems, notes = columns_of(sheet, mapping)
     if problems:
         return Plan(problems=tuple(problems), notes=tuple(notes))
-    if "region" not in {c.field for c in columns} | set(mapping.defaults) and DEFAULT_REGION in policy.regions:
-        notes.append(f"the sheet has no region: every record gets region {DEFAULT_REGION} (set defaults: {{region: ...}} in a --mapping file)")
-    drafts, already, problems = draft_rows(Context(sheet, columns, mapping, policy, members, as_of, new_id), imported)
+    if (
+        "region" not in {c.field for c in columns} | set(mapping.defaults)
+        and DEFAULT_REGION in policy.regions
+    ):
+        notes.append(
+            f"the sheet has no region: every record gets region {DEFAULT_REGION} "
+            "(set defaults: {region: ...} in a --mapping file)"
+        )
+    drafts, already, problems = draft_rows(
+        Context(sheet, columns, mapping, policy, members, as_of, new_id), imported
+    )
     if not problems:
         problems = _apply_overrides(drafts, existing, policy, as_of)
     if problems or not drafts:
@@ -830,7 +996,9 @@ def plan_import(
     return Plan(planned, tuple(already), (), tuple(notes))
 
 
-def _apply_overrides(drafts: Sequence[Draft], existing: Sequence[Record], policy: Policy, as_of: dt.date) -> list[Problem]:
+def _apply_overrides(
+    drafts: Sequence[Draft], existing: Sequence[Record], policy: Policy, as_of: dt.date
+) -> list[Problem]:
     """Keep each sheet's own date to expunge where it differs from the computed subjects date."""
     computed = due_dates([*existing, *(Record.from_doc(d.doc) for d in drafts)], policy)
     problems = []
@@ -840,12 +1008,30 @@ def _apply_overrides(drafts: Sequence[Draft], existing: Sequence[Record], policy
         if wanted is None or (wanted == NEVER and (dates is None or dates["subjects"] is None)):
             continue
         if dates is None:
-            problems.append(Problem(draft.row, draft.where_expunge, "an open case has no date to expunge: leave it empty until the case is decided"))
+            problems.append(
+                Problem(
+                    draft.row,
+                    draft.where_expunge,
+                    "an open case has no date to expunge: leave it empty until the case is decided",
+                )
+            )
         elif wanted == NEVER:
-            problems.append(Problem(draft.row, draft.where_expunge, "says never, but the policy gives a date: leave it empty to keep the policy's date, or give one"))
+            problems.append(
+                Problem(
+                    draft.row,
+                    draft.where_expunge,
+                    "says never, but the policy gives a date: "
+                    "leave it empty to keep the policy's date, or give one",
+                )
+            )
         elif dates["subjects"] != wanted:
             day = wanted.isoformat()
-            override = {"subjects": day, "reporter": day, "reason": IMPORTED_REASON, "decided_on": as_of.isoformat()}
+            override = {
+                "subjects": day,
+                "reporter": day,
+                "reason": IMPORTED_REASON,
+                "decided_on": as_of.isoformat(),
+            }
             draft.doc["retention"] = {"override": override}
     return problems
 
@@ -855,8 +1041,14 @@ def _planned(draft: Draft, sched: RecordSchedule) -> Planned:
     reporter, subjects = steps.get("reporter"), steps.get("subjects")
     past = any(step.state in ("due", "overdue") for step in steps.values())
     return Planned(
-        draft.row, draft.id, draft.doc, sched.outcome or OPEN,
-        reporter.due if reporter else None, subjects.due if subjects else None, "retention" in draft.doc, past,
+        draft.row,
+        draft.id,
+        draft.doc,
+        sched.outcome or OPEN,
+        reporter.due if reporter else None,
+        subjects.due if subjects else None,
+        "retention" in draft.doc,
+        past,
     )
 
 
@@ -868,5 +1060,3 @@ def hashes_of(docs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
         if isinstance(digest, str):
             found[digest] = rid
     return found
-
-

@@ -101,7 +101,10 @@ def _consequences(doc: Mapping[str, Any]) -> dict[str, Consequence]:
 
 
 def _report_columns(doc: Mapping[str, Any]) -> tuple[ReportColumn, ...]:
-    return tuple(ReportColumn(str(label), (counts,) if isinstance(counts, str) else tuple(counts)) for label, counts in doc.items())
+    return tuple(
+        ReportColumn(str(label), (counts,) if isinstance(counts, str) else tuple(counts))
+        for label, counts in doc.items()
+    )
 
 
 @dataclass(frozen=True)

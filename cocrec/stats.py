@@ -1,5 +1,5 @@
 """The committee's statistics (SPEC sections 7 and 12): counts over records, by year or half-year
-received, region, outcome, consequence or category, with the median days to acknowledge and to decide.
+received, region, outcome, consequence or category, with the median days to acknowledge and decide.
 
 Pure: records in, rows out. Every record counts, expunged ones included: an
 expunge removes personal data, not the general facts (year, region,
@@ -95,7 +95,9 @@ def keys_of(record: Record, by: By) -> tuple[Key, ...]:
 
 
 def days_to_acknowledge(record: Record) -> Optional[int]:
-    return None if record.acknowledged_on is None else (record.acknowledged_on - record.reported_on).days
+    if record.acknowledged_on is None:
+        return None
+    return (record.acknowledged_on - record.reported_on).days
 
 
 def days_to_decide(record: Record) -> Optional[int]:
@@ -115,7 +117,10 @@ def median(values: Sequence[int]) -> Median:
 def medians_of(records: Sequence[Record]) -> dict[str, Median]:
     acknowledge = [d for d in map(days_to_acknowledge, records) if d is not None]
     decide = [d for d in map(days_to_decide, records) if d is not None]
-    return {"median_days_to_acknowledge": median(acknowledge), "median_days_to_decide": median(decide)}
+    return {
+        "median_days_to_acknowledge": median(acknowledge),
+        "median_days_to_decide": median(decide),
+    }
 
 
 def record_counts(record: Record) -> dict[str, int]:
@@ -157,7 +162,8 @@ def count(records: Sequence[Record], by: By, ladder: Sequence[str] = ()) -> list
     for record in records:
         for key in keys_of(record, by):
             grouped[key].append(record)
-    return [row_of(key, grouped[key], ladder) for key in sorted(grouped, key=lambda k: _order(by, k, ladder))]
+    keys = sorted(grouped, key=lambda k: _order(by, k, ladder))
+    return [row_of(key, grouped[key], ladder) for key in keys]
 
 
 def total(rows: Sequence[Row]) -> dict[str, int]:

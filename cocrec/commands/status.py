@@ -100,7 +100,8 @@ class Dashboard:
 
     @property
     def all_clear(self) -> bool:
-        lists = (self.open_cases, self.not_encrypted, self.holds_to_review, self.deadlines, *self.steps.values())
+        lists: tuple[tuple[object, ...], ...] = (self.open_cases, self.not_encrypted, self.holds_to_review)
+        lists += (self.deadlines, *self.steps.values())
         return not any(lists) and not self.workspace_files
 
 
@@ -133,8 +134,10 @@ def holds_to_review(records: Mapping[str, Record], schedules: Mapping[str, Recor
     return tuple((rid, hold.review_on if hold else None) for rid, hold in due)
 
 
-def deadline_items(records: Mapping[str, Record], policy: Policy, as_of: dt.date, within: int) -> tuple[DeadlineItem, ...]:
-    """The committee's deadlines that are late, due today or fall due within `within` days, soonest first."""
+def deadline_items(
+    records: Mapping[str, Record], policy: Policy, as_of: dt.date, within: int
+) -> tuple[DeadlineItem, ...]:
+    """The committee's deadlines that are late, due today or due within `within` days, soonest first."""
     items = [
         DeadlineItem(rid, status.kind, status.due, status.state)
         for rid, record in records.items()
@@ -195,7 +198,9 @@ def to_json(board: Dashboard) -> dict[str, Any]:
         "not_encrypted_to_members": [{"id": rid, "reason": reason} for rid, reason in board.not_encrypted],
         "workspace_files": board.workspace_files,
         "holds_to_review": [{"id": rid, "review_on": _iso(day)} for rid, day in board.holds_to_review],
-        "deadlines": [{"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state} for i in board.deadlines],
+        "deadlines": [
+            {"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state} for i in board.deadlines
+        ],
     }
 
 
@@ -245,20 +250,28 @@ def _expunge_sections(board: Dashboard) -> list[str]:
     return lines
 
 
-DEADLINE_HINT = "record it with `cocrec edit ID` (acknowledged_on, the outcome, unilateral_action.reviewed_on)"
+DEADLINE_HINT = (
+    "record it with `cocrec edit ID` (acknowledged_on, the outcome, unilateral_action.reviewed_on)"
+)
 
 
-def _deadline_table(items: Sequence[DeadlineItem], as_of: dt.date, column: Optional[str] = None) -> str:
-    rows = [(i.id, i.kind, i.due.isoformat(), *([_days(abs((i.due - as_of).days))] if column else [])) for i in items]
+def _deadline_table(items: Sequence[DeadlineItem], as_of: dt.date, column: str | None = None) -> str:
+    """One row a deadline; `column` adds "late by" or "in" (days)."""
+    rows = [
+        (i.id, i.kind, i.due.isoformat(), *([_days(abs((i.due - as_of).days))] if column else []))
+        for i in items
+    ]
     return output.table(["id", "deadline", "due", *([column] if column else [])], rows)
 
 
 def _deadline_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if missed := board.deadline_list("overdue"):
-        lines += _section("Deadlines missed", len(missed), "deadline", _deadline_table(missed, board.as_of, "late by"), DEADLINE_HINT)
+        body = _deadline_table(missed, board.as_of, "late by")
+        lines += _section("Deadlines missed", len(missed), "deadline", body, DEADLINE_HINT)
     if today := board.deadline_list("due"):
-        lines += _section("Deadlines due today", len(today), "deadline", _deadline_table(today, board.as_of), DEADLINE_HINT)
+        body = _deadline_table(today, board.as_of)
+        lines += _section("Deadlines due today", len(today), "deadline", body, DEADLINE_HINT)
     return lines
 
 
@@ -267,7 +280,8 @@ def _upcoming_deadlines(board: Dashboard) -> list[str]:
     if not soon:
         return []
     body = _deadline_table(soon, board.as_of, "in")
-    return _section(f"Deadlines in the next {WITHIN_DAYS} days", len(soon), "deadline", body, "`cocrec due` lists every record's deadlines")
+    hint = "`cocrec due` lists every record's deadlines"
+    return _section(f"Deadlines in the next {WITHIN_DAYS} days", len(soon), "deadline", body, hint)
 
 
 def _repository_sections(board: Dashboard) -> list[str]:
@@ -327,6 +341,7 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     encryption = {rid: checks.encryption_state(idx.entries.get(rid), item.file_sha, fingerprint) for rid, item in loaded.items()}
     records = {rid: item.record for rid, item in loaded.items()}
     schedules = store.schedules(loaded, as_of)
-    board = build(records, schedules, encryption, len(ctx.repo.workspace_files()), len(store.members.current), as_of, store.policy)
+    workspace, members = len(ctx.repo.workspace_files()), len(store.members.current)
+    board = build(records, schedules, encryption, workspace, members, as_of, store.policy)
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK

@@ -348,3 +348,26 @@ def test_a_bad_mapping_file_is_one_line_exit_2(repo: Cocrec, tmp_path: Path, tex
 def test_as_of_after_today_is_refused_for_a_write(repo: Cocrec, tmp_path: Path) -> None:
     result = repo("import", str(write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(1))), "--as-of", "2999-01-01", "--yes")
     assert result.exit_code == 2 and "after today" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "cell, handled_by, problem",
+    [
+        ("Bob Member", "bob", None),
+        ("bob", "bob", None),
+        ("Private (Bob Member)", "bob", None),
+        ("anonymous: alice", "alice", None),
+        ("Private", None, "give the member handling the case"),
+        ("Private: Rena Reporter", None, "names a private reporter"),
+    ],
+)
+def test_a_private_reporter_is_never_named_the_member_handling_it_is(repo: Cocrec, tmp_path: Path, cell: str, handled_by: str | None, problem: str | None) -> None:
+    row = ["2026-01-05", cell, "Sol Sandoval", "sol@example.org", "Sol Sandoval was rude.", "Yes", "No", "", "Resolved", ""]
+    result = do_import(repo, write_csv(tmp_path / "export.csv", SEED_HEADERS, [row]), "--yes")
+    if problem is not None:
+        assert result.exit_code == 2 and problem in result.stderr and "row 2, column 'Reporter, if official" in result.stderr
+        assert "Rena" not in result.output and records(repo) == {}
+        return
+    assert result.exit_code == 0, result.output
+    (doc,) = [shown(repo, rid) for rid in records(repo)]
+    assert doc["reporter"] == {"kind": "private"} and doc["handled_by"] == handled_by
