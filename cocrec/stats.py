@@ -21,8 +21,8 @@ Each row also counts each of the policy's consequences (when it has any), and gi
 `median_days_to_acknowledge` (reported_on to acknowledged_on) and
 `median_days_to_decide` (reported_on to outcome.decided_on), None where no record
 of the row has the dates. An imported record whose sheet gave no decision date
-(`imported.decided_on_assumed`) is left out of the latter: its decision date is
-only its report date.
+(`imported.decided_on_assumed`) is left out of the latter while its decision date is
+still only its report date (a member who corrects the date brings it back in).
 """
 
 from __future__ import annotations
@@ -101,7 +101,11 @@ def days_to_acknowledge(record: Record) -> Optional[int]:
 
 
 def days_to_decide(record: Record) -> Optional[int]:
-    if record.outcome is None or record.decided_on_assumed:
+    """None for an open case, and for an imported one whose decision date is still its report date
+    only because the sheet had none."""
+    if record.outcome is None:
+        return None
+    if record.decided_on_assumed and record.outcome.decided_on == record.reported_on:
         return None
     return (record.outcome.decided_on - record.reported_on).days
 

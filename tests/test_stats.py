@@ -128,3 +128,16 @@ def test_totals_equal_the_records(args: list[tuple[Any, ...]]) -> None:
             assert row.counts["reports"] == row.counts["open"] + sum(row.counts[k] for k in OUTCOME_TYPES)
     by_category = stats.total(stats.count(records, "category"))
     assert by_category["reports"] == sum(max(1, len(r.categories)) for r in records)
+
+
+def test_an_imported_decision_date_counts_only_once_a_member_corrects_it() -> None:
+    def imported(decided_on: str) -> Record:
+        doc: dict[str, Any] = {
+            "id": "2026-aaaa", "reported_on": "2026-01-01", "region": "europe", "reporter": {"kind": "private"},
+            "outcome": {"type": "resolved", "decided_on": decided_on},
+            "imported": {"row_sha256": "0" * 64, "date": "2026-12-01", "decided_on_assumed": True},
+        }
+        return Record.from_doc(doc)
+
+    assert stats.medians_of([imported("2026-01-01")])["median_days_to_decide"] is None
+    assert stats.medians_of([imported("2026-01-15")])["median_days_to_decide"] == 14
