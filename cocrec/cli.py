@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CocrecError
+from .policy import DEFAULT_PRESET, PRESETS
 
 FORMATS = ["table", "json"]
 
@@ -94,9 +95,10 @@ def cli(click_ctx: click.Context, repo: Optional[str], identities: tuple[str, ..
 
 @cli.command()
 @click.argument("path")
-def init(path: str) -> None:
+@click.option("--policy", type=click.Choice(list(PRESETS)), default=DEFAULT_PRESET, show_default=True, help="The policy (cocrec.yaml) to start from.")
+def init(path: str, policy: str) -> None:
     """Create a records repository at PATH (runs git init where needed)."""
-    _run("init", path)
+    _run("init", path, policy=policy)
 
 
 @cli.command()
@@ -174,6 +176,22 @@ def rekey(check_only: bool, yes: bool) -> None:
 def new(from_file: Optional[str], yes: bool) -> None:
     """Record a new incident; prints its id."""
     _run("new", from_file, yes=yes)
+
+
+@cli.command("import")
+@click.argument("file", metavar="FILE.csv")
+@click.option("--mapping", "mapping_file", metavar="FILE", help="A YAML file: columns to rename, cell texts to map, defaults, date_order.")
+@click.option("--dry-run", is_flag=True, help="Show what each row becomes (row, new id, outcome, dates) and write nothing.")
+@click.option("--yes", is_flag=True, help="Write without asking (needed without a terminal).")
+@as_of_option
+def import_(file: str, mapping_file: Optional[str], dry_run: bool, yes: bool, as_of: Optional[dt.date]) -> None:
+    """Import the committee's spreadsheet (CSV), a record a row; nothing is written unless every row is valid."""
+
+    def confirm(question: str) -> bool:
+        return bool(click.confirm(question, default=False, err=True))
+
+    asks = confirm if sys.stdin is not None and sys.stdin.isatty() else None
+    _run("import_", file=file, mapping_file=mapping_file, dry_run=dry_run, yes=yes, as_of=today_if_none(as_of), confirm=asks)
 
 
 @cli.command()
@@ -321,7 +339,7 @@ def export(query: str, as_of: Optional[dt.date], fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--by", type=click.Choice(["year", "region", "outcome", "category"]), default="year", show_default=True)
+@click.option("--by", type=click.Choice(["year", "half", "region", "outcome", "consequence", "category"]), default="year", show_default=True)
 @as_of_option
 @format_option("table", "json", "csv")
 def stats(by: str, as_of: Optional[dt.date], fmt: str) -> None:

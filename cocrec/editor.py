@@ -132,12 +132,13 @@ def terminal_passphrase(path: str) -> str:
 # -- the new-record template -----------------------------------------------------
 
 # Never typed into a new record: assigned, fixed, or written by `cocrec expunge` only.
-NOT_IN_TEMPLATE = frozenset({"id", "schema_version", "expunged"})
+NOT_IN_TEMPLATE = frozenset({"id", "schema_version", "expunged", "imported"})
 # Usually written later, as the case goes on (with `cocrec edit`): shown commented out.
-LATER = frozenset({"outcome", "retention", "disclosures", "notes"})
+LATER = frozenset({"outcome", "unilateral_action", "appeal", "retention", "disclosures", "notes"})
 # What a field means (SPEC section 3). What form it takes comes from the schema and the policy.
 MEANING: dict[str, str] = {
     "reported_on": "the date of the first report",
+    "acknowledged_on": "the date the reporter was told their report arrived (deadlines.acknowledge)",
     "event": "the event it concerns, if any",
     "region": "where it happened",
     "categories": "general information, for statistics",
@@ -154,6 +155,9 @@ MEANING: dict[str, str] = {
     "action_by_local_rep": "action taken by local organisers",
     "outcome": "add it when the committee decides; absent while the case is open",
     "outcome.ban": "banned only: until: YYYY-MM-DD, or permanent: true",
+    "outcome.consequence": "a step of the enforcement ladder (consequences in cocrec.yaml)",
+    "unilateral_action": "an action one member took alone, for the committee to review",
+    "appeal": "an appeal against the decision (within deadlines.appeal_window)",
     "outcome.recommendations": "flagged or banned only: advice for event organisers",
     "outcome.shareable_summary": "written to be shared with organisers: objective, privacy-respecting",
     "retention": "the committee's exceptional deviations from the retention terms",
@@ -184,7 +188,13 @@ def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
     """The commented template `cocrec new` opens, generated from the record schema and the committee's lists."""
     record = cast(Mapping[str, Any], schema.validator("record").schema)  # local references inlined
     required = set(record.get("required", ()))
-    choices = {"region": policy.regions, "categories": policy.categories, "channel": policy.channels, "handled_by": member_ids}
+    choices = {
+        "region": policy.regions,
+        "categories": policy.categories,
+        "channel": policy.channels,
+        "handled_by": member_ids,
+        "outcome.consequence": tuple(policy.consequences),
+    }
     lines = [HEADER.rstrip("\n"), ""]
     later: list[str] = []
     for key in KEY_ORDER["record"]:
@@ -192,7 +202,8 @@ def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
             continue
         node = record["properties"][key]
         status = "required" if key in required else CONDITIONAL.get(key, "later" if key in LATER else "optional")
-        block = [f"# {key} ({status}): {_explain(key, node, choices.get(key))}", *_value_lines(key, node, 0)]
+        head = f"# {key} ({status}): {_explain(key, node, choices.get(key))}"
+        block = [head, *_value_lines(key, node, 0, choices=choices)]
         if key in LATER:
             later += [block[0], *(f"# {line}" for line in block[1:]), ""]
         else:
@@ -224,25 +235,33 @@ def _object_properties(node: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
     return None
 
 
-def _value_lines(path: str, node: Mapping[str, Any], indent: int, key: Optional[str] = None) -> list[str]:
+Choices = Mapping[str, Sequence[str]]
+NO_CHOICES: Choices = {}
+
+
+def _value_lines(
+    path: str, node: Mapping[str, Any], indent: int, key: Optional[str] = None, choices: Choices = NO_CHOICES
+) -> list[str]:
     """`key:` and an empty value of the node's shape (nested mappings spelled out), with inline comments."""
     key = key or path.rsplit(".", 1)[-1]
     pad = " " * indent
     items = node.get("items") if node.get("type") == "array" else None
     props = _object_properties(items) if isinstance(items, Mapping) else _object_properties(node)
     if isinstance(items, Mapping) and props:
-        return [f"{pad}{key}:", *_fields(path, props, indent + 2, first="- ")]
+        return [f"{pad}{key}:", *_fields(path, props, indent + 2, first="- ", choices=choices)]
     if props:
-        return [f"{pad}{key}:", *_fields(path, props, indent + 2)]
+        return [f"{pad}{key}:", *_fields(path, props, indent + 2, choices=choices)]
     return [f"{pad}{key}: []" if items is not None else f"{pad}{key}:"]
 
 
-def _fields(path: str, props: Mapping[str, Any], indent: int, first: str = "") -> list[str]:
+def _fields(
+    path: str, props: Mapping[str, Any], indent: int, first: str = "", choices: Choices = NO_CHOICES
+) -> list[str]:
     lines: list[str] = []
     for name, node in props.items():
         sub = f"{path}.{name}"
-        head = _value_lines(sub, node, indent, name)
-        comment = _explain(sub, node)
+        head = _value_lines(sub, node, indent, name, choices)
+        comment = _explain(sub, node, choices.get(sub))
         if comment:
             head[0] = f"{head[0]:<{max(indent + 24, len(head[0]) + 2)}}# {comment}"
         lines += head

@@ -18,6 +18,8 @@ OUTCOME_TYPES: tuple[OutcomeType, ...] = get_args(OutcomeType)
 StepName = Literal["reporter", "subjects"]
 STEPS: tuple[StepName, ...] = get_args(StepName)
 ReporterKind = Literal["official", "public", "private"]
+DeadlineKind = Literal["acknowledge", "decide", "review_unilateral", "appeal_window"]
+DEADLINE_KINDS: tuple[DeadlineKind, ...] = get_args(DeadlineKind)
 
 Doc = dict[str, Any]
 
@@ -64,8 +66,21 @@ class Outcome:
     decided_on: dt.date
     ban_until: Optional[dt.date] = None
     ban_permanent: bool = False
+    consequence: Optional[str] = None
     recommendations: Optional[str] = None
     shareable_summary: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class UnilateralAction:
+    taken_on: dt.date
+    reviewed_on: Optional[dt.date] = None
+
+
+@dataclass(frozen=True)
+class Appeal:
+    received_on: dt.date
+    decided_on: Optional[dt.date] = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,11 @@ class Record:
     hold: Optional[Hold] = None
     disclosures: tuple[Disclosure, ...] = ()
     expunged: Mapping[StepName, dt.date] = field(default_factory=dict)
+    acknowledged_on: Optional[dt.date] = None
+    unilateral_action: Optional[UnilateralAction] = None
+    appeal: Optional[Appeal] = None
+    decided_on_assumed: bool = False
+    """Imported from a sheet without a decision date: outcome.decided_on is only the report date."""
 
     @property
     def is_open(self) -> bool:
@@ -142,6 +162,10 @@ class Record:
             hold=_hold(retention.get("hold")),
             disclosures=tuple(_disclosure(d) for d in doc.get("disclosures") or ()),
             expunged={k: parse_date(v) for k, v in (doc.get("expunged") or {}).items()},
+            acknowledged_on=_opt_date(doc.get("acknowledged_on")),
+            unilateral_action=_unilateral(doc.get("unilateral_action")),
+            appeal=_appeal(doc.get("appeal")),
+            decided_on_assumed=bool((doc.get("imported") or {}).get("decided_on_assumed", False)),
         )
 
 
@@ -154,9 +178,22 @@ def _outcome(doc: Optional[Mapping[str, Any]]) -> Optional[Outcome]:
         decided_on=parse_date(doc["decided_on"]),
         ban_until=_opt_date(ban.get("until")),
         ban_permanent=bool(ban.get("permanent", False)),
+        consequence=doc.get("consequence"),
         recommendations=doc.get("recommendations"),
         shareable_summary=doc.get("shareable_summary"),
     )
+
+
+def _unilateral(doc: Optional[Mapping[str, Any]]) -> Optional[UnilateralAction]:
+    if not doc:
+        return None
+    return UnilateralAction(parse_date(doc["taken_on"]), _opt_date(doc.get("reviewed_on")))
+
+
+def _appeal(doc: Optional[Mapping[str, Any]]) -> Optional[Appeal]:
+    if not doc:
+        return None
+    return Appeal(parse_date(doc["received_on"]), _opt_date(doc.get("decided_on")))
 
 
 def _override(doc: Optional[Mapping[str, Any]]) -> Optional[Override]:

@@ -1,4 +1,10 @@
-"""The committee's policy, cocrec.yaml (SPEC section 4), with the defaults of POLICY.md."""
+"""The committee's policy, cocrec.yaml (SPEC sections 4 and 12), with the defaults of POLICY.md.
+
+Besides retention and the lists, a policy holds the committee's enforcement
+ladder (`consequences`, each naming the outcome types it may go with), its
+deadlines in days, and the columns of its public report. `cocrec init
+--policy NAME` starts from one of PRESETS.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,32 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Optional
 
-from .model import OutcomeType, StepName
+from .model import DEADLINE_KINDS, DeadlineKind, OutcomeType, StepName
 
 Months = Optional[int]  # None means "never"
+Days = Optional[int]  # None turns a deadline off
+BanKind = Literal["until", "permanent"]
+
+# Each preset is a template shipped in cocrec/templates, naming its source in a comment.
+PRESETS: dict[str, str] = {
+    "dsf-2018": "cocrec.yaml",
+    "django-2026": "cocrec.django-2026.yaml",
+    "contributor-covenant-2.1": "cocrec.contributor-covenant-2.1.yaml",
+}
+DEFAULT_PRESET = "dsf-2018"
+# The counts a report column may name besides outcome types and consequences (cocrec.stats.ACTIVITY).
+REPORT_COLUMNS_DEFAULT: dict[str, str] = {
+    "Reports": "reports",
+    "People named": "people_named",
+    "Action by the committee": "actions_by_committee",
+    "Action by local organisers": "actions_by_local_rep",
+    "Open": "open",
+    "No violation": "no-violation",
+    "Unidentified": "unidentified",
+    "Resolved": "resolved",
+    "Flagged": "flagged",
+    "Banned": "banned",
+}
 
 DEFAULT_DOC: dict[str, Any] = {
     "retention": {
@@ -33,12 +62,49 @@ DEFAULT_DOC: dict[str, Any] = {
         "other",
     ],
     "channels": ["email", "event-staff", "online-moderators", "other"],
-    "report": {"min_cell": 3},
+    "consequences": {},
+    "deadlines": {"acknowledge": 1, "decide": 30, "review_unilateral": 1, "appeal_window": 30},
+    "report": {"min_cell": 3, "columns": REPORT_COLUMNS_DEFAULT},
 }
 
 
 def _months(value: Any) -> Months:
     return None if value == "never" else int(value)
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """One step of the enforcement ladder: the outcome types it goes with, and for a ban which kind."""
+
+    name: str
+    outcomes: tuple[OutcomeType, ...]
+    ban: Optional[BanKind] = None
+
+    def allows(self, outcome: OutcomeType, ban_permanent: bool) -> bool:
+        if outcome not in self.outcomes:
+            return False
+        if outcome != "banned" or self.ban is None:
+            return True
+        return ban_permanent == (self.ban == "permanent")
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """A column of the public report: its label and the count(s) it adds up."""
+
+    label: str
+    counts: tuple[str, ...]
+
+
+def _consequences(doc: Mapping[str, Any]) -> dict[str, Consequence]:
+    return {name: Consequence(name, tuple(c["outcomes"]), c.get("ban")) for name, c in doc.items()}
+
+
+def _report_columns(doc: Mapping[str, Any]) -> tuple[ReportColumn, ...]:
+    return tuple(
+        ReportColumn(str(label), (counts,) if isinstance(counts, str) else tuple(counts))
+        for label, counts in doc.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +118,9 @@ class Policy:
     categories: tuple[str, ...]
     channels: tuple[str, ...]
     min_cell: int
+    consequences: Mapping[str, Consequence]
+    deadlines: Mapping[DeadlineKind, Days]
+    report_columns: tuple[ReportColumn, ...]
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Policy:
@@ -73,6 +142,9 @@ class Policy:
             categories=tuple(merged["categories"]),
             channels=tuple(merged["channels"]),
             min_cell=int(merged["report"]["min_cell"]),
+            consequences=_consequences(merged["consequences"]),
+            deadlines={kind: merged["deadlines"].get(kind) for kind in DEADLINE_KINDS},
+            report_columns=_report_columns(merged["report"]["columns"]),
         )
 
 

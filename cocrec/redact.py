@@ -55,7 +55,9 @@ STRUCTURAL: frozenset[Shape] = frozenset({
     ("outcome", "decided_on"), ("outcome", "ban", "until"), ("retention", "override", "subjects"),
     ("retention", "override", "reporter"), ("retention", "override", "decided_on"),
     ("retention", "hold", "since"), ("retention", "hold", "review_on"), ("disclosures", "*", "on"),
-    ("expunged", "reporter"), ("expunged", "subjects"),
+    ("expunged", "reporter"), ("expunged", "subjects"), ("acknowledged_on",), ("outcome", "consequence"),
+    ("unilateral_action", "taken_on"), ("unilateral_action", "reviewed_on"), ("appeal", "received_on"),
+    ("appeal", "decided_on"), ("imported", "row_sha256"), ("imported", "date"),
 })  # fmt: skip
 IDENTIFYING: Mapping[StepName, frozenset[Shape]] = {
     "reporter": frozenset({("reporter", "name"), ("reporter", "contact")}),

@@ -13,7 +13,7 @@ from html import escape
 from typing import Sequence
 
 from . import stats
-from .transparency import COLUMNS, Report, cell, intro, outcomes_note, published_rows
+from .transparency import Report, cell, intro, labels, outcomes_note, published_rows
 
 SERIES: tuple[tuple[str, str, str], ...] = (
     ("no-violation", "No violation", "#9aa5b1"),
@@ -104,7 +104,7 @@ def legend(min_cell: int) -> str:
 
 
 def table(report: Report) -> str:
-    head = "".join(f"<th scope=\"col\">{escape(label)}</th>" for label in ("Year", *(label for _, label in COLUMNS)))
+    head = "".join(f"<th scope=\"col\">{escape(label)}</th>" for label in ("Year", *labels(report)))
     rows = []
     for values in published_rows(report):
         current = ' class="current"' if values[0] == str(report.year) else ""

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError as SchemaError
 
-Kind = Literal["record", "members", "policy"]
-KINDS: tuple[Kind, ...] = ("record", "members", "policy")
+Kind = Literal["record", "members", "policy", "mapping"]
+KINDS: tuple[Kind, ...] = ("record", "members", "policy", "mapping")
 
 # A key that looks like a field name may be quoted; anything else might be a value typed as a key.
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,39}$")

@@ -2,7 +2,8 @@
 
 What it holds, and nothing else: the statistics by year received for Y and
 every year before it back to the first record (years without records as
-zeros, so the trend has no gaps), each count below the policy's
+zeros, so the trend has no gaps), in the columns of the policy's
+`report.columns` (each a count, or counts added up), each count below the policy's
 `report.min_cell` shown as `<N`, and the year's outcomes as their shareable
 summaries with every identifier taken out. No record id, record date, event,
 name, email, username, url or reporter is printed. The list of outcomes is left out when
@@ -21,20 +22,8 @@ from . import output, stats
 from .anonymise import anonymise, known_words, pii_of, redact_words
 from .errors import UsageError
 from .model import Record
+from .policy import Policy, ReportColumn
 from .redact import Pii
-
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("reports", "Reports"),
-    ("people_named", "People named"),
-    ("actions_by_committee", "Action by the committee"),
-    ("actions_by_local_rep", "Action by local organisers"),
-    ("open", "Open"),
-    ("no-violation", "No violation"),
-    ("unidentified", "Unidentified"),
-    ("resolved", "Resolved"),
-    ("flagged", "Flagged"),
-    ("banned", "Banned"),
-)
 
 
 @dataclass(frozen=True)
@@ -42,6 +31,7 @@ class Report:
     year: int
     as_of: dt.date
     min_cell: int
+    columns: tuple[ReportColumn, ...]
     rows: tuple[stats.Row, ...]
     outcomes: tuple[str, ...]
     """Anonymised shareable summaries of the year's outcomes; empty when withheld."""
@@ -71,18 +61,28 @@ def outcome_summaries(records: Sequence[Record], year: int) -> list[str]:
     return sorted(t for t in texts if t)
 
 
-def build(records: Sequence[Record], year: int, as_of: dt.date, min_cell: int) -> Report:
+def build(records: Sequence[Record], year: int, as_of: dt.date, policy: Policy) -> Report:
     if not stats.received_in(records, year):
         raise UsageError(f"--year {year}: no records were received in {year}, so there is nothing to report; `cocrec stats` lists the years")
-    rows = stats.by_year(records, stats.first_year(records, year), year)
+    rows = stats.by_year(records, stats.first_year(records, year), year, tuple(policy.consequences))
     summaries = outcome_summaries(records, year)
+    min_cell = policy.min_cell
     withheld = len(summaries) < min_cell
-    return Report(year, as_of, min_cell, tuple(rows), () if withheld else tuple(summaries), withheld and bool(summaries))
+    outcomes = () if withheld else tuple(summaries)
+    return Report(year, as_of, min_cell, policy.report_columns, tuple(rows), outcomes, withheld and bool(summaries))
+
+
+def column_count(row: stats.Row, column: ReportColumn) -> int:
+    return sum(row.count_of(name) for name in column.counts)
+
+
+def labels(report: Report) -> list[str]:
+    return [column.label for column in report.columns]
 
 
 def published_rows(report: Report) -> list[list[str]]:
-    """The table as published: the year, then each count (suppressed below min_cell)."""
-    return [[str(row.key), *(cell(row.counts[key], report.min_cell) for key, _ in COLUMNS)] for row in report.rows]
+    """The table as published: the year, then each column's count (suppressed below min_cell)."""
+    return [[str(row.key), *(cell(column_count(row, c), report.min_cell) for c in report.columns)] for row in report.rows]
 
 
 def intro(report: Report) -> str:
@@ -103,7 +103,7 @@ def outcomes_note(report: Report) -> str:
 
 def markdown(report: Report) -> str:
     lines = [f"# Code of Conduct transparency report {report.year}", "", intro(report), ""]
-    lines.append(output.markdown(["Year", *(label for _, label in COLUMNS)], published_rows(report)))
+    lines.append(output.markdown(["Year", *labels(report)], published_rows(report)))
     lines += ["", f"## Outcomes in {report.year}", "", outcomes_note(report)]
     if report.outcomes:
         lines += [""] + [f"- {text}" for text in report.outcomes]

@@ -10,13 +10,14 @@ record, so that re-saving an unchanged record is byte-identical.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
 from . import schema, yaml_io
 from .dates import parse_date
 from .errors import CocrecError, ValidationError
-from .model import Members, Record
+from .model import OUTCOME_TYPES, Members, Record
 from .policy import Policy
 
 Doc = dict[str, Any]
@@ -26,6 +27,12 @@ KeyCheck = Callable[[str], object]
 # "*" stands for every item of a list.
 RECORD_DATES: tuple[tuple[str, ...], ...] = (
     ("reported_on",),
+    ("acknowledged_on",),
+    ("unilateral_action", "taken_on"),
+    ("unilateral_action", "reviewed_on"),
+    ("appeal", "received_on"),
+    ("appeal", "decided_on"),
+    ("imported", "date"),
     ("outcome", "decided_on"),
     ("outcome", "ban", "until"),
     ("retention", "override", "subjects"),
@@ -41,6 +48,11 @@ RECORD_DATE_ORDER: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
     (("reported_on",), ("outcome", "decided_on"), "a decision comes on or after the first report: fix either date"),
     (("outcome", "decided_on"), ("outcome", "ban", "until"), "a ban ends on or after its decision: fix either date"),
     (("retention", "hold", "since"), ("retention", "hold", "review_on"), "a hold is reviewed on or after it starts: fix either date"),
+    (("reported_on",), ("acknowledged_on",), "a report is acknowledged on or after it arrives: fix either date"),
+    (("reported_on",), ("unilateral_action", "taken_on"), "a unilateral action follows the report: fix either date"),
+    (("unilateral_action", "taken_on"), ("unilateral_action", "reviewed_on"), "a unilateral action is reviewed on or after it is taken: fix either date"),
+    (("outcome", "decided_on"), ("appeal", "received_on"), "an appeal comes on or after the decision: fix either date"),
+    (("appeal", "received_on"), ("appeal", "decided_on"), "an appeal is decided on or after it arrives: fix either date"),
 )
 MEMBER_DATES: tuple[tuple[str, ...], ...] = (("members", "*", "since"), ("former", "*", "since"), ("former", "*", "until"))
 ALSO_IN = ("subjects", "*", "also_in", "*")
@@ -135,7 +147,34 @@ def _policy_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationErro
             errors.append(_not_in_policy(source, f"categories[{index}]", "categories", policy.categories))
     if "channel" in doc and doc["channel"] not in policy.channels:
         errors.append(_not_in_policy(source, "channel", "channels", policy.channels))
-    return errors
+    return errors + _consequence_errors(doc, source, policy) + _appeal_window_errors(doc, source, policy)
+
+
+def _consequence_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationError]:
+    outcome = doc.get("outcome") or {}
+    if "consequence" not in outcome:
+        return []
+    where = "outcome.consequence"
+    chosen = policy.consequences.get(outcome["consequence"])
+    if chosen is None:
+        return [_not_in_policy(source, where, "consequences", tuple(policy.consequences))]
+    permanent = bool((outcome.get("ban") or {}).get("permanent"))
+    if chosen.allows(outcome["type"], permanent):
+        return []
+    fits = ", ".join(name for name, c in policy.consequences.items() if c.allows(outcome["type"], permanent)) or "(none)"
+    kind = {"until": " (a ban until a date)", "permanent": " (a permanent ban)", None: ""}[chosen.ban]
+    goes = ", ".join(chosen.outcomes) + kind
+    advice = f"does not go with this outcome: it goes with {goes}; use one of {fits}, or change outcome.type"
+    return [ValidationError(source, where, advice)]
+
+
+def _appeal_window_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationError]:
+    days = policy.deadlines["appeal_window"]
+    decided, received = _date_at(doc, ("outcome", "decided_on")), _date_at(doc, ("appeal", "received_on"))
+    if days is None or decided is None or received is None or (received - decided).days <= days:
+        return []
+    advice = f"is after the appeal window ({days} days after outcome.decided_on, deadlines.appeal_window in cocrec.yaml): fix the date"
+    return [ValidationError(source, "appeal.received_on", advice)]
 
 
 def _not_in_policy(source: str, path: str, listing: str, allowed: Sequence[str]) -> ValidationError:
@@ -278,8 +317,39 @@ def _key_is_valid(key: str, key_check: KeyCheck) -> bool:
 
 
 def policy_errors(doc: Any, source: str) -> list[ValidationError]:
-    """Every schema problem of cocrec.yaml (every key is optional: defaults fill in)."""
-    return schema.iter_errors("policy", doc, source)
+    """Every problem of cocrec.yaml (every key is optional: defaults fill in): the schema's, then names."""
+    errors = schema.iter_errors("policy", doc, source)
+    if errors:
+        return errors
+    return _consequence_name_errors(doc, source) + _report_column_errors(doc, source)
+
+
+# A consequence is counted beside these (cocrec.stats.ACTIVITY, outcome types, `--by consequence` keys).
+RESERVED_COUNTS = ("reports", "people_named", "actions_by_committee", "actions_by_local_rep", "open", *OUTCOME_TYPES)
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _consequence_name_errors(doc: Doc, source: str) -> list[ValidationError]:
+    errors = []
+    for name in (doc.get("consequences") or {}):
+        where = f"consequences.{name}" if _SLUG.match(str(name)) else "consequences"
+        if not _SLUG.match(str(name)):
+            errors.append(ValidationError(source, where, "a consequence is a slug (lower-case words joined by -, like first-suspension): rename it"))
+        elif name in RESERVED_COUNTS + ("unspecified",):
+            errors.append(ValidationError(source, where, "is already the name of a count or an outcome type: give the consequence another name"))
+    return errors
+
+
+def _report_column_errors(doc: Doc, source: str) -> list[ValidationError]:
+    known = set(RESERVED_COUNTS) | set(doc.get("consequences") or {})
+    columns = (doc.get("report") or {}).get("columns") or {}
+    errors = []
+    for label, counts in columns.items():
+        names = [counts] if isinstance(counts, str) else counts
+        if any(name not in known for name in names):
+            allowed = ", ".join([*RESERVED_COUNTS, *(doc.get("consequences") or {})])
+            errors.append(ValidationError(source, f"report.columns.{label}", f"counts something cocrec does not count: use {allowed}"))
+    return errors
 
 
 def load_policy(data: bytes, source: str) -> Policy:
@@ -296,14 +366,18 @@ def load_policy(data: bytes, source: str) -> Policy:
 # SPEC section 3's order, per kind of mapping; fields a kind does not know keep their order, last.
 KEY_ORDER: dict[str, tuple[str, ...]] = {
     "record": (
-        "id", "schema_version", "reported_on", "event", "region", "categories", "channel", "reporter",
-        "handled_by", "subjects", "summary", "action_by_committee", "action_by_local_rep", "outcome",
-        "retention", "disclosures", "notes", "expunged",
+        "id", "schema_version", "reported_on", "acknowledged_on", "event", "region", "categories",
+        "channel", "reporter", "handled_by", "subjects", "summary", "action_by_committee",
+        "action_by_local_rep", "unilateral_action", "outcome", "appeal", "retention", "disclosures",
+        "notes", "expunged", "imported",
     ),
     "reporter": ("kind", "name", "contact"),
     "subject": ("name", "emails", "usernames", "urls", "also_in", "expunged"),
     "action": ("taken", "description"),
-    "outcome": ("type", "decided_on", "ban", "recommendations", "shareable_summary"),
+    "outcome": ("type", "decided_on", "ban", "consequence", "recommendations", "shareable_summary"),
+    "unilateral_action": ("taken_on", "reviewed_on"),
+    "appeal": ("received_on", "decided_on"),
+    "imported": ("row_sha256", "date", "decided_on_assumed"),
     "ban": ("until", "permanent"),
     "retention": ("override", "hold"),
     "override": ("subjects", "reporter", "reason", "decided_on"),
@@ -317,6 +391,9 @@ NESTED: dict[tuple[str, str], str] = {
     ("record", "action_by_committee"): "action",
     ("record", "action_by_local_rep"): "action",
     ("record", "outcome"): "outcome",
+    ("record", "unilateral_action"): "unilateral_action",
+    ("record", "appeal"): "appeal",
+    ("record", "imported"): "imported",
     ("record", "retention"): "retention",
     ("record", "disclosures"): "disclosure",
     ("record", "expunged"): "expunged",

@@ -1,9 +1,10 @@
-"""How a record's retention is shown: the JSON shape of SPEC section 7, and its table cells."""
+"""How a record's retention and deadlines are shown: the JSON shapes of SPEC sections 7 and 12, and table cells."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
+from .deadlines import DeadlineStatus
 from .retention import RecordSchedule, StepSchedule
 
 
@@ -49,3 +50,25 @@ def notes_cell(schedule: RecordSchedule) -> str:
     if schedule.override:
         notes.append("override")
     return "; ".join(notes)
+
+
+def deadlines_json(statuses: Sequence[DeadlineStatus]) -> list[dict[str, Any]]:
+    """The `deadlines` of a record in `cocrec due --format json` (SPEC section 12); a done one adds `done_on`."""
+    result = []
+    for status in statuses:
+        data: dict[str, Any] = {"kind": status.kind, "due": status.due.isoformat(), "state": status.state}
+        if status.done_on is not None:
+            data["done_on"] = status.done_on.isoformat()
+        result.append(data)
+    return result
+
+
+def deadlines_cell(statuses: Sequence[DeadlineStatus]) -> str:
+    """`decide 2026-07-04 overdue`; done ones as `acknowledge done 2026-06-05`."""
+    cells = []
+    for status in statuses:
+        if status.state == "done" and status.done_on is not None:
+            cells.append(f"{status.kind} done {status.done_on.isoformat()}")
+        else:
+            cells.append(f"{status.kind} {status.due.isoformat()} {status.state}")
+    return "; ".join(cells)

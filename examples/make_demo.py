@@ -59,7 +59,9 @@ def closed(kind: str, decided_on: str, summary: str, **extra: Any) -> dict[str, 
 
 
 def record(rid: str, reported_on: str, region: str, event: str, **fields: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": rid, "schema_version": 1, "reported_on": reported_on, "event": event, "region": region}
+    # The committee answers each reporter on the day a report arrives (deadlines.acknowledge), unless said otherwise.
+    acknowledged = fields.pop("acknowledged_on", reported_on)
+    doc: dict[str, Any] = {"id": rid, "schema_version": 1, "reported_on": reported_on, "acknowledged_on": acknowledged, "event": event, "region": region}
     doc.update(fields)
     doc.setdefault("action_by_committee", {"taken": False})
     doc.setdefault("action_by_local_rep", {"taken": False})
@@ -101,7 +103,7 @@ def demo_records() -> list[dict[str, Any]]:
                summary="Anonymous accounts posted slurs in the community chat during a live stream.\n",
                action_by_local_rep={"taken": True, "description": "Moderators removed the messages and locked the channel."},
                outcome=closed("unidentified", "2025-02-20", "Slurs posted by accounts that could not be identified.\n")),
-        record("2025-m3xa", "2025-10-01", "online", "Online meetup", categories=["unwanted-contact"], channel="email",
+        record("2025-m3xa", "2025-10-01", "online", "Online meetup", categories=["unwanted-contact"], channel="email", acknowledged_on="2025-10-02",
                reporter=reporter("Kai Ng", "kai@example.org"), subjects=[person("Sid Arnell", "sid@example.org")],
                summary="Sid Arnell sent repeated private messages after being asked to stop.\n",
                action_by_committee={"taken": True, "description": "Asked the subject to stop contacting the reporter."},
@@ -112,7 +114,8 @@ def demo_records() -> list[dict[str, Any]]:
                action_by_committee={"taken": True, "description": "Discussed with the subject and the organisers."},
                outcome=closed("flagged", "2024-09-01", "Discriminatory exclusion of a speaker.\n"),
                retention={"hold": {"reason": "appeal pending", "since": "2026-10-01", "review_on": "2027-01-15"}}),
-        record("2026-j5vb", "2026-10-20", "europe", "Example Conf Europe 2026", categories=["harassment"], channel="email",
+        record("2026-j5vb", "2026-11-10", "europe", "Example Conf Europe 2026", categories=["harassment"], channel="email", acknowledged_on="2026-11-11",
+               unilateral_action={"taken_on": "2026-11-10", "reviewed_on": "2026-11-11"},
                reporter=reporter("Ava Lind", "ava@example.org"), subjects=[person("Pat Quill", "pat.quill@example.org")],
                summary="Pat Quill is reported to have touched an attendee without consent at the conference party.\n"),
         record("2026-n1kz", "2026-02-01", "africa", "Example Summit 2026", categories=["harassment", "unwanted-contact"], channel="event-staff",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -63,3 +66,32 @@ def test_demo_identities_are_marked_demo_only() -> None:
     assert (IDENTITIES / "README.md").read_text().startswith("# Demo identities: DEMO ONLY")
     for path in IDENTITIES.glob("*.txt"):
         assert path.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+
+
+def test_the_demo_sheet_imports_into_a_scratch_copy_as_the_readme_says(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if line.startswith("python3 examples/make_demo.py --into"))
+    scratch = tmp_path / "demo"
+    built = subprocess.run([sys.executable, str(ROOT / "examples" / "make_demo.py"), "--into", str(scratch)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    args = shlex.split(command.split("&&", 1)[1])[1:]  # after `cocrec`
+    assert args[:2] == ["-C", "/tmp/cocrec-demo"] and args[-1] == "--dry-run"
+
+    def cocrec_in(*extra: str) -> Any:
+        argv = ["-C", str(scratch), *args[2:-1], *extra]
+        return CliRunner().invoke(cli, [str(ROOT / a) if a.startswith("examples/") else a for a in argv])
+
+    preview = cocrec_in("--dry-run")
+    assert preview.exit_code == 0, preview.output
+    assert "8 record(s) would be imported" in preview.stdout and "override" in preview.stdout
+    sheet = (ROOT / "examples" / "spreadsheet.csv").read_text()
+    assert "Owen Hartley" in sheet and "Owen" not in preview.output
+    done = cocrec_in("--yes")
+    assert done.exit_code == 0, done.output
+    assert "Imported 8 record(s)" in done.stdout and "Already past their date to expunge: row 5" in done.stdout
+    rows = {row["id"]: row for row in json.loads(CliRunner().invoke(cli, ["-C", str(scratch), "-i", str(IDENTITIES / "ada.txt"), "due", "--all", "--as-of", DEMO_DATE, "--format", "json"]).stdout)}
+    assert len(rows) == 21
+    morgan = rows["2025-b7nc"]  # the demo's flagged record about Morgan Vale, extended by the sheet's later report
+    assert morgan["extended_by"] and morgan["steps"]["subjects"]["due"] == "2028-05-03"
+    again = cocrec_in("--yes")
+    assert again.exit_code == 0 and "Nothing to import" in again.stdout

@@ -231,3 +231,12 @@ def test_the_template_filled_in_where_it_says_is_a_valid_record() -> None:
 def test_prune_drops_empty_values_and_empty_list_items_but_keeps_false() -> None:
     doc = {"a": None, "b": "", "c": [], "d": {"e": None}, "f": [{"g": None}, {"h": 1}], "t": {"taken": False}}
     assert editor.prune(doc) == {"f": [{"h": 1}], "t": {"taken": False}}
+
+
+def test_the_template_asks_for_the_acknowledgement_and_offers_the_policy_s_consequences() -> None:
+    text = editor.new_template(POLICY, ["alice"])
+    assert "\nacknowledged_on:\n" in text  # asked for now, not under "later"
+    assert "\n# unilateral_action:" in text and "\n# appeal:" in text  # later, commented out
+    assert "imported" not in text  # written by `cocrec import` only
+    ladder = Policy.from_doc({"consequences": {"warning": {"outcomes": ["resolved"]}, "ban": {"outcomes": ["banned"]}}})
+    assert "consequence:" in editor.new_template(ladder, ["alice"]) and "one of: warning, ban" in editor.new_template(ladder, ["alice"])

@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 
 from cocrec import crypto, schema, schema_fast, yaml_io
 from cocrec.commands._templates import template
-from cocrec.policy import DEFAULT_DOC
+from cocrec.policy import DEFAULT_DOC, PRESETS
 
 from .conftest import outcome, record, with_changes
 from .test_validate import BAD, closed, example, expunged_doc
@@ -60,6 +60,11 @@ VALID_RECORDS: list[dict[str, Any]] = [
     example(),
     *(closed(kind) for kind in ("no-violation", "unidentified", "resolved", "flagged")),
     *(expunged_doc(steps) for steps in [("reporter",), ("subjects",), ("reporter", "subjects")]),
+    with_changes(closed_record("resolved", consequence="warning"), {
+        "acknowledged_on": "2026-06-05", "unilateral_action": {"taken_on": "2026-06-04", "reviewed_on": "2026-06-05"},
+        "appeal": {"received_on": "2026-07-10", "decided_on": "2026-07-20"},
+        "imported": {"row_sha256": "0" * 64, "date": "2026-12-01", "decided_on_assumed": True},
+    }),
 ]
 # Each breaks a rule: of the schema, or of validate.py (a real date, a known region) which the schema lets through.
 BAD_RECORDS: list[Any] = [param.values[0] for param in BAD]
@@ -79,8 +84,20 @@ POLICIES: list[Any] = [
     DEFAULT_DOC,
     {"retention": {"starts": "reported_on", "terms": {"resolved": {"reporter": 0, "subjects": "never"}, "banned": {"after_ban": "never"}}}},
     {"report": {"min_cell": 1}, "regions": ["online"], "categories": [], "channels": ["email", "other"]},
+    *(yaml_io.loads(template(name), name) for name in PRESETS.values()),
+    {"deadlines": {"acknowledge": None, "decide": 14}, "consequences": {"warning": {"outcomes": ["resolved"], "ban": "until"}}},
 ]
-CORPUS: dict[schema.Kind, list[Any]] = {"record": RECORDS, "members": MEMBERS, "policy": POLICIES}
+MAPPINGS: list[Any] = [
+    {},
+    {"date_order": "dmy"},
+    {
+        "columns": {"Blacklisted?": "Banned or flagged", "Region": "region", "Decided": "outcome.decided_on"},
+        "values": {"Banned or flagged": {"Blacklisted": "banned", "": "resolved"}, "Action taken by us": {"Emailed": True}},
+        "defaults": {"region": "europe", "reporter.kind": "public"},
+        "date_order": "mdy",
+    },
+]
+CORPUS: dict[schema.Kind, list[Any]] = {"record": RECORDS, "members": MEMBERS, "policy": POLICIES, "mapping": MAPPINGS}
 
 
 def agrees(kind: schema.Kind, doc: Any) -> bool:

@@ -56,10 +56,14 @@ def zeros(**counts: int) -> dict[str, int]:
     return {**dict.fromkeys(stats.COUNTS, 0), **counts}
 
 
+# Every decided record above was decided on its report day; none was acknowledged.
+SAME_DAY = {"median_days_to_acknowledge": None, "median_days_to_decide": 0}
+
+
 def test_by_year_matches_a_hand_count() -> None:
     assert as_dicts("year") == [
-        {"year": 2025, **zeros(reports=3, people_named=5, actions_by_committee=2, actions_by_local_rep=1, flagged=1, resolved=1, **{"no-violation": 1})},
-        {"year": 2026, **zeros(reports=3, people_named=2, actions_by_committee=2, actions_by_local_rep=1, open=1, banned=1, unidentified=1)},
+        {"year": 2025, **zeros(reports=3, people_named=5, actions_by_committee=2, actions_by_local_rep=1, flagged=1, resolved=1, **{"no-violation": 1}), **SAME_DAY},
+        {"year": 2026, **zeros(reports=3, people_named=2, actions_by_committee=2, actions_by_local_rep=1, open=1, banned=1, unidentified=1), **SAME_DAY},
     ]
 
 
@@ -67,7 +71,8 @@ def test_json_shape_is_exactly_the_spec() -> None:
     data = stats.to_json(stats.count(RECORDS, "region"), "region")
     assert list(data) == ["by", "rows"] and data["by"] == "region"
     assert list(data["rows"][0]) == ["region", "reports", "people_named", "actions_by_committee", "actions_by_local_rep", "open",
-                                     "no-violation", "unidentified", "resolved", "flagged", "banned"]
+                                     "no-violation", "unidentified", "resolved", "flagged", "banned",
+                                     "median_days_to_acknowledge", "median_days_to_decide"]
     assert [row["region"] for row in data["rows"]] == ["asia", "europe", "online"]
 
 
@@ -75,7 +80,7 @@ def test_by_category_counts_a_record_in_each_of_its_categories_and_uncategorised
     rows = {row["category"]: row for row in as_dicts("category")}
     assert list(rows) == ["harassment", "other", "unwanted-contact", "uncategorised"]
     assert rows["harassment"]["reports"] == 3 and rows["unwanted-contact"]["reports"] == 1
-    assert rows["uncategorised"] == {"category": "uncategorised", **zeros(reports=2, people_named=2, actions_by_committee=1, unidentified=1, **{"no-violation": 1})}
+    assert rows["uncategorised"] == {"category": "uncategorised", **zeros(reports=2, people_named=2, actions_by_committee=1, unidentified=1, **{"no-violation": 1}), **SAME_DAY}
 
 
 def test_by_outcome_in_policy_order_with_open_last() -> None:
@@ -123,3 +128,16 @@ def test_totals_equal_the_records(args: list[tuple[Any, ...]]) -> None:
             assert row.counts["reports"] == row.counts["open"] + sum(row.counts[k] for k in OUTCOME_TYPES)
     by_category = stats.total(stats.count(records, "category"))
     assert by_category["reports"] == sum(max(1, len(r.categories)) for r in records)
+
+
+def test_an_imported_decision_date_counts_only_once_a_member_corrects_it() -> None:
+    def imported(decided_on: str) -> Record:
+        doc: dict[str, Any] = {
+            "id": "2026-aaaa", "reported_on": "2026-01-01", "region": "europe", "reporter": {"kind": "private"},
+            "outcome": {"type": "resolved", "decided_on": decided_on},
+            "imported": {"row_sha256": "0" * 64, "date": "2026-12-01", "decided_on_assumed": True},
+        }
+        return Record.from_doc(doc)
+
+    assert stats.medians_of([imported("2026-01-01")])["median_days_to_decide"] is None
+    assert stats.medians_of([imported("2026-01-15")])["median_days_to_decide"] == 14

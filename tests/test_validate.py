@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -19,7 +20,7 @@ from cocrec import validate, yaml_io
 from cocrec.commands._templates import template
 from cocrec.errors import UsageError, ValidationError
 from cocrec.model import Members
-from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY
+from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY, PRESETS
 
 from .conftest import with_changes
 
@@ -224,6 +225,18 @@ BAD: list[Any] = [
     pytest.param(expunged_doc(("reporter",)) | {"reporter": {"kind": "public", "name": "Sam Reporter"}}, "reporter.name", "Sam Reporter", id="name-back-after-expunge"),
     pytest.param(expunged_doc(("subjects",)) | {"summary": "Jane Doe again"}, "summary", "Jane Doe", id="summary-back-after-expunge"),
     pytest.param(expunged_doc(("subjects",)) | {"subjects": [{"name": "Jane Doe"}]}, "subjects[0]", "Jane Doe", id="subject-back-after-expunge"),
+    # deadlines' record fields (SPEC section 12)
+    pytest.param(example(acknowledged_on="2026-06-03"), "acknowledged_on", "2026-06-03", id="acknowledged-before-reported"),
+    pytest.param(example(acknowledged_on="2026-06-31"), "acknowledged_on", "2026-06-31", id="acknowledged-impossible-date"),
+    pytest.param(example(unilateral_action={"reviewed_on": "2026-06-05"}), "unilateral_action.taken_on", "2026-06-05", id="unilateral-without-taken-on"),
+    pytest.param(example(unilateral_action={"taken_on": "2026-06-05", "reviewed_on": "2026-06-04"}), "unilateral_action.reviewed_on", "2026-06-04", id="reviewed-before-taken"),
+    pytest.param(example(unilateral_action={"taken_on": "2026-06-01"}), "unilateral_action.taken_on", "2026-06-01", id="unilateral-before-report"),
+    pytest.param(example(outcome=None, appeal={"received_on": "2026-07-05"}), "outcome", "2026-07-05", id="appeal-while-open"),
+    pytest.param(closed("resolved", decided_on="2026-07-01") | {"appeal": {"received_on": "2026-06-30"}}, "appeal.received_on", "2026-06-30", id="appeal-before-decision"),
+    pytest.param(closed("resolved", decided_on="2026-07-01") | {"appeal": {"received_on": "2026-08-15"}}, "appeal.received_on", "2026-08-15", id="appeal-after-the-window"),
+    pytest.param(closed("resolved") | {"appeal": {"received_on": "2026-07-05", "decided_on": "2026-07-04"}}, "appeal.decided_on", "2026-07-04", id="appeal-decided-before-received"),
+    pytest.param(closed("resolved", consequence="stern-talk-with-jane"), "outcome.consequence", "jane", id="consequence-without-a-ladder"),
+    pytest.param(example(imported={"row_sha256": "not-a-hash", "date": "2026-12-01"}), "imported.row_sha256", "not-a-hash", id="imported-bad-hash"),
 ]
 
 
@@ -453,6 +466,17 @@ def test_a_custom_term_replaces_only_its_outcome() -> None:
         pytest.param(b"channels: [email, email]\n", "channels", id="duplicate-channel"),
         pytest.param(b"report: {min_cell: 0}\n", "report.min_cell", id="min-cell-zero"),
         pytest.param(b"colour: blue\n", "colour", id="unknown-key"),
+        pytest.param(b"deadlines: {acknowledge: 1.5}\n", "deadlines.acknowledge", id="fractional-deadline"),
+        pytest.param(b"deadlines: {decide: two weeks}\n", "deadlines.decide", id="word-deadline"),
+        pytest.param(b"deadlines: {decide: -1}\n", "deadlines.decide", id="negative-deadline"),
+        pytest.param(b"deadlines: {respond: 2}\n", "deadlines.respond", id="unknown-deadline"),
+        pytest.param(b"consequences: {warning: {outcomes: [warned]}}\n", "consequences.warning.outcomes[0]", id="consequence-unknown-type"),
+        pytest.param(b"consequences: {warning: {outcomes: []}}\n", "consequences.warning.outcomes", id="consequence-no-type"),
+        pytest.param(b"consequences: {ban: {outcomes: [banned], ban: sometimes}}\n", "consequences.ban.ban", id="consequence-unknown-ban"),
+        pytest.param(b"consequences: {banned: {outcomes: [banned]}}\n", "consequences.banned", id="consequence-named-like-a-type"),
+        pytest.param(b"consequences: {First Warning: {outcomes: [resolved]}}\n", "consequences", id="consequence-not-a-slug"),
+        pytest.param(b"report: {columns: {Warned: warning}}\n", "report.columns.Warned", id="column-counts-nothing"),
+        pytest.param(b"report: {columns: {}}\n", "report.columns", id="no-columns"),
     ],
 )
 def test_invalid_policy(data: bytes, path: str) -> None:
@@ -460,3 +484,36 @@ def test_invalid_policy(data: bytes, path: str) -> None:
         validate.load_policy(data, "cocrec.yaml")
     assert (caught.value.file, caught.value.path) == ("cocrec.yaml", path)
     assert len(validate.policy_errors(yaml_io.loads(data, "cocrec.yaml"), "cocrec.yaml")) == 1
+
+
+def test_a_deadline_that_is_not_whole_days_is_one_line_in_check(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cocrec.cli import cli
+
+    root = tmp_path / "committee"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    policy = root / "cocrec.yaml"
+    policy.write_text(policy.read_text().replace("  acknowledge: 1 ", "  acknowledge: 1.5 "))
+    for args in (["check", "--no-decrypt"], ["status"]):
+        result = CliRunner().invoke(cli, ["-C", str(root), *args, "--as-of", "2026-12-01"])
+        assert result.exit_code == 1, result.output
+        assert "cocrec.yaml: deadlines.acknowledge: must be a whole number of days" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_each_preset_is_a_valid_policy_with_every_deadline() -> None:
+    for preset, name in PRESETS.items():
+        policy = validate.load_policy(template(name).encode("utf-8"), name)
+        assert policy.deadlines == {"acknowledge": 1, "decide": 30, "review_unilateral": 1, "appeal_window": 30}, preset
+        assert template(name).startswith(f"# cocrec policy, preset {preset}")
+    covenant = validate.load_policy(template(PRESETS["contributor-covenant-2.1"]).encode("utf-8"), "cocrec.yaml")
+    assert list(covenant.consequences) == ["correction", "warning", "temporary-ban", "permanent-ban"]
+    assert covenant.consequences["temporary-ban"].allows("banned", ban_permanent=False)
+    assert not covenant.consequences["temporary-ban"].allows("banned", ban_permanent=True)
+    django = validate.load_policy(template(PRESETS["django-2026"]).encode("utf-8"), "cocrec.yaml")
+    assert django.consequences["other"].outcomes == ("no-violation", "unidentified", "resolved", "flagged", "banned")
+    assert [c.label for c in django.report_columns] == [
+        "Reports", "People Named", "Actions (DSF)", "Actions (Local)", "Not a violation", "Out of scope", "Warned", "Suspended",
+        "Banned", "Other", "No Action",
+    ]

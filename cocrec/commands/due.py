@@ -1,43 +1,88 @@
-"""cocrec due: the retention schedule: what is overdue, due, held, or falls due soon."""
+"""cocrec due: the retention schedule and the committee's deadlines.
+
+What is late, due or held, or falls due soon."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Mapping, Sequence
 
-from .. import output
+from .. import deadlines, output
 from ..context import Context
 from ..errors import EXIT_OK
+from ..model import Record
+from ..policy import Policy
 from ..retention import RecordSchedule, StepSchedule
-from ..views import notes_cell, schedule_json, step_cell
+from ..views import deadlines_cell, deadlines_json, notes_cell, schedule_json, step_cell
 
 ATTENTION = ("overdue", "due", "held")
+Statuses = Mapping[str, Sequence[deadlines.DeadlineStatus]]
 
 
 def falls_due_within(step: StepSchedule, as_of: dt.date, within: int) -> bool:
     """A pending step whose due date comes within `within` days of `as_of`."""
-    return step.state == "pending" and step.due is not None and step.due <= as_of + dt.timedelta(days=within)
+    return (
+        step.state == "pending"
+        and step.due is not None
+        and step.due <= as_of + dt.timedelta(days=within)
+    )
 
 
 def needs_listing(schedule: RecordSchedule, as_of: dt.date, within: int) -> bool:
     """Overdue, due or held now, or due within `within` days; stale open cases too."""
     if schedule.steps is None:
         return schedule.stale
-    return any(step.state in ATTENTION or falls_due_within(step, as_of, within) for step in schedule.steps.values())
+    return any(
+        step.state in ATTENTION or falls_due_within(step, as_of, within)
+        for step in schedule.steps.values()
+    )
+
+
+def deadline_statuses(
+    records: Mapping[str, Record], policy: Policy, as_of: dt.date
+) -> dict[str, tuple[deadlines.DeadlineStatus, ...]]:
+    return {rid: deadlines.statuses(record, policy, as_of) for rid, record in records.items()}
+
+
+def late_or_soon(
+    statuses: Sequence[deadlines.DeadlineStatus], as_of: dt.date, within: int
+) -> list[deadlines.DeadlineStatus]:
+    return [s for s in statuses if deadlines.needs_attention(s, as_of, within)]
 
 
 def run(ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str) -> int:
     store = ctx.store
-    schedules = store.schedules(store.load(), as_of)
-    chosen = [s for _, s in sorted(schedules.items()) if show_all or needs_listing(s, as_of, within)]
+    loaded = store.load()
+    schedules = store.schedules(loaded, as_of)
+    statuses = deadline_statuses(
+        {rid: item.record for rid, item in loaded.items()}, store.policy, as_of
+    )
+    chosen = [
+        s for _, s in sorted(schedules.items())
+        if show_all or needs_listing(s, as_of, within) or late_or_soon(statuses[s.id], as_of, within)
+    ]  # fmt: skip
     if fmt == "json":
-        ctx.out(output.to_json([schedule_json(s) for s in chosen]))
+        ctx.out(
+            output.to_json(
+                [{**schedule_json(s), "deadlines": deadlines_json(statuses[s.id])} for s in chosen]
+            )
+        )
         return EXIT_OK
     if not chosen:
-        ctx.out(f"Nothing due, overdue or held as of {as_of.isoformat()}, nor within {within} days.")
+        ctx.out(
+            f"Nothing due, overdue or held as of {as_of.isoformat()}, nor within {within} days."
+        )
         return EXIT_OK
     rows = [
-        (s.id, s.status, s.outcome, step_cell((s.steps or {}).get("reporter")), step_cell((s.steps or {}).get("subjects")), notes_cell(s))
+        (s.id, s.status, s.outcome, step_cell((s.steps or {}).get("reporter")),
+         step_cell((s.steps or {}).get("subjects")),
+         deadlines_cell(statuses[s.id] if show_all else late_or_soon(statuses[s.id], as_of, within)),
+         notes_cell(s))
         for s in chosen
-    ]
-    ctx.out(output.table(["id", "status", "outcome", "reporter", "subjects", "notes"], rows))
+    ]  # fmt: skip
+    ctx.out(
+        output.table(
+            ["id", "status", "outcome", "reporter", "subjects", "deadlines", "notes"], rows
+        )
+    )
     return EXIT_OK

@@ -15,7 +15,7 @@ from ..errors import EXIT_OK
 
 def run(ctx: Context, year: int, as_of: dt.date, fmt: str) -> int:
     records = [item.record for item in ctx.store.load().values()]
-    report = transparency.build(records, year, as_of, ctx.store.policy.min_cell)
+    report = transparency.build(records, year, as_of, ctx.store.policy)
     if fmt == "html":
         from ..report_html import render
 

@@ -22,7 +22,9 @@ value from inside a record, so it is safe to show on a projector.
   `changed_since_index` (the file's hash is not the one the index vouches
   for), `not_in_index`;
 - `workspace_files`: how many plaintext files `cocrec open` left in workspace/;
-- `holds_to_review`: `[{id, review_on}]`, holds whose review date has passed.
+- `holds_to_review`: `[{id, review_on}]`, holds whose review date has passed;
+- `deadlines`: `[{id, kind, due, state}]`, the committee's deadlines (cocrec.deadlines: acknowledge,
+  decide, review_unilateral) that are overdue, due today, or pending but due within `within_days`.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
-from .. import checks, output
+from .. import checks, deadlines, output
 from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
+from ..policy import Policy
 from ..retention import RecordSchedule
 from .due import ATTENTION, falls_due_within, needs_listing
 
@@ -68,6 +71,14 @@ class StepItem:
 
 
 @dataclass(frozen=True)
+class DeadlineItem:
+    id: str
+    kind: str
+    due: dt.date
+    state: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything the dashboard shows, computed from plain data (no I/O)."""
 
@@ -79,13 +90,18 @@ class Dashboard:
     not_encrypted: tuple[tuple[str, str], ...] = ()
     workspace_files: int = 0
     holds_to_review: tuple[tuple[str, Optional[dt.date]], ...] = ()
+    deadlines: tuple[DeadlineItem, ...] = ()
+
+    def deadline_list(self, state: str) -> tuple[DeadlineItem, ...]:
+        return tuple(item for item in self.deadlines if item.state == state)
 
     def step_list(self, kind: str) -> tuple[StepItem, ...]:
         return self.steps.get(kind, ())
 
     @property
     def all_clear(self) -> bool:
-        lists = (self.open_cases, self.not_encrypted, self.holds_to_review, *self.steps.values())
+        lists: tuple[tuple[object, ...], ...] = (self.open_cases, self.not_encrypted, self.holds_to_review)
+        lists += (self.deadlines, *self.steps.values())
         return not any(lists) and not self.workspace_files
 
 
@@ -118,6 +134,19 @@ def holds_to_review(records: Mapping[str, Record], schedules: Mapping[str, Recor
     return tuple((rid, hold.review_on if hold else None) for rid, hold in due)
 
 
+def deadline_items(
+    records: Mapping[str, Record], policy: Policy, as_of: dt.date, within: int
+) -> tuple[DeadlineItem, ...]:
+    """The committee's deadlines that are late, due today or due within `within` days, soonest first."""
+    items = [
+        DeadlineItem(rid, status.kind, status.due, status.state)
+        for rid, record in records.items()
+        for status in deadlines.statuses(record, policy, as_of)
+        if deadlines.needs_attention(status, as_of, within)
+    ]
+    return tuple(sorted(items, key=lambda i: (i.due, i.id, i.kind)))
+
+
 def build(
     records: Mapping[str, Record],
     schedules: Mapping[str, RecordSchedule],
@@ -125,6 +154,7 @@ def build(
     workspace_files: int,
     members: int,
     as_of: dt.date,
+    policy: Policy,
 ) -> Dashboard:
     return Dashboard(
         as_of=as_of,
@@ -135,6 +165,7 @@ def build(
         not_encrypted=tuple((rid, REASONS[state]) for rid, state in sorted(encryption.items()) if state != "current"),
         workspace_files=workspace_files,
         holds_to_review=holds_to_review(records, schedules),
+        deadlines=deadline_items(records, policy, as_of, WITHIN_DAYS),
     )
 
 
@@ -167,6 +198,9 @@ def to_json(board: Dashboard) -> dict[str, Any]:
         "not_encrypted_to_members": [{"id": rid, "reason": reason} for rid, reason in board.not_encrypted],
         "workspace_files": board.workspace_files,
         "holds_to_review": [{"id": rid, "review_on": _iso(day)} for rid, day in board.holds_to_review],
+        "deadlines": [
+            {"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state} for i in board.deadlines
+        ],
     }
 
 
@@ -216,6 +250,40 @@ def _expunge_sections(board: Dashboard) -> list[str]:
     return lines
 
 
+DEADLINE_HINT = (
+    "record it with `cocrec edit ID` (acknowledged_on, the outcome, unilateral_action.reviewed_on)"
+)
+
+
+def _deadline_table(items: Sequence[DeadlineItem], as_of: dt.date, column: str | None = None) -> str:
+    """One row a deadline; `column` adds "late by" or "in" (days)."""
+    rows = [
+        (i.id, i.kind, i.due.isoformat(), *([_days(abs((i.due - as_of).days))] if column else []))
+        for i in items
+    ]
+    return output.table(["id", "deadline", "due", *([column] if column else [])], rows)
+
+
+def _deadline_sections(board: Dashboard) -> list[str]:
+    lines: list[str] = []
+    if missed := board.deadline_list("overdue"):
+        body = _deadline_table(missed, board.as_of, "late by")
+        lines += _section("Deadlines missed", len(missed), "deadline", body, DEADLINE_HINT)
+    if today := board.deadline_list("due"):
+        body = _deadline_table(today, board.as_of)
+        lines += _section("Deadlines due today", len(today), "deadline", body, DEADLINE_HINT)
+    return lines
+
+
+def _upcoming_deadlines(board: Dashboard) -> list[str]:
+    soon = board.deadline_list("pending")
+    if not soon:
+        return []
+    body = _deadline_table(soon, board.as_of, "in")
+    hint = "`cocrec due` lists every record's deadlines"
+    return _section(f"Deadlines in the next {WITHIN_DAYS} days", len(soon), "deadline", body, hint)
+
+
 def _repository_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if board.not_encrypted:
@@ -257,7 +325,8 @@ def render_table(board: Dashboard) -> str:
     if board.all_clear:
         return f"All clear as of {day}: {counts}, nothing needs attention."
     lines = [f"cocrec status as of {day}: {counts}", ""]
-    lines += _expunge_sections(board) + _repository_sections(board) + _open_section(board) + _later_sections(board)
+    lines += _expunge_sections(board) + _deadline_sections(board) + _repository_sections(board)
+    lines += _open_section(board) + _later_sections(board) + _upcoming_deadlines(board)
     return "\n".join(lines).rstrip("\n")
 
 
@@ -272,6 +341,8 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     for problem in checks.clone_warnings(ctx.repo):
         ctx.err(f"cocrec: warning: {problem}")
     records = {rid: item.record for rid, item in loaded.items()}
-    board = build(records, store.schedules(loaded, as_of), encryption, len(ctx.repo.workspace_files()), len(store.members.current), as_of)
+    schedules = store.schedules(loaded, as_of)
+    workspace, members = len(ctx.repo.workspace_files()), len(store.members.current)
+    board = build(records, schedules, encryption, workspace, members, as_of, store.policy)
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK

@@ -95,7 +95,7 @@ def test_json_has_every_key_and_the_items_of_each_section(repo: Cocrec, busy: di
     data = status_json(repo)
     assert set(data) == {
         "as_of", "within_days", "records", "members", "all_clear", "open_cases", "overdue", "due", "held",
-        "upcoming", "not_encrypted_to_members", "workspace_files", "holds_to_review",
+        "upcoming", "not_encrypted_to_members", "workspace_files", "holds_to_review", "deadlines",
     }
     assert (data["as_of"], data["within_days"], data["records"], data["members"], data["all_clear"]) == (AS_OF, 30, 8, 2, False)
     assert data["open_cases"] == [
@@ -193,3 +193,21 @@ def test_a_non_member_cannot_see_the_dashboard(repo: Cocrec, carol: Person) -> N
     assert result.exit_code == 3
     assert "not encrypted to your identity" in result.stderr
     assert result.stdout == ""
+
+
+def test_missed_and_coming_deadlines_have_their_sections(repo: Cocrec) -> None:
+    missed = repo.add(record(reported_on="2027-01-10", subjects=person("Gil Halvorsen")))  # not acknowledged by 2027-01-11
+    soon = repo.add(record(reported_on="2027-01-14", acknowledged_on="2027-01-14", subjects=person("Olga Okafor")))
+    data = status_json(repo)
+    assert data["deadlines"] == [
+        {"id": missed, "kind": "acknowledge", "due": "2027-01-11", "state": "overdue"},
+        {"id": missed, "kind": "decide", "due": "2027-02-09", "state": "pending"},
+        {"id": soon, "kind": "decide", "due": "2027-02-13", "state": "pending"},
+    ]
+    assert data["all_clear"] is False
+    code, text = status(repo)
+    block = text.split("Deadlines missed (1 deadline)", 1)[1].split("\n\n", 1)[0]
+    assert missed in block and "acknowledge" in block and "4 days" in block and "cocrec edit ID" in block
+    coming = text.split("Deadlines in the next 30 days (2 deadlines)", 1)[1]
+    assert soon in coming and "29 days" in coming
+    assert_no_personal_data(text)
