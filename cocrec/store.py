@@ -134,8 +134,10 @@ class Store:
         return [k for m in self.members.current if m.id not in left_out for k in m.keys]
 
     def record_facts(self, record: Record) -> tuple[tuple[str, ...], Optional[dt.date]]:
-        """The members a record is not encrypted to, and its next deadline (none yet: issues 15 and 16)."""
-        return (), None
+        """The members a record is not encrypted to, and its next deadline (what CI checks of it)."""
+        from . import deadlines
+
+        return (), deadlines.next_deadline(record, self.policy)
 
     @cached_property
     def clone(self) -> Clone:

@@ -147,7 +147,9 @@ def with_changes(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
 
 
 def record(**changes: Any) -> dict[str, Any]:
-    """The SPEC section 3 example as an open case, with `changes` applied (None deletes a key)."""
+    """The SPEC section 3 example as an open case, acknowledged the day it arrived (the policy's deadline),
+    with `changes` applied (None deletes a key: `acknowledged_on=None` for a report nobody answered)."""
+    changes.setdefault("acknowledged_on", changes.get("reported_on", BASE_RECORD["reported_on"]))
     return with_changes(BASE_RECORD, changes)
 
 

@@ -42,7 +42,7 @@ def errors_of(data: dict[str, Any]) -> str:
 def test_a_clean_repository_passes_with_no_key_anywhere(repo: Cocrec, ci: Cocrec, keys_dir: Path, private_home: Path) -> None:
     repo.add(record(outcome=outcome("flagged", "2026-07-01")))
     repo.add(record(reported_on="2026-05-01", outcome=outcome("banned", "2026-05-20", ban={"permanent": True})))
-    repo.add(record(reported_on="2026-12-01"))  # open, 45 days: not stale
+    repo.add(record(reported_on="2026-12-20"))  # open, 26 days: neither stale nor past its decide deadline
     forget_keys(keys_dir, private_home)
     assert keyless(ci) == (0, {"as_of": AS_OF, "records": 3, "errors": [], "warnings": []})
     decrypting = ci("check", "--as-of", AS_OF)
@@ -78,6 +78,9 @@ def test_overdue_steps_fail_but_held_ones_do_not(repo: Cocrec, ci: Cocrec, keys_
 
 
 def test_a_stale_open_case_fails(repo: Cocrec, ci: Cocrec, keys_dir: Path, private_home: Path) -> None:
+    policy = repo.root / "cocrec.yaml"  # no decide deadline: staleness alone
+    policy.write_text(policy.read_text().replace("  decide: 30 ", "  decide: null "))
+    assert repo("adopt", "--yes").exit_code == 0
     stale = repo.add(record(reported_on="2026-10-16"))  # 91 days before AS_OF
     fresh = repo.add(record(reported_on="2026-10-17", subjects=[{"name": "Other Person"}]))  # 90 days: not yet
     forget_keys(keys_dir, private_home)

@@ -19,6 +19,7 @@ D = dt.date.fromisoformat
 
 
 def rec(**changes: Any) -> Record:
+    changes.setdefault("acknowledged_on", None)  # a report nobody answered yet, unless said
     return Record.from_doc(record(id="2026-k7qd", reported_on="2026-06-04", **changes))
 
 

@@ -35,7 +35,7 @@ def test_by_year_json_is_exactly_the_spec_shape_and_the_hand_count(repo: Cocrec)
     assert all(list(row) == ["year", *COUNT_KEYS, *MEDIANS] for row in data["rows"])
     assert all(isinstance(row[key], int) for row in data["rows"] for key in ["year", *COUNT_KEYS])
     medians = [row.pop("median_days_to_decide") for row in data["rows"]]
-    assert [row.pop("median_days_to_acknowledge") for row in data["rows"]] == [None, None, None]
+    assert [row.pop("median_days_to_acknowledge") for row in data["rows"]] == [0, 0, 0]  # each acknowledged the day it came
     # 2024: I took 9 days, the expunged record 10; 2025: A 19, B 30; 2026: C 22, D 5, E 27, G 19, H 9 (F is open)
     assert medians == [9.5, 24.5, 19]
     # by hand from tests/commands/scenario.py: 2024 = I + the expunged record; 2025 = A, B; 2026 = C D E F G H
@@ -97,8 +97,8 @@ def test_the_two_medians_count_only_what_was_recorded(repo: Cocrec) -> None:
     repo.add(record(reported_on="2026-01-01", acknowledged_on="2026-01-02", outcome=outcome("resolved", "2026-01-11")))
     repo.add(record(reported_on="2026-02-01", acknowledged_on="2026-02-04", subjects=[{"name": "B", "emails": ["b@example.org"]}],
                     outcome=outcome("resolved", "2026-02-21")))
-    repo.add(record(reported_on="2026-03-01", subjects=[{"name": "C", "emails": ["c@example.org"]}]))  # open, never acknowledged
-    repo.add(record(reported_on="2025-03-01", subjects=[{"name": "D", "emails": ["d@example.org"]}]))
+    repo.add(record(reported_on="2026-03-01", acknowledged_on=None, subjects=[{"name": "C", "emails": ["c@example.org"]}]))  # open, never acknowledged
+    repo.add(record(reported_on="2025-03-01", acknowledged_on=None, subjects=[{"name": "D", "emails": ["d@example.org"]}]))
     rows = {row["year"]: row for row in stats_json(repo)["rows"]}
     assert (rows[2026]["median_days_to_acknowledge"], rows[2026]["median_days_to_decide"]) == (2, 15)
     assert (rows[2025]["median_days_to_acknowledge"], rows[2025]["median_days_to_decide"]) == (None, None)
@@ -111,6 +111,7 @@ def test_by_consequence_in_the_ladder_s_order(repo: Cocrec) -> None:
     policy = repo.root / "cocrec.yaml"
     policy.write_text(policy.read_text().replace(
         "consequences: {}", "consequences:\n  warning: {outcomes: [resolved, flagged]}\n  ban: {outcomes: [banned]}"))
+    assert repo("adopt", "--yes").exit_code == 0
     repo.add(record(reported_on="2026-01-01", outcome={**outcome("resolved", "2026-01-11"), "consequence": "warning"}))
     repo.add(record(reported_on="2026-02-01", subjects=[{"name": "B", "emails": ["b@example.org"]}],
                     outcome={**outcome("banned", "2026-02-11", ban={"permanent": True}), "consequence": "ban"}))

@@ -196,7 +196,7 @@ def test_a_non_member_cannot_see_the_dashboard(repo: Cocrec, carol: Person) -> N
 
 
 def test_missed_and_coming_deadlines_have_their_sections(repo: Cocrec) -> None:
-    missed = repo.add(record(reported_on="2027-01-10", subjects=person("Gil Halvorsen")))  # not acknowledged by 2027-01-11
+    missed = repo.add(record(reported_on="2027-01-10", acknowledged_on=None, subjects=person("Gil Halvorsen")))  # not acknowledged by 2027-01-11
     soon = repo.add(record(reported_on="2027-01-14", acknowledged_on="2027-01-14", subjects=person("Olga Okafor")))
     data = status_json(repo)
     assert data["deadlines"] == [
