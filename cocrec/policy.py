@@ -34,6 +34,7 @@ DEFAULT_DOC: dict[str, Any] = {
     ],
     "channels": ["email", "event-staff", "online-moderators", "other"],
     "report": {"min_cell": 3},
+    "extra_files": [],
 }
 
 
@@ -52,6 +53,7 @@ class Policy:
     categories: tuple[str, ...]
     channels: tuple[str, ...]
     min_cell: int
+    extra_files: tuple[str, ...] = ()  # globs of files the committee keeps besides cocrec's (cocrec.layout)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Policy:
@@ -73,6 +75,7 @@ class Policy:
             categories=tuple(merged["categories"]),
             channels=tuple(merged["channels"]),
             min_cell=int(merged["report"]["min_cell"]),
+            extra_files=tuple(merged["extra_files"]),
         )
 
 
