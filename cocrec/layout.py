@@ -65,7 +65,8 @@ def glob_regex(pattern: str) -> str:
     segments = [segment for segment in text.split("/") if segment]
     if not segments:
         return "(?!)"  # an empty pattern matches nothing
-    if not any(char in text for char in "*?[\\"):  # a plain name: the file, or all a directory holds
+    # A plain name: the file, or all a directory holds.
+    if not any(char in text for char in "*?[\\"):
         return re.escape("/".join(segments)) + "(?:/.+)?"
     parts = []
     for position, segment in enumerate(segments):
