@@ -22,6 +22,8 @@ value from inside a record, so it is safe to show on a projector.
   `changed_since_index` (the file's hash is not the one the index vouches
   for), `not_in_index`;
 - `workspace_files`: how many plaintext files `cocrec open` left in workspace/;
+- `leftover_private_dirs`: `[path]`, private directories (plaintext) that killed cocrec
+  processes left and that could not be removed;
 - `holds_to_review`: `[{id, review_on}]`, holds whose review date has passed.
 """
 
@@ -31,7 +33,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
-from .. import checks, output
+from .. import checks, fsutil, output
 from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
@@ -79,6 +81,7 @@ class Dashboard:
     not_encrypted: tuple[tuple[str, str], ...] = ()
     workspace_files: int = 0
     holds_to_review: tuple[tuple[str, Optional[dt.date]], ...] = ()
+    leftover_dirs: tuple[str, ...] = ()
 
     def step_list(self, kind: str) -> tuple[StepItem, ...]:
         return self.steps.get(kind, ())
@@ -86,7 +89,7 @@ class Dashboard:
     @property
     def all_clear(self) -> bool:
         lists = (self.open_cases, self.not_encrypted, self.holds_to_review, *self.steps.values())
-        return not any(lists) and not self.workspace_files
+        return not any(lists) and not self.workspace_files and not self.leftover_dirs
 
 
 # -- the pure core ---------------------------------------------------------------
@@ -125,6 +128,7 @@ def build(
     workspace_files: int,
     members: int,
     as_of: dt.date,
+    leftover_dirs: Sequence[str] = (),
 ) -> Dashboard:
     return Dashboard(
         as_of=as_of,
@@ -135,6 +139,7 @@ def build(
         not_encrypted=tuple((rid, REASONS[state]) for rid, state in sorted(encryption.items()) if state != "current"),
         workspace_files=workspace_files,
         holds_to_review=holds_to_review(records, schedules),
+        leftover_dirs=tuple(leftover_dirs),
     )
 
 
@@ -167,6 +172,7 @@ def to_json(board: Dashboard) -> dict[str, Any]:
         "not_encrypted_to_members": [{"id": rid, "reason": reason} for rid, reason in board.not_encrypted],
         "workspace_files": board.workspace_files,
         "holds_to_review": [{"id": rid, "review_on": _iso(day)} for rid, day in board.holds_to_review],
+        "leftover_private_dirs": list(board.leftover_dirs),
     }
 
 
@@ -223,6 +229,10 @@ def _repository_sections(board: Dashboard) -> list[str]:
         lines += _section("Not encrypted to the current members", len(board.not_encrypted), "record", body, "run `cocrec rekey` (list them with `cocrec rekey --check`)")
     if board.workspace_files:
         lines += _section("Plaintext left in workspace/", board.workspace_files, "file", "", "run `cocrec seal` to re-encrypt and remove it")
+    if board.leftover_dirs:
+        body = "\n".join(board.leftover_dirs)
+        hint = "check nothing there is yours to keep, then remove each with `rm -rf PATH`"
+        lines += _section("Plaintext left by killed cocrec commands", len(board.leftover_dirs), "folder", body, hint)
     if board.holds_to_review:
         body = output.table(["id", "review on"], [(rid, _iso(day)) for rid, day in board.holds_to_review])
         lines += _section("Holds due for review", len(board.holds_to_review), "record", body, "review each hold with `cocrec edit ID`: update or remove retention.hold")
@@ -271,6 +281,7 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     fingerprint = store.fingerprint
     encryption = {rid: checks.encryption_state(idx.entries.get(rid), item.file_sha, fingerprint) for rid, item in loaded.items()}
     records = {rid: item.record for rid, item in loaded.items()}
-    board = build(records, store.schedules(loaded, as_of), encryption, len(ctx.repo.workspace_files()), len(store.members.current), as_of)
+    leftovers = [str(item.path) for item in fsutil.leftover_private_dirs()]
+    board = build(records, store.schedules(loaded, as_of), encryption, len(ctx.repo.workspace_files()), len(store.members.current), as_of, leftovers)
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK
