@@ -98,6 +98,67 @@ def write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+# -- files that are what they seem: no links followed ----------------------------------------------
+
+
+class NotAFile(Exception):
+    """A path that is not a plain file of its own: a symbolic link, a fifo, a directory, a hard link."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def kind_of_entry(info: os.stat_result) -> Optional[str]:
+    """None for a regular file with one name; else what it is, in words."""
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if not stat.S_ISREG(mode):
+        return "a fifo, socket or device"
+    if info.st_nlink > 1:
+        return "a hard link (the same file has another name elsewhere)"
+    return None
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of `path`, read without following a link; NotAFile unless it is a plain file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a fifo would block
+    except OSError as exc:
+        if os.path.islink(path):
+            raise NotAFile("a symbolic link") from None
+        raise exc
+    with os.fdopen(fd, "rb") as handle:
+        what = kind_of_entry(os.fstat(handle.fileno()))
+        if what is not None:
+            raise NotAFile(what)
+        return handle.read()
+
+
+def open_dir_nofollow(path: Path) -> int:
+    """A descriptor of the directory `path` itself (NotAFile when it is a link or not a directory), to
+    create files in with `create_exclusive`: what it names cannot be swapped for a link meanwhile."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        if os.path.islink(path):
+            raise NotAFile("a symbolic link") from None
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise NotAFile("not a directory") from None
+        raise
+
+
+def create_exclusive(dir_fd: int, name: str, data: bytes, mode: int = 0o600) -> None:
+    """Create the file `name` in the directory `dir_fd`: never through a link, never over anything
+    already there (FileExistsError); the file is `mode` (0600: plaintext)."""
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
 # -- private directories ------------------------------------------------------------------------
 
 PRIVATE_PREFIX = "cocrec-"

@@ -139,6 +139,11 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return {sha: bytes(repo.odb.stream(bytes.fromhex(sha)).read()) for sha in dict.fromkeys(shas)}
 
 
+def tracked_paths(root: Path, under: str) -> list[str]:
+    """The paths git tracks (in its index) at or under `under`, relative to root."""
+    return _z_lines(open_repo(root).git.ls_files("-z", "--", under))
+
+
 def is_ignored(root: Path, path: str) -> bool:
     """True when git ignores `path` (relative to root): plaintext may live there."""
     gitpython = _module()
