@@ -79,7 +79,8 @@ class Editing:
         had exited, and whether the editor had gone too."""
         self.process.send_signal(sig)
         self.process.wait(timeout=30)
-        left, editor_gone = self.file.exists(), wait_gone(self.editor_pid, 5.0)
+        left = self.file.exists()
+        editor_gone = sig != signal.SIGKILL and wait_gone(self.editor_pid, 10.0)
         kill_quietly(self.editor_pid)  # after a SIGKILL it is still running, and holds cocrec's stderr open
         _, err = self.process.communicate(timeout=30)
         return self.process.returncode, err, left, editor_gone

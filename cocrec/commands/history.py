@@ -162,7 +162,7 @@ class _Auditor:
         removed = {rid: _removed(item, self._docs_of(by_id.get(rid, ()))) for rid, item in self.expunged.items()}
         removed |= {rid: _all_pii(self._docs_of(by_id[rid])) for rid in deleted}
         result = self.result
-        result.records = len(self.expunged) + len(deleted)
+        result.records = len(self.expunged) + len([rid for rid in deleted if rid != "?"])
         result.versions = sum(len(by_id.get(rid, ())) for rid in (*self.expunged, *deleted))
         result.removed = _union(removed.values())
         for rid in sorted(self.expunged):
@@ -185,7 +185,8 @@ class _Auditor:
         candidates = []
         for sha in self._blobs():
             ids = {_record_id(v.path) for v in self.objects.locations.get(sha, ())}
-            if not (ids and None not in ids and all(rid in self.live and rid not in self.expunged for rid in ids)):
+            kept = ids and None not in ids and all(rid in self.live and rid not in self.expunged for rid in ids)
+            if not kept and not self._own(sha):  # the index's versions are plaintext, and large
                 candidates.append(sha)
         for sha, data in _read(self.root, candidates):
             if not _is_age(data):
