@@ -63,7 +63,10 @@ Problem = Literal[
     "path holds removed data",
     "git file holds removed data",
 ]
-INSTALL_FILTER_REPO = "git-filter-repo is not installed: `pip install git-filter-repo` or `apt-get install git-filter-repo`, then run again; nothing was changed"
+INSTALL_FILTER_REPO = (
+    "git-filter-repo is not installed: `pip install git-filter-repo` or "
+    "`apt-get install git-filter-repo`, then run again; nothing was changed"
+)
 AGE_HEADERS = (b"-----BEGIN AGE ENCRYPTED FILE-----", b"age-encryption.org/")
 RECORDS_PREFIX = "records/"
 PLACES = ("history", "stash", "notes", "reflog", "unreachable")
@@ -82,7 +85,8 @@ class Finding:
     fields: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {"commit": self.commit, "record": self.record, "problem": self.problem, "fields": list(self.fields),
+        return {"commit": self.commit, "record": self.record, "problem": self.problem,
+                "fields": list(self.fields),
                 "where": self.where, "path": self.path, "object": self.object}  # fmt: skip
 
 
@@ -94,9 +98,13 @@ class Audit:
     versions: int = 0
     findings: list[Finding] = field(default_factory=list)
     replacements: dict[str, str] = field(default_factory=dict)  # old record blob -> current blob
-    redactions: dict[str, bytes] = field(default_factory=dict)  # plaintext blob -> its redacted text
+    redactions: dict[str, bytes] = field(
+        default_factory=dict
+    )  # plaintext blob -> its redacted text
     removals: set[str] = field(default_factory=set)  # blobs taken out of every tree
-    messages: dict[bytes, bytes] = field(default_factory=dict)  # raw commit or tag message -> redacted
+    messages: dict[bytes, bytes] = field(
+        default_factory=dict
+    )  # raw commit or tag message -> redacted
     refnames: dict[bytes, bytes] = field(default_factory=dict)
     paths: dict[bytes, bytes] = field(default_factory=dict)
     git_files: list[str] = field(default_factory=list)
@@ -108,11 +116,20 @@ class Audit:
 
     @property
     def rewrites(self) -> bool:
-        return bool(self.replacements or self.redactions or self.removals or self.messages or self.refnames or self.paths)
+        return bool(
+            self.replacements
+            or self.redactions
+            or self.removals
+            or self.messages
+            or self.refnames
+            or self.paths
+        )
 
     @property
     def purgeable(self) -> bool:
-        return any(f.problem != "cannot be decrypted" or f.where == "unreachable" for f in self.findings)
+        return any(
+            f.problem != "cannot be decrypted" or f.where == "unreachable" for f in self.findings
+        )
 
 
 @dataclass
@@ -123,7 +140,9 @@ class _Objects:
     versions: list[git.Version]
     places: dict[str, str]
     refs: dict[str, str]
-    locations: dict[str, list[git.Version]] = field(default_factory=dict)  # blob -> where commits wrote it
+    locations: dict[str, list[git.Version]] = field(
+        default_factory=dict
+    )  # blob -> where commits wrote it
 
     def __post_init__(self) -> None:
         for version in self.versions:
@@ -159,7 +178,10 @@ class _Auditor:
         self._open_records()
         by_id = self._versions_by_id()
         deleted = sorted(rid for rid in by_id if rid not in self.live)
-        removed = {rid: _removed(item, self._docs_of(by_id.get(rid, ()))) for rid, item in self.expunged.items()}
+        removed = {
+            rid: _removed(item, self._docs_of(by_id.get(rid, ())))
+            for rid, item in self.expunged.items()
+        }
         removed |= {rid: _all_pii(self._docs_of(by_id[rid])) for rid in deleted}
         result = self.result
         result.records = len(self.expunged) + len([rid for rid in deleted if rid != "?"])
@@ -180,19 +202,26 @@ class _Auditor:
     # -- records --
 
     def _open_records(self) -> None:
-        """Decrypt every age blob that may be a version of an expunged or deleted record: all but those
-        whose every location is a record that exists and keeps its data."""
+        """Decrypt every age blob that may be a version of an expunged or deleted record: all but
+        those whose every location is a record that exists and keeps its data."""
         candidates = []
         for sha in self._blobs():
             ids = {_record_id(v.path) for v in self.objects.locations.get(sha, ())}
-            kept = ids and None not in ids and all(rid in self.live and rid not in self.expunged for rid in ids)
+            kept = (
+                ids
+                and None not in ids
+                and all(rid in self.live and rid not in self.expunged for rid in ids)
+            )
             if not kept and not self._own(sha):  # the index's versions are plaintext, and large
                 candidates.append(sha)
         for sha, data in _read(self.root, candidates):
             if not _is_age(data):
                 continue
             try:
-                doc = yaml_io.loads(crypto.decrypt(data, self.ctx.identities, f"blob {sha[:12]}"), f"blob {sha[:12]}")
+                doc = yaml_io.loads(
+                    crypto.decrypt(data, self.ctx.identities, f"blob {sha[:12]}"),
+                    f"blob {sha[:12]}",
+                )
             except CocrecError:
                 self.undecryptable.add(sha)
                 continue
@@ -204,7 +233,8 @@ class _Auditor:
 
     def _versions_by_id(self) -> dict[str, list[str]]:
         """The blobs of each record id: by the path commits wrote them at, else by the id they hold.
-        An undecryptable blob counts only where a record path ties it to a record, or nothing holds it."""
+        An undecryptable blob counts only where a record path ties it to a record, or nothing
+        holds it."""
         by_id: dict[str, list[str]] = {}
         for sha in sorted({*self.docs, *self.undecryptable}):
             located = self.objects.locations.get(sha, ())
@@ -221,8 +251,14 @@ class _Auditor:
     def _docs_of(self, blobs: Iterable[str]) -> list[Doc]:
         return [self.docs[sha] for sha in blobs if sha in self.docs]
 
-    def _versions(self, rid: str, blobs: Iterable[str], leftovers: Callable[[Doc], list[str]], problem: Problem) -> list[str]:
-        """A finding for each place each version that holds what it should not is; returns those versions."""
+    def _versions(
+        self,
+        rid: str,
+        blobs: Iterable[str],
+        leftovers: Callable[[Doc], list[str]],
+        problem: Problem,
+    ) -> list[str]:
+        """A finding for each place of each version holding what it should not; returns them."""
         holding = []
         for sha in blobs:
             if sha in self.undecryptable:
@@ -238,9 +274,10 @@ class _Auditor:
         return holding
 
     def _located(self, sha: str) -> list[tuple[str, Optional[str], Optional[str]]]:
-        """(where, commit, path) for each commit that wrote the blob; `unreachable` when none did."""
+        """(where, commit, path) for each commit that wrote the blob; `unreachable` if none did."""
         found: list[tuple[str, Optional[str], Optional[str]]] = [
-            (self.objects.place(v.commit), v.commit, self._shown(v.path)) for v in self.objects.locations.get(sha, ())
+            (self.objects.place(v.commit), v.commit, self._shown(v.path))
+            for v in self.objects.locations.get(sha, ())
         ]
         return found or [("unreachable", None, None)]
 
@@ -250,28 +287,38 @@ class _Auditor:
 
     def _expunged(self, rid: str, blobs: list[str], pii: redact.Pii) -> None:
         steps: list[StepName] = list(self.expunged[rid].record.expunged)
-        holding = self._versions(rid, blobs, lambda doc: redact.version_leftovers(doc, steps, pii), "holds removed data")
+        holding = self._versions(
+            rid, blobs, lambda doc: redact.version_leftovers(doc, steps, pii), "holds removed data"
+        )
         current = git.blob_at(self.root, "HEAD", self.ctx.repo.rel(self.expunged[rid].path))
-        self.result.replacements.update({sha: current for sha in holding if current and sha != current})
+        self.result.replacements.update(
+            {sha: current for sha in holding if current and sha != current}
+        )
 
     def _deleted(self, rid: str, blobs: list[str], pii: redact.Pii) -> None:
         problem: Problem = "deleted record holds personal data"
         if rid == "?":
             self._versions(rid, blobs, lambda doc: [], problem)
             return
-        holding = self._versions(rid, blobs, lambda doc: redact.version_leftovers(doc, STEPS, pii), problem)
+        holding = self._versions(
+            rid, blobs, lambda doc: redact.version_leftovers(doc, STEPS, pii), problem
+        )
         self.result.removals |= set(holding)
 
     # -- everything else, as text --
 
     def _naming(self, text: str) -> list[str]:
-        """The records whose removed data occurs in `text` (cocrec.redact's matcher, as expunge's)."""
+        """The records whose removed data occurs in `text` (cocrec.redact's matcher: expunge's)."""
         if not redact.occurs_in_text(text, self.result.removed):
             return []
         return [rid for rid, pii in self.removed.items() if redact.occurs_in_text(text, pii)]
 
     def _plaintext(self) -> None:
-        plain = [sha for sha in self._blobs() if sha not in self.docs and sha not in self.undecryptable and not self._own(sha)]
+        plain = [
+            sha
+            for sha in self._blobs()
+            if sha not in self.docs and sha not in self.undecryptable and not self._own(sha)
+        ]
         for sha, data in _read(self.root, plain):
             if _is_age(data):
                 continue
@@ -281,61 +328,98 @@ class _Auditor:
                 continue
             for where, commit, path in self._located(sha):
                 for rid in named:
-                    self.result.findings.append(Finding(where, rid, "plaintext holds removed data", commit, path, sha))
+                    self.result.findings.append(
+                        Finding(where, rid, "plaintext holds removed data", commit, path, sha)
+                    )
             if layout.looks_like_record(data) or not _is_utf8(data):
-                self.result.removals.add(sha)  # a whole record, or text the redaction cannot rewrite faithfully
+                self.result.removals.add(
+                    sha
+                )  # a whole record, or text the redaction cannot rewrite faithfully
             else:
-                self.result.redactions[sha] = redact.redact_text(text, self.result.removed).encode("utf-8")
+                self.result.redactions[sha] = redact.redact_text(text, self.result.removed).encode(
+                    "utf-8"
+                )
 
     def _own(self, sha: str) -> bool:
-        """A version of cocrec's own files only (cocrec.yaml, members.yaml, the index...): generated or
-        checked by cocrec, and members.yaml names members, who may be named in records too. Rewriting
+        """A version of cocrec's own files only (cocrec.yaml, members.yaml, the index...):
+        generated or checked by cocrec, and members.yaml names members, who may be named in
+        records too. Rewriting
         them by name words would break the repository (a `reporter:` key is not Sam Reporter)."""
         located = self.objects.locations.get(sha, ())
-        return bool(located) and all(layout.in_layout(v.path) and not _record_id(v.path) for v in located)
+        return bool(located) and all(
+            layout.in_layout(v.path) and not _record_id(v.path) for v in located
+        )
 
     def _messages(self) -> None:
-        wanted = sorted(sha for sha, kind in self.objects.kinds.items() if kind in ("commit", "tag"))
+        wanted = sorted(
+            sha for sha, kind in self.objects.kinds.items() if kind in ("commit", "tag")
+        )
         for sha, raw in _read(self.root, wanted):
             headers, _, message = raw.partition(b"\n\n")
             named = self._naming(message.decode("utf-8", errors="replace"))
             if not named:
                 continue
-            if self.objects.kinds[sha] == "commit":
-                where, problem, commit, name = self.objects.place(sha), "commit message holds removed data", sha, None
-            else:
-                where, problem, commit, name = "tag", "tag message holds removed data", None, _tag_name(headers)
             for rid in named:
-                self.result.findings.append(Finding(where, rid, problem, commit, name and self._shown(name), sha))  # type: ignore[arg-type]
-            redacted = redact.redact_text(message.decode("utf-8", errors="replace"), self.result.removed)
+                self.result.findings.append(self._message_finding(sha, headers, rid))
+            redacted = redact.redact_text(
+                message.decode("utf-8", errors="replace"), self.result.removed
+            )
             self.result.messages[message] = redacted.encode("utf-8")
+
+    def _message_finding(self, sha: str, headers: bytes, rid: str) -> Finding:
+        if self.objects.kinds[sha] == "commit":
+            return Finding(
+                self.objects.place(sha), rid, "commit message holds removed data", sha, None, sha
+            )
+        name = self._shown(_tag_name(headers))
+        return Finding("tag", rid, "tag message holds removed data", None, name, sha)
 
     def _names(self) -> None:
         """Ref names (a branch called after someone) and paths (a file named after them)."""
         taken_refs = set(self.objects.refs)
         for name in sorted(self.objects.refs):
             for rid in self._naming(name):
-                self.result.findings.append(Finding("ref", rid, "ref name holds removed data", path=self._shown(name)))
+                self.result.findings.append(
+                    Finding("ref", rid, "ref name holds removed data", path=self._shown(name))
+                )
             if self._naming(name):
                 new = _unique(_name_redacted(name, self.result.removed), taken_refs)
                 self.result.refnames[_raw(name)] = _raw(new)
-        first: dict[str, git.Version] = {}  # each path where it is most visible: history before the stash...
-        for version in sorted(self.objects.versions, key=lambda v: (PLACES.index(self.objects.place(v.commit)), v.commit)):
+        first: dict[
+            str, git.Version
+        ] = {}  # each path where it is most visible: history before the stash...
+        for version in sorted(
+            self.objects.versions,
+            key=lambda v: (PLACES.index(self.objects.place(v.commit)), v.commit),
+        ):
             first.setdefault(version.path, version)
         taken_paths = set(first)
         for path, version in sorted(first.items()):
             named = [] if layout.in_layout(path) else self._naming(path)
             for rid in named:
                 where = self.objects.place(version.commit)
-                self.result.findings.append(Finding(where, rid, "path holds removed data", version.commit, self._shown(path)))
+                self.result.findings.append(
+                    Finding(
+                        where, rid, "path holds removed data", version.commit, self._shown(path)
+                    )
+                )
             if named:
-                self.result.paths[_raw(path)] = _raw(_unique(_name_redacted(path, self.result.removed), taken_paths))
+                self.result.paths[_raw(path)] = _raw(
+                    _unique(_name_redacted(path, self.result.removed), taken_paths)
+                )
 
     def _git_files(self) -> None:
         for name, data in git.git_text_files(self.root).items():
             named = self._naming(data.decode("utf-8", errors="replace"))
             for rid in named:
-                self.result.findings.append(Finding("git file", rid, "git file holds removed data", path=f".git/{self._shown(name)}"))
+                self.result.findings.append(
+                    Finding(
+                        "git file",
+                        rid,
+                        "git file holds removed data",
+                        path=f".git/{self._shown(name)}",
+                    )
+                )
             if named:
                 self.result.git_files.append(name)
 
@@ -343,7 +427,9 @@ class _Auditor:
 def _read_objects(root: Path) -> _Objects:
     kinds = git.all_objects(root)
     commits = [sha for sha, kind in kinds.items() if kind == "commit"]
-    return _Objects(kinds, git.commit_versions(root, commits), git.commit_places(root), git.refs(root))
+    return _Objects(
+        kinds, git.commit_versions(root, commits), git.commit_places(root), git.refs(root)
+    )
 
 
 def _read(root: Path, shas: list[str], chunk: int = 500) -> Iterable[tuple[str, bytes]]:
@@ -352,7 +438,7 @@ def _read(root: Path, shas: list[str], chunk: int = 500) -> Iterable[tuple[str, 
 
 
 def _live_ids(root: Path, current: Mapping[str, Loaded], refs: Mapping[str, str]) -> set[str]:
-    """Records that exist now: in the working tree, or at the tip of HEAD, a branch or a remote branch."""
+    """Records that exist now: in the working tree, or at the tip of HEAD, a branch or a remote."""
     live = set(current)
     tips = [name for name in refs if name.startswith(("refs/heads/", "refs/remotes/"))]
     for tip in [*tips, "HEAD"]:
@@ -399,7 +485,8 @@ def _name_redacted(name: str, pii: redact.Pii) -> str:
 
 
 def _unique(name: str, taken: set[str]) -> str:
-    """`name`, or `name-2`, `name-3`... (before a file's extension) if another ref or path has it."""
+    """`name`, or `name-2`, `name-3`... (before a file's extension) if another ref or path has
+    it."""
     stem, dot, suffix = name.rpartition(".") if "." in name.rsplit("/", 1)[-1] else (name, "", "")
     candidate, n = name, 1
     while candidate in taken:
@@ -410,7 +497,8 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _removed(item: Loaded, versions: Iterable[Doc]) -> redact.Pii:
-    """Every value the expunged steps' fields held in any version, less what the record legitimately still holds."""
+    """Every value the expunged steps' fields held in any version, less what the record
+    legitimately still holds."""
     union = redact.Pii()
     for doc in versions:
         for step in item.record.expunged:
@@ -439,9 +527,21 @@ def run_audit(ctx: Context, fmt: str) -> int:
 def _print_audit(ctx: Context, result: Audit, fmt: str) -> None:
     if fmt == "json":
         findings = [f.as_json() for f in result.findings]
-        ctx.out(output.to_json({"clean": result.clean, "records": result.records, "versions": result.versions, "findings": findings}))
+        ctx.out(
+            output.to_json(
+                {
+                    "clean": result.clean,
+                    "records": result.records,
+                    "versions": result.versions,
+                    "findings": findings,
+                }
+            )
+        )
         return
-    rows = [(_where_cell(f), f.record, f.problem, ", ".join(f.fields) or f.path or "") for f in result.findings]
+    rows = [
+        (_where_cell(f), f.record, f.problem, ", ".join(f.fields) or f.path or "")
+        for f in result.findings
+    ]
     if rows:
         ctx.out(output.table(["where", "record", "problem", "fields or path"], rows))
     ctx.out(_summary(result))
@@ -456,13 +556,15 @@ def _where_cell(finding: Finding) -> str:
 
 
 def _summary(result: Audit) -> str:
-    checked = f"every object git holds audited ({result.versions} version(s) of {result.records} expunged or deleted record(s))"
+    counted = f"{result.versions} version(s) of {result.records} expunged or deleted record(s)"
+    checked = f"every object git holds audited ({counted})"
     if result.clean:
         return f"{checked}: none holds removed data."
     undecryptable = sum(1 for f in result.findings if f.problem == "cannot be decrypted")
     holding = len(result.findings) - undecryptable
     advice = "; a longer-serving member can audit what you cannot decrypt" if undecryptable else ""
-    return f"{checked}: {holding} finding(s) hold removed data, {undecryptable} cannot be decrypted{advice}. Run `cocrec history purge`."
+    found = f"{holding} finding(s) hold removed data, {undecryptable} cannot be decrypted{advice}"
+    return f"{checked}: {found}. Run `cocrec history purge`."
 
 
 # -- the purge ----------------------------------------------------------------------------------
@@ -496,27 +598,37 @@ _FILENAME = """return t["paths"].get(filename, filename)
 """
 
 STASH_WARNING = (
-    "cocrec: warning: the stash holds {count} entr{ies}, and purge drops them all: each keeps the history it "
-    "was made on, and `git stash -u` keeps what sat in workspace/ (plaintext); apply or save what you need "
+    "cocrec: warning: the stash holds {count} entr{ies}, and purge drops them all: each keeps "
+    "the history it was made on, and `git stash -u` keeps what sat in workspace/ (plaintext); "
+    "apply or save what you need "
     "first (`git stash list`, `git stash show -p`)"
 )
-HOST_STEPS = """This clone no longer holds the removed data; every other copy still does. Now:
-  1. Replace the history at the git host, every branch, tag and note:
-     {remote}`git push --force --prune {name} 'refs/heads/*:refs/heads/*' 'refs/tags/*:refs/tags/*' 'refs/notes/*:refs/notes/*'`
-     (`--prune` deletes there every branch, tag and note this clone no longer has: `git push --force --tags` would keep
-     them, old history and all). A protected branch must be unprotected for it. A branch that exists only at the host
-     was not purged: fetch it and purge again, or delete it there.
-  2. Ask the host to delete what no push reaches: pull and merge request refs (refs/pull/*, refs/merge-requests/*),
-     cached views and forks' copies, and to run garbage collection; until then the old versions stay readable there
-     (GitHub: contact support; GitLab: Settings > Repository > Repository cleanup, with .git/filter-repo/commit-map).
-  3. Every other member deletes their clone and clones again: a pull or a push from an old clone brings the old
-     history back. Delete the other copies too: backups, CI caches, forks, mirrors."""
+PUSH_REFS = "'refs/heads/*:refs/heads/*' 'refs/tags/*:refs/tags/*' 'refs/notes/*:refs/notes/*'"
+HOST_STEPS = "\n".join([
+    "This clone no longer holds the removed data; every other copy still does. Now:",
+    "  1. Replace the history at the git host, every branch, tag and note:",
+    "     {remote}`git push --force --prune {name} " + PUSH_REFS + "`",
+    "     (`--prune` deletes there every branch, tag and note this clone no longer has:",
+    "     `git push --force --tags` would keep them, old history and all). A protected branch",
+    "     must be unprotected for it. A branch that exists only at the host was not purged:",
+    "     fetch it and purge again, or delete it there.",
+    "  2. Ask the host to delete what no push reaches: pull and merge request refs (refs/pull/*,",
+    "     refs/merge-requests/*), cached views and forks' copies, and to run garbage collection;",
+    "     until then the old versions stay readable there (GitHub: contact support; GitLab:",
+    "     Settings > Repository > Repository cleanup, with .git/filter-repo/commit-map).",
+    "  3. Every other member deletes their clone and clones again: a pull or a push from an old",
+    "     clone brings the old history back. Delete the other copies too: backups, CI caches,",
+    "     forks, mirrors.",
+])  # fmt: skip
 
 
 def run_purge(ctx: Context, yes: bool, confirm: Callable[[str], bool]) -> int:
     root = ctx.repo.root
     if git.is_dirty(root):
-        raise RepoError(f"{root}: the working tree has uncommitted changes: commit or remove them first (purge rewrites history); nothing was changed")
+        raise RepoError(
+            f"{root}: the working tree has uncommitted changes: commit or remove them first "
+            "(purge rewrites history); nothing was changed"
+        )
     if not git.filter_repo_installed():
         raise RepoError(INSTALL_FILTER_REPO)
     with ctx.repo.lock():
@@ -545,10 +657,18 @@ def run_purge(ctx: Context, yes: bool, confirm: Callable[[str], bool]) -> int:
 
 def _counts(result: Audit) -> list[str]:
     """What a purge changes, in words (the same for the question and the report)."""
-    redacted = [(len(result.redactions), "plaintext file version(s)"), (len(result.messages), "commit and tag message(s)"),
+    redacted = [(len(result.redactions), "plaintext file version(s)"),
+                (len(result.messages), "commit and tag message(s)"),
                 (len(result.refnames), "ref name(s)"), (len(result.paths), "path(s)")]  # fmt: skip
-    parts = [f"{len(result.replacements)} earlier version(s) of expunged records replaced by their expunged form"]
-    parts += [f"{len(result.removals)} version(s) of deleted records and plaintext records removed"] if result.removals else []
+    parts = [
+        f"{len(result.replacements)} earlier version(s) of expunged records "
+        "replaced by their expunged form"
+    ]
+    parts += (
+        [f"{len(result.removals)} version(s) of deleted records and plaintext records removed"]
+        if result.removals
+        else []
+    )
     if any(n for n, _ in redacted):
         parts.append(f"{', '.join(f'{n} {what}' for n, what in redacted if n)} redacted")
     return parts
@@ -557,7 +677,8 @@ def _counts(result: Audit) -> list[str]:
 def _question(result: Audit, stash: int) -> str:
     dropped = f"; the stash's {stash} entr{'y' if stash == 1 else 'ies'} dropped" if stash else ""
     return (
-        f"Rewrite git history on every branch, tag and note ({'; '.join(_counts(result))}), expire reflogs and "
+        f"Rewrite git history on every branch, tag and note ({'; '.join(_counts(result))}), "
+        "expire reflogs and "
         f"delete unreachable objects{dropped}; every member must then re-clone. Continue?"
     )
 
@@ -566,11 +687,17 @@ def _rewrite(root: Path, result: Audit) -> None:
     """git filter-repo with callbacks reading a private (mode 0600, in a 0700 directory on /dev/shm)
     file, removed on every way out: it holds the original messages and names being redacted."""
     current = set(result.replacements.values())
-    data = {sha: base64.b64encode(body).decode("ascii") for sha, body in git.read_blobs(root, current).items()}
+    data = {
+        sha: base64.b64encode(body).decode("ascii")
+        for sha, body in git.read_blobs(root, current).items()
+    }
     data |= {sha: base64.b64encode(body).decode("ascii") for sha, body in result.redactions.items()}
 
     def encoded(table: Mapping[bytes, bytes]) -> dict[str, str]:
-        return {base64.b64encode(old).decode("ascii"): base64.b64encode(new).decode("ascii") for old, new in table.items()}
+        return {
+            base64.b64encode(old).decode("ascii"): base64.b64encode(new).decode("ascii")
+            for old, new in table.items()
+        }
 
     table = {
         "blobs": {**result.replacements, **{sha: sha for sha in result.redactions}},
@@ -596,7 +723,10 @@ def _after_rewrite(ctx: Context, result: Audit, head: Optional[str]) -> None:
     try:
         git.reattach_notes(root, git.commit_map(root))
     except RepoError as exc:
-        ctx.err(f"cocrec: warning: notes could not be filed again under the rewritten commits ({exc}); they are kept, on the old ids")
+        ctx.err(
+            f"cocrec: warning: notes could not be filed again under the rewritten commits ({exc}); "
+            "they are kept, on the old ids"
+        )
     renamed = result.refnames.get(_raw(head)) if head else None
     if renamed is not None:
         git.set_head(root, renamed.decode("utf-8", "surrogateescape"))
@@ -604,21 +734,36 @@ def _after_rewrite(ctx: Context, result: Audit, head: Optional[str]) -> None:
 
 def _remove_git_files(root: Path, removed: redact.Pii) -> None:
     """.git's message files (and filter-repo's ref map) that still name removed data."""
-    flagged = [name for name, data in git.git_text_files(root).items() if redact.occurs_in_text(data.decode("utf-8", "replace"), removed)]
+    flagged = [
+        name
+        for name, data in git.git_text_files(root).items()
+        if redact.occurs_in_text(data.decode("utf-8", "replace"), removed)
+    ]
     git.remove_git_files(root, flagged)
 
 
 def _print_purged(ctx: Context, before: Audit, after: Audit, stash: int) -> None:
     dropped = f"; the stash ({stash} entr{'y' if stash == 1 else 'ies'}) dropped" if stash else ""
-    ctx.out(f"History rewritten: {'; '.join(_counts(before))}{dropped}; reflogs expired, unreachable objects pruned.")
+    ctx.out(
+        f"History rewritten: {'; '.join(_counts(before))}{dropped}; "
+        "reflogs expired, unreachable objects pruned."
+    )
     ctx.out(f"Audit after the purge: {_summary(after)}")
     remotes = git.remote_names(ctx.repo.root)
     # The URL is not printed: it may carry a token.
-    readd = "" if "origin" in remotes else (
-        "re-add the remote (git-filter-repo removed `origin`, so that nothing is pushed by accident): `git remote add origin URL`, then\n     "
+    readd = (
+        ""
+        if "origin" in remotes
+        else (
+            "re-add the remote (git-filter-repo removed `origin`, so that nothing is pushed by "
+            "accident): `git remote add origin URL`, then\n     "
+        )
     )
     ctx.out(HOST_STEPS.format(remote=readd, name="origin"))
     others = [name for name in remotes if name != "origin"]
     if others:
         listed = ", ".join(f"`{name}`" for name in others)
-        ctx.out(f"  4. The remote(s) {listed} still hold the old history: push to each the same way, or remove it (`git remote remove NAME`).")
+        ctx.out(
+            f"  4. The remote(s) {listed} still hold the old history: push to each the same way, "
+            "or remove it (`git remote remove NAME`)."
+        )
