@@ -385,7 +385,8 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         signalled = exc if isinstance(exc, Terminated) else exc.__cause__  # click wraps it in Abort
         if isinstance(signalled, Terminated):
-            click.echo(f"cocrec: stopped by {signalled}; nothing was half-written, no plaintext left behind", err=True)
+            said = f"stopped by {signalled}; nothing was half-written, no plaintext left behind"
+            click.echo(f"cocrec: {said}", err=True)
             return 128 + signalled.signum
         click.echo("cocrec: interrupted; nothing was half-written", err=True)
         return EXIT_INTERRUPTED
@@ -408,9 +409,11 @@ def remove_leftovers() -> None:
 
     removed, failed = fsutil.remove_leftovers()
     for item in removed:
-        click.echo(f"cocrec: removed {item.path}: plaintext left by cocrec process {item.pid}, which was killed", err=True)
+        said = f"plaintext left by cocrec process {item.pid}, which was killed"
+        click.echo(f"cocrec: removed {item.path}: {said}", err=True)
     for item in failed:
-        click.echo(f"cocrec: cannot remove {item.path}, plaintext left by killed cocrec process {item.pid}: remove it yourself", err=True)
+        said = f"plaintext left by killed cocrec process {item.pid}: remove it yourself"
+        click.echo(f"cocrec: cannot remove {item.path}, {said}", err=True)
 
 
 def entry() -> None:

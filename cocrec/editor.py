@@ -70,7 +70,10 @@ def editor_command(env: Mapping[str, str]) -> list[str]:
 # -- editors that keep copies: vi, vim, nvim ------------------------------------------------------
 
 VimKind = Literal["vim", "nvim"]
-VIM_NAMES = frozenset({"vim", "gvim", "rvim", "vimdiff", "mvim", "vim.basic", "vim.nox", "vim.gtk", "vim.gtk3", "vim.athena", "vim.tiny"})
+VIM_NAMES = frozenset({
+    "vim", "gvim", "rvim", "vimdiff", "mvim",
+    "vim.basic", "vim.nox", "vim.gtk", "vim.gtk3", "vim.athena", "vim.tiny",
+})  # fmt: skip
 NVIM_NAMES = frozenset({"nvim"})
 # Names other editors also go by (busybox and nvi are `vi` too, and take none of vim's options).
 AMBIGUOUS_NAMES = frozenset({"vi", "view", "ex"})
@@ -79,8 +82,10 @@ FOREGROUND = frozenset({"gvim", "mvim"})  # they fork and return at once unless 
 # so that a vim built without an option (vim.tiny has no undofile) does not stop at an error.
 VIM_EARLY = "silent! set noundofile | silent! set nobackup nowritebackup"
 VIM_LATE = {
-    "vim": "silent! setlocal noundofile noswapfile | silent! set noundofile | set nobackup nowritebackup | silent! set viminfo=",
-    "nvim": "silent! setlocal noundofile noswapfile | set noundofile nobackup nowritebackup shada=",
+    "vim": "silent! setlocal noundofile noswapfile | silent! set noundofile"
+    " | set nobackup nowritebackup | silent! set viminfo=",
+    "nvim": "silent! setlocal noundofile noswapfile"
+    " | set noundofile nobackup nowritebackup shada=",
 }
 
 
@@ -99,13 +104,17 @@ def vim_kind(program: str) -> Optional[VimKind]:
 
 
 def _kind_by_version(path: str) -> Optional[VimKind]:
-    """A program named vi that is no link to a known one: ask it (macOS's vi is vim, a BSD's is nvi)."""
+    """A program named vi that is no link to a known one: ask it (macOS's vi is vim, a BSD's is
+    nvi)."""
     try:
-        done = subprocess.run([path, "--version"], capture_output=True, timeout=5, check=False, stdin=subprocess.DEVNULL)
+        argv = [path, "--version"]
+        done = subprocess.run(argv, capture_output=True, timeout=5, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
         return None
     first = done.stdout.split(b"\n", 1)[0]
-    return "nvim" if first.startswith(b"NVIM") else "vim" if first.startswith(b"VIM - Vi IMproved") else None
+    if first.startswith(b"NVIM"):
+        return "nvim"
+    return "vim" if first.startswith(b"VIM - Vi IMproved") else None
 
 
 def keeps_no_copies(command: Sequence[str]) -> list[str]:
@@ -115,19 +124,21 @@ def keeps_no_copies(command: Sequence[str]) -> list[str]:
     kind = vim_kind(command[0])
     if kind is None:
         return list(command)
-    names = {os.path.basename(command[0]), os.path.basename(os.path.realpath(shutil.which(command[0]) or command[0]))}
+    resolved = os.path.realpath(shutil.which(command[0]) or command[0])
+    names = {os.path.basename(command[0]), os.path.basename(resolved)}
     viminfo = [] if "vim.tiny" in names else ["-i", "NONE"]  # vim.tiny has no viminfo at all
     foreground = ["-f"] if names & FOREGROUND and "-f" not in command else []
-    return [command[0], *foreground, "-n", *viminfo, "--cmd", VIM_EARLY, "-c", VIM_LATE[kind], *command[1:]]
+    hardening = ["-n", *viminfo, "--cmd", VIM_EARLY, "-c", VIM_LATE[kind]]
+    return [command[0], *foreground, *hardening, *command[1:]]
 
 
 # -- running it ---------------------------------------------------------------------------------
 
 QUICK_RETURN_SECONDS = 1.0
 RETURNED_AT_ONCE = (
-    "your editor returned at once: use `code --wait` (or your editor's own way to wait until the file is closed: "
-    "`subl -w`, `gvim -f`, `gedit -s`) in $VISUAL or $EDITOR; it returned within a second with the file unchanged, "
-    "so nothing was edited and nothing was written"
+    "your editor returned at once: use `code --wait` (or your editor's own way to wait until the "
+    "file is closed: `subl -w`, `gvim -f`, `gedit -s`) in $VISUAL or $EDITOR; it returned within "
+    "a second with the file unchanged, so nothing was edited and nothing was written"
 )
 
 
@@ -174,7 +185,7 @@ def edit_loop(
             first = False
             data = path.read_bytes() if path.is_file() else b""
             if data == initial:
-                if quick:  # it did not wait for the member: "no changes" would be a claim nobody made
+                if quick:  # it did not wait for the member: "no changes" would claim they looked
                     raise CocrecError(RETURNED_AT_ONCE)
                 return Edited("unchanged")
             if is_blank(data):

@@ -102,7 +102,8 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 class NotAFile(Exception):
-    """A path that is not a plain file of its own: a symbolic link, a fifo, a directory, a hard link."""
+    """A path that is not a plain file of its own: a symbolic link, a fifo, a directory, a hard
+    link."""
 
     def __init__(self, what: str) -> None:
         super().__init__(what)
@@ -139,8 +140,9 @@ def read_regular(path: Path) -> bytes:
 
 
 def open_dir_nofollow(path: Path) -> int:
-    """A descriptor of the directory `path` itself (NotAFile when it is a link or not a directory), to
-    create files in with `create_exclusive`: what it names cannot be swapped for a link meanwhile."""
+    """A descriptor of the directory `path` itself (NotAFile when it is a link or not a
+    directory), to create files in with `create_exclusive`: what it names cannot be swapped for a
+    link meanwhile."""
     try:
         return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
@@ -171,7 +173,8 @@ def _shm() -> Optional[str]:
 
 
 def start_time(pid: int) -> int:
-    """When the process started, in clock ticks since boot (field 22 of /proc/PID/stat); 0 if unknown."""
+    """When the process started, in clock ticks since boot (field 22 of /proc/PID/stat); 0 if
+    unknown."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             fields = handle.read().rsplit(b")", 1)[1].split()  # the command name may hold spaces
@@ -225,7 +228,7 @@ def _owner_alive(pid: int, started: int) -> bool:
     except ProcessLookupError:
         return False
     except OSError:
-        pass  # it exists (another user's process, say): its start time tells whether it is the owner
+        pass  # it exists (another user's, say): its start time tells whether it is the owner
     now = start_time(pid)
     return not (started and now and now != started)
 
@@ -247,7 +250,9 @@ def leftover_private_dirs() -> list[Leftover]:
             except OSError:
                 continue
             if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
-                found.append(Leftover(Path(entry.path), int(match[1]), stat.S_IMODE(info.st_mode) == 0o700))
+                found.append(
+                    Leftover(Path(entry.path), int(match[1]), stat.S_IMODE(info.st_mode) == 0o700)
+                )
     return sorted(found, key=lambda item: str(item.path))
 
 
@@ -346,7 +351,9 @@ def _dies_with_parent() -> Optional[Callable[[], None]]:
     return preexec
 
 
-def run_child(argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None) -> subprocess.CompletedProcess[bytes]:
+def run_child(
+    argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run `argv` to completion, capturing its output; it does not outlive this process: on any
     exception (a signal included) its process group is killed, and if this process is SIGKILLed
     the kernel kills it (PR_SET_PDEATHSIG)."""
@@ -354,7 +361,8 @@ def run_child(argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] =
 
     process = subprocess.Popen(
         list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_dies_with_parent(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=_dies_with_parent(),
     )  # fmt: skip
     try:
         out, err = process.communicate()

@@ -163,11 +163,17 @@ GITLINK = "160000"  # a submodule's commit in a tree: not an object of this repo
 
 
 def _git(root: Path, *args: str, stdin: bytes = b"", check: bool = True) -> bytes:
-    done = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, check=False)
+    command = ["git", "-C", str(root), *args]
+    done = subprocess.run(command, input=stdin, capture_output=True, check=False)
     if check and done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-        raise RepoError(f"`git {args[0]}` failed ({lines[-1] if lines else done.returncode}): run `git status` and try again")
+        reason = _last_line(done.stderr) or done.returncode
+        raise RepoError(f"`git {args[0]}` failed ({reason}): run `git status` and try again")
     return done.stdout
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    return ([line for line in lines if line] or [""])[-1]
 
 
 @dataclass(frozen=True)
@@ -181,18 +187,20 @@ class Version:
 
 def all_objects(root: Path) -> dict[str, str]:
     """Every object git holds, reachable or not (loose and packed), by id: its type."""
-    text = _git(root, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)").decode()
+    check = "--batch-check=%(objectname) %(objecttype)"
+    text = _git(root, "cat-file", "--batch-all-objects", check).decode()
     return dict(line.split(" ", 1) for line in text.splitlines() if line)
 
 
 def commit_versions(root: Path, commits: Iterable[str]) -> list[Version]:
-    """Every (commit, path, blob) that each of `commits` wrote (its diff against each parent; a root
-    commit writes all it holds). Given every commit there is, this is every version of every file."""
+    """Every (commit, path, blob) that each of `commits` wrote (its diff against each parent; a
+    root commit writes all it holds). Given every commit there is, this is every version of every
+    file."""
     wanted = "\n".join(commits)
     if not wanted:
         return []
-    out = _git(root, "log", "--stdin", "--no-walk=unsorted", "-m", "--root", "--raw", "-z", "--no-abbrev",
-               "--no-renames", "--format=%x01%H", stdin=wanted.encode())  # fmt: skip
+    args = ["--stdin", "--no-walk=unsorted", "-m", "--root", "--raw", "-z", "--no-abbrev"]
+    out = _git(root, "log", *args, "--no-renames", "--format=%x01%H", stdin=wanted.encode())
     found: dict[tuple[str, str, str], Version] = {}
     commit, meta = "", None
     for token in out.decode("utf-8", "surrogateescape").split("\0"):
@@ -210,13 +218,15 @@ def commit_versions(root: Path, commits: Iterable[str]) -> list[Version]:
 
 
 def refs(root: Path) -> dict[str, str]:
-    """Every ref (branches, tags, remotes, notes, the stash, anything else under refs/) and its object."""
-    out = _git(root, "for-each-ref", "--format=%(objectname) %(refname)").decode("utf-8", "surrogateescape")
-    return {name: sha for sha, name in (line.split(" ", 1) for line in out.splitlines() if line)}
+    """Every ref (branches, tags, remotes, notes, the stash, anything under refs/): its object."""
+    out = _git(root, "for-each-ref", "--format=%(objectname) %(refname)")
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    return {name: sha for sha, name in (line.split(" ", 1) for line in lines if line)}
 
 
 def _reachable(root: Path, *revs: str) -> set[str]:
-    # --stdin: with no revision at all (no reflog entries left, say) rev-list prints nothing, not its usage
+    # --stdin: with no revision at all (no reflog entry left, say) rev-list prints nothing, not
+    # its usage
     return set(_git(root, "rev-list", "--stdin", *revs).decode().split()) if revs else set()
 
 
@@ -228,12 +238,13 @@ def stash_commits(root: Path) -> list[str]:
 
 
 def commit_places(root: Path) -> dict[str, str]:
-    """Where each commit is reachable from: `history` (branches, tags, remotes, HEAD, any other ref),
+    """Where each commit is reachable from: `history` (branches, tags, remotes, HEAD, any ref),
     else `stash` (a stash entry, with its index and untracked-files commits), `notes`, `reflog`.
     A commit absent from the answer is unreachable: only a `git gc --prune` would remove it."""
     names = refs(root)
     notes = [name for name in names if name.startswith("refs/notes/")]
-    history = _reachable(root, "--exclude=refs/stash", "--exclude=refs/notes/*", "--all", *(["HEAD"] if _has_head(root) else []))
+    head = ["HEAD"] if _has_head(root) else []
+    history = _reachable(root, "--exclude=refs/stash", "--exclude=refs/notes/*", "--all", *head)
     places = dict.fromkeys(history, "history")
     for place, revs in (("stash", stash_commits(root)), ("notes", notes), ("reflog", ["--reflog"])):
         for sha in _reachable(root, *revs) if revs else ():
@@ -259,7 +270,8 @@ def blob_at(root: Path, rev: str, path: str) -> Optional[str]:
 
 def head_ref(root: Path) -> Optional[str]:
     """The branch HEAD names (refs/heads/...), or None when it is detached."""
-    return _git(root, "symbolic-ref", "--quiet", "HEAD", check=False).strip().decode("utf-8", "surrogateescape") or None
+    out = _git(root, "symbolic-ref", "--quiet", "HEAD", check=False).strip()
+    return out.decode("utf-8", "surrogateescape") or None
 
 
 def git_dir(root: Path) -> Path:
@@ -268,8 +280,10 @@ def git_dir(root: Path) -> Path:
 
 # Files in .git that hold text from the history: reflog messages (each a commit's subject), the last
 # messages typed, FETCH_HEAD's branch names, the ref map filter-repo writes.
-GIT_TEXT_FILES = ("COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG", "NOTES_EDITMSG", "FETCH_HEAD",
-                  "filter-repo/ref-map")  # fmt: skip
+GIT_TEXT_FILES = (
+    "COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG", "NOTES_EDITMSG", "FETCH_HEAD",
+    "filter-repo/ref-map",
+)  # fmt: skip
 
 
 def git_text_files(root: Path) -> dict[str, bytes]:
@@ -296,7 +310,7 @@ def drop_stash(root: Path) -> None:
 
 
 def commit_map(root: Path) -> dict[str, str]:
-    """What git-filter-repo made of each commit (old id -> new id), from .git/filter-repo/commit-map."""
+    """What git-filter-repo made of each commit (old id -> new id): .git/filter-repo/commit-map."""
     path = git_dir(root) / "filter-repo" / "commit-map"
     if not path.is_file():
         return {}
@@ -305,14 +319,15 @@ def commit_map(root: Path) -> dict[str, str]:
 
 
 def reattach_notes(root: Path, renamed: Mapping[str, str]) -> None:
-    """Notes are filed under the id of the commit they annotate, so a rewrite leaves them on ids that
-    no longer exist: file each again under the commit's new id, then drop the stale entries."""
+    """Notes are filed under the id of the commit they annotate, so a rewrite leaves them on ids
+    that no longer exist: file each again under the commit's new id, then drop the stale entries."""
     for name in [ref for ref in refs(root) if ref.startswith("refs/notes/")]:
-        listed = _git(root, "notes", f"--ref={name}", "list").decode().split()
+        notes = f"--ref={name}"
+        listed = _git(root, "notes", notes, "list").decode().split()
         for blob, annotated in zip(listed[::2], listed[1::2]):
             if annotated in renamed:
-                _git(root, "notes", f"--ref={name}", "add", "--force", "-C", blob, renamed[annotated])
-        _git(root, "notes", f"--ref={name}", "prune")
+                _git(root, "notes", notes, "add", "--force", "-C", blob, renamed[annotated])
+        _git(root, "notes", notes, "prune")
 
 
 def set_head(root: Path, ref: str) -> None:
@@ -350,8 +365,8 @@ def filter_repo(root: Path, args: Iterable[str]) -> None:
         raise RepoError("git-filter-repo is not installed")
     done = run_child([program, "--force", "--quiet", *args], root)
     if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-        raise RepoError(f"git filter-repo failed ({lines[-1] if lines else done.returncode}): run `git status` and try again")
+        reason = _last_line(done.stderr) or done.returncode
+        raise RepoError(f"git filter-repo failed ({reason}): run `git status` and try again")
 
 
 def drop_unreachable(root: Path) -> None:

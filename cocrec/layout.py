@@ -127,7 +127,7 @@ def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{glob_regex(p)})" for p in patterns) or "(?!)")
 
 
-# -- the layout -------------------------------------------------------------------------------------
+# -- the layout -----------------------------------------------------------------------------------
 
 
 def in_layout(path: str) -> bool:
@@ -136,8 +136,8 @@ def in_layout(path: str) -> bool:
 
 
 def is_allowed(path: str, extra_files: Sequence[str] = ()) -> bool:
-    """Whether git may hold `path` (repository-relative, `/`-separated): the layout, or the committee's
-    `extra_files` outside records/ and workspace/."""
+    """Whether git may hold `path` (repository-relative, `/`-separated): the layout, or the
+    committee's `extra_files` outside records/ and workspace/."""
     if in_layout(path):
         return True
     if path.startswith(RESERVED) or not extra_files:
@@ -150,7 +150,7 @@ def outside_layout(paths: Iterable[str], extra_files: Sequence[str] = ()) -> lis
     return sorted(path for path in paths if not is_allowed(path, extra_files))
 
 
-# -- does this look like a record? -------------------------------------------------------------------
+# -- does this look like a record? ----------------------------------------------------------------
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RECORD_ID = re.compile(r"^[0-9]{4}-[0-9a-hjkmnp-tv-z]{4}$")

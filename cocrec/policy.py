@@ -53,7 +53,7 @@ class Policy:
     categories: tuple[str, ...]
     channels: tuple[str, ...]
     min_cell: int
-    extra_files: tuple[str, ...] = ()  # globs of files the committee keeps besides cocrec's (cocrec.layout)
+    extra_files: tuple[str, ...] = ()  # globs: what the committee keeps besides cocrec's own files
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Policy:

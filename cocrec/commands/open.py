@@ -6,7 +6,8 @@ there is followed through a link: workspace/ itself and everything in it must
 be what it seems (a directory, plain files of their own), else open refuses
 before anything is decrypted; each file is created new (O_EXCL, O_NOFOLLOW)
 in the directory opened without following a link, so a committed
-`workspace/<id>.yaml` symlink into the tree never receives plaintext. Beside them, `.cocrec-open.yaml` keeps the
+`workspace/<id>.yaml` symlink into the tree never receives plaintext.
+Beside them, `.cocrec-open.yaml` keeps the
 sha256 of each record's ciphertext and plaintext as opened, so that seal can
 tell which files the member edited and whether someone else changed one of
 those records meanwhile. The manifest is
@@ -75,19 +76,20 @@ def write_manifest(repo: Repo, opened: Mapping[str, Opened]) -> None:
 
 # What to do about each kind of thing workspace/ must not hold (fsutil.kind_of_entry's words).
 ADVICE = {
-    "a symbolic link": "cocrec reads and writes nothing through links in workspace/: see where it points "
-    "(`ls -l`), remove any record text there, then remove the link",
+    "a symbolic link": "cocrec reads and writes nothing through links in workspace/: see where "
+    "it points (`ls -l`), remove any record text there, then remove the link",
     "a directory": "cocrec expects a file of that name: move the directory out of workspace/",
     "a fifo, socket or device": "remove it",
 }
 HARD_LINK_ADVICE = "its text is also somewhere else: remove this name, and check the other"
-# Names cocrec reads or writes as files: a directory there is refused, any other directory is left be.
+NO_LINKS = "cocrec never writes through a link: remove it, then run `cocrec open` again"
+# Names cocrec reads or writes as files: a directory there is refused, any other is left be.
 FILE_SUFFIXES = (".yaml", ".yml")
 
 
 def unsafe_entries(repo: Repo) -> list[str]:
-    """One line for each thing in workspace/ that is not a plain file of its own (a link, a fifo, a hard
-    link, a directory named like a record file), walked without following any link."""
+    """One line for each thing in workspace/ that is not a plain file of its own (a link, a fifo,
+    a hard link, a directory named like a record file), walked without following any link."""
     problems = []
     for directory, dirnames, filenames in os.walk(repo.workspace_dir, followlinks=False):
         for name in sorted(dirnames + filenames):
@@ -118,7 +120,8 @@ def read_workspace_file(repo: Repo, path: Path) -> bytes:
     try:
         return fsutil.read_regular(path)
     except fsutil.NotAFile as exc:
-        raise RepoError(f"{repo.rel(path)}: {exc.what}: {ADVICE.get(exc.what, HARD_LINK_ADVICE)}") from None
+        advice = ADVICE.get(exc.what, HARD_LINK_ADVICE)
+        raise RepoError(f"{repo.rel(path)}: {exc.what}: {advice}") from None
 
 
 def check_workspace(repo: Repo) -> None:
@@ -126,13 +129,14 @@ def check_workspace(repo: Repo) -> None:
     nothing cocrec could be led to write or read through. Plaintext there can never reach git."""
     what = workspace_kind(repo)
     if what is not None:
-        raise RepoError(f"workspace: {what}: cocrec never writes through a link: remove it, then run `cocrec open` again; nothing was opened")
+        raise RepoError(f"workspace: {what}: {NO_LINKS}; nothing was opened")
     if git.is_repo(repo.root):
         tracked = git.tracked_paths(repo.root, "workspace")
         if tracked:
             raise RepoError(
                 f"{tracked[0]}: tracked by git, so anything written there could be committed: run "
-                "`git rm -r --cached workspace` and commit, then `cocrec open` again; nothing was opened"
+                "`git rm -r --cached workspace` and commit, then `cocrec open` again; "
+                "nothing was opened"
             )
         if not git.is_ignored(repo.root, "workspace/record.yaml"):
             raise RepoError(".gitignore: workspace/ is not ignored by git: add a line `workspace/` first, so plaintext never enters git")
@@ -146,7 +150,7 @@ def _open_workspace(repo: Repo) -> int:
     try:
         return fsutil.open_dir_nofollow(repo.workspace_dir)
     except fsutil.NotAFile as exc:
-        raise RepoError(f"workspace: {exc.what}: cocrec never writes through a link: remove it, then run `cocrec open` again") from None
+        raise RepoError(f"workspace: {exc.what}: {NO_LINKS}") from None
 
 
 def prepare_workspace(repo: Repo) -> None:
@@ -169,8 +173,9 @@ def write_plaintext(repo: Repo, files: Sequence[tuple[str, bytes]]) -> None:
                 fsutil.create_exclusive(directory, f"{rid}.yaml", plaintext)
             except OSError:  # it exists now, a link included (O_EXCL, O_NOFOLLOW)
                 raise RepoError(
-                    f"{repo.rel(workspace_file(repo, rid))}: appeared while cocrec was opening it, and cocrec writes over "
-                    "nothing: look at it, remove it, then run `cocrec open` again"
+                    f"{repo.rel(workspace_file(repo, rid))}: appeared while cocrec was opening it, "
+                    "and cocrec writes over nothing: look at it, remove it, then run "
+                    "`cocrec open` again"
                 ) from None
     finally:
         os.close(directory)
@@ -182,7 +187,8 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     ids = sorted(set(record_ids)) if record_ids else sorted(files)
     ctx.store.require(ids)
     check_workspace(repo)
-    already = [rid for rid in ids if os.path.lexists(workspace_file(repo, rid))]  # plain files: checked
+    # Plain files of their own (checked): edits not sealed yet, left as they are.
+    already = [rid for rid in ids if os.path.lexists(workspace_file(repo, rid))]
     todo = [rid for rid in ids if rid not in already]
     opened = bulk.open_all([(files[rid], repo.rel(files[rid])) for rid in todo], ctx.identities) if todo else []
     for item in opened:

@@ -80,6 +80,10 @@ def _yaml_files(repo: Repo) -> list[Path]:
     return sorted(found)
 
 
+def _untouched(repo: Repo, path: Path, opened: Opened) -> bool:
+    return index.sha256(read_workspace_file(repo, path)) == opened.plaintext
+
+
 def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
     result = Plan()
     for path in _yaml_files(repo):
@@ -88,7 +92,7 @@ def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
         name, stem = repo.rel(path), path.name.rsplit(".", 1)[0]
         if path.parent != repo.workspace_dir or path.suffix == ".yml":
             result.refused.append(f"{name}: seal reads only workspace/<id>.yaml and workspace/{NEW_PREFIX}-*.yaml: move or rename it")
-        elif stem in manifest and index.sha256(read_workspace_file(repo, path)) == manifest[stem].plaintext:
+        elif stem in manifest and _untouched(repo, path, manifest[stem]):
             result.untouched += 1
         elif stem in manifest:
             result.edited[stem] = path
@@ -113,7 +117,10 @@ def run(ctx: Context, as_of: dt.date) -> int:
         if problems:
             for line in problems:
                 ctx.err(f"error: {line}")
-            raise RepoError(f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, then run `cocrec seal` again")
+            raise RepoError(
+                f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, "
+                "then run `cocrec seal` again"
+            )
         manifest = read_manifest(repo)
         work = plan(repo, manifest)
         written, new_ids = seal(ctx, work, manifest)
@@ -130,8 +137,9 @@ def _refuse_links(repo: Repo) -> None:
     what = workspace_kind(repo)
     if what is not None:
         raise RepoError(
-            f"workspace: {what}: cocrec reads nothing through a link: see where it points (`ls -l workspace`), "
-            "remove any record text there, then remove the link; nothing was sealed"
+            f"workspace: {what}: cocrec reads nothing through a link: see where it points "
+            "(`ls -l workspace`), remove any record text there, then remove the link; "
+            "nothing was sealed"
         )
 
 
@@ -165,7 +173,9 @@ def _in_sync(ctx: Context, rid: str, path: Path) -> bool:
     """The record already holds exactly this file's content (sealed by a run that was killed, or the same change)."""
     record = ctx.repo.record_path(rid)
     try:
-        doc = dict(as_record(yaml_io.loads(read_workspace_file(ctx.repo, path), ctx.repo.rel(path)), ctx.repo.rel(path)), id=rid)
+        source = ctx.repo.rel(path)
+        text = yaml_io.loads(read_workspace_file(ctx.repo, path), source)
+        doc = dict(as_record(text, source), id=rid)
         plaintext = crypto.decrypt(record.read_bytes(), ctx.identities, ctx.repo.rel(record))
     except (CocrecError, OSError):
         return False

@@ -232,7 +232,8 @@ def _repository_sections(board: Dashboard) -> list[str]:
     if board.leftover_dirs:
         body = "\n".join(board.leftover_dirs)
         hint = "check nothing there is yours to keep, then remove each with `rm -rf PATH`"
-        lines += _section("Plaintext left by killed cocrec commands", len(board.leftover_dirs), "folder", body, hint)
+        title = "Plaintext left by killed cocrec commands"
+        lines += _section(title, len(board.leftover_dirs), "folder", body, hint)
     if board.holds_to_review:
         body = output.table(["id", "review on"], [(rid, _iso(day)) for rid, day in board.holds_to_review])
         lines += _section("Holds due for review", len(board.holds_to_review), "record", body, "review each hold with `cocrec edit ID`: update or remove retention.hold")
@@ -281,7 +282,9 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     fingerprint = store.fingerprint
     encryption = {rid: checks.encryption_state(idx.entries.get(rid), item.file_sha, fingerprint) for rid, item in loaded.items()}
     records = {rid: item.record for rid, item in loaded.items()}
-    leftovers = [str(item.path) for item in fsutil.leftover_private_dirs()]
-    board = build(records, store.schedules(loaded, as_of), encryption, len(ctx.repo.workspace_files()), len(store.members.current), as_of, leftovers)
+    leftovers = [str(item.path) for item in fsutil.leftover_private_dirs()]  # what the sweep left
+    schedules = store.schedules(loaded, as_of)
+    workspace, members = len(ctx.repo.workspace_files()), len(store.members.current)
+    board = build(records, schedules, encryption, workspace, members, as_of, leftovers)
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK
