@@ -22,7 +22,10 @@ not, and git's own text files:
   cocrec.redact's matcher (the one expunge uses).
 
 Each finding says where: `history` (a branch, tag or remote), `stash`,
-`notes`, `reflog`, `unreachable`, a `tag` or `ref`, or a `git file`.
+`notes`, `reflog`, `unreachable`, a `tag` or `ref`, or a `git file`; paths
+and names are shown with removed data redacted. An age file no commit holds
+that this member cannot decrypt is listed under record `?`: it may be any
+record's version (a purge prunes it).
 
 `purge` rewrites history with git-filter-repo, through its callbacks: each
 earlier version of an expunged record becomes the current ciphertext, byte

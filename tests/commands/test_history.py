@@ -207,7 +207,10 @@ def leaky(repo: Cocrec, alice: Person) -> tuple[Cocrec, str, str]:
     git(root, "rm", "-q", f"records/{deleted}.yaml.age")
     assert repo("index").exit_code == 0
     commit_all(repo, "Remove a duplicate report", alice)
-    # workspace/ plaintext in the stash (`--all` takes ignored files too)
+    # the stash: an untracked draft (`-u`), then workspace/ plaintext (`--all` takes ignored files
+    # too); the older entry is only in the stash's reflog
+    (root / "draft-2.yaml").write_text("subjects:\n  - name: Jane Dalloway\nsummary: to be written\n")
+    git(root, "stash", "push", "-u", "-q")
     assert repo("open", expunged).exit_code == 0
     git(root, "stash", "push", "--all", "-q")
     result = repo("expunge", "--commit", "--as-of", "2027-04-01")
@@ -235,6 +238,8 @@ def test_audit_reads_every_object_git_holds(leaky: tuple[Cocrec, str, str]) -> N
         ("git file", "git file holds removed data"),
     ]:
         assert expected in found, expected
+    stashed = {f["path"] for f in data["findings"] if f["where"] == "stash"}
+    assert {"draft-2.yaml", f"workspace/{expunged}.yaml"} <= stashed
     assert {f["record"] for f in data["findings"] if f["problem"] == "deleted record holds personal data"} == {deleted}
     paths = {f["path"] for f in data["findings"] if f["path"]}
     assert {"case-notes.yaml", "docs/[redacted].md", "refs/heads/[redacted]-case", "v1", ".git/logs/HEAD"} <= paths
@@ -242,6 +247,16 @@ def test_audit_reads_every_object_git_holds(leaky: tuple[Cocrec, str, str]) -> N
     assert table.exit_code == 1 and "stash " in table.stdout and "unreachable " in table.stdout
     for value in (*EVERYONE, *GWEN_VALUES, "dalloway"):
         assert value not in table.output and value not in json.dumps(data)
+
+
+def test_purge_warns_before_it_drops_the_stash_and_a_no_keeps_it(leaky: tuple[Cocrec, str, str]) -> None:
+    repo, _, _ = leaky
+    head = git(repo.root, "rev-parse", "HEAD")
+    result = repo("history", "purge", input="n\n")
+    assert result.exit_code == 1 and "purge cancelled; nothing was changed" in result.stderr
+    assert "the stash holds 2 entries, and purge drops them all" in result.stderr
+    assert "the stash's 2 entries dropped" in result.stderr  # in the question the member answered
+    assert len(git(repo.root, "stash", "list").splitlines()) == 2 and git(repo.root, "rev-parse", "HEAD") == head
 
 
 def all_texts(root: Path, people: list[Person]) -> str:
@@ -264,8 +279,8 @@ def test_purge_leaves_no_removed_data_in_any_object(leaky: tuple[Cocrec, str, st
     git(root, "push", "-q", "origin", "refs/notes/*:refs/notes/*")
     result = repo("history", "purge", "--yes")
     assert result.exit_code == 0, result.output
-    assert "the stash holds 1 entry, and purge drops them all" in result.stderr
-    assert "stash (1 entry) dropped" in result.stdout and PUSH in result.stdout
+    assert "the stash holds 2 entries, and purge drops them all" in result.stderr
+    assert "stash (2 entries) dropped" in result.stdout and PUSH in result.stdout
     after = repo("history", "audit", "--format", "json")
     assert after.exit_code == 0, after.output
     assert json.loads(after.stdout)["findings"] == []
