@@ -21,6 +21,7 @@ import click
 from . import __version__
 from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CocrecError
 from .policy import DEFAULT_PRESET, PRESETS
+from .fsutil import Terminated, signals_as_interrupts
 
 FORMATS = ["table", "json"]
 
@@ -72,8 +73,12 @@ class CocrecGroup(click.Group):
 
     def main(self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None, complete_var: Optional[str] = None, standalone_mode: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        call = lambda: super(CocrecGroup, self).main(argv, prog_name or "cocrec", complete_var, False, **extra)  # noqa: E731
-        with cycle_collector_paused():
+
+        def call() -> Any:
+            remove_leftovers()
+            return super(CocrecGroup, self).main(argv, prog_name or "cocrec", complete_var, False, **extra)
+
+        with cycle_collector_paused(), signals_as_interrupts():
             code = guarded(call, "--debug" in argv)
         if standalone_mode:
             sys.exit(code)
@@ -445,7 +450,12 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        signalled = exc if isinstance(exc, Terminated) else exc.__cause__  # click wraps it in Abort
+        if isinstance(signalled, Terminated):
+            said = f"stopped by {signalled}; nothing was half-written, no plaintext left behind"
+            click.echo(f"cocrec: {said}", err=True)
+            return 128 + signalled.signum
         click.echo("cocrec: interrupted; nothing was half-written", err=True)
         return EXIT_INTERRUPTED
     except CocrecError as exc:
@@ -459,6 +469,19 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
         click.echo(f"cocrec: internal error ({type(exc).__name__}); run again with --debug and report it", err=True)
         return 1
     return result if isinstance(result, int) else 0
+
+
+def remove_leftovers() -> None:
+    """What killed cocrec commands left: removed, and said so (`status` lists what could not be)."""
+    from . import fsutil
+
+    removed, failed = fsutil.remove_leftovers()
+    for item in removed:
+        said = f"plaintext left by cocrec process {item.pid}, which was killed"
+        click.echo(f"cocrec: removed {item.path}: {said}", err=True)
+    for item in failed:
+        said = f"plaintext left by killed cocrec process {item.pid}: remove it yourself"
+        click.echo(f"cocrec: cannot remove {item.path}, {said}", err=True)
 
 
 def entry() -> None:

@@ -2,9 +2,21 @@
 
 The plaintext lives only in a private directory (mode 0700, on /dev/shm when
 present, the file 0600) that is removed on every way out: success, an
-invalid record the member gives up on, an editor that fails, Ctrl-C. Editors
-write their swap and backup files beside the file they edit, so those land
-in the same directory and go with it.
+invalid record the member gives up on, an editor that fails, Ctrl-C, SIGTERM
+and SIGHUP (cocrec.fsutil). Editors write their swap and backup files beside
+the file they edit, so those land in the same directory and go with it.
+
+Some editors keep copies elsewhere: vim writes yanked lines and searches to
+~/.viminfo (neovim to its shada file), and a vimrc's `undofile` keeps the
+whole text under its undodir. vi, vim and nvim (known by the name of the
+command, or of the program it resolves to) are started as pass and gopass
+start them: no viminfo or shada, no swap, undo or backup files, whatever the
+vimrc says. Other editors are the member's to configure (the README says
+what to turn off).
+
+An editor that returns within a second with the file unchanged did not wait
+for the member (`code` without `--wait`): that is an error with a hint, never
+"no changes", and its later save would find the file gone.
 
 The loop knows nothing of records: the caller's `accept` parses and
 validates, raising ValidationError for what the member should fix.
@@ -14,8 +26,10 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Literal, Mapping, Optional, Sequence, TypeVar, cast
@@ -53,10 +67,85 @@ def editor_command(env: Mapping[str, str]) -> list[str]:
     return parts or [DEFAULT_EDITOR]
 
 
+# -- editors that keep copies: vi, vim, nvim ------------------------------------------------------
+
+VimKind = Literal["vim", "nvim"]
+VIM_NAMES = frozenset({
+    "vim", "gvim", "rvim", "vimdiff", "mvim",
+    "vim.basic", "vim.nox", "vim.gtk", "vim.gtk3", "vim.athena", "vim.tiny",
+})  # fmt: skip
+NVIM_NAMES = frozenset({"nvim"})
+# Names other editors also go by (busybox and nvi are `vi` too, and take none of vim's options).
+AMBIGUOUS_NAMES = frozenset({"vi", "view", "ex"})
+FOREGROUND = frozenset({"gvim", "mvim"})  # they fork and return at once unless told -f
+# Before the vimrc, then after it (and after the file is loaded, for its buffer): each `silent!`,
+# so that a vim built without an option (vim.tiny has no undofile) does not stop at an error.
+VIM_EARLY = "silent! set noundofile | silent! set nobackup nowritebackup"
+VIM_LATE = {
+    "vim": "silent! setlocal noundofile noswapfile | silent! set noundofile"
+    " | set nobackup nowritebackup | silent! set viminfo=",
+    "nvim": "silent! setlocal noundofile noswapfile"
+    " | set noundofile nobackup nowritebackup shada=",
+}
+
+
+def vim_kind(program: str) -> Optional[VimKind]:
+    """Whether `program` is vim or neovim: by its name, or the name of the file it resolves to."""
+    found = shutil.which(program)
+    real = os.path.basename(os.path.realpath(found)) if found else ""
+    for name in (real, os.path.basename(program)):
+        if name in NVIM_NAMES:
+            return "nvim"
+        if name in VIM_NAMES:
+            return "vim"
+    if found and (real or os.path.basename(program)) in AMBIGUOUS_NAMES:
+        return _kind_by_version(found)
+    return None
+
+
+def _kind_by_version(path: str) -> Optional[VimKind]:
+    """A program named vi that is no link to a known one: ask it (macOS's vi is vim, a BSD's is
+    nvi)."""
+    try:
+        argv = [path, "--version"]
+        done = subprocess.run(argv, capture_output=True, timeout=5, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = done.stdout.split(b"\n", 1)[0]
+    if first.startswith(b"NVIM"):
+        return "nvim"
+    return "vim" if first.startswith(b"VIM - Vi IMproved") else None
+
+
+def keeps_no_copies(command: Sequence[str]) -> list[str]:
+    """The editor command, with vi, vim or nvim told to keep no copy outside the private directory:
+    no viminfo or shada (registers, searches, command lines), no swap, undo or backup files. The
+    options come first, so the member's own `-c` commands run after them."""
+    kind = vim_kind(command[0])
+    if kind is None:
+        return list(command)
+    resolved = os.path.realpath(shutil.which(command[0]) or command[0])
+    names = {os.path.basename(command[0]), os.path.basename(resolved)}
+    viminfo = [] if "vim.tiny" in names else ["-i", "NONE"]  # vim.tiny has no viminfo at all
+    foreground = ["-f"] if names & FOREGROUND and "-f" not in command else []
+    hardening = ["-n", *viminfo, "--cmd", VIM_EARLY, "-c", VIM_LATE[kind]]
+    return [command[0], *foreground, *hardening, *command[1:]]
+
+
+# -- running it ---------------------------------------------------------------------------------
+
+QUICK_RETURN_SECONDS = 1.0
+RETURNED_AT_ONCE = (
+    "your editor returned at once: use `code --wait` (or your editor's own way to wait until the "
+    "file is closed: `subl -w`, `gvim -f`, `gedit -s`) in $VISUAL or $EDITOR; it returned within "
+    "a second with the file unchanged, so nothing was edited and nothing was written"
+)
+
+
 def run_editor(command: Sequence[str], path: Path) -> None:
     """Run the editor on `path` and wait; a non-zero exit means the member's edit is not to be trusted."""
     try:
-        completed = subprocess.run([*command, str(path)], check=False)
+        completed = subprocess.run([*keeps_no_copies(command), str(path)], check=False)
     except OSError:
         raise UsageError(f"cannot run the editor `{command[0]}`: set $VISUAL or $EDITOR to an editor on your PATH") from None
     if completed.returncode != 0:
@@ -88,10 +177,16 @@ def edit_loop(
     with private_dir() as directory:
         path = directory / name
         write_private(path, initial)
+        first = True
         while True:
+            started = time.monotonic()
             run_editor(command, path)
+            quick = first and time.monotonic() - started < QUICK_RETURN_SECONDS
+            first = False
             data = path.read_bytes() if path.is_file() else b""
             if data == initial:
+                if quick:  # it did not wait for the member: "no changes" would claim they looked
+                    raise CocrecError(RETURNED_AT_ONCE)
                 return Edited("unchanged")
             if is_blank(data):
                 return Edited("empty")

@@ -1,14 +1,38 @@
-"""The one place that writes a file atomically, and private temporary directories."""
+"""The one place that writes a file atomically; private temporary directories and what keeps
+plaintext from outliving a command (signals, the leftovers of killed processes, child processes).
+
+Plaintext lives only in private directories (mode 0700, on /dev/shm when there is one, files
+0600) named `cocrec-PID-START-PURPOSE-XXXXXXXX`: the owner's pid and the time it started (in
+clock ticks since boot, from /proc; 0 where there is none), so that any later cocrec command can
+tell a directory whose owner is dead from one in use, even after the pid was reused.
+
+- SIGINT, SIGTERM and SIGHUP (a closed terminal, a dropped ssh session) all raise
+  KeyboardInterrupt (`Terminated` for the last two), so every `finally` runs and every private
+  directory is removed; while one is being removed, these signals wait.
+- SIGKILL cannot be caught: the next cocrec command removes what a killed one left
+  (`remove_leftovers`), and `leftover_private_dirs` lists what could not be removed.
+- A child process that may hold plaintext (git filter-repo) runs through `run_child`: the kernel
+  kills it when cocrec dies (PR_SET_PDEATHSIG on Linux), and every other way out kills its group.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import shutil
-import tempfile
+import re
+import signal
+import stat
+import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequence
+
+if TYPE_CHECKING:
+    import subprocess
+
+# shutil, tempfile, secrets and subprocess are imported where they are used: every command starts by
+# looking for leftovers (cli.py), and their 20 ms would be most of `cocrec --help`.
 
 TMP_MARKER = ".cocrec-tmp-"
 
@@ -31,6 +55,8 @@ def stage(path: Path, data: bytes, mode: int = 0o644) -> Path:
     Bulk writers stage every file first, so that nothing is replaced until all
     are ready; a killed writer leaves only temp files, which `remove_stray_temps` clears.
     """
+    import secrets
+
     tmp = path.with_name(f".{path.name}{TMP_MARKER}{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
@@ -65,20 +91,284 @@ def remove_stray_temps(directory: Path) -> list[Path]:
     return removed
 
 
-@contextlib.contextmanager
-def private_dir(prefix: str = "cocrec-") -> Iterator[Path]:
-    """A mode-0700 directory, on /dev/shm when present (RAM, never the disk), removed on every exit path."""
-    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
-    os.chmod(path, 0o700)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def write_private(path: Path, data: bytes) -> None:
     """Create a mode-0600 file (plaintext for the member's eyes only)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+
+
+# -- files that are what they seem: no links followed ----------------------------------------------
+
+
+class NotAFile(Exception):
+    """A path that is not a plain file of its own: a symbolic link, a fifo, a directory, a hard
+    link."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def kind_of_entry(info: os.stat_result) -> Optional[str]:
+    """None for a regular file with one name; else what it is, in words."""
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if not stat.S_ISREG(mode):
+        return "a fifo, socket or device"
+    if info.st_nlink > 1:
+        return "a hard link (the same file has another name elsewhere)"
+    return None
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of `path`, read without following a link; NotAFile unless it is a plain file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a fifo would block
+    except OSError as exc:
+        if os.path.islink(path):
+            raise NotAFile("a symbolic link") from None
+        raise exc
+    with os.fdopen(fd, "rb") as handle:
+        what = kind_of_entry(os.fstat(handle.fileno()))
+        if what is not None:
+            raise NotAFile(what)
+        return handle.read()
+
+
+def open_dir_nofollow(path: Path) -> int:
+    """A descriptor of the directory `path` itself (NotAFile when it is a link or not a
+    directory), to create files in with `create_exclusive`: what it names cannot be swapped for a
+    link meanwhile."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        if os.path.islink(path):
+            raise NotAFile("a symbolic link") from None
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise NotAFile("not a directory") from None
+        raise
+
+
+def create_exclusive(dir_fd: int, name: str, data: bytes, mode: int = 0o600) -> None:
+    """Create the file `name` in the directory `dir_fd`: never through a link, never over anything
+    already there (FileExistsError); the file is `mode` (0600: plaintext)."""
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+# -- private directories ------------------------------------------------------------------------
+
+PRIVATE_PREFIX = "cocrec-"
+SHM = "/dev/shm"
+_PRIVATE_NAME = re.compile(r"^cocrec-(\d+)-(\d+)-[a-z]+-")
+
+
+def _shm() -> Optional[str]:
+    return SHM if os.path.isdir(SHM) and os.access(SHM, os.W_OK) else None
+
+
+def start_time(pid: int) -> int:
+    """When the process started, in clock ticks since boot (field 22 of /proc/PID/stat); 0 if
+    unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()  # the command name may hold spaces
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+@contextlib.contextmanager
+def private_dir(purpose: str = "edit") -> Iterator[Path]:
+    """A mode-0700 directory, on /dev/shm when present (RAM, never the disk), removed on every exit path."""
+    import shutil
+    import tempfile
+
+    pid = os.getpid()
+    prefix = f"{PRIVATE_PREFIX}{pid}-{start_time(pid)}-{purpose}-"
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=_shm()))
+    try:
+        os.chmod(path, 0o700)
+        yield path
+    finally:
+        with signals_deferred():  # a second signal must not stop the removal half-way
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A private directory whose cocrec process is dead. `ours`: this user's, mode 0700, as cocrec
+    makes them (anything else is left alone, and reported)."""
+
+    path: Path
+    pid: int
+    ours: bool
+
+
+def _leftover_bases() -> list[Path]:
+    """Everywhere `private_dir` may have put one: /dev/shm, and each place tempfile would use."""
+    names = [SHM, *(os.environ.get(k) for k in ("TMPDIR", "TEMP", "TMP")), "/tmp", "/var/tmp"]
+    bases: dict[str, Path] = {}
+    for name in names:
+        if name and os.path.isdir(name):
+            bases.setdefault(os.path.realpath(name), Path(name))
+    return list(bases.values())
+
+
+def _owner_alive(pid: int, started: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass  # it exists (another user's, say): its start time tells whether it is the owner
+    now = start_time(pid)
+    return not (started and now and now != started)
+
+
+def leftover_private_dirs() -> list[Leftover]:
+    """Private directories of cocrec processes that are no longer running (killed), by this user."""
+    found = []
+    for base in _leftover_bases():
+        try:
+            entries = list(os.scandir(base))
+        except OSError:
+            continue
+        for entry in entries:
+            match = _PRIVATE_NAME.match(entry.name)
+            if match is None or _owner_alive(int(match[1]), int(match[2])):
+                continue
+            try:
+                info = os.lstat(entry.path)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+                found.append(
+                    Leftover(Path(entry.path), int(match[1]), stat.S_IMODE(info.st_mode) == 0o700)
+                )
+    return sorted(found, key=lambda item: str(item.path))
+
+
+def remove_leftovers() -> tuple[list[Leftover], list[Leftover]]:
+    """Remove the private directories killed cocrec processes left. Returns (removed, failed): a
+    directory not `ours` is not tried, and is neither."""
+    import shutil
+
+    removed, failed = [], []
+    for leftover in leftover_private_dirs():
+        if not leftover.ours:
+            continue
+        try:
+            with signals_deferred():
+                shutil.rmtree(leftover.path)  # fd-based on Linux: it follows no link inside
+            removed.append(leftover)
+        except OSError:
+            failed.append(leftover)
+    return removed, failed
+
+
+# -- signals ------------------------------------------------------------------------------------
+
+TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, on Ctrl-C's path: every `finally` runs, so no plaintext stays behind."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    for sig in TERMINATING:  # once: the clean-up that follows is not interrupted again
+        signal.signal(sig, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def signals_as_interrupts() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise `Terminated`; the handlers before are restored
+    after. A signal ignored on purpose (`nohup`) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for sig in TERMINATING:
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, _raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Block SIGINT, SIGTERM and SIGHUP for the block (a clean-up); they arrive after it."""
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, DEFERRED)
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+# -- child processes ------------------------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1
+
+
+def _dies_with_parent() -> Optional[Callable[[], None]]:
+    """A preexec function asking the kernel to SIGKILL the child when this process dies (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+def run_child(
+    argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `argv` to completion, capturing its output; it does not outlive this process: on any
+    exception (a signal included) its process group is killed, and if this process is SIGKILLed
+    the kernel kills it (PR_SET_PDEATHSIG)."""
+    import subprocess
+
+    process = subprocess.Popen(
+        list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=_dies_with_parent(),
+    )  # fmt: skip
+    try:
+        out, err = process.communicate()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    return subprocess.CompletedProcess(list(argv), process.returncode, out, err)

@@ -138,12 +138,6 @@ def export_index(root: Path, paths: Iterable[str], target: Path) -> None:
         subprocess.run(["git", "-C", str(root), "checkout-index", "--force", f"--prefix={target}/", "--", *wanted], capture_output=True, check=True)
 
 
-def tracked_paths(root: Path) -> list[str]:
-    """Every path in git's index (`git ls-files`)."""
-    done = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=False)
-    return [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p] if done.returncode == 0 else []
-
-
 # -- staged content, for the hooks -------------------------------------------------
 
 
@@ -196,6 +190,12 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return {sha: bytes(repo.odb.stream(bytes.fromhex(sha)).read()) for sha in dict.fromkeys(shas)}
 
 
+def tracked_paths(root: Path, under: str = ".") -> list[str]:
+    """The paths git tracks (in its index) at or under `under`, relative to root (run by git itself)."""
+    done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", under], capture_output=True, check=False)
+    return [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p] if done.returncode == 0 else []
+
+
 def is_ignored(root: Path, path: str) -> bool:
     """True when git ignores `path` (relative to root): plaintext may live there."""
     gitpython = _module()
@@ -207,51 +207,183 @@ def is_ignored(root: Path, path: str) -> bool:
 
 
 # -- history, for `cocrec history audit` and `purge` -----------------------------------
+# These read git's objects as bytes, through git itself: a path may hold any byte, and the
+# filter-repo callbacks compare paths, messages and ref names byte for byte.
 
 ZERO_SHA = "0" * 40
+GITLINK = "160000"  # a submodule's commit in a tree: not an object of this repository
+
+
+def _git(root: Path, *args: str, stdin: bytes = b"", check: bool = True) -> bytes:
+    command = ["git", "-C", str(root), *args]
+    done = subprocess.run(command, input=stdin, capture_output=True, check=False)
+    if check and done.returncode != 0:
+        reason = _last_line(done.stderr) or done.returncode
+        raise RepoError(f"`git {args[0]}` failed ({reason}): run `git status` and try again")
+    return done.stdout
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    return ([line for line in lines if line] or [""])[-1]
 
 
 @dataclass(frozen=True)
 class Version:
-    """A blob that a commit (on any ref) wrote at a path: one historical version of a file."""
+    """A blob that a commit wrote at a path: one historical version of a file."""
 
     commit: str
     path: str
     blob: str
 
 
-def path_versions(root: Path, paths: Iterable[str]) -> list[Version]:
-    """Every version of `paths` in every commit of every ref (`git log --all`), merges included."""
-    wanted = list(paths)
-    if not wanted or not open_repo(root).head.is_valid():
+def all_objects(root: Path) -> dict[str, str]:
+    """Every object git holds, reachable or not (loose and packed), by id: its type."""
+    check = "--batch-check=%(objectname) %(objecttype)"
+    text = _git(root, "cat-file", "--batch-all-objects", check).decode()
+    return dict(line.split(" ", 1) for line in text.splitlines() if line)
+
+
+def commit_versions(root: Path, commits: Iterable[str]) -> list[Version]:
+    """Every (commit, path, blob) that each of `commits` wrote (its diff against each parent; a
+    root commit writes all it holds). Given every commit there is, this is every version of every
+    file."""
+    wanted = "\n".join(commits)
+    if not wanted:
         return []
-    text = open_repo(root).git.log("--all", "-m", "--raw", "--no-abbrev", "--no-renames", "--format=%x01%H", "--", *wanted)
+    args = ["--stdin", "--no-walk=unsorted", "-m", "--root", "--raw", "-z", "--no-abbrev"]
+    out = _git(root, "log", *args, "--no-renames", "--format=%x01%H", stdin=wanted.encode())
     found: dict[tuple[str, str, str], Version] = {}
-    commit = ""
-    for line in str(text).splitlines():
-        if line.startswith("\x01"):
-            commit = line[1:].strip()
-        elif line.startswith(":"):
-            meta, path = line.split("\t", 1)
-            blob = meta.split()[3]
-            if blob != ZERO_SHA:  # a deletion writes no version
-                found.setdefault((commit, path, blob), Version(commit, path, blob))
+    commit, meta = "", None
+    for token in out.decode("utf-8", "surrogateescape").split("\0"):
+        token = token.lstrip("\n")
+        if meta is not None:
+            mode, blob = meta.split()[1], meta.split()[3]
+            if blob != ZERO_SHA and mode != GITLINK:  # a deletion writes no version
+                found.setdefault((commit, token, blob), Version(commit, token, blob))
+            meta = None
+        elif token.startswith("\x01"):
+            commit = token[1:].strip()
+        elif token.startswith(":"):
+            meta = token
     return list(found.values())
+
+
+def refs(root: Path) -> dict[str, str]:
+    """Every ref (branches, tags, remotes, notes, the stash, anything under refs/): its object."""
+    out = _git(root, "for-each-ref", "--format=%(objectname) %(refname)")
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    return {name: sha for sha, name in (line.split(" ", 1) for line in lines if line)}
+
+
+def _reachable(root: Path, *revs: str) -> set[str]:
+    # --stdin: with no revision at all (no reflog entry left, say) rev-list prints nothing, not
+    # its usage
+    return set(_git(root, "rev-list", "--stdin", *revs).decode().split()) if revs else set()
+
+
+def stash_commits(root: Path) -> list[str]:
+    """Every stash entry (newest first), not only the one refs/stash points at."""
+    if "refs/stash" not in refs(root):
+        return []
+    return _git(root, "log", "--walk-reflogs", "--format=%H", "refs/stash").decode().split()
+
+
+def commit_places(root: Path) -> dict[str, str]:
+    """Where each commit is reachable from: `history` (branches, tags, remotes, HEAD, any ref),
+    else `stash` (a stash entry, with its index and untracked-files commits), `notes`, `reflog`.
+    A commit absent from the answer is unreachable: only a `git gc --prune` would remove it."""
+    names = refs(root)
+    notes = [name for name in names if name.startswith("refs/notes/")]
+    head = ["HEAD"] if _has_head(root) else []
+    history = _reachable(root, "--exclude=refs/stash", "--exclude=refs/notes/*", "--all", *head)
+    places = dict.fromkeys(history, "history")
+    for place, revs in (("stash", stash_commits(root)), ("notes", notes), ("reflog", ["--reflog"])):
+        for sha in _reachable(root, *revs) if revs else ():
+            places.setdefault(sha, place)
+    return places
+
+
+def _has_head(root: Path) -> bool:
+    return bool(_git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
+
+
+def paths_at(root: Path, rev: str, under: str) -> list[str]:
+    """The files under `under` in `rev`'s tree."""
+    out = _git(root, "ls-tree", "-r", "-z", "--name-only", rev, "--", under)
+    return [path for path in out.decode("utf-8", "surrogateescape").split("\0") if path]
 
 
 def blob_at(root: Path, rev: str, path: str) -> Optional[str]:
     """The blob id of `path` in `rev`, or None when it has no such file."""
-    try:
-        return str(open_repo(root).git.rev_parse("--verify", "--quiet", f"{rev}:{path}"))
-    except _module().GitCommandError:
-        return None
+    out = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}:{path}", check=False).strip()
+    return out.decode() or None
 
 
-def commit_messages(root: Path) -> dict[str, bytes]:
-    """The raw message of every commit on every ref, by commit id."""
-    shas = str(open_repo(root).git.rev_list("--all")).split()
-    raw = read_blobs(root, shas)  # `cat-file --batch` reads any object, commits too
-    return {sha: data.split(b"\n\n", 1)[1] if b"\n\n" in data else b"" for sha, data in raw.items()}
+def head_ref(root: Path) -> Optional[str]:
+    """The branch HEAD names (refs/heads/...), or None when it is detached."""
+    out = _git(root, "symbolic-ref", "--quiet", "HEAD", check=False).strip()
+    return out.decode("utf-8", "surrogateescape") or None
+
+
+def git_dir(root: Path) -> Path:
+    return Path(_git(root, "rev-parse", "--absolute-git-dir").decode().strip())
+
+
+# Files in .git that hold text from the history: reflog messages (each a commit's subject), the last
+# messages typed, FETCH_HEAD's branch names, the ref map filter-repo writes.
+GIT_TEXT_FILES = (
+    "COMMIT_EDITMSG", "MERGE_MSG", "SQUASH_MSG", "TAG_EDITMSG", "NOTES_EDITMSG", "FETCH_HEAD",
+    "filter-repo/ref-map",
+)  # fmt: skip
+
+
+def git_text_files(root: Path) -> dict[str, bytes]:
+    """Those files, by their path inside .git, and every reflog (logs/...)."""
+    base = git_dir(root)
+    found = {name: (base / name).read_bytes() for name in GIT_TEXT_FILES if (base / name).is_file()}
+    logs = base / "logs"
+    for path in sorted(logs.rglob("*")) if logs.is_dir() else []:
+        if path.is_file() and not path.is_symlink():
+            found[str(path.relative_to(base))] = path.read_bytes()
+    return found
+
+
+def remove_git_files(root: Path, names: Iterable[str]) -> None:
+    """Delete those of GIT_TEXT_FILES named (a reflog is emptied by `drop_unreachable` instead)."""
+    base = git_dir(root)
+    for name in names:
+        if name in GIT_TEXT_FILES:
+            (base / name).unlink(missing_ok=True)
+
+
+def drop_stash(root: Path) -> None:
+    _git(root, "stash", "clear")
+
+
+def commit_map(root: Path) -> dict[str, str]:
+    """What git-filter-repo made of each commit (old id -> new id): .git/filter-repo/commit-map."""
+    path = git_dir(root) / "filter-repo" / "commit-map"
+    if not path.is_file():
+        return {}
+    pairs = (line.split() for line in path.read_text().splitlines()[1:])
+    return {old: new for old, new in pairs if old != new}
+
+
+def reattach_notes(root: Path, renamed: Mapping[str, str]) -> None:
+    """Notes are filed under the id of the commit they annotate, so a rewrite leaves them on ids
+    that no longer exist: file each again under the commit's new id, then drop the stale entries."""
+    for name in [ref for ref in refs(root) if ref.startswith("refs/notes/")]:
+        notes = f"--ref={name}"
+        listed = _git(root, "notes", notes, "list").decode().split()
+        for blob, annotated in zip(listed[::2], listed[1::2]):
+            if annotated in renamed:
+                _git(root, "notes", notes, "add", "--force", "-C", blob, renamed[annotated])
+        _git(root, "notes", notes, "prune")
+
+
+def set_head(root: Path, ref: str) -> None:
+    _git(root, "symbolic-ref", "HEAD", ref)
 
 
 def has_changes(root: Path, path: str) -> bool:
@@ -260,26 +392,36 @@ def has_changes(root: Path, path: str) -> bool:
 
 
 def remote_names(root: Path) -> list[str]:
-    return [str(remote.name) for remote in open_repo(root).remotes]
+    return _git(root, "remote").decode("utf-8", "surrogateescape").split()
+
+
+def filter_repo_program() -> Optional[str]:
+    import shutil
+
+    return shutil.which("git-filter-repo")
 
 
 def filter_repo_installed() -> bool:
-    import shutil
-
-    return shutil.which("git-filter-repo") is not None
+    return filter_repo_program() is not None
 
 
 def filter_repo(root: Path, args: Iterable[str]) -> None:
-    """Run `git filter-repo --force ARGS` (history is rewritten: the caller has asked first)."""
-    try:
-        open_repo(root).git.execute(["git", "filter-repo", "--force", "--quiet", *args])
-    except _module().GitCommandError as exc:
-        lines = [line.strip() for line in str(exc.stderr or "").splitlines() if line.strip()]
-        raise RepoError(f"git filter-repo failed ({lines[-1] if lines else exc.status}): run `git status` and try again") from None
+    """Run `git filter-repo --force ARGS` (history is rewritten: the caller has asked first).
+
+    It runs as a child that dies with cocrec (fsutil.run_child): its callbacks read a table of the
+    original messages, and a filter-repo that outlived a killed cocrec would go on rewriting."""
+    from .fsutil import run_child
+
+    program = filter_repo_program()
+    if program is None:
+        raise RepoError("git-filter-repo is not installed")
+    done = run_child([program, "--force", "--quiet", *args], root)
+    if done.returncode != 0:
+        reason = _last_line(done.stderr) or done.returncode
+        raise RepoError(f"git filter-repo failed ({reason}): run `git status` and try again")
 
 
 def drop_unreachable(root: Path) -> None:
     """Expire every reflog now and prune: no object that no ref reaches stays in the repository."""
-    repo = open_repo(root)
-    repo.git.reflog("expire", "--expire=now", "--expire-unreachable=now", "--all")
-    repo.git.gc("--prune=now", "--quiet")
+    _git(root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
+    _git(root, "gc", "--prune=now", "--quiet")

@@ -65,6 +65,7 @@ DEFAULT_DOC: dict[str, Any] = {
     "consequences": {},
     "deadlines": {"acknowledge": 1, "decide": 30, "review_unilateral": 1, "appeal_window": 30},
     "report": {"min_cell": 3, "columns": REPORT_COLUMNS_DEFAULT},
+    "extra_files": [],
 }
 
 
@@ -121,6 +122,7 @@ class Policy:
     consequences: Mapping[str, Consequence]
     deadlines: Mapping[DeadlineKind, Days]
     report_columns: tuple[ReportColumn, ...]
+    extra_files: tuple[str, ...] = ()  # globs: what the committee keeps besides cocrec's own files
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Policy:
@@ -145,6 +147,7 @@ class Policy:
             consequences=_consequences(merged["consequences"]),
             deadlines={kind: merged["deadlines"].get(kind) for kind in DEADLINE_KINDS},
             report_columns=_report_columns(merged["report"]["columns"]),
+            extra_files=tuple(merged["extra_files"]),
         )
 
 

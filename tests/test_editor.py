@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ if "write" in step:
 if "run" in step:
     subprocess.run(step["run"], env={**os.environ, **step.get("env", {})}, check=True, capture_output=True)
 target.write_text(text)
+if "sleep" in step:  # a member reading the record before quitting
+    time.sleep(step["sleep"])
 if "sigint" in step:
     os.kill(os.getppid(), signal.SIGINT)
     time.sleep(20)
@@ -138,7 +141,11 @@ def test_extra_editor_arguments_come_before_the_file(tmp_path: Path) -> None:
     assert script.log[0]["argv"][0] == "--wait" and script.log[0]["argv"][1].endswith("x.yaml")
 
 
+LOOKED = {"sleep": editor.QUICK_RETURN_SECONDS + 0.1}  # the member read it, then quit without saving
+
+
 def test_an_unchanged_file_is_reported_as_unchanged_without_validation(script: EditorScript) -> None:
+    script.plan(LOOKED)
     result = run_loop(script, b"not: valid for accept\n")
     assert result.status == "unchanged" and result.value is None
     assert not Path(script.log[0]["dir"]).exists()
@@ -240,3 +247,150 @@ def test_the_template_asks_for_the_acknowledgement_and_offers_the_policy_s_conse
     assert "imported" not in text  # written by `cocrec import` only
     ladder = Policy.from_doc({"consequences": {"warning": {"outcomes": ["resolved"]}, "ban": {"outcomes": ["banned"]}}})
     assert "consequence:" in editor.new_template(ladder, ["alice"]) and "one of: warning, ban" in editor.new_template(ladder, ["alice"])
+
+
+# -- an editor that does not wait ---------------------------------------------------------------
+
+
+def test_an_editor_that_returns_at_once_unchanged_gets_a_hint_not_no_changes(script: EditorScript) -> None:
+    script.plan({})  # returns at once, as `code` without --wait does
+    with pytest.raises(CocrecError, match="your editor returned at once: use `code --wait`") as raised:
+        run_loop(script)
+    assert "nothing was edited and nothing was written" in str(raised.value)
+    assert not Path(script.log[0]["dir"]).exists()
+
+
+def test_a_quick_editor_that_changed_the_file_is_taken_at_its_word(script: EditorScript) -> None:
+    script.plan({"replace": [["a: 1", "ok: 1"]]})  # a scripted editor: fast, and it did change the file
+    assert run_loop(script).value == {"ok": 1}
+
+
+# -- editors that keep copies ----------------------------------------------------------------------
+
+
+def fake_program(directory: Path, name: str, version_line: str) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_text(f"#!/bin/sh\necho '{version_line}'\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_vim_and_nvim_are_told_to_keep_no_copies_before_the_members_own_options() -> None:
+    command = editor.keeps_no_copies(["vim", "-c", "set number"])
+    assert command[0] == "vim" and command[-2:] == ["-c", "set number"]
+    flags = command[1:-2]
+    assert flags[:3] == ["-n", "-i", "NONE"]
+    assert "noundofile" in flags[flags.index("--cmd") + 1]
+    late = flags[flags.index("-c") + 1]
+    for option in ("noundofile", "noswapfile", "nobackup", "nowritebackup", "viminfo="):
+        assert option in late
+    nvim = editor.keeps_no_copies(["nvim"])
+    assert nvim[:4] == ["nvim", "-n", "-i", "NONE"] and "shada=" in nvim[-1] and "viminfo" not in nvim[-1]
+    assert editor.keeps_no_copies(["/usr/local/bin/gvim"])[1] == "-f"  # else it forks and returns at once
+    assert editor.keeps_no_copies(["nano", "-w"]) == ["nano", "-w"]
+    assert editor.keeps_no_copies(["code", "--wait"]) == ["code", "--wait"]
+
+
+def test_vi_is_known_by_what_it_really_is(tmp_path: Path) -> None:
+    vim_as_vi = fake_program(tmp_path / "a", "vi", "VIM - Vi IMproved 9.0")
+    nvi = fake_program(tmp_path / "b", "vi", "nvi version 1.81.6")
+    busybox = fake_program(tmp_path / "c", "busybox", "BusyBox v1.36")
+    (tmp_path / "c" / "vi").symlink_to(busybox)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "vi").symlink_to("/usr/bin/nvim")  # a dangling link: still named for what it is
+    assert editor.vim_kind(str(vim_as_vi)) == "vim"
+    assert editor.vim_kind(str(nvi)) is None and editor.keeps_no_copies([str(nvi)]) == [str(nvi)]
+    assert editor.vim_kind(str(tmp_path / "c" / "vi")) is None  # busybox vi takes none of vim's options
+    assert editor.vim_kind("/nonexistent/vim") == "vim" and editor.vim_kind("nvim") == "nvim"
+
+
+# -- real vim, driven by keys as a member would type them ------------------------------------------
+
+VIM = shutil.which("vim")
+VIMRC = """set nocompatible
+set undofile undodir={home}/.vim/undo
+set backup backupdir={home}/.vim/backup// backupskip=
+set directory={home}/.vim/swap//
+"""
+# Search for the subject, yank the line, change the record, save and quit.
+KEYS = "/Jane Doe\ryy:%s/Emailed the subject./Phoned the subject./\r:wq\r"
+
+
+def run_in_terminal(argv: list[str], env: dict[str, str], timeout: float = 60.0) -> tuple[int, str]:
+    """Run `argv` on a pseudo-terminal (vim wants one), reading its screen until it exits."""
+    import pty
+    import select
+    import subprocess
+    import time
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                chunk = b""
+            screen += chunk
+            if not chunk and process.poll() is not None:
+                break
+        elif process.poll() is not None:
+            break
+    else:
+        process.kill()
+    os.close(master)
+    return process.wait(timeout=10), screen.decode("utf-8", errors="replace")
+
+
+@pytest.fixture
+def vim_home(private_home: Path) -> Path:
+    for sub in ("undo", "backup", "swap"):
+        (private_home / ".vim" / sub).mkdir(parents=True)
+    (private_home / ".vimrc").write_text(VIMRC.format(home=private_home))
+    return private_home
+
+
+def traces(home: Path) -> dict[str, list[str]]:
+    """What vim kept of the record in the member's home: viminfo, undo, backup and swap files."""
+    found = {sub: sorted(p.name for p in (home / ".vim" / sub).iterdir()) for sub in ("undo", "backup", "swap")}
+    viminfo = home / ".viminfo"
+    found["viminfo"] = ["Jane Doe"] if viminfo.exists() and "Jane Doe" in viminfo.read_text(errors="replace") else []
+    return found
+
+
+NONE_KEPT = {"undo": [], "backup": [], "swap": [], "viminfo": []}
+
+
+@pytest.mark.skipif(VIM is None, reason="vim is not installed (.ci/run installs it)")
+def test_stock_vim_with_this_vimrc_keeps_copies_of_what_it_edits(vim_home: Path, tmp_path: Path) -> None:
+    """The control for the next test: without cocrec's options the same keys leave the text behind."""
+    keys = tmp_path / "vim-keys"
+    keys.write_text(KEYS)
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("name: Jane Doe\naction: Emailed the subject.\n")
+    code, _ = run_in_terminal([str(VIM), "-s", str(keys), str(draft)], {**os.environ, "TERM": "xterm"})
+    assert code == 0 and "Phoned the subject." in draft.read_text()
+    kept = traces(vim_home)
+    assert kept["viminfo"] and kept["undo"] and kept["backup"]
+
+
+@pytest.mark.skipif(VIM is None, reason="vim is not installed (.ci/run installs it)")
+def test_cocrec_edit_with_vim_keeps_no_copy_of_the_record(vim_home: Path, tmp_path: Path, repo: Any) -> None:
+    import sys
+
+    from .conftest import record
+
+    rid = repo.add(record())
+    keys = tmp_path / "vim-keys"
+    keys.write_text(KEYS)
+    env = {**os.environ, "TERM": "xterm", "EDITOR": f"vim -s {keys}"}
+    argv = [sys.executable, "-m", "cocrec", "-C", str(repo.root), "-i", str(repo.identity), "edit", rid]
+    code, screen = run_in_terminal(argv, env)
+    assert code == 0, screen
+    assert f"{rid}: saved" in screen and "Phoned the subject." in repo("show", rid).stdout
+    assert traces(vim_home) == NONE_KEPT

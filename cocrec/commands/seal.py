@@ -9,6 +9,12 @@ A `.yaml` or `.yml` file of any other name, or an `<id>.yaml` that was not
 opened, is refused rather than guessed at. A file deleted from workspace/
 leaves its record as it is: seal never deletes a record.
 
+Nothing is read through a link: when workspace/ is one, or holds a link, a
+fifo, a hard link or a directory named like a record file, seal refuses and
+changes nothing (a link's target may hold plaintext outside workspace/; the
+member is told to look). Files are read with O_NOFOLLOW, and workspace/ is
+removed without following any link inside it (shutil.rmtree's fd-based walk).
+
 A file whose text is still what `open` wrote (the manifest's plaintext hash)
 is left out: its record stays as it is now, even if someone else changed it
 meanwhile. For every edited file, under the repository lock, the record must
@@ -42,7 +48,16 @@ from ..repo import ID_PATTERN, Repo
 from ..store import Loaded
 from .edit import as_record, changed_since, collection_errors, others_than
 from .new import assign_id
-from .open import NEW_PREFIX, Opened, read_manifest, workspace_file, write_manifest
+from .open import (
+    NEW_PREFIX,
+    Opened,
+    read_manifest,
+    read_workspace_file,
+    unsafe_entries,
+    workspace_file,
+    workspace_kind,
+    write_manifest,
+)
 
 Doc = dict[str, Any]
 
@@ -57,15 +72,27 @@ class Plan:
     refused: list[str] = field(default_factory=list)
 
 
+def _yaml_files(repo: Repo) -> list[Path]:
+    """Every .yaml and .yml file under workspace/, walked without following a link."""
+    found = []
+    for directory, _, filenames in os.walk(repo.workspace_dir, followlinks=False):
+        found += [Path(directory) / name for name in filenames if name.endswith((".yaml", ".yml"))]
+    return sorted(found)
+
+
+def _untouched(repo: Repo, path: Path, opened: Opened) -> bool:
+    return index.sha256(read_workspace_file(repo, path)) == opened.plaintext
+
+
 def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
     result = Plan()
-    for path in sorted(repo.workspace_dir.rglob("*")):
-        if path == repo.workspace_manifest or not path.is_file() or not path.name.endswith((".yaml", ".yml")):
+    for path in _yaml_files(repo):
+        if path == repo.workspace_manifest:
             continue
         name, stem = repo.rel(path), path.name.rsplit(".", 1)[0]
         if path.parent != repo.workspace_dir or path.suffix == ".yml":
             result.refused.append(f"{name}: seal reads only workspace/<id>.yaml and workspace/{NEW_PREFIX}-*.yaml: move or rename it")
-        elif stem in manifest and index.sha256(path.read_bytes()) == manifest[stem].plaintext:
+        elif stem in manifest and _untouched(repo, path, manifest[stem]):
             result.untouched += 1
         elif stem in manifest:
             result.edited[stem] = path
@@ -81,19 +108,39 @@ def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
 def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
     ctx.yes = yes
     repo = ctx.repo
-    if not repo.workspace_dir.is_dir():
+    _refuse_links(repo)
+    if not os.path.lexists(repo.workspace_dir):
         ctx.out("nothing to seal: there is no workspace/ (`cocrec open` makes one)")
         return EXIT_OK
     with ctx.writing().writer():
+        problems = unsafe_entries(repo)
+        if problems:
+            for line in problems:
+                ctx.err(f"error: {line}")
+            raise RepoError(
+                f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, "
+                "then run `cocrec seal` again"
+            )
         manifest = read_manifest(repo)
         work = plan(repo, manifest)
         written, new_ids = seal(ctx, work, manifest)
-    shutil.rmtree(repo.workspace_dir)
+        _refuse_links(repo)  # swapped for a link meanwhile: rmtree would refuse it half-way
+        shutil.rmtree(repo.workspace_dir)  # fd-based: it removes the links inside, follows none
     for source, rid in new_ids:
         ctx.out(f"{rid}: new record (from {source})")
     unchanged = work.untouched + len(work.edited) + len(work.new) - len(written)
     ctx.out(f"sealed: {len(written)} record(s) re-encrypted, {unchanged} unchanged; workspace/ removed")
     return EXIT_OK
+
+
+def _refuse_links(repo: Repo) -> None:
+    what = workspace_kind(repo)
+    if what is not None:
+        raise RepoError(
+            f"workspace: {what}: cocrec reads nothing through a link: see where it points "
+            "(`ls -l workspace`), remove any record text there, then remove the link; "
+            "nothing was sealed"
+        )
 
 
 def seal(ctx: Context, work: Plan, manifest: dict[str, Opened]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -126,7 +173,9 @@ def _in_sync(ctx: Context, rid: str, path: Path) -> bool:
     """The record already holds exactly this file's content (sealed by a run that was killed, or the same change)."""
     record = ctx.repo.record_path(rid)
     try:
-        doc = dict(as_record(yaml_io.loads(path.read_bytes(), ctx.repo.rel(path)), ctx.repo.rel(path)), id=rid)
+        source = ctx.repo.rel(path)
+        text = yaml_io.loads(read_workspace_file(ctx.repo, path), source)
+        doc = dict(as_record(text, source), id=rid)
         plaintext = crypto.decrypt(record.read_bytes(), ctx.identities, ctx.repo.rel(record))
     except (CocrecError, OSError):
         return False
@@ -159,7 +208,7 @@ def _check_files(
     for opened_id, path in files:
         source = repo.rel(path)
         try:
-            doc = as_record(yaml_io.loads(path.read_bytes(), source), source)
+            doc = as_record(yaml_io.loads(read_workspace_file(repo, path), source), source)
             if not opened_id:
                 rid = _new_id(doc, taken, source)
             else:

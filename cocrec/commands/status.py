@@ -25,6 +25,8 @@ value from inside a record, so it is safe to show on a projector.
 - `holds_to_review`: `[{id, review_on}]`, holds whose review date has passed;
 - `deadlines`: `[{id, kind, due, state}]`, the committee's deadlines (cocrec.deadlines: acknowledge,
   decide, review_unilateral) that are overdue, due today, or pending but due within `within_days`.
+- `leftover_private_dirs`: `[path]`, private directories (plaintext) that killed cocrec
+  processes left and that could not be removed;
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
-from .. import checks, deadlines, output
+from .. import checks, deadlines, fsutil, output
 from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
@@ -94,6 +96,7 @@ class Dashboard:
 
     def deadline_list(self, state: str) -> tuple[DeadlineItem, ...]:
         return tuple(item for item in self.deadlines if item.state == state)
+    leftover_dirs: tuple[str, ...] = ()
 
     def step_list(self, kind: str) -> tuple[StepItem, ...]:
         return self.steps.get(kind, ())
@@ -102,7 +105,7 @@ class Dashboard:
     def all_clear(self) -> bool:
         lists: tuple[tuple[object, ...], ...] = (self.open_cases, self.not_encrypted, self.holds_to_review)
         lists += (self.deadlines, *self.steps.values())
-        return not any(lists) and not self.workspace_files
+        return not any(lists) and not self.workspace_files and not self.leftover_dirs
 
 
 # -- the pure core ---------------------------------------------------------------
@@ -155,6 +158,7 @@ def build(
     members: int,
     as_of: dt.date,
     policy: Policy,
+    leftover_dirs: Sequence[str] = (),
 ) -> Dashboard:
     return Dashboard(
         as_of=as_of,
@@ -166,6 +170,7 @@ def build(
         workspace_files=workspace_files,
         holds_to_review=holds_to_review(records, schedules),
         deadlines=deadline_items(records, policy, as_of, WITHIN_DAYS),
+        leftover_dirs=tuple(leftover_dirs),
     )
 
 
@@ -201,6 +206,7 @@ def to_json(board: Dashboard) -> dict[str, Any]:
         "deadlines": [
             {"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state} for i in board.deadlines
         ],
+        "leftover_private_dirs": list(board.leftover_dirs),
     }
 
 
@@ -291,6 +297,11 @@ def _repository_sections(board: Dashboard) -> list[str]:
         lines += _section("Not encrypted to the current members", len(board.not_encrypted), "record", body, "run `cocrec rekey` (list them with `cocrec rekey --check`)")
     if board.workspace_files:
         lines += _section("Plaintext left in workspace/", board.workspace_files, "file", "", "run `cocrec seal` to re-encrypt and remove it")
+    if board.leftover_dirs:
+        body = "\n".join(board.leftover_dirs)
+        hint = "check nothing there is yours to keep, then remove each with `rm -rf PATH`"
+        title = "Plaintext left by killed cocrec commands"
+        lines += _section(title, len(board.leftover_dirs), "folder", body, hint)
     if board.holds_to_review:
         body = output.table(["id", "review on"], [(rid, _iso(day)) for rid, day in board.holds_to_review])
         lines += _section("Holds due for review", len(board.holds_to_review), "record", body, "review each hold with `cocrec edit ID`: update or remove retention.hold")
@@ -341,8 +352,9 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     for problem in checks.clone_warnings(ctx.repo):
         ctx.err(f"cocrec: warning: {problem}")
     records = {rid: item.record for rid, item in loaded.items()}
+    leftovers = [str(item.path) for item in fsutil.leftover_private_dirs()]  # what the sweep left
     schedules = store.schedules(loaded, as_of)
     workspace, members = len(ctx.repo.workspace_files()), len(store.members.current)
-    board = build(records, schedules, encryption, workspace, members, as_of, store.policy)
+    board = build(records, schedules, encryption, workspace, members, as_of, store.policy, leftovers)
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import Cocrec, Person, record
-from ..test_editor import EditorScript
+from ..test_editor import LOOKED, EditorScript
 
 
 @pytest.fixture
@@ -55,9 +55,20 @@ def test_the_editor_sees_the_record_in_a_private_file_that_is_gone_afterwards(re
 def test_an_unchanged_file_writes_nothing(repo: Cocrec, script: EditorScript) -> None:
     rid = repo.add(record())
     before = repo.files()
-    result = repo("edit", rid, env=script.plan({}).env)
+    result = repo("edit", rid, env=script.plan(LOOKED).env)
     assert result.exit_code == 0
     assert result.stdout.strip() == f"{rid}: no changes, nothing written"
+    assert repo.files() == before
+
+
+def test_an_editor_that_returns_at_once_is_not_taken_for_a_member_who_changed_nothing(repo: Cocrec, script: EditorScript) -> None:
+    rid = repo.add(record())
+    before = repo.files()
+    for command in (["edit", rid], ["new"]):
+        result = repo(*command, env=script.plan({}).env)  # `code` without --wait returns at once
+        assert result.exit_code == 1
+        assert "your editor returned at once: use `code --wait`" in result.stderr
+        assert "no changes" not in result.output and "left unchanged" not in result.output
     assert repo.files() == before
 
 
@@ -216,7 +227,7 @@ def test_new_opens_the_commented_template_and_prints_the_new_id(repo: Cocrec, sc
     assert not Path(seen["dir"]).exists()
 
 
-@pytest.mark.parametrize("step, how", [({}, "left unchanged"), ({"write": "\n# nothing\n"}, "saved empty")])
+@pytest.mark.parametrize("step, how", [(LOOKED, "left unchanged"), ({"write": "\n# nothing\n"}, "saved empty")])
 def test_new_with_the_template_left_unchanged_or_emptied_aborts(repo: Cocrec, script: EditorScript, step: dict[str, str], how: str) -> None:
     before = repo.files()
     result = repo("new", env=script.plan(step).env)

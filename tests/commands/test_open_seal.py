@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 from pathlib import Path
@@ -219,3 +220,128 @@ def test_a_seal_interrupted_anywhere_is_finished_by_running_it_again(repo: Cocre
     assert not (repo.root / "workspace").exists()
     checked = repo("check", "--as-of", "2026-07-01")
     assert checked.exit_code == 0, checked.output
+
+
+# -- nothing in workspace/ is followed through a link ---------------------------------------------
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+def plaintext_outside_workspace(repo: Cocrec) -> list[str]:
+    """Files outside workspace/ (and .git) that hold a subject's name: plaintext that escaped."""
+    found = []
+    for path in repo.root.rglob("*"):
+        parts = path.relative_to(repo.root).parts
+        if parts[0] in (".git", "workspace") or path.is_symlink() or not path.is_file():
+            continue
+        if b"Jane Doe" in path.read_bytes():
+            found.append(str(path.relative_to(repo.root)))
+    return found
+
+
+def test_a_committed_workspace_symlink_never_receives_plaintext(repo: Cocrec) -> None:
+    """The attack: someone commits workspace/<id>.yaml as a link to ../docs/<id>.yaml."""
+    rid = repo.add(record())
+    (repo.root / "docs").mkdir()
+    (repo.root / "workspace").mkdir()
+    (repo.root / "workspace" / f"{rid}.yaml").symlink_to(f"../docs/{rid}.yaml")
+    git(repo.root, "add", "-A")
+    git(repo.root, "add", "--force", f"workspace/{rid}.yaml")
+    git(repo.root, "commit", "-q", "--no-verify", "-m", "Add a link")
+    result = repo("open")
+    assert result.exit_code == 4
+    assert f"workspace/{rid}.yaml: tracked by git" in result.stderr and "git rm -r --cached workspace" in result.stderr
+    assert not (repo.root / "docs" / f"{rid}.yaml").exists() and plaintext_outside_workspace(repo) == []
+    git(repo.root, "rm", "-q", "--cached", f"workspace/{rid}.yaml")  # no longer tracked, still there
+    again = repo("open")
+    assert again.exit_code == 4 and f"workspace/{rid}.yaml: a symbolic link" in again.stderr
+    assert "Jane" not in again.output and "docs" not in again.output  # it never says where a link points
+    assert not (repo.root / "docs" / f"{rid}.yaml").exists() and plaintext_outside_workspace(repo) == []
+
+
+def test_a_link_to_an_existing_file_is_refused_and_the_file_left_as_it_is(repo: Cocrec) -> None:
+    rid = repo.add(record())
+    target = repo.root / "notes.txt"
+    target.write_text("meeting notes\n")
+    (repo.root / "workspace").mkdir()
+    (repo.root / "workspace" / f"{rid}.yaml").symlink_to("../notes.txt")
+    assert repo("open").exit_code == 4
+    assert target.read_text() == "meeting notes\n"
+    sealed = repo("seal")
+    assert sealed.exit_code == 4 and "a symbolic link" in sealed.stderr and "nothing was sealed" in sealed.stderr
+    assert target.read_text() == "meeting notes\n" and (repo.root / "workspace" / f"{rid}.yaml").is_symlink()
+
+
+def test_a_workspace_that_is_itself_a_link_is_refused_by_open_and_seal(repo: Cocrec) -> None:
+    rid = repo.add(record())
+    (repo.root / "docs").mkdir()
+    (repo.root / "docs" / "keep.md").write_text("kept\n")
+    (repo.root / "workspace").symlink_to("docs")
+    opened = repo("open")
+    assert opened.exit_code == 4 and "workspace: a symbolic link" in opened.stderr
+    assert sorted(p.name for p in (repo.root / "docs").iterdir()) == ["keep.md"]
+    sealed = repo("seal")
+    assert sealed.exit_code == 4 and "workspace: a symbolic link" in sealed.stderr
+    assert (repo.root / "docs" / "keep.md").read_text() == "kept\n" and (repo.root / "workspace").is_symlink()
+    assert repo("show", rid).exit_code == 0
+
+
+def test_a_link_swapped_in_after_open_is_not_sealed_through(repo: Cocrec) -> None:
+    rid = repo.add(record())
+    before = repo.files()
+    assert repo("open").exit_code == 0
+    mine = repo.root / "workspace" / f"{rid}.yaml"
+    outside = repo.root / "elsewhere.yaml"
+    outside.write_text(mine.read_text().replace("europe", "online"))
+    mine.unlink()
+    mine.symlink_to("../elsewhere.yaml")
+    result = repo("seal")
+    assert result.exit_code == 4
+    assert f"error: workspace/{rid}.yaml: a symbolic link" in result.stderr and "remove any record text there" in result.stderr
+    assert records_only(repo.files()) == records_only(before) | {"elsewhere.yaml": outside.read_bytes()}
+    assert mine.is_symlink() and outside.exists()  # nothing removed through the link, nothing sealed
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "hard link", "nested link"])
+def test_anything_but_a_plain_file_is_refused_before_plaintext_is_written(repo: Cocrec, kind: str) -> None:
+    rid, other = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
+    workspace = repo.root / "workspace"
+    workspace.mkdir(mode=0o700)
+    entry = workspace / f"{rid}.yaml"
+    if kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "directory":
+        entry.mkdir()
+    elif kind == "hard link":
+        (repo.root / "copy.yaml").write_text("x: 1\n")
+        os.link(repo.root / "copy.yaml", entry)
+    else:
+        (workspace / "sub").mkdir()
+        (workspace / "sub" / "x.yaml").symlink_to("../../copy.yaml")
+    opened = repo("open", other)  # even a record other than the one in the way
+    assert opened.exit_code == 4 and "nothing was opened" in opened.stderr
+    assert not (workspace / f"{other}.yaml").exists() and plaintext_outside_workspace(repo) == []
+    sealed = repo("seal")  # returns at once: a fifo is never opened to read
+    assert sealed.exit_code == 4 and "nothing was sealed" in sealed.stderr
+    assert os.path.lexists(entry) or kind == "nested link"
+
+
+def test_files_are_created_new_and_never_through_a_link(tmp_path: Path) -> None:
+    from cocrec import fsutil
+
+    (tmp_path / "dangling").symlink_to("target.yaml")
+    directory = fsutil.open_dir_nofollow(tmp_path)
+    try:
+        with pytest.raises(FileExistsError):
+            fsutil.create_exclusive(directory, "dangling", b"plaintext")
+        fsutil.create_exclusive(directory, "new.yaml", b"plaintext")
+    finally:
+        os.close(directory)
+    assert not (tmp_path / "target.yaml").exists() and mode(tmp_path / "new.yaml") == 0o600
+    (tmp_path / "linked").symlink_to(tmp_path)
+    with pytest.raises(fsutil.NotAFile):
+        fsutil.open_dir_nofollow(tmp_path / "linked")
+    with pytest.raises(fsutil.NotAFile, match="symbolic link"):
+        fsutil.read_regular(tmp_path / "dangling")

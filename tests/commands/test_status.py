@@ -95,7 +95,7 @@ def test_json_has_every_key_and_the_items_of_each_section(repo: Cocrec, busy: di
     data = status_json(repo)
     assert set(data) == {
         "as_of", "within_days", "records", "members", "all_clear", "open_cases", "overdue", "due", "held",
-        "upcoming", "not_encrypted_to_members", "workspace_files", "holds_to_review", "deadlines",
+        "upcoming", "not_encrypted_to_members", "workspace_files", "holds_to_review", "deadlines", "leftover_private_dirs",
     }
     assert (data["as_of"], data["within_days"], data["records"], data["members"], data["all_clear"]) == (AS_OF, 30, 8, 2, False)
     assert data["open_cases"] == [
