@@ -105,4 +105,4 @@ def test_a_malformed_index_says_to_regenerate_it() -> None:
     text = index.render(FINGERPRINT, {"2026-k7qd": entry()}) + "x\n"
     with pytest.raises(ValidationError) as caught:
         index.Index.parse(text.encode(), "records/index.yaml")
-    assert str(caught.value) == "records/index.yaml: line 16, column 1: malformed YAML; regenerate it with `cocrec index`"
+    assert str(caught.value) == "records/index.yaml: line 15: malformed YAML; regenerate it with `cocrec index`"
