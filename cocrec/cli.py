@@ -28,12 +28,14 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> dt.date:
+        from .dates import DATE_FORM, RANGE, parse_bounded
+
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            return parse_bounded(str(value))
         except ValueError:
-            self.fail("expected a date as YYYY-MM-DD", param, ctx)
+            self.fail(f"expected {DATE_FORM}, {RANGE}", param, ctx)
 
 
 DATE = DateType()
@@ -63,6 +65,35 @@ def today_if_none(value: Optional[dt.date]) -> dt.date:
     from .dates import today
 
     return value or today()
+
+
+def write_date(value: Optional[dt.date], option: str = "--as-of") -> dt.date:
+    """The date a writing command writes or writes as of: today by default, never later (SPEC section 8).
+
+    Every command that writes passes its --as-of (and --since, --on) through here, so that a date typed a
+    year off cannot put done-dates, disclosures or memberships in the future.
+    """
+    from .dates import today
+    from .errors import UsageError
+
+    now = today()
+    if value is not None and value > now:
+        raise UsageError(
+            f"{option} {value.isoformat()}: after today ({now.isoformat()}); a command that writes never writes "
+            "a later date: give today or an earlier date"
+        )
+    return value or now
+
+
+def ask(question: str) -> Optional[bool]:
+    """A yes/no on the member's terminal (no unless they say yes); None when there is no terminal to ask on."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None
+    return bool(click.confirm(question, default=False, err=True))
+
+
+def yes_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")(func)
 
 
 class CocrecGroup(click.Group):
@@ -135,7 +166,7 @@ def members_list(fmt: str) -> None:
 @click.option("--since", type=DATE, default=None, help="Member since (default today).")
 def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optional[dt.date]) -> None:
     """Add a member and re-encrypt every record so they can read all of them."""
-    _run("members:run_add", member_id, name, keys, since)
+    _run("members:run_add", member_id, name, keys, write_date(since, "--since"))
 
 
 @members.command("remove")
@@ -143,21 +174,26 @@ def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optiona
 @click.option("--on", "on", type=DATE, default=None, help="Last day of membership (default today).")
 def members_remove(member_id: str, on: Optional[dt.date]) -> None:
     """Remove a member and re-encrypt every record without their keys."""
-    _run("members:run_remove", member_id, on)
+    _run("members:run_remove", member_id, write_date(on, "--on"))
 
 
 @cli.command()
 @click.option("--check", "check_only", is_flag=True, help="Only report records not encrypted to the current members (exit 1 if any).")
-def rekey(check_only: bool) -> None:
+@as_of_option
+def rekey(check_only: bool, as_of: Optional[dt.date]) -> None:
     """Re-encrypt the records that are not encrypted to the current members."""
+    if not check_only:
+        write_date(as_of)
     _run("rekey", check_only)
 
 
 @cli.command()
-@click.option("--from", "from_file", metavar="FILE", help="Read the record from a plaintext YAML file, or - for stdin.")
-def new(from_file: Optional[str]) -> None:
+@click.option("--from", "from_file", metavar="FILE", help="Read the record from a YAML file (plaintext, or age-encrypted), or - for stdin.")
+@as_of_option
+@yes_option
+def new(from_file: Optional[str], as_of: Optional[dt.date], yes: bool) -> None:
     """Record a new incident; prints its id."""
-    _run("new", from_file)
+    _run("new", from_file, write_date(as_of), yes, ask)
 
 
 @cli.command()
@@ -193,7 +229,7 @@ def check(no_decrypt: bool, as_of: Optional[dt.date], fmt: str) -> None:
 
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Every record, not only what needs attention.")
-@click.option("--within", type=click.IntRange(min=0), default=30, show_default=True, metavar="DAYS", help="Also list steps falling due within DAYS.")
+@click.option("--within", type=click.IntRange(0, 36500), default=30, show_default=True, metavar="DAYS", help="Also list steps falling due within DAYS.")
 @as_of_option
 @format_option("table", "json")
 def due(show_all: bool, within: int, as_of: Optional[dt.date], fmt: str) -> None:
@@ -202,8 +238,10 @@ def due(show_all: bool, within: int, as_of: Optional[dt.date], fmt: str) -> None
 
 
 @cli.command()
-def index() -> None:
+@as_of_option
+def index(as_of: Optional[dt.date]) -> None:
     """Regenerate records/index.yaml."""
+    write_date(as_of)
     _run("index")
 
 
@@ -212,7 +250,7 @@ def index() -> None:
 @as_of_option
 def edit(record_id: str, as_of: Optional[dt.date]) -> None:
     """Edit a record in $VISUAL/$EDITOR; re-encrypts only if it changed."""
-    _run("edit", record_id, today_if_none(as_of))
+    _run("edit", record_id, write_date(as_of))
 
 
 @cli.command("open")
@@ -227,18 +265,23 @@ def open_(record_ids: tuple[str, ...], as_of: Optional[dt.date]) -> None:
 @as_of_option
 def seal(as_of: Optional[dt.date]) -> None:
     """Validate workspace/, re-encrypt what changed and remove the plaintext."""
-    _run("seal", today_if_none(as_of))
+    _run("seal", write_date(as_of))
 
 
 @cli.command()
 @click.argument("record_ids", nargs=-1, metavar="[ID...]")
 @click.option("--dry-run", is_flag=True, help="Show what would be removed (ids and field paths) and change nothing.")
 @click.option("--commit", "do_commit", is_flag=True, help="Commit the result (the message names ids and steps only).")
+@yes_option
 @as_of_option
 @format_option("table", "json")
-def expunge(record_ids: tuple[str, ...], dry_run: bool, do_commit: bool, as_of: Optional[dt.date], fmt: str) -> None:
-    """Remove personal data whose time is up: every due or overdue, non-held step (or those of ID...)."""
-    _run("expunge", list(record_ids), today_if_none(as_of), dry_run, do_commit, fmt)
+def expunge(record_ids: tuple[str, ...], dry_run: bool, do_commit: bool, yes: bool, as_of: Optional[dt.date], fmt: str) -> None:
+    """Remove personal data whose time is up: every due or overdue, non-held step (or those of ID...).
+
+    Lists the ids and steps and asks on a terminal; without one, --yes is needed.
+    """
+    when = today_if_none(as_of) if dry_run else write_date(as_of)
+    _run("expunge", list(record_ids), when, dry_run, do_commit, fmt, yes=yes, confirm=ask)
 
 
 @cli.command()
@@ -258,7 +301,7 @@ def lookup(query: str, as_of: Optional[dt.date], fmt: str) -> None:
 @format_option("table", "json")
 def screen(file: str, column: Optional[str], disclose: Optional[str], as_of: Optional[dt.date], fmt: str) -> None:
     """Match an attendee or speaker list (CSV) against flagged and banned people."""
-    _run("screen", file, column, disclose, today_if_none(as_of), fmt)
+    _run("screen", file, column, disclose, today_if_none(as_of) if disclose is None else write_date(as_of), fmt)
 
 
 @cli.command()

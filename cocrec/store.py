@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import bulk, crypto, index, validate, yaml_io
-from .errors import CocrecError, UsageError
+from .errors import CocrecError, DecryptError, UsageError
 from .fsutil import atomic_write, remove_stray_temps
 from .model import Members, Record, StepName
 from .people import PeopleIndex
@@ -112,6 +112,8 @@ class Store:
         files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
         items = [(files[rid], self.repo.record_source(rid)) for rid in wanted]
+        if items:
+            self.require_recipient()
         checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
@@ -137,6 +139,21 @@ class Store:
         if problems:
             raise CocrecError(str(problems[0]), exit_code=problems[0].exit_code)
         return loaded
+
+    def require_recipient(self) -> None:
+        """Records are encrypted to the current members' keys: an identity holding none of them opens none,
+        and is told so once (not, for every record, "ask a member to run `cocrec rekey`"). members.yaml is
+        cleartext, so this tells nobody anything about a record."""
+        identities = self._identities()
+        mine = {crypto.normalize_key(k) for k in identities.public_keys}
+        current = {crypto.normalize_key(k) for k in self.members.keys}
+        if len(mine) < len(identities) or not current or mine & current:  # a key cocrec cannot read: decrypting says
+            return
+        raise DecryptError(
+            f"{self.repo.rel(self.repo.members_path)}: your identity holds none of the current members' keys, so it opens no "
+            "record: records are encrypted to current members only, and a member who has left is not a recipient any more; "
+            "if you are a member, `git pull` (you may have been added since), or ask the chair to add your key"
+        )
 
     def require(self, ids: Iterable[str]) -> None:
         files = self.repo.record_files()

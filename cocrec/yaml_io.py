@@ -185,7 +185,7 @@ def _build(loader: Any, node: yaml.Node, depth: int) -> Any:
     raise _Refused(_line(node), _tag_refusal(tag))
 
 
-def _build_mapping(loader: Any, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+def _build_mapping(loader: Any, node: yaml.Node, depth: int) -> dict[Any, Any]:
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         if key_node.tag == _STR:  # nearly every key: no call
@@ -292,8 +292,8 @@ def _syntax_error(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
     """(where, message) of a YAML syntax error: the line to fix, and the fix for the common mistakes."""
     problem = str(getattr(exc, "problem", "") or "")
     context = str(getattr(exc, "context", "") or "")
-    mark = getattr(exc, "problem_mark", None)
-    start = getattr(exc, "context_mark", None)
+    mark: Any = getattr(exc, "problem_mark", None)
+    start: Any = getattr(exc, "context_mark", None)
     if start is not None and context.startswith(_STARTED_AT):
         mark = start
     if mark is None:

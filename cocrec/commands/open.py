@@ -82,6 +82,8 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     files = repo.record_files()
     ids = sorted(set(record_ids)) if record_ids else sorted(files)
     ctx.store.require(ids)
+    if ids:
+        ctx.store.require_recipient()
     already = [rid for rid in ids if workspace_file(repo, rid).exists()]
     todo = [rid for rid in ids if rid not in already]
     opened = bulk.open_all([(files[rid], repo.rel(files[rid])) for rid in todo], ctx.identities) if todo else []

@@ -22,7 +22,7 @@ def test_other_member_opens_the_file_with_plain_age(repo: Cocrec, bob: Person) -
 
 def test_a_given_valid_unused_id_is_kept_and_a_taken_one_is_replaced(repo: Cocrec) -> None:
     assert repo.add(record(id="2026-k7qd")) == "2026-k7qd"
-    other = repo.add(record(id="2026-k7qd"))
+    other = repo.add(record(id="2026-k7qd", summary="Another incident, another report.\n"))
     assert other != "2026-k7qd" and other.startswith("2026-")
 
 

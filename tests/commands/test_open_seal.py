@@ -88,7 +88,7 @@ def test_seal_refuses_everything_when_anything_is_invalid_and_keeps_the_plaintex
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert f"error: workspace/{two}.yaml: region: not one of the regions in cocrec.yaml" in result.stderr
-    assert "error: workspace/new-broken.yaml: line 2, column 1: malformed YAML" in result.stderr
+    assert "error: workspace/new-broken.yaml: line 1: malformed YAML; a [ or { that is not closed" in result.stderr
     assert lines[-1] == "cocrec: nothing was sealed: fix the 2 problem(s) above in workspace/, then run `cocrec seal` again"
     assert "Jane" not in result.output and "mars" not in result.output
     assert repo.files() == before  # plaintext kept, nothing re-encrypted
