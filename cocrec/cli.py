@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import click
 
 from . import __version__
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CocrecError
+from .errors import EXIT_INTERRUPTED, EXIT_REPO, EXIT_USAGE, CocrecError
 
 FORMATS = ["table", "json"]
 
@@ -426,8 +426,17 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
     except CocrecError as exc:
         if debug:
             traceback.print_exc()
+        for line in exc.details:
+            click.echo(f"cocrec: {line}", err=True)
         click.echo(f"cocrec: {exc}", err=True)
         return exc.exit_code
+    except OSError as exc:  # a read or write the disk refused where no command said more: a repository problem
+        from .fsutil import io_failure
+
+        if debug:
+            traceback.print_exc()
+        click.echo(f"cocrec: {io_failure(exc)}", err=True)
+        return EXIT_REPO
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no data
         if debug:
             traceback.print_exc()

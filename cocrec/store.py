@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from . import bulk, crypto, index, validate, yaml_io
 from .errors import CocrecError, DecryptError, UsageError
-from .fsutil import atomic_write, remove_stray_temps
+from .fsutil import advice, atomic_write, remove_stray_temps
 from .model import Members, Record, StepName
 from .people import PeopleIndex
 from .policy import Policy
@@ -213,8 +213,14 @@ class Store:
         path = self.repo.index_path
         if path.exists() and path.read_bytes() == text:
             return False
-        self.repo.records_dir.mkdir(exist_ok=True)
-        atomic_write(path, text)
+        try:
+            self.repo.records_dir.mkdir(exist_ok=True)
+            atomic_write(path, text)
+        except OSError as exc:
+            done = f"{len(set(written or ()))} record(s) were written, but not the index" if written else "it is as it was"
+            raise bulk.NotWritten(
+                f"{self.repo.rel(path)}: cannot write it ({exc.strerror}): {done}; {advice(exc)}, then run `cocrec index`"
+            ) from None
         return True
 
     def index_entries(

@@ -33,7 +33,7 @@ from typing import Callable, NoReturn, Optional, Sequence
 from .. import bulk, crypto, index
 from ..context import Context
 from ..errors import EXIT_DECRYPT, EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError, RepoError
-from ..fsutil import atomic_write, remove_stray_temps
+from ..fsutil import advice, atomic_write, remove_stray_temps
 from ..model import Members
 from ..store import Problem, Store
 
@@ -166,7 +166,13 @@ def _patch(ctx: Context, found: Plan, early: list[bulk.Staged], before_write: Be
         entries[item.id] = replace(entries[item.id], sha256=staged[repo.record_path(item.id)].sha256, recipients=fingerprint)
     data = index.render(fingerprint, entries).encode("utf-8")
     if not repo.index_path.exists() or repo.index_path.read_bytes() != data:
-        atomic_write(repo.index_path, data)
+        try:
+            atomic_write(repo.index_path, data)
+        except OSError as exc:
+            raise bulk.NotWritten(
+                f"{repo.rel(repo.index_path)}: cannot write it ({exc.strerror}): {len(found.stale)} record(s) were re-encrypted, "
+                f"but not the index; {advice(exc)}, then run `cocrec rekey`"
+            ) from None
 
 
 def _staged(stage_all: Callable[[], list[bulk.Staged]], ctx: Context, before_write: BeforeWrite) -> list[bulk.Staged]:
