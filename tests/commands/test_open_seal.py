@@ -219,3 +219,28 @@ def test_a_seal_interrupted_anywhere_is_finished_by_running_it_again(repo: Cocre
     assert not (repo.root / "workspace").exists()
     checked = repo("check", "--as-of", "2026-07-01")
     assert checked.exit_code == 0, checked.output
+
+
+def test_a_workspace_file_without_its_id_line_is_one_line(repo: Cocrec) -> None:
+    rid = repo.add(record())
+    repo("open", rid)
+    opened = repo.root / "workspace" / f"{rid}.yaml"
+    opened.write_text("".join(line for line in opened.read_text().splitlines(keepends=True) if not line.startswith("id:")))
+    before = repo.files()
+    result = repo("seal")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"error: workspace/{rid}.yaml: id: required (a record id")
+    assert "internal error" not in result.stderr
+    assert repo.files() == before
+
+
+def test_seal_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec) -> None:
+    repo("open")
+    (repo.root / "workspace" / "new-later.yaml").write_text(yaml_io.dumps(record(reported_on="2026-08-01")))
+    before = repo.files()
+    result = repo("seal", "--as-of", "2026-07-01")
+    assert result.exit_code == 1
+    assert "error: workspace/new-later.yaml: reported_on: is after 2026-07-01 (today, or --as-of)" in result.stderr
+    assert repo.files() == before
+    assert repo("seal", "--as-of", "2026-08-01").exit_code == 0
