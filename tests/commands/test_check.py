@@ -177,3 +177,18 @@ def test_check_lists_a_ban_until_9999_with_every_other_problem(repo: Cocrec) -> 
     assert "records/2026-zzzz.yaml.age: outcome.ban.until: dates run from 1900 to 2199: a ban without an end is written ban: {permanent: true}" in result["errors"]  # type: ignore[operator]
     keyless = repo("check", "--no-decrypt", "--as-of", "2026-07-01")
     assert keyless.exit_code == 1 and "internal error" not in keyless.output
+
+
+@pytest.mark.parametrize("name", ["members.yaml", "cocrec.yaml"])
+@pytest.mark.parametrize("args", [["status"], ["check", "--no-decrypt"], ["due"], ["new", "--from", "-"]])
+def test_500_levels_of_nesting_in_members_or_policy_is_one_line(repo: Cocrec, name: str, args: list[str]) -> None:
+    """It was a RecursionError in every command."""
+    (repo.root / name).write_text((repo.root / name).read_text() + "x: " + "[" * 500 + "]" * 500 + "\n")
+    before = repo.files()
+    from cocrec import yaml_io
+
+    result = repo(*args, input=yaml_io.dumps(record()))
+    (line,) = result.stderr.strip().splitlines()
+    assert result.exit_code == 1
+    assert line.startswith(f"cocrec: {name}: line ") and "nested more than 32 levels deep" in line
+    assert repo.files() == before
