@@ -287,8 +287,8 @@ def _encrypt_one(item: tuple[Path, str, bytes], worker: _Worker) -> Staged:
     try:
         tmp = stage(path, ciphertext)
     except OSError as exc:
-        error = f"{source}: cannot write beside it ({exc.strerror}): nothing was replaced; {advice(exc)}, then run the command again"
-        return Staged(path, source, error=error, exit_code=EXIT_REPO, unwritable=True)
+        error = f"{source}: cannot write beside it ({exc.strerror}): nothing was replaced; {advice(exc)}"
+        return Staged(path, source, error=f"{error}, then run the command again", exit_code=EXIT_REPO, unwritable=True)
     return Staged(path, source, tmp, index.sha256(ciphertext))
 
 
@@ -397,7 +397,10 @@ def write_staged(stage_all: Callable[[], list[Staged]], directory: Path, before_
             before_write()
     except OSError as exc:
         discard(staged)
-        raise NotWritten(f"{exc.filename or directory}: cannot write it ({exc.strerror}): nothing was replaced; {advice(exc)}, then run the command again") from None
+        where = exc.filename or directory
+        raise NotWritten(
+            f"{where}: cannot write it ({exc.strerror}): nothing was replaced; {advice(exc)}, then run the command again"
+        ) from None
     except BaseException:
         discard(staged)
         raise

@@ -24,7 +24,9 @@ _YEAR = re.compile(r"(19|20|21)[0-9]{2}-")
 
 def as_record(doc: Any, source: str) -> Doc:
     if not isinstance(doc, dict):
-        raise ValidationError(source, "", "a record is a YAML mapping (reported_on: ..., region: ..., ...): fix it")
+        raise ValidationError(
+            source, "", "a record is a YAML mapping (reported_on: ..., region: ..., ...): fix it"
+        )
     return doc
 
 
@@ -42,14 +44,25 @@ def assign_id(doc: Mapping[str, Any], taken: frozenset[str] | set[str], as_of: d
     return new_record_id(year, taken)
 
 
-def problems(store: Store, doc: Doc, source: str, expected_id: str, others: Mapping[str, Loaded], as_of: dt.date) -> list[ValidationError]:
+def problems(
+    store: Store,
+    doc: Doc,
+    source: str,
+    expected_id: str,
+    others: Mapping[str, Loaded],
+    as_of: dt.date,
+) -> list[ValidationError]:
     """Every problem of a typed record: its own rules, dates after `as_of`, then the rules across records."""
-    errors = validate.record_errors(doc, source, store.policy, store.members, expected_id=expected_id)
+    errors = validate.record_errors(
+        doc, source, store.policy, store.members, expected_id=expected_id
+    )
     errors += validate.future_errors(doc, source, as_of)
     return errors + collection_errors(store, {source: doc}, others)
 
 
-def collection_errors(store: Store, docs: Mapping[str, Doc], others: Mapping[str, Loaded]) -> list[ValidationError]:
+def collection_errors(
+    store: Store, docs: Mapping[str, Doc], others: Mapping[str, Loaded]
+) -> list[ValidationError]:
     """Rules across records for `docs` (by the name the member knows them by) joined to the records not being replaced."""
     combined = {store.repo.rel(item.path): item.doc for item in others.values()}
     combined.update(docs)
@@ -64,7 +77,9 @@ def refuse(ctx_err: Callable[[str], None], errors: Sequence[ValidationError], ag
         raise errors[0]
     for error in errors:
         ctx_err(f"error: {error}")
-    raise CocrecError(f"nothing was written: fix the {len(errors)} problems listed above, then {again}")
+    raise CocrecError(
+        f"nothing was written: fix the {len(errors)} problems listed above, then {again}"
+    )
 
 
 def identical(doc: Mapping[str, Any], others: Mapping[str, Loaded]) -> Optional[str]:

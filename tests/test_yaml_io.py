@@ -183,11 +183,27 @@ def test_nesting_up_to_the_limit_is_read() -> None:
         yaml_io.loads("[" * (depth + 1) + "]" * (depth + 1), "x")
 
 
-def test_the_cheap_bound_never_lets_a_deep_document_past() -> None:
-    """Documents the byte counts call shallow go straight to the C composer: they must really be shallow."""
-    for text in (item.values[0] for item in DEEP):
-        raw = text.encode()
-        assert yaml_io._may_nest_deeper(raw, 400) or len(raw) < 400
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
+
+
+NESTED = st.recursive(st.just(1), lambda inner: st.lists(inner, min_size=1, max_size=2) | st.dictionaries(st.sampled_from("ab"), inner, min_size=1, max_size=2), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=NESTED, flow=st.sampled_from([None, True, False]), indent=st.integers(2, 6), compact=st.integers(0, 6))
+def test_the_cheap_bound_is_never_below_the_real_depth(doc: object, flow: bool | None, indent: int, compact: int) -> None:
+    """A document the byte counts call shallow goes straight to libyaml's recursive composer: it must be."""
+    text = "- " * compact + yaml.safe_dump(doc, default_flow_style=flow, indent=indent).replace("\n", "\n" + "  " * compact)
+    depth = _depth(text)
+    assert yaml_io._may_nest_deeper(text.encode(), depth - 1)
 
 
 # -- a `#` that cuts a value short -------------------------------------------------------------------

@@ -24,7 +24,8 @@ from ..context import Context
 from ..errors import EXIT_OK, CocrecError, UsageError
 
 NEW_SOURCE = "new record"
-Confirm = Callable[[str], Optional[bool]]  # a yes/no on the terminal; None when there is none to ask on
+# A yes/no on the terminal; None when there is none to ask on.
+Confirm = Callable[[str], Optional[bool]]
 
 
 def read_source(ctx: Context, source: str) -> tuple[bytes, str, bool]:
@@ -34,17 +35,23 @@ def read_source(ctx: Context, source: str) -> tuple[bytes, str, bool]:
     else:
         path = Path(source)
         if not path.is_file():
-            raise UsageError(f"{source}: no such file; pass a plaintext record (YAML) or - for standard input")
+            raise UsageError(
+                f"{source}: no such file; pass a plaintext record (YAML) or - for standard input"
+            )
         try:
             data, shown = path.read_bytes(), source
         except OSError as exc:
-            raise UsageError(f"{source}: cannot read it ({exc.strerror}); check the path and its permissions") from None
+            raise UsageError(
+                f"{source}: cannot read it ({exc.strerror}); check the path and its permissions"
+            ) from None
     if data.lstrip().startswith(crypto.ARMOR_BEGIN) or data.startswith(crypto.AGE_V1 + b"\n"):
         return crypto.decrypt(data, ctx.identities, shown), shown, True
     return data, shown, False
 
 
-def add_record(ctx: Context, doc: Any, source: str, as_of: dt.date, yes: bool, confirm: Confirm) -> str:
+def add_record(
+    ctx: Context, doc: Any, source: str, as_of: dt.date, yes: bool, confirm: Confirm
+) -> str:
     """Validate and write one new record; returns its id (or the id of the record that already holds it)."""
     doc = dict(intake.as_record(doc, source))
     store = ctx.store
@@ -53,7 +60,11 @@ def add_record(ctx: Context, doc: Any, source: str, as_of: dt.date, yes: bool, c
         loaded = store.load()
         doc["id"] = intake.assign_id(doc, frozenset(ctx.repo.record_files()), as_of)
         doc.setdefault("schema_version", 1)
-        again = f"run `cocrec new --from {source}` again" if source not in (NEW_SOURCE, "<stdin>") else "try again"
+        again = (
+            f"run `cocrec new --from {source}` again"
+            if source not in (NEW_SOURCE, "<stdin>")
+            else "try again"
+        )
         intake.refuse(ctx.err, intake.problems(store, doc, source, doc["id"], loaded, as_of), again)
         same = intake.identical(doc, loaded)
         if same is not None and not _make_again(ctx, source, same, yes, confirm):
@@ -66,11 +77,15 @@ def _make_again(ctx: Context, source: str, same: str, yes: bool, confirm: Confir
     """Whether to make a record identical to `same`: --yes, or a yes on the terminal."""
     if yes:
         return True
-    answer = confirm(f"{source}: record {same} already holds exactly this (all but its id). Record it again, as another incident?")
+    answer = confirm(
+        f"{source}: record {same} already holds exactly this (all but its id). Record it again, as another incident?"
+    )
     if answer:
         return True
     how = "" if answer is False else "; to record it again as another incident, run with --yes"
-    ctx.err(f"cocrec: {source}: the same as record {same} (all but its id): nothing was written; `cocrec show {same}` shows it{how}")
+    ctx.err(
+        f"cocrec: {source}: the same as record {same} (all but its id): nothing was written; `cocrec show {same}` shows it{how}"
+    )
     return False
 
 
@@ -80,7 +95,9 @@ def run(ctx: Context, from_file: Optional[str], as_of: dt.date, yes: bool, confi
     data, source, encrypted = read_source(ctx, from_file)
     ctx.out(add_record(ctx, yaml_io.loads(data, source), source, as_of, yes, confirm))
     if not encrypted and from_file != "-":
-        ctx.err(f"cocrec: {source} holds the record in plaintext, outside the encrypted store: delete it now (`rm {source}`)")
+        ctx.err(
+            f"cocrec: {source} holds the record in plaintext, outside the encrypted store: delete it now (`rm {source}`)"
+        )
     return EXIT_OK
 
 
@@ -102,10 +119,15 @@ def run_editor(ctx: Context, as_of: dt.date, yes: bool, confirm: Confirm) -> int
             raise errors[0]
         return doc
 
-    result = editor.edit_loop(template.encode(), "new-record.yaml", accept, editor.editor_command(ctx.env), editor.ask_reopen)
+    result = editor.edit_loop(
+        template.encode(),
+        "new-record.yaml",
+        accept,
+        editor.editor_command(ctx.env),
+        editor.ask_reopen,
+    )
     if result.value is None:
         how = "left unchanged" if result.status == "unchanged" else "saved empty"
         raise CocrecError(f"aborted (the template was {how}): no record was made")
     ctx.out(add_record(ctx, result.value, NEW_SOURCE, as_of, yes, confirm))
     return EXIT_OK
-

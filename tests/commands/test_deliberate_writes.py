@@ -146,7 +146,7 @@ def test_on_a_terminal_expunge_lists_ids_and_steps_and_asks(
     assert f"  {ids['due']}: reporter, subjects" in err
     assert "Expunge these 2 step(s) in 1 record(s) as of 2026-06-01? Personal data is removed for good [y/N]" in err
     if expunged:
-        assert f"Expunged 2 step(s) in 1 record(s)" in process.stdout.decode()
+        assert "Expunged 2 step(s) in 1 record(s)" in process.stdout.decode()
         assert repo.files() != before
     else:
         assert err.strip().endswith("cocrec: expunge cancelled; nothing was changed")
