@@ -156,6 +156,10 @@ class Store:
         )
 
     def require(self, ids: Iterable[str]) -> None:
+        """Every id names a record this member can be told about: first, that they can open any at all."""
+        ids = list(ids)
+        if ids:
+            self.require_recipient()
         files = self.repo.record_files()
         for rid in ids:
             if rid not in files:

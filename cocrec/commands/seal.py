@@ -112,11 +112,13 @@ def seal(ctx: Context, work: Plan, manifest: dict[str, Opened], as_of: dt.date) 
     _refuse_conflicts(ctx, work, manifest)
     others = others_than(store, set(work.edited))
     docs, errors, new_ids = _check_files(ctx, work, manifest, others, as_of)
-    if errors or work.refused:
-        for line in [*work.refused, *map(str, errors)]:
+    problems = [*work.refused, *map(str, errors)]
+    if len(problems) == 1:  # one problem, one line
+        raise CocrecError(f"{problems[0]}; nothing was sealed: fix it in workspace/, then run `cocrec seal` again")
+    if problems:
+        for line in problems:
             ctx.err(f"error: {line}")
-        count = len(errors) + len(work.refused)
-        raise CocrecError(f"nothing was sealed: fix the {count} problem(s) above in workspace/, then run `cocrec seal` again")
+        raise CocrecError(f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, then run `cocrec seal` again")
     _claim_new_files(repo, manifest, new_ids)
     changed: list[Doc] = []
     loaded = dict(others)

@@ -229,9 +229,9 @@ def test_a_workspace_file_without_its_id_line_is_one_line(repo: Cocrec) -> None:
     before = repo.files()
     result = repo("seal")
     assert result.exit_code == 1
-    lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith(f"error: workspace/{rid}.yaml: id: required (a record id")
-    assert "internal error" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"cocrec: workspace/{rid}.yaml: id: required (a record id")
+    assert line.endswith("; nothing was sealed: fix it in workspace/, then run `cocrec seal` again")
     assert repo.files() == before
 
 
@@ -241,6 +241,6 @@ def test_seal_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec) -> None:
     before = repo.files()
     result = repo("seal", "--as-of", "2026-07-01")
     assert result.exit_code == 1
-    assert "error: workspace/new-later.yaml: reported_on: is after 2026-07-01 (today, or --as-of)" in result.stderr
+    assert "cocrec: workspace/new-later.yaml: reported_on: is after 2026-07-01 (today, or --as-of)" in result.stderr
     assert repo.files() == before
     assert repo("seal", "--as-of", "2026-08-01").exit_code == 0
