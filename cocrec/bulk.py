@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, Callable, Generator, Iterator, NamedTuple, Optional, Sequence, TypeVar
 
 from . import crypto, index, progress, redact, validate, yaml_io
-from .errors import CocrecError
-from .fsutil import fsync_dir, remove_stray_temps, stage
+from .errors import EXIT_REPO, CocrecError, RepoError
+from .fsutil import advice, fsync_dir, remove_stray_temps, stage
 from .model import Members, StepName
 from .policy import Policy
 from .repo import RECORD_SUFFIX
@@ -105,6 +105,7 @@ class Staged:
     sha256: str = ""
     error: Optional[str] = None
     exit_code: int = 0
+    unwritable: bool = False  # the error is the disk's (full, read-only), not the record's
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,8 @@ def _encrypt_one(item: tuple[Path, str, bytes], worker: _Worker) -> Staged:
     try:
         tmp = stage(path, ciphertext)
     except OSError as exc:
-        return Staged(path, source, error=f"{source}: cannot write beside it ({exc.strerror}): nothing was replaced")
+        error = f"{source}: cannot write beside it ({exc.strerror}): nothing was replaced; {advice(exc)}"
+        return Staged(path, source, error=f"{error}, then run the command again", exit_code=EXIT_REPO, unwritable=True)
     return Staged(path, source, tmp, index.sha256(ciphertext))
 
 
@@ -369,6 +371,10 @@ def replace_all(staged: Sequence[Staged]) -> None:
         fsync_dir(directory)
 
 
+class NotWritten(RepoError):
+    """The disk refused a write (full, read-only): one line for the whole batch, exit 4, whatever the command."""
+
+
 class NotStaged(CocrecError):
     """Some files could not be encrypted and verified, so none was replaced. Reads as the first failure."""
 
@@ -393,11 +399,30 @@ def write_staged(
     failed = failures(staged)
     if failed:
         discard(staged)
+        unwritable = [item for item in failed if item.unwritable]
+        if unwritable:  # the same cause for every file: one line, not a list
+            raise NotWritten(str(unwritable[0].error))
         raise NotStaged(failed)
     try:
         if before_write is not None:
             before_write(staged)
+    except OSError as exc:
+        discard(staged)
+        where = exc.filename or directory
+        raise NotWritten(
+            f"{where}: cannot write it ({exc.strerror}): nothing was replaced; {advice(exc)}, then run the command again"
+        ) from None
+    except BaseException:
+        discard(staged)
+        raise
+    try:
         replace_all([item for item in staged if item.tmp is not None])
+    except OSError as exc:
+        discard(staged)
+        raise NotWritten(
+            f"{directory}: renaming the new files into place failed ({exc.strerror}): each record is its old or its new version, "
+            f"none is lost; {advice(exc)}, then run the command again"
+        ) from None
     except BaseException:
         discard(staged)
         raise

@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import click
 
 from . import __version__
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CocrecError
-from .policy import DEFAULT_PRESET, PRESETS
+from .errors import EXIT_INTERRUPTED, EXIT_REPO, EXIT_USAGE, CocrecError
 from .fsutil import Terminated, signals_as_interrupts
+from .policy import DEFAULT_PRESET, PRESETS
 
 FORMATS = ["table", "json"]
 
@@ -30,12 +30,14 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> dt.date:
+        from .dates import DATE_FORM, RANGE, parse_bounded
+
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            return parse_bounded(str(value))
         except ValueError:
-            self.fail("expected a date as YYYY-MM-DD", param, ctx)
+            self.fail(f"expected {DATE_FORM}, {RANGE}", param, ctx)
 
 
 DATE = DateType()
@@ -66,6 +68,35 @@ def today_if_none(value: Optional[dt.date]) -> dt.date:
     from .dates import today
 
     return value or today()
+
+
+def write_date(value: Optional[dt.date], option: str = "--as-of") -> dt.date:
+    """The date a writing command writes or writes as of: today by default, never later (SPEC section 8).
+
+    Every command that writes passes its --as-of (and --since, --on) through here, so that a date typed a
+    year off cannot put done-dates, disclosures or memberships in the future.
+    """
+    from .dates import today
+    from .errors import UsageError
+
+    now = today()
+    if value is not None and value > now:
+        raise UsageError(
+            f"{option} {value.isoformat()}: after today ({now.isoformat()}); a command that writes never writes "
+            "a later date: give today or an earlier date"
+        )
+    return value or now
+
+
+def ask(question: str) -> Optional[bool]:
+    """A yes/no on the member's terminal (no unless they say yes); None when there is no terminal to ask on."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None
+    return bool(click.confirm(question, default=False, err=True))
+
+
+def yes_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")(func)
 
 
 class CocrecGroup(click.Group):
@@ -155,7 +186,7 @@ def members_list(fmt: str) -> None:
 @click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
 def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optional[dt.date], yes: bool) -> None:
     """Add a member and re-encrypt every record so they can read all of them."""
-    _run("members:run_add", member_id, name, keys, since, yes=yes)
+    _run("members:run_add", member_id, name, keys, write_date(since, "--since"), yes=yes)
 
 
 @members.command("remove")
@@ -164,23 +195,27 @@ def members_add(member_id: str, name: str, keys: tuple[str, ...], since: Optiona
 @click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
 def members_remove(member_id: str, on: Optional[dt.date], yes: bool) -> None:
     """Remove a member and re-encrypt every record without their keys."""
-    _run("members:run_remove", member_id, on, yes=yes)
+    _run("members:run_remove", member_id, write_date(on, "--on"), yes=yes)
 
 
 @cli.command()
 @click.option("--check", "check_only", is_flag=True, help="Only report records not encrypted to the current members (exit 1 if any).")
 @click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
-def rekey(check_only: bool, yes: bool) -> None:
+@as_of_option
+def rekey(check_only: bool, yes: bool, as_of: Optional[dt.date]) -> None:
     """Re-encrypt the records that are not encrypted to the current members."""
+    if not check_only:
+        write_date(as_of)
     _run("rekey", check_only, yes=yes)
 
 
 @cli.command()
-@click.option("--from", "from_file", metavar="FILE", help="Read the record from a plaintext YAML file, or - for stdin.")
-@click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
-def new(from_file: Optional[str], yes: bool) -> None:
+@click.option("--from", "from_file", metavar="FILE", help="Read the record from a YAML file (plaintext, or age-encrypted), or - for stdin.")
+@as_of_option
+@click.option("--yes", is_flag=True, help="Do not ask: make it even if the same record exists, and encrypt to member keys not accepted yet.")
+def new(from_file: Optional[str], as_of: Optional[dt.date], yes: bool) -> None:
     """Record a new incident; prints its id."""
-    _run("new", from_file, yes=yes)
+    _run("new", from_file, write_date(as_of), yes, ask)
 
 
 @cli.command("import")
@@ -196,7 +231,8 @@ def import_(file: str, mapping_file: Optional[str], dry_run: bool, yes: bool, as
         return bool(click.confirm(question, default=False, err=True))
 
     asks = confirm if sys.stdin is not None and sys.stdin.isatty() else None
-    _run("import_", file=file, mapping_file=mapping_file, dry_run=dry_run, yes=yes, as_of=today_if_none(as_of), confirm=asks)
+    as_of_date = today_if_none(as_of) if dry_run else write_date(as_of)
+    _run("import_", file=file, mapping_file=mapping_file, dry_run=dry_run, yes=yes, as_of=as_of_date, confirm=asks)
 
 
 @cli.command()
@@ -232,7 +268,7 @@ def check(no_decrypt: bool, as_of: Optional[dt.date], fmt: str) -> None:
 
 @cli.command()
 @click.option("--all", "show_all", is_flag=True, help="Every record, not only what needs attention.")
-@click.option("--within", type=click.IntRange(min=0), default=30, show_default=True, metavar="DAYS", help="Also list steps falling due within DAYS.")
+@click.option("--within", type=click.IntRange(0, 36500), default=30, show_default=True, metavar="DAYS", help="Also list steps falling due within DAYS.")
 @as_of_option
 @format_option("table", "json")
 def due(show_all: bool, within: int, as_of: Optional[dt.date], fmt: str) -> None:
@@ -272,8 +308,10 @@ def _exit(code: int) -> None:
 
 
 @cli.command()
-def index() -> None:
+@as_of_option
+def index(as_of: Optional[dt.date]) -> None:
     """Regenerate records/index.yaml."""
+    write_date(as_of)
     _run("index")
 
 
@@ -283,7 +321,7 @@ def index() -> None:
 @click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
 def edit(record_id: str, as_of: Optional[dt.date], yes: bool) -> None:
     """Edit a record in $VISUAL/$EDITOR; re-encrypts only if it changed."""
-    _run("edit", record_id, today_if_none(as_of), yes=yes)
+    _run("edit", record_id, write_date(as_of), yes=yes)
 
 
 @cli.command("open")
@@ -299,18 +337,23 @@ def open_(record_ids: tuple[str, ...], as_of: Optional[dt.date]) -> None:
 @click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
 def seal(as_of: Optional[dt.date], yes: bool) -> None:
     """Validate workspace/, re-encrypt what changed and remove the plaintext."""
-    _run("seal", today_if_none(as_of), yes=yes)
+    _run("seal", write_date(as_of), yes=yes)
 
 
 @cli.command()
 @click.argument("record_ids", nargs=-1, metavar="[ID...]")
 @click.option("--dry-run", is_flag=True, help="Show what would be removed (ids and field paths) and change nothing.")
 @click.option("--commit", "do_commit", is_flag=True, help="Commit the result (the message names ids and steps only).")
+@yes_option
 @as_of_option
 @format_option("table", "json")
-def expunge(record_ids: tuple[str, ...], dry_run: bool, do_commit: bool, as_of: Optional[dt.date], fmt: str) -> None:
-    """Remove personal data whose time is up: every due or overdue, non-held step (or those of ID...)."""
-    _run("expunge", list(record_ids), today_if_none(as_of), dry_run, do_commit, fmt)
+def expunge(record_ids: tuple[str, ...], dry_run: bool, do_commit: bool, yes: bool, as_of: Optional[dt.date], fmt: str) -> None:
+    """Remove personal data whose time is up: every due or overdue, non-held step (or those of ID...).
+
+    Lists the ids and steps and asks on a terminal; without one, --yes is needed.
+    """
+    when = today_if_none(as_of) if dry_run else write_date(as_of)
+    _run("expunge", list(record_ids), when, dry_run, do_commit, fmt, yes=yes, confirm=ask)
 
 
 @cli.command()
@@ -331,7 +374,7 @@ def lookup(query: str, as_of: Optional[dt.date], fmt: str) -> None:
 @click.option("--yes", is_flag=True, help="Encrypt to member keys this clone has not accepted yet, without asking.")
 def screen(file: str, column: Optional[str], disclose: Optional[str], as_of: Optional[dt.date], fmt: str, yes: bool) -> None:
     """Match an attendee or speaker list (CSV) against flagged and banned people."""
-    _run("screen", file, column, disclose, today_if_none(as_of), fmt, yes=yes)
+    _run("screen", file, column, disclose, today_if_none(as_of) if disclose is None else write_date(as_of), fmt, yes=yes)
 
 
 @cli.command()
@@ -461,8 +504,17 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
     except CocrecError as exc:
         if debug:
             traceback.print_exc()
+        for line in exc.details:
+            click.echo(f"cocrec: {line}", err=True)
         click.echo(f"cocrec: {exc}", err=True)
         return exc.exit_code
+    except OSError as exc:  # a read or write the disk refused where no command said more: a repository problem
+        from .fsutil import io_failure
+
+        if debug:
+            traceback.print_exc()
+        click.echo(f"cocrec: {io_failure(exc)}", err=True)
+        return EXIT_REPO
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no data
         if debug:
             traceback.print_exc()

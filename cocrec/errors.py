@@ -15,12 +15,13 @@ EXIT_INTERRUPTED = 130
 
 
 class CocrecError(Exception):
-    """Base class: a user-facing, one-line error."""
+    """Base class: a user-facing, one-line error; `details` are lines printed before it (one per file, say)."""
 
     exit_code = EXIT_PROBLEMS
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
+        self.details = details
         if exit_code is not None:
             self.exit_code = exit_code
 

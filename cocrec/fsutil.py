@@ -18,6 +18,7 @@ tell a directory whose owner is dead from one in use, even after the pid was reu
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import signal
@@ -35,6 +36,35 @@ if TYPE_CHECKING:
 # looking for leftovers (cli.py), and their 20 ms would be most of `cocrec --help`.
 
 TMP_MARKER = ".cocrec-tmp-"
+
+# What a member can do about a failed read or write, by errno: a full disk, a read-only mount, permissions.
+_ADVICE = {
+    errno.ENOSPC: "free some disk space",
+    errno.EDQUOT: "free some space within your disk quota",
+    errno.EROFS: "the file system is read-only: remount it read-write, or work in a writable clone",
+    errno.EACCES: "make it, and its directory, writable for you (`ls -ld`)",
+    errno.EPERM: "make it, and its directory, writable for you (an immutable file? see `lsattr`)",
+    errno.EIO: "the disk reported an error: check it before going on",
+}
+
+
+def advice(exc: OSError) -> str:
+    """What to do about `exc`, in a few words."""
+    return _ADVICE.get(exc.errno or 0, "check the file and the disk")
+
+
+def io_failure(exc: OSError) -> str:
+    """One line for a read or write that failed where no caller said more: the file, the reason, what to do."""
+    where = f"{_target(str(exc.filename))}: " if exc.filename else ""
+    return f"{where}{exc.strerror or 'input/output error'}: {advice(exc)}, then run the command again"
+
+
+def _target(name: str) -> str:
+    """The file a temp file stands in for (`stage` names them `.NAME.cocrec-tmp-XXXX`): the name a member knows."""
+    head, base = os.path.split(name)
+    if base.startswith(".") and TMP_MARKER in base:
+        return os.path.join(head, base[1 : base.index(TMP_MARKER)])
+    return name
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:

@@ -386,6 +386,20 @@ def set_head(root: Path, ref: str) -> None:
     _git(root, "symbolic-ref", "HEAD", ref)
 
 
+def unmerged(root: Path, paths: Iterable[str]) -> dict[str, frozenset[int]]:
+    """Paths a merge, rebase or cherry-pick left in conflict, with the stages git holds of each
+    (1 the common ancestor, 2 ours, 3 theirs): `git ls-files --unmerged`."""
+    stages: dict[str, set[int]] = {}
+    try:
+        listed = open_repo(root).git.ls_files("--unmerged", "-z", "--", *paths)
+    except _module().GitCommandError as exc:
+        raise RepoError(f"`git ls-files` failed (exit {exc.status}): run `git status`") from None
+    for line in _z_lines(listed):
+        meta, path = line.split("\t", 1)
+        stages.setdefault(path, set()).add(int(meta.split()[2]))
+    return {path: frozenset(found) for path, found in sorted(stages.items())}
+
+
 def has_changes(root: Path, path: str) -> bool:
     """True when `path` (a file or directory) has staged, unstaged or untracked changes."""
     return bool(str(open_repo(root).git.status("--porcelain", "--untracked-files=all", "--", path)).strip())

@@ -63,9 +63,21 @@ def validator(kind: Kind) -> Draft202012Validator:
     `description` on the very schema an error points at. The schemas are
     checked against the metaschema by the tests, not at every start (80 ms).
     """
-    from jsonschema import Draft202012Validator
+    return validator_class()(_inlined(kind))
 
-    return Draft202012Validator(_inlined(kind))
+
+@functools.cache
+def validator_class() -> type[Draft202012Validator]:
+    """Draft 2020-12 with `pattern` as JSON Schema means it (ECMA-262: `$` only at the very end)."""
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import ValidationError as SchemaError
+
+    def pattern(checker: Any, regex: str, instance: Any, schema: Any) -> Iterable[SchemaError]:
+        if checker.is_type(instance, "string") and not schema_fast.pattern_regex(regex).search(instance):
+            yield SchemaError("does not match the pattern")  # reworded by _convert, never quoting the value
+
+    extended: type[Draft202012Validator] = validators.extend(Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
+    return extended
 
 
 @functools.cache

@@ -9,7 +9,7 @@ asks this predicate first and runs jsonschema only on a document it rejects:
 jsonschema remains the authority, and the only source of error messages.
 
 The predicate follows jsonschema's Draft 2020-12 rules exactly (its type
-checker, its `equal`, `re.search`), for the keywords our schemas use. A
+checker, its `equal`, `re.search` with ECMA-262's `$`: see `pattern_regex`), for the keywords our schemas use. A
 keyword it does not know raises Unsupported at compile time, so that a schema
 change never silently weakens a check: cocrec.schema then uses jsonschema
 alone for that schema. One known difference, in the safe direction:
@@ -20,6 +20,7 @@ pair, so it may reject such a list where jsonschema finds no error.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 from collections.abc import Mapping, Sequence
@@ -284,8 +285,34 @@ def _unique(items: list[Any]) -> bool:
 
 
 def _pattern(regex: Any) -> Predicate:
-    search = re.compile(regex).search
+    search = pattern_regex(regex).search
     return lambda instance: search(instance) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema `pattern` as a Python regex that means what the schema means.
+
+    JSON Schema patterns are ECMA-262 regexes, where `$` matches only at the end of the text; Python's
+    `$` also matches before a final newline, so `^\\S+$` would take "github:jane\\n". Each `$` outside
+    a character class becomes `\\Z`. cocrec.schema gives jsonschema the same `pattern` keyword.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
 
 
 def _at_least(bound: Any) -> Predicate:

@@ -24,8 +24,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 
 from . import bulk, crypto, index, keys, trust, validate, yaml_io
 from .clone import Clone
-from .errors import CocrecError, RepoError, UsageError, ValidationError
-from .fsutil import atomic_write, remove_stray_temps
+from .errors import CocrecError, DecryptError, RepoError, UsageError, ValidationError
+from .fsutil import advice, atomic_write, remove_stray_temps
 from .model import Members, Record, StepName
 from .people import PeopleIndex
 from .policy import Policy
@@ -432,6 +432,8 @@ class Store:
         files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
         items = [(files[rid], self.repo.record_source(rid)) for rid in wanted]
+        if items:
+            self.require_recipient()
         checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
@@ -490,7 +492,26 @@ class Store:
             self.err(f"cocrec: {flaw}")
             self.left_out.append(flaw.source)
 
+    def require_recipient(self) -> None:
+        """Records are encrypted to the current members' keys: an identity holding none of them opens none,
+        and is told so once (not, for every record, "ask a member to run `cocrec rekey`"). members.yaml is
+        cleartext, so this tells nobody anything about a record."""
+        identities = self._identities()
+        mine = {crypto.normalize_key(k) for k in identities.public_keys}
+        current = {crypto.normalize_key(k) for k in self.members.keys}
+        if len(mine) < len(identities) or not current or mine & current:  # a key cocrec cannot read: decrypting says
+            return
+        raise DecryptError(
+            f"{self.repo.rel(self.repo.members_path)}: your identity holds none of the current members' keys, so it opens no "
+            "record: records are encrypted to current members only, and a member who has left is not a recipient any more; "
+            "if you are a member, `git pull` (you may have been added since), or ask the chair to add your key"
+        )
+
     def require(self, ids: Iterable[str]) -> None:
+        """Every id names a record this member can be told about: first, that they can open any at all."""
+        ids = list(ids)
+        if ids:
+            self.require_recipient()
         files = self.repo.record_files()
         for rid in ids:
             if rid not in files:
@@ -580,8 +601,14 @@ class Store:
         path = self.repo.index_path
         changed = not (path.exists() and path.read_bytes() == text)
         if changed:
-            self.repo.records_dir.mkdir(exist_ok=True)
-            atomic_write(path, text)
+            try:
+                self.repo.records_dir.mkdir(exist_ok=True)
+                atomic_write(path, text)
+            except OSError as exc:
+                raise bulk.NotWritten(
+                    f"{self.repo.rel(path)}: cannot write it ({exc.strerror}): the records are written, but not the index; "
+                    f"{advice(exc)}, then run `cocrec index`"
+                ) from None
         self.clone.clear_journal()
         self.clone.remember(trust.seen_in(self.trust_file, signed))
         self.__dict__.pop("verification", None)

@@ -10,11 +10,12 @@ record, so that re-saving an unchanged record is byte-identical.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
-from . import schema, yaml_io
+from . import dates, schema, yaml_io
 from .dates import parse_date
 from .errors import CocrecError, ValidationError
 from .model import OUTCOME_TYPES, Members, Record
@@ -54,6 +55,20 @@ RECORD_DATE_ORDER: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
     (("outcome", "decided_on"), ("appeal", "received_on"), "an appeal comes on or after the decision: fix either date"),
     (("appeal", "received_on"), ("appeal", "decided_on"), "an appeal is decided on or after it arrives: fix either date"),
 )
+# Dates of what has happened: never after the day a member writes the record (SPEC section 8).
+RECORD_PAST_DATES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("reported_on",), "a report is dated when it was received"),
+    (("outcome", "decided_on"), "a decision is dated when it was taken"),
+    (("retention", "override", "decided_on"), "an override is dated when the committee decided it"),
+    (("retention", "hold", "since"), "a hold is dated when it started"),
+    (("disclosures", "*", "on"), "a disclosure is dated when it was made"),
+    (("expunged", "reporter"), "an expunge step is dated when it was done"),
+    (("expunged", "subjects"), "an expunge step is dated when it was done"),
+)
+# What to do about a date outside dates.RANGE, where there is more to say than "fix the year".
+OUT_OF_RANGE_ADVICE: dict[tuple[str, ...], str] = {
+    ("outcome", "ban", "until"): "a ban without an end is written ban: {permanent: true}",
+}
 MEMBER_DATES: tuple[tuple[str, ...], ...] = (("members", "*", "since"), ("former", "*", "since"), ("former", "*", "until"))
 ALSO_IN = ("subjects", "*", "also_in", "*")
 RECIPIENT_HELP = "not a valid recipient: use an age1... public key (age-keygen, cocrec keygen) or an ssh-ed25519/ssh-rsa public key"
@@ -226,15 +241,38 @@ def find(node: Any, pattern: Sequence[str], path: FieldPath = ()) -> list[tuple[
 
 
 def calendar_errors(doc: Any, source: str, patterns: Sequence[Sequence[str]]) -> list[ValidationError]:
-    """Dates the schema let through by shape that are not on the calendar (2026-02-30)."""
+    """Dates the schema let through by shape that are not on the calendar (2026-02-30) or outside dates.RANGE."""
     errors = []
     for pattern in patterns:
         for path, value in find(doc, pattern):
             try:
-                parse_date(value)
+                day = parse_date(value)
             except ValueError:
                 errors.append(ValidationError(source, schema.field_path(path), "not a real calendar date: fix the day or month (YYYY-MM-DD)"))
+                continue
+            if not dates.in_range(day):
+                advice = OUT_OF_RANGE_ADVICE.get(tuple(pattern), "fix the year")
+                errors.append(ValidationError(source, schema.field_path(path), f"dates run {dates.RANGE}: {advice}"))
     return errors
+
+
+def future_errors(doc: Any, source: str, as_of: dt.date) -> list[ValidationError]:
+    """Dates of what has happened (RECORD_PAST_DATES) that lie after `as_of`: a writing command's today."""
+    errors = []
+    for pattern, what in RECORD_PAST_DATES:
+        for path, value in find(doc, pattern):
+            day = _as_date(value)
+            if day is not None and day > as_of:
+                where = schema.field_path(path)
+                errors.append(ValidationError(source, where, f"is after {as_of.isoformat()} (today, or --as-of): {what}; fix the date"))
+    return errors
+
+
+def _as_date(value: Any) -> Optional[dt.date]:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def _mapping_or_empty(doc: Any) -> Any:

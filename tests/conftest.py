@@ -6,6 +6,7 @@ Every person in these tests is invented (example.org); no test reads today's dat
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,17 @@ from cocrec import crypto, yaml_io
 from cocrec.cli import cli
 
 AS_OF = "2027-01-15"
+# "Today" for every command run in-process: writing commands refuse an --as-of after today, and no test may
+# depend on the day it runs. Later than every date the tests write; `cocrec` run as a subprocess keeps the clock.
+TODAY = dt.date(2029, 12, 31)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    from cocrec import dates
+
+    monkeypatch.setattr(dates, "today", lambda: TODAY)
+    return TODAY
 
 
 @pytest.fixture(autouse=True)

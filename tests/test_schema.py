@@ -141,7 +141,7 @@ def test_required_field_says_what_it_is() -> None:
     doc = record()
     del doc["reported_on"]
     (error,) = schema.iter_errors("record", doc, SOURCE)
-    assert str(error) == f"{SOURCE}: reported_on: required (a date as YYYY-MM-DD): add it"
+    assert str(error) == f"{SOURCE}: reported_on: required (a date, written YYYY-MM-DD like 2026-06-04): add it"
 
 
 def test_enum_lists_the_allowed_values_only() -> None:

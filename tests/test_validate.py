@@ -237,6 +237,24 @@ BAD: list[Any] = [
     pytest.param(closed("resolved") | {"appeal": {"received_on": "2026-07-05", "decided_on": "2026-07-04"}}, "appeal.decided_on", "2026-07-04", id="appeal-decided-before-received"),
     pytest.param(closed("resolved", consequence="stern-talk-with-jane"), "outcome.consequence", "jane", id="consequence-without-a-ladder"),
     pytest.param(example(imported={"row_sha256": "not-a-hash", "date": "2026-12-01"}), "imported.row_sha256", "not-a-hash", id="imported-bad-hash"),
+    # dates from 1900 to 2199 (SPEC section 8): `until: 9999-12-31` meant "forever" and broke every command
+    pytest.param(closed("banned", ban={"until": "9999-12-31"}), "outcome.ban.until", "9999", id="ban-until-9999"),
+    pytest.param(example(reported_on="0001-01-01"), "reported_on", "0001", id="reported-in-year-1"),
+    pytest.param(example(reported_on="1899-12-31"), "reported_on", "1899", id="reported-in-1899"),
+    pytest.param(closed("resolved") | {"retention": {"hold": {"reason": "x", "since": "2026-08-01", "review_on": "2200-01-01"}}}, "retention.hold.review_on", "2200", id="review-in-2200"),
+    pytest.param(example(disclosures=[{"on": "3026-03-01", "to": "Example Conf", "what": "shareable_summary"}]), "disclosures[0].on", "3026", id="disclosed-in-3026"),
+    # identifiers on one line, nothing around them: Python's `$` matches before a final newline
+    pytest.param(example(subjects=[{"name": "Jane Doe", "usernames": ["github:floraqz\n"]}]), "subjects[0].usernames[0]", "floraqz", id="username-ending-in-newline"),
+    pytest.param(example(subjects=[{"name": "Jane Doe", "emails": ["jane@example.org\n"]}]), "subjects[0].emails[0]", "jane@", id="email-ending-in-newline"),
+    pytest.param(example(subjects=[{"name": "Jane Doe", "emails": [" jane@example.org"]}]), "subjects[0].emails[0]", "jane@", id="email-after-a-space"),
+    pytest.param(example(subjects=[{"name": "Jane Doe", "urls": ["https://example.org/~jane\n"]}]), "subjects[0].urls[0]", "~jane", id="url-ending-in-newline"),
+    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org\n"}), "reporter.contact", "sam@", id="contact-ending-in-newline"),
+    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "contact": " sam@example.org"}), "reporter.contact", "sam@", id="contact-after-a-space"),
+    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org\u2028x"}), "reporter.contact", "sam@", id="contact-over-two-lines"),
+    pytest.param(example(handled_by="alice\n"), "handled_by", "alice", id="member-id-ending-in-newline"),
+    pytest.param(example(id="2026-wxyz\n"), "id", "wxyz", id="record-id-ending-in-newline"),
+    pytest.param(example(subjects=[{"name": "Jane Doe", "also_in": ["2025-x3m9\n"]}]), "subjects[0].also_in[0]", "x3m9", id="also-in-ending-in-newline"),
+    pytest.param(example(reported_on="2026-03-17\n"), "reported_on", "03-17", id="date-ending-in-newline"),
 ]
 
 
@@ -411,6 +429,9 @@ BAD_MEMBERS: list[Any] = [
     pytest.param(MEMBERS_YAML.replace(b"since: 2024-01-01", b"since: 2024-02-30"), "members[0].since", "2024-02-30", id="impossible-date"),
     pytest.param(MEMBERS_YAML.replace(b"until: 2024-06-01", b"until: 2022-06-01"), "former[0].until", "2022-06-01", id="left-before-joining"),
     pytest.param(MEMBERS_YAML.replace(b"until: 2024-06-01}", b"until: 2024-06-01, keys: [age1old]}"), "former[0].keys", "age1old", id="former-keeps-keys"),
+    pytest.param(MEMBERS_YAML.replace(b"since: 2024-01-01", b"since: 0001-01-01"), "members[0].since", "0001", id="joined-in-year-1"),
+    pytest.param(MEMBERS_YAML.replace(b"id: alice", b'id: "alice\\n"'), "members[0].id", "alice", id="id-ending-in-newline"),
+    pytest.param(MEMBERS_YAML.replace(b"age1alicekey", b'"age1alicekey\\n"'), "members[0].keys[0]", "alicekey", id="key-ending-in-newline"),
 ]
 
 
@@ -469,6 +490,8 @@ def test_a_custom_term_replaces_only_its_outcome() -> None:
         pytest.param(b"regions: []\n", "regions", id="no-regions"),
         pytest.param(b"channels: [email, email]\n", "channels", id="duplicate-channel"),
         pytest.param(b"report: {min_cell: 0}\n", "report.min_cell", id="min-cell-zero"),
+        pytest.param(b"retention:\n  terms:\n    resolved: {reporter: 100000000, subjects: 14}\n", "retention.terms.resolved.reporter", id="term-past-the-calendar"),
+        pytest.param(b"retention:\n  stale_open_case_days: 10000000000\n", "retention.stale_open_case_days", id="stale-days-past-the-calendar"),
         pytest.param(b"colour: blue\n", "colour", id="unknown-key"),
         pytest.param(b"deadlines: {acknowledge: 1.5}\n", "deadlines.acknowledge", id="fractional-deadline"),
         pytest.param(b"deadlines: {decide: two weeks}\n", "deadlines.decide", id="word-deadline"),
@@ -521,3 +544,34 @@ def test_each_preset_is_a_valid_policy_with_every_deadline() -> None:
         "Reports", "People Named", "Actions (DSF)", "Actions (Local)", "Not a violation", "Out of scope", "Warned", "Suspended",
         "Banned", "Other", "No Action",
     ]
+# --- dates of what has happened, as of the day a member writes ---------------------------------
+
+
+def test_dates_of_what_happened_may_not_lie_after_the_as_of_date() -> None:
+    import datetime as dt
+
+    doc = closed("resolved") | {"disclosures": [{"on": "2026-08-01", "to": "Example Conf", "what": "shareable_summary"}]}
+    assert validate.future_errors(doc, SOURCE, dt.date(2026, 8, 1)) == []
+    errors = validate.future_errors(doc, SOURCE, dt.date(2026, 6, 1))
+    assert [e.path for e in errors] == [
+        "reported_on", "outcome.decided_on", "retention.override.decided_on", "retention.hold.since", "disclosures[0].on"
+    ]
+    assert all("is after 2026-06-01 (today, or --as-of)" in str(e) for e in errors)
+
+
+def test_dates_of_what_is_to_come_may_lie_after_it() -> None:
+    import datetime as dt
+
+    doc = closed("banned", ban={"until": "2199-12-31"}) | {"retention": {"hold": {"reason": "x", "since": "2026-08-01", "review_on": "2030-01-01"}}}
+    assert errors_of(doc) == []
+    assert validate.future_errors(doc, SOURCE, dt.date(2027, 3, 1)) == []
+
+
+def test_the_out_of_range_ban_says_how_to_write_forever() -> None:
+    (error,) = errors_of(closed("banned", ban={"until": "9999-12-31"}))
+    assert str(error) == f"{SOURCE}: outcome.ban.until: dates run from 1900 to 2199: a ban without an end is written ban: {{permanent: true}}"
+
+
+def test_a_date_in_another_format_says_how_dates_are_written() -> None:
+    (error,) = errors_of(example(reported_on="01/12/2026"))
+    assert str(error) == f"{SOURCE}: reported_on: must be a date, written YYYY-MM-DD like 2026-06-04"

@@ -85,21 +85,35 @@ SCALARS = st.one_of(
     st.none(),
 )
 DOCS = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(SCALARS, inner, max_size=4)), max_leaves=20)
-TAGGED = [
-    "<<: {a: 1}\nb: 2\n",  # a merge key
-    "a: &x 1\n",
-    "base: {a: 1}\nmerged: {<<: [{b: 2}, {c: 3}], d: 4}\n",
-    "a: !!str 123\nb: !!int '7'\nc: !!float '1'\nd: !!binary aGk=\ne: !!set {x}\nf: !!timestamp 2026-06-04\n",
-    "? [1, 2]\n: unhashable\n",
-    "a: !!str [1]\n",
-    "a: !!map x\n",
-    "a: !!seq x\n",
-    "1: one\ntrue: two\nnull: three\n1.5: four\n=: five\n",
-    "dup: 1\ndup: 2\n",
-    "a: !!omap [{b: 1}]\n",
+# What PyYAML builds, and cocrec builds the same.
+PLAIN_FORMS = [
+    "a: !!str 123\nb: !!int '7'\nc: !!float '1'\nd: !!bool 'true'\ne: !!null ''\n",
+    "1: one\nfalse: two\nnull: three\n1.5: four\n",  # (true would be the same key as 1 in Python)
+    "!!map {a: !!seq [1, 2]}\n",
     "--- a\n--- b\n",
     "",
     "# only a comment\n",
+]
+# What YAML reads otherwise than a person typed it, or cocrec files never hold: refused with the line to fix.
+REFUSED = [
+    ("<<: {a: 1}\nb: 2\n", 1, "merge keys (<<) are not allowed"),
+    ("base: {a: 1}\nmerged: {<<: [{b: 2}, {c: 3}], d: 4}\n", 2, "merge keys (<<) are not allowed"),
+    ("a: !!binary aGk=\n", 1, "!!binary is not allowed here"),
+    ("a: 1\ne: !!set {x}\n", 2, "!!set is not allowed here"),
+    ("f: !!timestamp 2026-06-04\n", 1, "!!timestamp is not allowed here"),
+    ("a: !!omap [{b: 1}]\n", 1, "!!omap is not allowed here"),
+    ("a: !custom x\n", 1, "a custom YAML tag is not allowed here"),
+    ("a: !!str [1]\n", 1, "!!str is not allowed here"),
+    ("a: !!map x\n", 1, "!!map is not allowed here"),
+    ("=: five\n", 1, "!!value is not allowed here"),
+    ("? [1, 2]\n: unhashable\n", 1, "a field name that is a list or mapping"),
+    ("dup: 1\nother: 2\ndup: 3\n", 3, "the same field as on line 1: YAML would keep only the last one"),
+    ("summary: long\nsummary: short\n", 2, "the same field as on line 1"),
+    ("a: {x: 1, x: 2}\n", 1, "the same field as on line 1"),
+    ("1: a\n1.0: b\n", 2, "the same field as on line 1"),
+    ("1: a\ntrue: b\n", 2, "the same field as on line 1"),
+    ("a: !!bool maybe\n", 1, "does not fit its YAML tag"),
+    ("a: " + "9" * 5000 + "\n", 1, "a number is too large"),
 ]
 
 
@@ -120,13 +134,123 @@ def test_documents_are_built_exactly_as_pyyaml_builds_them(doc: object, flow: bo
     assert outcome_of(yaml_io._load, text) == outcome_of(lambda t: yaml.load(t, Loader=yaml_io._Loader), text)
 
 
-@pytest.mark.parametrize("text", TAGGED)
-def test_merge_keys_tags_and_odd_keys_are_built_exactly_as_pyyaml_builds_them(text: str) -> None:
+@pytest.mark.parametrize("text", PLAIN_FORMS)
+def test_explicit_plain_tags_and_odd_keys_are_built_exactly_as_pyyaml_builds_them(text: str) -> None:
     assert outcome_of(yaml_io._load, text) == outcome_of(lambda t: yaml.load(t, Loader=yaml_io._Loader), text)
 
 
+@pytest.mark.parametrize(("text", "line", "message"), REFUSED)
+def test_what_yaml_reads_otherwise_is_refused_with_its_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        yaml_io.loads(text, "records/x.yaml")
+    assert str(caught.value).startswith(f"records/x.yaml: line {line}: ")
+    assert message in str(caught.value)
+
+
 def test_a_value_that_does_not_fit_its_tag_is_one_line_naming_the_file() -> None:
-    for text in (b"a: !!int Jane\n", b"a: !!float Jane\n", b"on: !!timestamp 2026-13-01\n"):
+    for text in (b"a: !!int Jane\n", b"a: !!float Jane\n", b"b: 1\non: !!bool Jane\n"):
         with pytest.raises(ValidationError) as caught:
             yaml_io.loads(text, "records/2026-k7qd.yaml.age")
-        assert str(caught.value).startswith("records/2026-k7qd.yaml.age: a value does not fit its YAML tag") and "Jane" not in str(caught.value)
+        line = text.count(b"\n")
+        assert str(caught.value).startswith(f"records/2026-k7qd.yaml.age: line {line}: a value does not fit its YAML tag")
+        assert "Jane" not in str(caught.value)
+
+
+# -- nesting ---------------------------------------------------------------------------------------
+
+DEEP = [
+    pytest.param("a: " + "[" * 500 + "]" * 500 + "\n", id="500-flow-lists"),
+    pytest.param("a: " + "{b: " * 500 + "}" * 500 + "\n", id="500-flow-mappings"),
+    pytest.param("- " * 500 + "x\n", id="500-compact-sequences"),
+    pytest.param("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 500)), id="500-indented-mappings"),
+    pytest.param("a: " + "[" * 400_000 + "]" * 400_000 + "\n", id="400000-flow-lists"),  # crashed libyaml's composer
+    pytest.param("- " * 400_000 + "x\n", id="400000-compact-sequences"),
+]
+
+
+@pytest.mark.parametrize("text", DEEP)
+def test_nesting_beyond_the_limit_is_one_line_not_a_crash(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        yaml_io.loads(text, "members.yaml")
+    assert str(caught.value).startswith("members.yaml: line ")
+    assert f"nested more than {yaml_io.MAX_DEPTH} levels deep" in str(caught.value)
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    depth = yaml_io.MAX_DEPTH
+    assert yaml_io.loads("[" * depth + "]" * depth, "x") is not None
+    with pytest.raises(ValidationError, match="nested more than"):
+        yaml_io.loads("[" * (depth + 1) + "]" * (depth + 1), "x")
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
+
+
+NESTED = st.recursive(st.just(1), lambda inner: st.lists(inner, min_size=1, max_size=2) | st.dictionaries(st.sampled_from("ab"), inner, min_size=1, max_size=2), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=NESTED, flow=st.sampled_from([None, True, False]), indent=st.integers(2, 6), compact=st.integers(0, 6))
+def test_the_cheap_bound_is_never_below_the_real_depth(doc: object, flow: bool | None, indent: int, compact: int) -> None:
+    """A document the byte counts call shallow goes straight to libyaml's recursive composer: it must be."""
+    text = "- " * compact + yaml.safe_dump(doc, default_flow_style=flow, indent=indent).replace("\n", "\n" + "  " * compact)
+    depth = _depth(text)
+    assert yaml_io._may_nest_deeper(text.encode(), depth - 1)
+
+
+# -- a `#` that cuts a value short -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("event: Example Conf\nsummary: Talk #3 was disrupted\n", 2),
+        ("summary: #42 was disrupted\n", 1),
+        ("subjects:\n- name: Jane Doe #organiser\n", 2),
+        ("categories: [harassment #again]\n", 1),
+    ],
+)
+def test_a_hash_that_would_cut_text_short_is_refused(text: str, line: int) -> None:
+    with pytest.raises(ValidationError) as caught:
+        yaml_io.loads(text, "new.yaml")
+    assert str(caught.value).startswith(f"new.yaml: line {line}: ")
+    assert "starts a comment" in str(caught.value) and "Jane" not in str(caught.value)
+
+
+def test_comments_and_quoted_or_block_hashes_are_fine() -> None:
+    text = 'kind: public           # official | public | private\n# note\nx: "Talk #3"\ny: |\n  Talk #3\nz: a#b\n'
+    assert yaml_io.loads(text, "x") == {"kind": "public", "x": "Talk #3", "y": "Talk #3\n", "z": "a#b"}
+
+
+# -- syntax errors a volunteer can act on ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "advice"),
+    [
+        ("reporter:\n  kind: public\n\tname: Sam\n", "line 3, column 1", "a tab character; YAML indents with spaces only"),
+        ("a: 1\nb:\n\tc: 2\n", "line 3, column 1", "replace the tab with spaces"),
+        ("summary: He said: go away\n", "line 1, column 17", "which YAML reads as a new field: put the text in quotes, or write it as a block"),
+        ("emails: [jane@example.org #work, x]\nb: 1\n", "line 1", "a '#' after a space starts a comment"),
+        ('summary: "Jane said\nb: 2\nc: 3\n', "line 1", "a quote (\" or ') that is never closed"),
+        ("emails: [jane@example.org\nb: 2\n", "line 1", "a [ or { that is not closed"),
+        ("summary: Jane Doe did it\nagain and again\nb: 1\n", "line 2", "a line that is not field: value"),
+        ("a: @janedoe\n", "line 1, column 4", "a value cannot start with @: put it in quotes"),
+        ("a:\n  b: 1\n c: 2\n", "line 3, column 2", "the indentation does not line up"),
+    ],
+)
+def test_syntax_errors_name_the_line_to_fix_and_how(text: str, where: str, advice: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        yaml_io.loads(text, "new.yaml")
+    message = str(caught.value)
+    assert message.startswith(f"new.yaml: {where}: malformed YAML; "), message
+    assert advice in message
+    assert "Jane" not in message and "jane" not in message

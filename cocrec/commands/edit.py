@@ -1,8 +1,9 @@
-"""cocrec edit ID, and cocrec new without --from: a record in $VISUAL/$EDITOR, checked before anything is written.
+"""cocrec edit ID: a record in $VISUAL/$EDITOR, checked before anything is written.
 
 The record is decrypted into a private temporary file (cocrec.editor), the
 editor runs with no lock held, and the result is validated against the whole
-collection; an error re-opens the editor if the member wants. Only a changed
+collection (cocrec.intake, as `new` checks one; dates of what has happened
+may not lie after --as-of); an error re-opens the editor if the member wants. Only a changed
 record is re-encrypted. Before writing, under the repository lock, the
 ciphertext must still be the one that was decrypted: if someone changed the
 record meanwhile (a pull, another member's command), nothing is written and
@@ -13,53 +14,14 @@ anywhere else: plaintext stays in the private directory, which is removed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
 
-from .. import crypto, editor, index, validate, yaml_io
+from typing import Any
+
+from .. import crypto, editor, index, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, RepoError, ValidationError
-from ..repo import Repo
-from ..store import Loaded, Store
-from .new import add_record, assign_id
+from ..errors import EXIT_OK, CocrecError, RepoError
 
 Doc = dict[str, Any]
-NEW_SOURCE = "new record"
-
-
-def as_record(doc: Any, source: str) -> Doc:
-    if not isinstance(doc, dict):
-        raise ValidationError(source, "", "a record is a YAML mapping (reported_on: ..., region: ..., ...): fix it")
-    return doc
-
-
-def check_record(store: Store, doc: Doc, source: str, expected_id: str, others: Mapping[str, Loaded]) -> None:
-    """Raise the first problem of `doc` on its own, then among the other records (ids, also_in)."""
-    errors = validate.record_errors(doc, source, store.policy, store.members, expected_id=expected_id)
-    errors = errors or collection_errors(store, {source: doc}, others)
-    if errors:
-        raise errors[0]
-
-
-def collection_errors(store: Store, docs: Mapping[str, Doc], others: Mapping[str, Loaded]) -> list[ValidationError]:
-    """Rules across records for `docs` (by the name the member knows them by) joined to the records not being replaced."""
-    combined = {store.repo.rel(item.path): item.doc for item in others.values()}
-    combined.update(docs)
-    return validate.collection_errors(combined)
-
-
-def changed_since(repo: Repo, expected: Mapping[str, str]) -> list[str]:
-    """The ids whose ciphertext is no longer the one decrypted (sha256 of the file's bytes), or is gone."""
-    changed = []
-    for rid, sha in sorted(expected.items()):
-        path = repo.record_path(rid)
-        if not path.is_file() or index.sha256(path.read_bytes()) != sha:
-            changed.append(rid)
-    return changed
-
-
-def others_than(store: Store, ids: set[str]) -> dict[str, Loaded]:
-    """Every other record, decrypted and valid (they are needed to validate links and to rewrite the index)."""
-    return store.load([rid for rid in store.repo.record_files() if rid not in ids])
 
 
 # -- edit ID ---------------------------------------------------------------------
@@ -79,12 +41,15 @@ def run(ctx: Context, record_id: str, as_of: dt.date, yes: bool = False) -> int:
     path = ctx.repo.record_path(record_id)
     source = ctx.repo.rel(path)
     ciphertext = path.read_bytes()
+    store.require_recipient()
     plaintext = crypto.decrypt(ciphertext, ctx.identities, source)
-    others = others_than(store, {record_id})
+    others = intake.others_than(store, {record_id})
 
     def accept(data: bytes) -> Doc:
-        doc = as_record(yaml_io.loads(data, source), source)
-        check_record(store, doc, source, record_id, others)
+        doc = intake.as_record(yaml_io.loads(data, source), source)
+        errors = intake.problems(store, doc, source, record_id, others, as_of)
+        if errors:
+            raise errors[0]
         return doc
 
     initial = edit_header(record_id).encode() + plaintext
@@ -103,33 +68,9 @@ def save_edit(ctx: Context, record_id: str, doc: Doc, decrypted_sha: str) -> Non
     """Write under the lock, only if the record is still the version that was decrypted."""
     store = ctx.store
     with ctx.writing().writer():
-        if changed_since(ctx.repo, {record_id: decrypted_sha}):
+        if intake.changed_since(ctx.repo, {record_id: decrypted_sha}):
             raise RepoError(
                 f"{ctx.repo.rel(ctx.repo.record_path(record_id))}: changed by someone else while you were editing "
                 f"(another cocrec command, a git pull or checkout): nothing was written; run `cocrec edit {record_id}` again"
             )
-        store.save([doc], others_than(store, {record_id}))
-
-
-# -- new (no --from) ------------------------------------------------------------
-
-
-def run_new(ctx: Context) -> int:
-    store = ctx.store
-    template = editor.new_template(store.policy, [m.id for m in store.members.current])
-    others = store.load()
-    taken = frozenset(ctx.repo.record_files())
-
-    def accept(data: bytes) -> Doc:
-        doc = as_record(editor.prune(yaml_io.loads(data, NEW_SOURCE)), NEW_SOURCE)
-        doc["id"] = assign_id(doc, taken, NEW_SOURCE)
-        doc.setdefault("schema_version", 1)
-        check_record(store, doc, NEW_SOURCE, doc["id"], others)
-        return doc
-
-    result = editor.edit_loop(template.encode(), "new-record.yaml", accept, editor.editor_command(ctx.env), editor.ask_reopen)
-    if result.value is None:
-        how = "left unchanged" if result.status == "unchanged" else "saved empty"
-        raise CocrecError(f"aborted (the template was {how}): no record was made")
-    ctx.out(add_record(ctx, result.value, NEW_SOURCE))
-    return EXIT_OK
+        store.save([doc], intake.others_than(store, {record_id}))

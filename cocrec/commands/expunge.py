@@ -12,6 +12,10 @@ anywhere in the result) and validated before anything is written. It is
 repeated until nothing more is due: expunging a subject can unlink records
 that it alone tied to the same person, and their own dates may then be due
 already, so a second run always finds nothing to do.
+
+Expunging cannot be undone, so the ids and steps are listed and the member is asked on a
+terminal; without a terminal `--yes` is needed (`--dry-run` only shows, and writes nothing).
+The as-of date is never after today (cocrec.cli.write_date): done-dates are never in the future.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .. import git, output, redact, retention
 from ..context import Context
-from ..errors import EXIT_OK, RepoError, UsageError, ValidationError
+from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
 from ..model import Record, StepName
 from ..policy import Policy
 from ..retention import RecordSchedule
@@ -31,6 +35,7 @@ from ..store import Loaded
 
 ACTIONABLE = ("due", "overdue")
 Doc = dict[str, Any]
+Confirm = Callable[[str], Optional[bool]]  # a yes/no on the terminal; None when there is none to ask on
 
 
 @dataclass(frozen=True)
@@ -83,17 +88,18 @@ def plan(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional
 
 def commit_message(done: Sequence[Done], as_of: dt.date) -> str:
     """Record ids and step names only: a commit message never names anyone."""
-    steps: dict[str, list[str]] = {}
-    for item in done:
-        steps.setdefault(item.id, []).append(item.result.step)
-    lines = [f"{rid}: {', '.join(names)}" for rid, names in sorted(steps.items())]
-    return f"Expunge personal data from {len(steps)} record(s)\n\n" + "\n".join(lines) + f"\n\nAs of {as_of.isoformat()}, by cocrec expunge.\n"
+    lines = plan_lines(done)
+    return f"Expunge personal data from {len(lines)} record(s)\n\n" + "\n".join(lines) + f"\n\nAs of {as_of.isoformat()}, by cocrec expunge.\n"
 
 
 # -- the shell ------------------------------------------------------------------------------------
 
 
-def run(ctx: Context, record_ids: list[str], as_of: dt.date, dry_run: bool, do_commit: bool, fmt: str) -> int:
+def run(
+    ctx: Context, record_ids: list[str], as_of: dt.date, dry_run: bool, do_commit: bool, fmt: str,
+    yes: bool = False, confirm: Confirm = lambda question: None,
+) -> int:
+    ctx.yes = yes
     repo = ctx.repo
     if dry_run:
         return _report(ctx, _prepare(ctx, record_ids, as_of)[1], as_of, dry_run, None, fmt)
@@ -101,6 +107,8 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date, dry_run: bool, do_c
         if do_commit:
             _require_committable(ctx)
         loaded, done, after = _prepare(ctx, record_ids, as_of)
+        if done and not yes:
+            _confirmed(ctx, done, as_of, confirm)
         written = ctx.store.save([after[rid] for rid in sorted({d.id for d in done})], loaded)
         sha = None
         if do_commit and written:
@@ -132,6 +140,30 @@ def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[d
                 "edit the record so it is only where it belongs, then run expunge again; nothing was changed",
             )
     return loaded, done, after
+
+
+def plan_lines(done: Sequence[Done]) -> list[str]:
+    """`ID: step, step` for each record: ids and step names only."""
+    steps: dict[str, list[str]] = {}
+    for item in done:
+        steps.setdefault(item.id, []).append(item.result.step)
+    return [f"{rid}: {', '.join(names)}" for rid, names in sorted(steps.items())]
+
+
+def _confirmed(ctx: Context, done: Sequence[Done], as_of: dt.date, confirm: Confirm) -> None:
+    """Expunging cannot be undone: list what it does and ask on the terminal; without one, --yes is needed."""
+    lines = plan_lines(done)
+    for line in lines:
+        ctx.err(f"  {line}")
+    what = f"{len(done)} step(s) in {len(lines)} record(s)"
+    answer = confirm(f"Expunge these {what} as of {as_of.isoformat()}? Personal data is removed for good")
+    if answer is None:
+        raise UsageError(
+            f"expunge: the {what} listed above remove personal data for good: run again with --yes to expunge them "
+            "(--dry-run shows what each removes); nothing was changed"
+        )
+    if not answer:
+        raise CocrecError("expunge cancelled; nothing was changed")
 
 
 def _require_committable(ctx: Context) -> None:

@@ -85,7 +85,9 @@ def change_members(ctx: Context, new_members: Members, yes: bool, consented: tup
 def run_add(ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date], yes: bool = False) -> int:
     if not keys:
         raise UsageError("members add: give at least one --key (an age1... or ssh public key)")
-    for key in keys:
+    for position, key in enumerate(keys, 1):
+        if key != key.strip() or "\n" in key or "\r" in key:
+            raise UsageError(f"--key #{position}: has spaces or a line break around it: pass the key alone, on one line")
         crypto.parse_recipient(key)
     new_members = added(ctx.store.members, member_id, name, keys, since or dates.today())
     written, _ = change_members(ctx, new_members, yes, consented=(member_id, keys))

@@ -1,61 +1,133 @@
-"""cocrec new --from FILE|-: add a record from a plaintext YAML file; prints its id."""
+"""cocrec new [--from FILE|-]: record a new incident; prints its id.
+
+With --from, the record is read from a plaintext YAML file (or standard input), or from an
+age-encrypted one (decrypted in memory: how one side of an id collision between branches is
+added back, see cocrec.repo); without it, the editor opens on a commented template. Every
+problem of the file is listed, named by the file, and nothing is written unless there is none.
+A plaintext file is what the member typed: the command ends by saying to delete it.
+
+A record identical to one already there (all but its id: the same file given twice, a re-run)
+is not made again unless the member says so: on a terminal they are asked; without one,
+`--yes` makes it; otherwise nothing is written and the existing record's id is printed (exit 0),
+as importing the same spreadsheet again adds nothing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-from .. import validate, yaml_io
+from .. import crypto, editor, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, UsageError, ValidationError
-from ..repo import ID_PATTERN, new_record_id
+from ..errors import EXIT_OK, CocrecError, UsageError
+
+NEW_SOURCE = "new record"
+# A yes/no on the terminal; None when there is none to ask on.
+Confirm = Callable[[str], Optional[bool]]
 
 
-def assign_id(doc: dict[str, Any], taken: frozenset[str], source: str) -> str:
-    """Keep a given id when it is valid and unused, else make one from the report year."""
-    given = doc.get("id")
-    if isinstance(given, str) and ID_PATTERN.match(given) and given not in taken:
-        return given
-    reported = str(doc.get("reported_on", ""))
-    if not (len(reported) >= 4 and reported[:4].isdigit()):
-        raise ValidationError(source, "reported_on", "required: the date of the first report, as YYYY-MM-DD")
-    return new_record_id(int(reported[:4]), taken)
-
-
-def read_source(source: str) -> tuple[bytes, str]:
+def read_source(ctx: Context, source: str) -> tuple[bytes, str, bool]:
+    """The record's text, the name to give it in messages, and whether it came encrypted (nothing to delete)."""
     if source == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    path = Path(source)
-    if not path.is_file():
-        raise UsageError(f"{source}: no such file; pass a plaintext record (YAML) or - for standard input")
-    return path.read_bytes(), source
+        data, shown = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(
+                f"{source}: no such file; pass a plaintext record (YAML) or - for standard input"
+            )
+        try:
+            data, shown = path.read_bytes(), source
+        except OSError as exc:
+            raise UsageError(
+                f"{source}: cannot read it ({exc.strerror}); check the path and its permissions"
+            ) from None
+    if data.lstrip().startswith(crypto.ARMOR_BEGIN) or data.startswith(crypto.AGE_V1 + b"\n"):
+        return crypto.decrypt(data, ctx.identities, shown), shown, True
+    return data, shown, False
 
 
-def add_record(ctx: Context, doc: Any, source: str) -> str:
-    """Validate and write one new record; returns its id."""
-    if not isinstance(doc, dict):
-        raise ValidationError(source, "", "a record is a YAML mapping (id, reported_on, region, ...); see `cocrec new --help`")
+def add_record(
+    ctx: Context, doc: Any, source: str, as_of: dt.date, yes: bool, confirm: Confirm
+) -> str:
+    """Validate and write one new record; returns its id (or the id of the record that already holds it)."""
+    doc = dict(intake.as_record(doc, source))
     store = ctx.store
     with ctx.writing().writer():
         loaded = store.load()
-        doc = dict(doc)
-        doc["id"] = assign_id(doc, frozenset(ctx.repo.record_files()), source)
+        doc["id"] = intake.assign_id(doc, frozenset(ctx.repo.record_files()), as_of)
         doc.setdefault("schema_version", 1)
-        errors = validate.record_errors(doc, source, store.policy, store.members, expected_id=doc["id"])
-        if errors:
-            raise errors[0]
+        again = (
+            f"run `cocrec new --from {source}` again"
+            if source not in (NEW_SOURCE, "<stdin>")
+            else "try again"
+        )
+        intake.refuse(ctx.err, intake.problems(store, doc, source, doc["id"], loaded, as_of), again)
+        same = intake.identical(doc, loaded)
+        if same is not None and not _make_again(ctx, source, same, yes, confirm):
+            return same
         store.save([doc], loaded)
     return str(doc["id"])
 
 
-def run(ctx: Context, from_file: Optional[str], yes: bool = False) -> int:
-    ctx.yes = yes
-    if from_file is None:
-        from . import edit
+def _make_again(ctx: Context, source: str, same: str, yes: bool, confirm: Confirm) -> bool:
+    """Whether to make a record identical to `same`: --yes, or a yes on the terminal."""
+    if yes:
+        return True
+    answer = confirm(
+        f"{source}: record {same} already holds exactly this (all but its id). Record it again, as another incident?"
+    )
+    if answer:
+        return True
+    how = "" if answer is False else "; to record it again as another incident, run with --yes"
+    ctx.err(
+        f"cocrec: {source}: the same as record {same} (all but its id): nothing was written; `cocrec show {same}` shows it{how}"
+    )
+    return False
 
-        return edit.run_new(ctx)
-    data, source = read_source(from_file)
-    record_id = add_record(ctx, yaml_io.loads(data, source), source)
-    ctx.out(record_id)
+
+def run(ctx: Context, from_file: Optional[str], as_of: dt.date, yes: bool, confirm: Confirm) -> int:
+    ctx.yes = yes  # --yes answers every question: a duplicate, and keys this clone has not accepted
+    if from_file is None:
+        return run_editor(ctx, as_of, yes, confirm)
+    data, source, encrypted = read_source(ctx, from_file)
+    ctx.out(add_record(ctx, yaml_io.loads(data, source), source, as_of, yes, confirm))
+    if not encrypted and from_file != "-":
+        ctx.err(
+            f"cocrec: {source} holds the record in plaintext, outside the encrypted store: delete it now (`rm {source}`)"
+        )
+    return EXIT_OK
+
+
+# -- the editor (no --from) ---------------------------------------------------------------
+
+
+def run_editor(ctx: Context, as_of: dt.date, yes: bool, confirm: Confirm) -> int:
+    store = ctx.store
+    template = editor.new_template(store.policy, [m.id for m in store.members.current])
+    others = store.load()
+    taken = frozenset(ctx.repo.record_files())
+
+    def accept(data: bytes) -> dict[str, Any]:
+        doc = intake.as_record(editor.prune(yaml_io.loads(data, NEW_SOURCE)), NEW_SOURCE)
+        doc["id"] = intake.assign_id(doc, taken, as_of)
+        doc.setdefault("schema_version", 1)
+        errors = intake.problems(store, doc, NEW_SOURCE, doc["id"], others, as_of)
+        if errors:
+            raise errors[0]
+        return doc
+
+    result = editor.edit_loop(
+        template.encode(),
+        "new-record.yaml",
+        accept,
+        editor.editor_command(ctx.env),
+        editor.ask_reopen,
+    )
+    if result.value is None:
+        how = "left unchanged" if result.status == "unchanged" else "saved empty"
+        raise CocrecError(f"aborted (the template was {how}): no record was made")
+    ctx.out(add_record(ctx, result.value, NEW_SOURCE, as_of, yes, confirm))
     return EXIT_OK

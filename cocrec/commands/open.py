@@ -187,6 +187,8 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     ids = sorted(set(record_ids)) if record_ids else sorted(files)
     ctx.store.require(ids)
     check_workspace(repo)
+    if ids:
+        ctx.store.require_recipient()
     # Plain files of their own (checked): edits not sealed yet, left as they are.
     already = [rid for rid in ids if os.path.lexists(workspace_file(repo, rid))]
     todo = [rid for rid in ids if rid not in already]

@@ -40,14 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .. import crypto, index, validate, yaml_io
+from .. import crypto, index, intake, validate, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, ValidationError
+from ..intake import as_record, changed_since, collection_errors, others_than
 from ..model import Record
 from ..repo import ID_PATTERN, Repo
 from ..store import Loaded
-from .edit import as_record, changed_since, collection_errors, others_than
-from .new import assign_id
 from .open import (
     NEW_PREFIX,
     Opened,
@@ -123,9 +122,9 @@ def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
             )
         manifest = read_manifest(repo)
         work = plan(repo, manifest)
-        written, new_ids = seal(ctx, work, manifest)
+        written, new_ids = seal(ctx, work, manifest, as_of)
         _refuse_links(repo)  # swapped for a link meanwhile: rmtree would refuse it half-way
-        shutil.rmtree(repo.workspace_dir)  # fd-based: it removes the links inside, follows none
+    _remove_workspace(repo, len(written))
     for source, rid in new_ids:
         ctx.out(f"{rid}: new record (from {source})")
     unchanged = work.untouched + len(work.edited) + len(work.new) - len(written)
@@ -143,17 +142,30 @@ def _refuse_links(repo: Repo) -> None:
         )
 
 
-def seal(ctx: Context, work: Plan, manifest: dict[str, Opened]) -> tuple[list[str], list[tuple[str, str]]]:
+def _remove_workspace(repo: Repo, written: int) -> None:
+    """The plaintext goes once its records are written; if it cannot, say so: the member must remove it."""
+    try:
+        shutil.rmtree(repo.workspace_dir)
+    except OSError as exc:
+        raise RepoError(
+            f"workspace/: cannot remove it ({exc.strerror}): {written} record(s) were sealed, but their plaintext is still "
+            "in workspace/: delete it yourself (`rm -r workspace`)"
+        ) from None
+
+
+def seal(ctx: Context, work: Plan, manifest: dict[str, Opened], as_of: dt.date) -> tuple[list[str], list[tuple[str, str]]]:
     """Check everything, then write what changed. Returns (written ids, [(file, new id)])."""
     repo, store = ctx.repo, ctx.store
     _refuse_conflicts(ctx, work, manifest)
     others = others_than(store, set(work.edited))
-    docs, errors, new_ids = _check_files(ctx, work, manifest, others)
-    if errors or work.refused:
-        for line in [*work.refused, *map(str, errors)]:
+    docs, errors, new_ids = _check_files(ctx, work, manifest, others, as_of)
+    problems = [*work.refused, *map(str, errors)]
+    if len(problems) == 1:  # one problem, one line
+        raise CocrecError(f"{problems[0]}; nothing was sealed: fix it in workspace/, then run `cocrec seal` again")
+    if problems:
+        for line in problems:
             ctx.err(f"error: {line}")
-        count = len(errors) + len(work.refused)
-        raise CocrecError(f"nothing was sealed: fix the {count} problem(s) above in workspace/, then run `cocrec seal` again")
+        raise CocrecError(f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, then run `cocrec seal` again")
     _claim_new_files(repo, manifest, new_ids)
     changed: list[Doc] = []
     loaded = dict(others)
@@ -196,12 +208,12 @@ def _refuse_conflicts(ctx: Context, work: Plan, manifest: Mapping[str, Opened]) 
 
 
 def _check_files(
-    ctx: Context, work: Plan, manifest: Mapping[str, Opened], others: Mapping[str, Loaded]
+    ctx: Context, work: Plan, manifest: Mapping[str, Opened], others: Mapping[str, Loaded], as_of: dt.date
 ) -> tuple[dict[str, Doc], list[ValidationError], list[tuple[str, str, Path]]]:
     """Parse and validate every edited and new file. Returns docs by id, every problem, and (file, id, path) of new ones."""
     repo, store = ctx.repo, ctx.store
     taken = set(repo.record_files()) | set(work.edited)
-    by_source: dict[str, Doc] = {}
+    by_source: dict[str, tuple[str, Doc]] = {}
     errors: list[ValidationError] = []
     new_ids: list[tuple[str, str, Path]] = []
     files: list[tuple[str, Path]] = [*work.edited.items(), *(("", p) for p in work.new)]
@@ -210,7 +222,7 @@ def _check_files(
         try:
             doc = as_record(yaml_io.loads(read_workspace_file(repo, path), source), source)
             if not opened_id:
-                rid = _new_id(doc, taken, source)
+                rid = _new_id(doc, taken, as_of)
             else:
                 rid = _claimed_id(doc, opened_id) if manifest[opened_id].is_new else opened_id
         except ValidationError as exc:
@@ -219,10 +231,11 @@ def _check_files(
         if not opened_id:
             new_ids.append((source, rid, path))
         errors += validate.record_errors(doc, source, store.policy, store.members, expected_id=rid)
-        by_source[source] = doc
+        errors += validate.future_errors(doc, source, as_of)
+        by_source[source] = (rid, doc)  # by the file's id: a file may have lost its `id:` line
     if not errors:
-        errors = collection_errors(store, by_source, others)
-    return {str(doc["id"]): doc for doc in by_source.values()}, errors, new_ids
+        errors = collection_errors(store, {source: doc for source, (_, doc) in by_source.items()}, others)
+    return {rid: doc for rid, doc in by_source.values()}, errors, new_ids
 
 
 def _claimed_id(doc: Doc, rid: str) -> str:
@@ -232,9 +245,9 @@ def _claimed_id(doc: Doc, rid: str) -> str:
     return rid
 
 
-def _new_id(doc: Doc, taken: set[str], source: str) -> str:
+def _new_id(doc: Doc, taken: set[str], as_of: dt.date) -> str:
     """Give a new record its id (in place), as `cocrec new --from` does."""
-    doc["id"] = assign_id(doc, frozenset(taken), source)
+    doc["id"] = intake.assign_id(doc, taken, as_of)
     doc.setdefault("schema_version", 1)
     taken.add(doc["id"])
     return str(doc["id"])

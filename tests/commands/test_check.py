@@ -145,3 +145,52 @@ def test_an_index_reformatted_by_hand_says_the_same_until_regenerated(repo: Cocr
     assert (code, full["errors"]) == (0, [])
     assert repo("index").exit_code == 0 and index.read_text() == generated
     assert check(repo, "--as-of", "2027-01-01")[0] == 0
+
+
+def plant(repo: Cocrec, rid: str, doc: dict[str, object]) -> None:
+    """A record written as an older cocrec (or the `age` tool) could: encrypted to the members, never validated."""
+    from cocrec import crypto, yaml_io
+    from cocrec.repo import Repo
+    from cocrec.store import Store
+
+    store = Store(Repo(repo.root), lambda: crypto.load_identities([], lambda _: ""))
+    data = yaml_io.dumps({"id": rid, **doc}).encode()
+    (repo.root / f"records/{rid}.yaml.age").write_bytes(crypto.encrypt(data, store.members.keys))
+
+
+@pytest.mark.parametrize("args", [["status"], ["due"], ["index"], ["list"], ["show", "2026-zzzz"], ["expunge", "--dry-run"]])
+def test_a_ban_until_9999_already_in_the_repository_is_one_line_naming_it(repo: Cocrec, args: list[str]) -> None:
+    """`ban: {until: 9999-12-31}` passed validation once and then broke every command with an internal error."""
+    repo.add(record())
+    plant(repo, "2026-zzzz", record(outcome=outcome("banned", ban={"until": "9999-12-31"})))
+    before = repo.files()
+    result = repo(*args, *(["--as-of", "2027-01-01"] if args[0] != "index" else []))
+    (line,) = result.stderr.strip().splitlines()
+    assert result.exit_code == 1
+    assert line == "cocrec: records/2026-zzzz.yaml.age: outcome.ban.until: dates run from 1900 to 2199: a ban without an end is written ban: {permanent: true}"
+    assert repo.files() == before
+
+
+def test_check_lists_a_ban_until_9999_with_every_other_problem(repo: Cocrec) -> None:
+    repo.add(record())
+    plant(repo, "2026-zzzz", record(outcome=outcome("banned", ban={"until": "9999-12-31"})))
+    code, result = check(repo, "--as-of", "2026-07-01")
+    assert code == 1
+    assert "records/2026-zzzz.yaml.age: outcome.ban.until: dates run from 1900 to 2199: a ban without an end is written ban: {permanent: true}" in result["errors"]  # type: ignore[operator]
+    keyless = repo("check", "--no-decrypt", "--as-of", "2026-07-01")
+    assert keyless.exit_code == 1 and "internal error" not in keyless.output
+
+
+@pytest.mark.parametrize("name", ["members.yaml", "cocrec.yaml"])
+@pytest.mark.parametrize("args", [["status"], ["check", "--no-decrypt"], ["due"], ["new", "--from", "-"]])
+def test_500_levels_of_nesting_in_members_or_policy_is_one_line(repo: Cocrec, name: str, args: list[str]) -> None:
+    """It was a RecursionError in every command."""
+    (repo.root / name).write_text((repo.root / name).read_text() + "x: " + "[" * 500 + "]" * 500 + "\n")
+    before = repo.files()
+    from cocrec import yaml_io
+
+    result = repo(*args, input=yaml_io.dumps(record()))
+    (line,) = result.stderr.strip().splitlines()
+    assert result.exit_code == 1
+    assert line.startswith(f"cocrec: {name}: line ") and "nested more than 32 levels deep" in line
+    assert repo.files() == before

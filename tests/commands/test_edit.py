@@ -251,3 +251,16 @@ def test_new_then_edit_to_close_the_case(repo: Cocrec, script: EditorScript) -> 
     assert result.exit_code == 0, result.output
     due = repo("due", "--all", "--as-of", "2026-10-01", "--format", "json")
     assert '"2027-11-10"' in due.stdout
+
+
+def test_edit_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec, script: EditorScript) -> None:
+    rid = repo.add(record())
+    before = repo.files()
+    result = repo("edit", rid, "--as-of", "2026-08-01", env=script.plan({"replace": [["reported_on: 2026-06-04", "reported_on: 2026-09-01"]]}).env)
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        f"cocrec: records/{rid}.yaml.age: reported_on: is after 2026-08-01 (today, or --as-of): "
+        "a report is dated when it was received; fix the date"
+    )
+    assert repo.files() == before

@@ -82,7 +82,7 @@ def decrypt(repo: Cocrec, me: Person, rid: str) -> dict[str, Any]:
 
 
 def expunge_json(repo: Cocrec, *args: str) -> dict[str, Any]:
-    result = repo("expunge", "--as-of", AS_OF, "--format", "json", *args)
+    result = repo("expunge", "--yes", "--as-of", AS_OF, "--format", "json", *args)
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -140,7 +140,7 @@ def test_due_shows_done_steps_and_check_passes_and_a_second_run_is_a_no_op(popul
     assert check.exit_code == 0, check.output
     assert json.loads(check.stdout)["errors"] == []
     files = repo.files()
-    again = repo("expunge", "--as-of", AS_OF)
+    again = repo("expunge", "--yes", "--as-of", AS_OF)
     assert again.exit_code == 0 and "Nothing to expunge" in again.stdout
     assert repo.files() == files
 
@@ -162,10 +162,10 @@ def test_given_ids_are_checked_first_and_refused_with_one_line(populated: Any) -
     repo, ids, _ = populated
     files = repo.files()
     for name, words in (("flagged", "not due yet"), ("held", "held by"), ("open", "open case"), ("permanent", "never due")):
-        result = repo("expunge", ids["resolved"], ids[name], "--as-of", AS_OF)
+        result = repo("expunge", ids["resolved"], ids[name], "--yes", "--as-of", AS_OF)
         assert result.exit_code == 2, result.output
         assert ids[name] in result.stderr and words in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    unknown = repo("expunge", "2026-zzzz", "--as-of", AS_OF)
+    unknown = repo("expunge", "2026-zzzz", "--yes", "--as-of", AS_OF)
     assert unknown.exit_code == 2 and "2026-zzzz" in unknown.stderr
     assert repo.files() == files
 
@@ -184,7 +184,7 @@ def test_a_value_held_by_both_steps_is_refused_before_anything_is_written(repo: 
     rid = repo.add(record(reporter=rep, reported_on="2026-03-01", outcome=outcome("flagged", "2026-03-10"),
                           retention={"override": {"reporter": "2026-04-01", "reason": "erasure request", "decided_on": "2026-03-20"}}))
     files = repo.files()
-    result = repo("expunge", "--as-of", "2026-05-01")
+    result = repo("expunge", "--yes", "--as-of", "2026-05-01")
     assert result.exit_code == 1
     assert rid in result.stderr and "subjects[0].emails[0]" in result.stderr and "jane@example.org" not in result.output
     assert repo.files() == files
@@ -198,7 +198,7 @@ def test_commit_names_ids_and_steps_only_and_passes_the_hooks(populated: Any, al
     repo, ids, before = populated
     git(repo.root, "add", "-A")
     git(repo.root, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Add the records")
-    result = repo("expunge", "--commit", "--as-of", AS_OF)
+    result = repo("expunge", "--commit", "--yes", "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     message = git(repo.root, "log", "-1", "--format=%B")
     assert message.startswith("Expunge personal data from 5 record(s)")
@@ -212,7 +212,7 @@ def test_commit_names_ids_and_steps_only_and_passes_the_hooks(populated: Any, al
 def test_commit_refuses_uncommitted_changes_in_records(populated: Any) -> None:
     repo, _, _ = populated
     files = repo.files()
-    result = repo("expunge", "--commit", "--as-of", AS_OF)
+    result = repo("expunge", "--commit", "--yes", "--as-of", AS_OF)
     assert result.exit_code == 4
     assert "uncommitted changes" in result.stderr
     assert repo.files() == files
@@ -239,7 +239,7 @@ def test_a_record_that_alone_tied_two_identifiers_frees_the_one_it_extended_in_t
     z = repo.add(record(reported_on="2026-01-01", subjects=[{"name": "Yan Kowalczyk", "emails": ["b@example.org"]}], outcome=outcome("flagged", "2026-01-10")))
     rows = {r["id"]: r for r in json.loads(repo("due", "--all", "--as-of", "2026-06-01", "--format", "json").stdout)}
     assert rows[y]["steps"]["subjects"]["state"] == "pending" and rows[y]["extended_by"] == [z]
-    result = repo("expunge", "--as-of", "2026-06-01", "--format", "json")
+    result = repo("expunge", "--yes", "--as-of", "2026-06-01", "--format", "json")
     assert {(s["id"], s["step"]) for s in json.loads(result.stdout)["steps"]} == {(x, "reporter"), (x, "subjects"), (y, "reporter"), (y, "subjects")}
     assert repo("check", "--as-of", "2026-06-01").exit_code == 0
     assert "Nothing to expunge" in repo("expunge", "--as-of", "2026-06-01").stdout
@@ -258,7 +258,7 @@ def test_a_record_that_cannot_be_decrypted_stops_everything_with_one_line(repo: 
     repo.add(record(reported_on="2025-01-10", outcome=outcome("no-violation", "2025-01-20")))
     (repo.root / "records/2026-zzzz.yaml.age").write_bytes(crypto.encrypt(b"id: 2026-zzzz\n", [carol.public]))
     files = repo.files()
-    result = repo("expunge", "--as-of", AS_OF)
+    result = repo("expunge", "--yes", "--as-of", AS_OF)
     assert result.exit_code == 3
     assert "2026-zzzz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert repo.files() == files

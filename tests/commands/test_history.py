@@ -50,7 +50,7 @@ def history(repo: Cocrec, alice: Person, carol: Person) -> tuple[Cocrec, str, st
     (repo.root / "NOTES.md").write_text("Meeting notes, no personal data.\n")
     git(repo.root, "add", "NOTES.md")
     git(repo.root, "commit", "-q", "--no-verify", "-m", "Discussed Jane Dalloway's case")
-    result = repo("expunge", "--commit", "--as-of", "2027-04-01")
+    result = repo("expunge", "--commit", "--yes", "--as-of", "2027-04-01")
     assert result.exit_code == 0, result.output
     return repo, expunged, kept
 

@@ -275,7 +275,9 @@ def test_the_same_record_changed_on_both_sides_is_a_conflict_that_says_what_to_d
     merged = git(repo, "merge", "--no-edit", "a", identity=alice.identity, check=False)
     assert merged.returncode != 0
     assert f"records/index.yaml: records {rid} changed on both sides: resolve the records, then run `cocrec index`" in merged.stderr
+    assert repo("index").exit_code == 4  # the record is still in conflict: cocrec says how to keep both versions
     git(repo, "checkout", "--theirs", f"records/{rid}.yaml.age", identity=None)
+    git(repo, "add", f"records/{rid}.yaml.age", identity=None)  # resolved, for git too
     assert repo("index").exit_code == 0
     git(repo, "add", "-A", identity=alice.identity)
     done = git(repo, "commit", "--no-edit", identity=alice.identity, check=False)

@@ -119,3 +119,25 @@ def test_a_former_member_can_come_back_and_reads_everything_again(repo: Cocrec, 
     assert repo("members", "add", "bob", "--name", bob.name, "--key", bob.public, "--since", "2027-01-01").exit_code == 0
     assert repo.as_(bob)("show", rid, "--as-of", "2027-01-02").exit_code == 0
     assert [m["status"] for m in members(repo)] == ["current", "current"]
+
+
+@pytest.mark.parametrize("args", [["show", "RID"], ["show", "2027-zzzz"], ["list"], ["edit", "RID"], ["open", "RID"], ["check"]])
+def test_a_removed_member_is_told_they_are_not_a_recipient_any_more(repo: Cocrec, bob: Person, args: list[str]) -> None:
+    """Not "ask a member to run `cocrec rekey`": nothing a member runs makes the records theirs again."""
+    rid = repo.add(record())
+    assert repo("members", "remove", "bob", "--on", "2026-09-30").exit_code == 0
+    before = repo.files()
+    result = repo.as_(bob)(*[rid if arg == "RID" else arg for arg in args])
+    line = result.stderr.strip().splitlines()[-1]
+    assert result.exit_code == 3, line  # for an id they never saw too: members.yaml says all they may know
+    assert line.startswith("cocrec: members.yaml: your identity holds none of the current members' keys, so it opens no record")
+    assert "not a recipient any more" in line and "rekey" not in line
+    assert repo.files() == before
+
+
+def test_a_key_with_a_line_break_is_refused(repo: Cocrec, carol: Person) -> None:
+    before = repo.files()
+    result = repo("members", "add", "carol", "--name", carol.name, "--key", carol.public + "\n")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "cocrec: --key #1: has spaces or a line break around it: pass the key alone, on one line"
+    assert repo.files() == before

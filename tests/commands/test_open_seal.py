@@ -89,7 +89,7 @@ def test_seal_refuses_everything_when_anything_is_invalid_and_keeps_the_plaintex
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert f"error: workspace/{two}.yaml: region: not one of the regions in cocrec.yaml" in result.stderr
-    assert "error: workspace/new-broken.yaml: line 2, column 1: malformed YAML" in result.stderr
+    assert "error: workspace/new-broken.yaml: line 1: malformed YAML; a [ or { that is not closed" in result.stderr
     assert lines[-1] == "cocrec: nothing was sealed: fix the 2 problem(s) above in workspace/, then run `cocrec seal` again"
     assert "Jane" not in result.output and "mars" not in result.output
     assert repo.files() == before  # plaintext kept, nothing re-encrypted
@@ -345,3 +345,28 @@ def test_files_are_created_new_and_never_through_a_link(tmp_path: Path) -> None:
         fsutil.open_dir_nofollow(tmp_path / "linked")
     with pytest.raises(fsutil.NotAFile, match="symbolic link"):
         fsutil.read_regular(tmp_path / "dangling")
+
+
+def test_a_workspace_file_without_its_id_line_is_one_line(repo: Cocrec) -> None:
+    rid = repo.add(record())
+    repo("open", rid)
+    opened = repo.root / "workspace" / f"{rid}.yaml"
+    opened.write_text("".join(line for line in opened.read_text().splitlines(keepends=True) if not line.startswith("id:")))
+    before = repo.files()
+    result = repo("seal")
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"cocrec: workspace/{rid}.yaml: id: required (a record id")
+    assert line.endswith("; nothing was sealed: fix it in workspace/, then run `cocrec seal` again")
+    assert repo.files() == before
+
+
+def test_seal_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec) -> None:
+    repo("open")
+    (repo.root / "workspace" / "new-later.yaml").write_text(yaml_io.dumps(record(reported_on="2026-08-01")))
+    before = repo.files()
+    result = repo("seal", "--as-of", "2026-07-01")
+    assert result.exit_code == 1
+    assert "cocrec: workspace/new-later.yaml: reported_on: is after 2026-07-01 (today, or --as-of)" in result.stderr
+    assert repo.files() == before
+    assert repo("seal", "--as-of", "2026-08-01").exit_code == 0

@@ -191,7 +191,7 @@ def test_a_non_member_cannot_see_the_dashboard(repo: Cocrec, carol: Person) -> N
     repo.add(record(outcome=outcome("flagged")))
     result = repo.as_(carol)("status", "--as-of", AS_OF)
     assert result.exit_code == 3
-    assert "not encrypted to your identity" in result.stderr
+    assert "your identity holds none of the current members' keys" in result.stderr
     assert result.stdout == ""
 
 
