@@ -108,6 +108,7 @@ class Store:
         self.strict = False  # a writing command: refuse what is not authentic instead of leaving it out
         self.left_out: list[str] = []
         self.env: Mapping[str, str] = {}
+        self.consented = set()
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
 
     @cached_property
@@ -231,6 +232,7 @@ class Store:
         return v
 
     def _verify(self) -> Verification:
+        self.policy, self.members  # a malformed file is its own one-line error, before what its hash says
         tf = self._trust_or_flaw()
         if isinstance(tf, Problem):
             return Verification(None, [tf])
@@ -458,6 +460,7 @@ class Store:
         (`strict`) refuses instead."""
         if ids is not None:
             self.require(ids)
+        self._report_flaws()
         loaded, problems = self.open_files(ids)
         if problems:
             raise CocrecError(str(problems[0]), exit_code=problems[0].exit_code)
@@ -484,10 +487,14 @@ class Store:
         return kept
 
     def _report_flaws(self) -> None:
-        """A reading command names what is wrong with trust.yaml, members.yaml or cocrec.yaml once."""
+        """A reading command names what is wrong with trust.yaml, members.yaml or cocrec.yaml once; when
+        nothing can be believed (no trust root, a broken log, a root this clone did not pin) it stops."""
         if self.strict or self.__dict__.get("_flaws_reported"):
             return
         self.__dict__["_flaws_reported"] = True
+        v = self.verification
+        if v.members is None and v.flaws:
+            raise RepoError(f"{v.flaws[0]}; nothing here can be believed until then")
         for flaw in self.verification.flaws:
             self.err(f"cocrec: {flaw}")
             self.left_out.append(flaw.source)
@@ -510,6 +517,7 @@ class Store:
     def require(self, ids: Iterable[str]) -> None:
         """Every id names a record this member can be told about: first, that they can open any at all."""
         ids = list(ids)
+        self._report_flaws()
         if ids:
             self.require_recipient()
         files = self.repo.record_files()
@@ -586,6 +594,7 @@ class Store:
         """Regenerate records/index.yaml from the files as they now are, signing each changed entry
         (caller is in `writer()`: every record in `loaded` is authentic); True when it changed.
         The signed tombstones of records removed on purpose are kept, and `removed` ones added."""
+        self._written_count = len(set(written or ()))
         entries = self.index_entries(loaded, frozenset(written or ()))
         for rid, entry in self.verification.signed.items():
             if entry.removed and rid not in entries:
@@ -606,13 +615,17 @@ class Store:
                 atomic_write(path, text)
             except OSError as exc:
                 raise bulk.NotWritten(
-                    f"{self.repo.rel(path)}: cannot write it ({exc.strerror}): the records are written, but not the index; "
+                    f"{self.repo.rel(path)}: cannot write it ({exc.strerror}): {self._index_left()}; "
                     f"{advice(exc)}, then run `cocrec index`"
                 ) from None
         self.clone.clear_journal()
         self.clone.remember(trust.seen_in(self.trust_file, signed))
         self.__dict__.pop("verification", None)
         return changed
+
+    def _index_left(self) -> str:
+        count = self.__dict__.get("_written_count", 0)
+        return f"{count} record(s) were written, but not the index" if count else "the index is as it was"
 
     def sign_entries(self, entries: Mapping[str, index.Entry]) -> dict[str, index.Entry]:
         """Each entry as a current member signed it: an entry already signed with the same facts (here, on
@@ -678,6 +691,7 @@ class Store:
     # -- recipients this clone has accepted ----------------------------------------
 
     consent: Optional[Callable[[str], bool]] = None
+    consented: set[str] = set()  # keys given on this command's line (replaced per store in __init__)
 
     def confirm_recipients(self) -> None:
         """Before encrypting to a key this clone has not accepted: list what changed, per member, and ask
@@ -687,7 +701,7 @@ class Store:
         if accepted is None or self.clone.directory is None:
             self.clone.accept(current)
             return
-        changes = key_changes(accepted, current)
+        changes = key_changes(accepted, {m: tuple(k for k in ks if k not in self.consented) for m, ks in current.items()})
         if not changes.added:
             if changes.removed:
                 self.clone.accept(current)
@@ -705,6 +719,7 @@ class Store:
 
     def accept_keys(self, member_id: str, given: Sequence[str]) -> None:
         """Keys the member gave on the command line (`members add ID --key`): that is their consent."""
+        self.consented |= {trust.normalize(k) for k in given}
         accepted = self.clone.accepted
         if accepted is None or not given:
             return

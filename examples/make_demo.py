@@ -168,7 +168,7 @@ def build(target: Path, identities: Path) -> None:
         run("-C", str(target), "members", "add", member_id, "--name", name, "--key", keys[member_id], "--since", "2024-01-01", identity=ada)
     for doc in demo_records():
         run("-C", str(target), "new", "--from", "-", identity=ada, input=yaml_io.dumps(doc))
-    run("-C", str(target), "expunge", "--as-of", AS_OF, identity=ada)
+    run("-C", str(target), "expunge", "--as-of", AS_OF, "--yes", identity=ada)
 
 
 def main() -> None:

@@ -139,7 +139,7 @@ def test_an_overdue_record_flipped_to_held_fails_ci(repo: Cocrec, committed: dic
 
 def test_an_older_signed_index_put_back_is_a_rollback(repo: Cocrec, committed: dict[str, str]) -> None:
     old = committed["old"]
-    assert repo("expunge", old, "--as-of", AS_OF).exit_code == 0
+    assert repo("expunge", old, "--as-of", AS_OF, "--yes").exit_code == 0
     commit_all(repo, f"Expunge {old}")
     git(repo, "checkout", "HEAD~1", "--", "records/")  # the record and its entry before the expunge: both signed
     commit_all(repo, "Restore")

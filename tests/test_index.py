@@ -119,7 +119,7 @@ def test_a_malformed_index_says_to_regenerate_it() -> None:
     text = index.render(FINGERPRINT, {"2026-k7qd": entry()}) + "x\n"
     with pytest.raises(ValidationError) as caught:
         index.Index.parse(text.encode(), "records/index.yaml")
-    assert str(caught.value) == "records/index.yaml: line 14: malformed YAML; regenerate it with `cocrec index`"
+    assert str(caught.value) == "records/index.yaml: line 13: malformed YAML; regenerate it with `cocrec index`"
 
 
 def test_the_signed_message_binds_every_field_and_the_repository() -> None:

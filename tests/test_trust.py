@@ -182,7 +182,7 @@ def test_history_purge_keeps_the_repository_verifiable(repo: Cocrec) -> None:
     rid = repo.add(record(reported_on="2024-01-01", outcome=outcome("resolved", "2024-02-01")))
     git(repo.root, "add", "-A")
     git(repo.root, "commit", "-qm", "Start", "--no-verify")
-    assert repo("expunge", rid, "--as-of", AS_OF).exit_code == 0
+    assert repo("expunge", rid, "--as-of", AS_OF, "--yes").exit_code == 0
     git(repo.root, "add", "-A")
     git(repo.root, "commit", "-qm", f"Expunge {rid}", "--no-verify")
     purged = repo("history", "purge", "--yes")

@@ -254,7 +254,7 @@ def test_new_then_edit_to_close_the_case(repo: Cocrec, script: EditorScript) -> 
 
 
 def test_edit_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec, script: EditorScript) -> None:
-    rid = repo.add(record())
+    rid = repo.add(record(acknowledged_on=None))
     before = repo.files()
     result = repo("edit", rid, "--as-of", "2026-08-01", env=script.plan({"replace": [["reported_on: 2026-06-04", "reported_on: 2026-09-01"]]}).env)
     assert result.exit_code == 1

@@ -213,7 +213,7 @@ def leaky(repo: Cocrec, alice: Person) -> tuple[Cocrec, str, str]:
     git(root, "stash", "push", "-u", "-q")
     assert repo("open", expunged).exit_code == 0
     git(root, "stash", "push", "--all", "-q")
-    result = repo("expunge", "--commit", "--as-of", "2027-04-01")
+    result = repo("expunge", "--commit", "--yes", "--as-of", "2027-04-01")
     assert result.exit_code == 0, result.output
     return repo, expunged, deleted
 

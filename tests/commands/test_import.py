@@ -152,7 +152,7 @@ def test_a_row_re_imported_after_its_data_was_expunged_is_still_recognised(repo:
     sheet = write_csv(tmp_path / "export.csv", SEED_HEADERS, rows)
     result = do_import(repo, sheet, "--yes")
     assert result.exit_code == 0 and "Already past their date to expunge: row 2" in result.stdout
-    assert repo("expunge", "--as-of", AS_OF).exit_code == 0
+    assert repo("expunge", "--as-of", AS_OF, "--yes").exit_code == 0
     again = do_import(repo, sheet, "--yes")
     assert again.exit_code == 0 and "Nothing to import" in again.stdout
     assert len(records(repo)) == 1
@@ -346,7 +346,7 @@ def test_a_bad_mapping_file_is_one_line_exit_2(repo: Cocrec, tmp_path: Path, tex
 
 
 def test_as_of_after_today_is_refused_for_a_write(repo: Cocrec, tmp_path: Path) -> None:
-    result = repo("import", str(write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(1))), "--as-of", "2999-01-01", "--yes")
+    result = repo("import", str(write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(1))), "--as-of", "2199-01-01", "--yes")
     assert result.exit_code == 2 and "after today" in result.stderr
 
 

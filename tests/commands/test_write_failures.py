@@ -173,13 +173,13 @@ def test_a_full_disk_is_exit_4_and_changes_nothing(small_disk: Path, tmp_path: P
 
 
 def test_members_add_with_an_unwritable_repository_root_writes_no_record(repo: Cocrec, tmp_path: Path, carol: Person) -> None:
-    """members.yaml is written after every record is staged and before any is replaced: refused, nothing moves."""
+    """trust.yaml and members.yaml are written after every record is staged and before any is replaced: refused, nothing moves."""
     prepare(repo, tmp_path)
     before = repo.files()
     with unwritable(repo.root):
         result = repo("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01")
     lines = result.stderr.strip().splitlines()
-    assert_refused(repo, result.exit_code, lines, before, "members.yaml")
+    assert_refused(repo, result.exit_code, lines, before, "trust.yaml")
     assert repo("rekey", "--check").exit_code == 0
 
 
