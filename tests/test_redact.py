@@ -31,7 +31,10 @@ def pii(*names: str, identifiers: tuple[str, ...] = ()) -> redact.Pii:
 def test_whole_words_of_a_name_are_redacted_case_insensitively_and_nothing_inside_other_words() -> None:
     text = "JANE's friend Janet met jane doe, not Doer; Li Wu stays, Jo too."
     assert redact.redact_text(text, pii("Jane Doe", "Li Wu", "Jo")) == "[redacted]'s friend Janet met [redacted], not Doer; [redacted] stays, [redacted] too."
-    assert redact.redact_text("Li met Wu", pii("Li Wu")) == "Li met Wu"  # words under 3 letters go only with the whole name
+    # a two-letter word goes alone unless it is a common word; then, and an initial always, only beside the name
+    assert redact.redact_text("Li met Wu", pii("Li Wu")) == "[redacted] met [redacted]"
+    assert redact.redact_text("An apple for An; Nguyen, An said", pii("Nguyen Van An")) == "An apple for An; [redacted] said"
+    assert redact.redact_text("Q and Jane Q. Public", pii("Jane Q. Public")) == "Q and [redacted]"
 
 
 def test_identifiers_are_found_in_the_forms_text_uses() -> None:
