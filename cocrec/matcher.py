@@ -83,13 +83,15 @@ _NOSPACE_RANGES = (
     "\U00020000-\U0003ffff"
 )
 _NOSPACE = re.compile(f"[{_NOSPACE_RANGES}]")
-# A letter (digit) that a word (identifier) may not touch: any but those of the scripts above,
-# so "Müller先生" still finds Müller. Indic vowel signs are not letters to `re`: listed too.
-_LETTER = f"(?:[^\\W\\d_{_NOSPACE_RANGES}]|[\u0900-\u0dff])"
-_ALNUM = f"(?:[^\\W_{_NOSPACE_RANGES}]|[\u0900-\u0dff])"
+# A letter (digit) that a word (identifier) may not touch. Indic vowel signs are not letters to `re`,
+# so their blocks are listed. Where a script without spaces meets another, folding puts a separator
+# (SEPARATOR), so "Müller先生" still finds Müller: cheaper to compile than a class without those scripts.
+_LETTER = "(?:[^\\W\\d_]|[\u0900-\u0dff])"
+_ALNUM = "(?:[^\\W_]|[\u0900-\u0dff])"
+SEPARATOR = "\x00"
 _LETTERS = re.compile(r"[^\W\d_]+")
 _INFLECTION = "(?:e?s)?"
-_NAME_GAP = r"[\s,.\-_]*"
+_NAME_GAP = r"[\s,.\-_\x00]*"
 _PAIR_GAP = r"(?:\s*[,\-]\s*|\s+)"
 
 
@@ -103,11 +105,21 @@ def fold_char(char: str) -> str:
         return "'"
     if char in _HYPHENS:
         return "-"
-    if unicodedata.category(char) == "Cf":
+    if _invisible(char):
         return ""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
     plain = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me"))
     return "".join(_BASE.get(c, c) for c in plain)
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf"
+
+
+def has_invisible(text: str) -> bool:
+    """Zero-width spaces and the like: inside a word they hide it, between words they part them
+    (Thai uses them so), so such a text is searched both ways."""
+    return not text.isascii() and any(_invisible(c) for c in text)
 
 
 class _Table(dict[int, str]):
@@ -144,16 +156,32 @@ class Folded:
         return first, last
 
 
-def fold(text: str) -> Folded:
+def fold(text: str, spaced: bool = False) -> Folded:
+    """`text` folded, with positions; `spaced`: invisible characters read as spaces, not as nothing."""
     if text.isascii():
         return Folded(text, text.lower())
     pieces: list[str] = []
     sources: list[int] = []
+    last = (
+        ""  # the class of the last letter folded: "n" a script without spaces, "l" another, "" none
+    )
     for index, char in enumerate(text):
-        piece = fold_char(char)
+        piece = " " if spaced and _invisible(char) else fold_char(char)
+        if piece:
+            kind = _letter_class(piece[0])
+            if kind and last and kind != last:
+                pieces.append(SEPARATOR)
+                sources.append(index)
+            last = _letter_class(piece[-1])
         pieces.append(piece)
         sources.extend([index] * len(piece))
     return Folded(text, "".join(pieces), tuple(sources))
+
+
+def _letter_class(char: str) -> str:
+    if not char.isalpha():
+        return ""
+    return "n" if _NOSPACE.match(char) else "l"
 
 
 def fold_name(value: str) -> str:
@@ -206,34 +234,13 @@ def spellings(value: str) -> set[str]:
     return {s for s in found if s.strip()}
 
 
-def _bounded(pattern: str, literal: str, edge: str) -> str:
-    start = f"(?<!{edge})" if re.match(edge, literal[0]) else ""
-    end = f"(?!{edge})" if re.match(edge, literal[-1]) else ""
-    return start + pattern + end
-
-
-def _word_pattern(word: str) -> str:
-    if unspaced(word):
-        return re.escape(word)
-    return f"(?<!{_LETTER}){re.escape(word)}{_INFLECTION}(?!{_LETTER})"
-
-
-def _name_pattern(words: Sequence[str]) -> str:
-    """The whole name; run together ("janedoe") it is handle-like, so a digit also ends it."""
-    if len(words) == 1:
-        return _word_pattern(words[0])
-    body = _NAME_GAP.join(re.escape(w) for w in words)
-    start = "" if unspaced(words[0]) else f"(?<!{_ALNUM})"
-    end = "" if unspaced(words[-1]) else f"{_INFLECTION}(?!{_ALNUM})"
-    return start + body + end
-
-
-def _email_pattern(value: str) -> str | None:
+def _email_body(value: str) -> str | None:
+    """An email's pattern, with any +tag; a longer domain (example.org.uk) still holds the value."""
     local, at, domain = value.rpartition("@")
     base = local.split("+", 1)[0]
     if not at or not base or not domain:
         return None
-    return _bounded(f"{re.escape(base)}(?:\\+[^\\s@]*)?@{re.escape(domain)}", base + domain, _ALNUM)
+    return f"{re.escape(base)}(?:\\+[^\\s@]*)?@{re.escape(domain)}"
 
 
 # -- the matcher ---------------------------------------------------------------------------------
@@ -255,9 +262,20 @@ class Hit:
     """A single name word that is also a common English word."""
 
 
+Edges = Literal["identifier", "name", "free"]
+_EDGES: dict[Edges, tuple[str, str]] = {
+    "identifier": (f"(?<!{_ALNUM})", f"(?!{_ALNUM})"),
+    "name": (f"(?<!{_LETTER})", f"{_INFLECTION}(?!{_LETTER})"),
+    "free": ("", ""),  # words of scripts without spaces
+}
+
+
 @dataclass(frozen=True)
 class _Pattern:
-    regex: str
+    body: str
+    """The pattern without its edges: patterns sharing edges are compiled as one group (Python's
+    compiler is slow, and the edges are most of each pattern)."""
+    edges: Edges
     needle: str
     """A folded literal every match contains: the substring pre-test."""
     label: str
@@ -284,15 +302,20 @@ class Matcher:
 
     @functools.cached_property
     def _patterns(self) -> list[_Pattern]:
-        patterns: dict[str, _Pattern] = {}
+        patterns: dict[tuple[str, Edges], _Pattern] = {}
         for label, value in self._identifiers:
             for pattern in _identifier_patterns(label, value):
-                patterns.setdefault(pattern.regex, pattern)
+                patterns.setdefault((pattern.body, pattern.edges), pattern)
         for name in self._names:
             for pattern in _name_patterns(name):
-                patterns.setdefault(pattern.regex, pattern)
-        # Longest first, so that at one position a whole name wins over its words.
-        return sorted(patterns.values(), key=lambda p: (-len(p.word), p.part != "whole", p.regex))
+                patterns.setdefault((pattern.body, pattern.edges), pattern)
+        # Identifiers first, then longest first: at one position an email wins over a name in it,
+        # and a whole name over its words.
+        order: list[Edges] = ["identifier", "name", "free"]
+        return sorted(
+            patterns.values(),
+            key=lambda p: (order.index(p.edges), -len(p.word), p.part != "whole", p.body),
+        )
 
     def might_occur(self, folded: str) -> bool:
         """False only when nothing can match in this folded text (see `fold_text`)."""
@@ -302,7 +325,14 @@ class Matcher:
     def _regex(self) -> re.Pattern[str] | None:
         if not self._patterns:
             return None
-        return re.compile("|".join(f"(?P<p{n}>{p.regex})" for n, p in enumerate(self._patterns)))
+        groups = []
+        for edges, (start, end) in _EDGES.items():
+            alternatives = [
+                f"(?P<p{n}>{p.body})" for n, p in enumerate(self._patterns) if p.edges == edges
+            ]
+            if alternatives:
+                groups.append(f"{start}(?:{'|'.join(alternatives)}){end}")
+        return re.compile("|".join(groups))
 
     def hits(self, text: str) -> list[Hit]:
         """Every occurrence in `text`, leftmost first, never overlapping, never across or inside
@@ -317,9 +347,14 @@ class Matcher:
     def _part_hits(self, text: str, offset: int) -> list[Hit]:
         if not text or not self.might_occur(fold_text(text)):
             return []
+        found = self._search(fold(text), offset)
+        if not found and has_invisible(text):
+            found = self._search(fold(text, spaced=True), offset)
+        return found
+
+    def _search(self, folded: Folded, offset: int) -> list[Hit]:
         regex = self._regex
         assert regex is not None
-        folded = fold(text)
         found = []
         for match in regex.finditer(folded.folded):
             if match.end() == match.start():
@@ -365,7 +400,7 @@ def replace(text: str, hits: Sequence[Hit | tuple[int, int]]) -> str:
 def _identifier_needles(value: str) -> set[str]:
     """What every match of the identifier contains: for an email, its local part without a +tag."""
     return {
-        f.rpartition("@")[0].split("+", 1)[0] if _email_pattern(f) else f
+        f.rpartition("@")[0].split("+", 1)[0] if _email_body(f) else f
         for f in spellings(value.strip())
     }
 
@@ -382,17 +417,11 @@ def _name_needles(name: str) -> set[str]:
 
 def _identifier_patterns(label: str, value: str) -> list[_Pattern]:
     patterns = []
-    for folded in spellings(value.strip()):
-        email = _email_pattern(folded) if "@" in folded else None
-        if email is not None:
-            needle = folded.rpartition("@")[0].split("+", 1)[0]
-            patterns.append(_Pattern(email, needle, label, "whole", folded))
-        else:
-            patterns.append(
-                _Pattern(
-                    _bounded(re.escape(folded), folded, _ALNUM), folded, label, "whole", folded
-                )
-            )
+    for folded in (fold(f).folded for f in spellings(value.strip())):  # separators, as in text
+        email = _email_body(folded) if "@" in folded else None
+        needle = folded.rpartition("@")[0].split("+", 1)[0] if email else folded
+        body = email or re.escape(folded)
+        patterns.append(_Pattern(body, "identifier", needle, label, "whole", folded))
     return patterns
 
 
@@ -400,22 +429,16 @@ def _name_patterns(name: str) -> list[_Pattern]:
     patterns: list[_Pattern] = []
     for spelling in spellings(name.strip()):
         words = name_words(spelling)
-        if not words:
+        if not words:  # no letters at all: taken as written
             patterns.append(
-                _Pattern(
-                    _bounded(re.escape(spelling), spelling, _ALNUM),
-                    spelling,
-                    "name",
-                    "whole",
-                    spelling,
-                )
+                _Pattern(re.escape(spelling), "identifier", spelling, "name", "whole", spelling)
             )
             continue
-        alone = (
-            len(words) == 1 and words[0] in common_words()
-        )  # "Will": common when it is the whole name
+        body = _NAME_GAP.join(re.escape(w) for w in words)
+        edges: Edges = "free" if any(unspaced(w) for w in words) else "name"
+        alone = len(words) == 1 and words[0] in common_words()  # "Will" as the whole name
         patterns.append(
-            _Pattern(_name_pattern(words), max(words, key=len), "name", "whole", spelling, alone)
+            _Pattern(body, edges, max(words, key=len), "name", "whole", spelling, alone)
         )
         for word in dict.fromkeys(words):
             patterns += _word_patterns(word, [w for w in words if w != word])
@@ -423,24 +446,23 @@ def _name_patterns(name: str) -> list[_Pattern]:
 
 
 def _word_patterns(word: str, others: Sequence[str]) -> list[_Pattern]:
-    common = word in common_words()
     if unspaced(word):
-        return [_Pattern(re.escape(word), word, "name", "word", word)] if len(word) >= 2 else []
+        return (
+            [_Pattern(re.escape(word), "free", word, "name", "word", word)]
+            if len(word) >= 2
+            else []
+        )
+    common = word in common_words()
     found = []
     if len(word) >= MIN_ALONE or (len(word) == 2 and not common):
-        found.append(
-            _Pattern(
-                _word_pattern(word), word, "name", "word", word, common and len(word) >= MIN_ALONE
-            )
-        )
+        weak = common and len(word) >= MIN_ALONE
+        found.append(_Pattern(re.escape(word), "name", word, "name", "word", word, weak))
     if len(word) < MIN_ALONE:
-        for other in dict.fromkeys(others):
+        for other in dict.fromkeys(o for o in others if not unspaced(o)):
             needle = max(word, other, key=len)
             for first, second in ((word, other), (other, word)):
-                regex = _bounded(
-                    f"{re.escape(first)}{_PAIR_GAP}{re.escape(second)}", first + second, _LETTER
-                )
-                found.append(_Pattern(regex, needle, "name", "pair", f"{first} {second}"))
+                body = f"{re.escape(first)}{_PAIR_GAP}{re.escape(second)}"
+                found.append(_Pattern(body, "name", needle, "name", "pair", f"{first} {second}"))
     return found
 
 
@@ -477,10 +499,13 @@ class WordSet:
         )
 
     def redact(self, text: str) -> str:
-        return MARKER.join(self._redact(part) for part in text.split(MARKER))
+        text = MARKER.join(self._redact(part, False) for part in text.split(MARKER))
+        if has_invisible(text):
+            text = MARKER.join(self._redact(part, True) for part in text.split(MARKER))
+        return text
 
-    def _redact(self, text: str) -> str:
-        folded = fold(text)
+    def _redact(self, text: str, spaced: bool) -> str:
+        folded = fold(text, spaced)
         spans = []
         for token in self._TOKEN.finditer(folded.folded):
             if unspaced(token.group(0)):
