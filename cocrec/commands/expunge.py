@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
-from .. import git, output, redact, retention
+from .. import git, message_check, output, redact, retention
 from ..context import Context
 from ..errors import EXIT_OK, RepoError, UsageError, ValidationError
 from ..model import Record, StepName
@@ -82,12 +82,12 @@ def plan(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional
 
 
 def commit_message(done: Sequence[Done], as_of: dt.date) -> str:
-    """Record ids and step names only: a commit message never names anyone."""
+    """Record ids and step names only: a commit message never names anyone (and the commit-msg hook
+    knows this shape: cocrec.message_check)."""
     steps: dict[str, list[str]] = {}
     for item in done:
         steps.setdefault(item.id, []).append(item.result.step)
-    lines = [f"{rid}: {', '.join(names)}" for rid, names in sorted(steps.items())]
-    return f"Expunge personal data from {len(steps)} record(s)\n\n" + "\n".join(lines) + f"\n\nAs of {as_of.isoformat()}, by cocrec expunge.\n"
+    return message_check.expunge_message(steps, as_of)
 
 
 # -- the shell ------------------------------------------------------------------------------------
