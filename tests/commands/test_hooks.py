@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import subprocess
+import time
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
-from cocrec import index, yaml_io
+from cocrec import crypto, index, yaml_io
 from cocrec.commands.hook import merge_entries, message_text
 
 from ..conftest import Cocrec, Person, outcome, record
@@ -196,6 +199,143 @@ def test_a_commit_removing_a_record_cannot_name_its_people_either(repo: Cocrec, 
     result = commit(repo, "Remove the report on Jane Doe", alice.identity)
     assert result.returncode != 0 and f"holds a subject's name from record {committed}" in result.stderr
     assert commit(repo, f"Remove {committed}", alice.identity).returncode == 0
+
+
+def test_cocrecs_own_expunge_commit_passes_even_when_a_name_holds_its_words(repo: Cocrec, alice: Person) -> None:
+    # "Expunge" is a subject's surname here and "Reporter" the reporter's: cocrec's message must still pass
+    rid = repo.add(record(subjects=[{"name": "Ada Expunge", "emails": ["ada@example.org"]}], outcome=outcome("resolved", "2026-07-01")))
+    assert commit(repo, f"Add {rid}", alice.identity).returncode == 0
+    result = repo("expunge", "--commit", "--as-of", "2027-09-01")
+    assert result.exit_code == 0, result.output
+    assert git(repo, "log", "-1", "--format=%s", identity=None).stdout.startswith("Expunge personal data from 1 record(s)")
+    # the commit changed the record, so its HEAD version (naming Ada Expunge) was searched: only the
+    # message's shape let it through. A member's own message with a step word passes as well:
+    assert git(repo, "commit", "--allow-empty", "-m", f"Expunge the reporter of {rid} by hand", identity=alice.identity, check=False).returncode == 0
+
+
+COMMON = record(subjects=[{"name": "Will Grant", "emails": ["wgrant@example.org"]}, {"name": "Mark Best"}])
+
+
+@pytest.mark.parametrize(
+    ("message", "refused"),
+    [
+        ("Will review next week", ""),
+        ("Follow best practices; will do", ""),  # one common word of each of two people: nothing corroborates either
+        ("Will Grant's case", "a subject's name"),
+        ("will review; grant access", "a subject's name"),  # two parts of one name
+        ("Will: see wgrant@example.org", "a subject's name and a subject's email"),
+        ("Mark's notes on best practices", "a subject's name"),
+        ("Asked Grants' organisers", ""),
+    ],
+)
+def test_a_name_word_that_is_a_common_word_blocks_only_beside_another_part_of_that_person(
+    repo: Cocrec, tmp_path: Path, message: str, refused: str
+) -> None:
+    rid = repo.add(COMMON)
+    path = tmp_path / "COMMIT_EDITMSG"
+    path.write_text(message)
+    result = repo("hook", "commit-msg", str(path))
+    if refused:
+        assert result.exit_code == 1 and f"the message holds {refused} from record {rid}" in result.stderr
+        assert not any(v in result.stderr.casefold() for v in ("will", "grant", "mark", "best"))
+    else:
+        assert result.exit_code == 0, result.stderr
+
+
+def test_common_words_of_names_pass_a_real_commit_and_the_names_do_not(repo: Cocrec, alice: Person) -> None:
+    rid = repo.add(COMMON)
+    assert commit(repo, f"Add {rid}: will review best practices next week", alice.identity).returncode == 0
+    refused = git(repo, "commit", "--allow-empty", "-m", "Mark Best replied", identity=alice.identity, check=False)
+    assert refused.returncode != 0 and f"a subject's name from record {rid}" in refused.stderr
+
+
+# -- commit-msg fails closed ------------------------------------------------------------
+
+
+def empty_commit(repo: Cocrec, env: dict[str, str], **options: object) -> subprocess.CompletedProcess[str]:
+    """`git commit --allow-empty` (the pre-commit hook has nothing to check) with exactly this cocrec environment."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("COCREC_IDENTITY", "COCREC_ALLOW_UNCHECKED_COMMIT")}
+    environment.update(env)
+    return subprocess.run(["git", "-C", str(repo.root), "commit", "--allow-empty", "-m", "Update 2026 notes"], env=environment, capture_output=True, text=True, **options)  # type: ignore[call-overload, no-any-return]
+
+
+def test_a_missing_identity_file_named_by_cocrec_identity_refuses_the_commit(repo: Cocrec, committed: str) -> None:
+    before = head(repo)
+    result = empty_commit(repo, {"COCREC_IDENTITY": str(repo.root / "typo-identity.txt")})
+    assert result.returncode != 0
+    assert "cocrec commit-msg: the identity cannot be used, so the message cannot be checked" in result.stderr
+    assert "typo-identity.txt" in result.stderr and "commit refused" in result.stderr
+    assert head(repo) == before
+
+
+def test_a_default_identity_that_exists_but_fails_refuses_the_commit(repo: Cocrec, committed: str, private_home: Path) -> None:
+    default = private_home / ".config" / "cocrec" / "identity.txt"
+    default.parent.mkdir(parents=True)
+    default.write_text("not an identity\n")
+    result = empty_commit(repo, {"COCREC_ALLOW_UNCHECKED_COMMIT": "1"})  # found, so it must work: the variable does not help
+    assert result.returncode != 0 and "the identity cannot be used" in result.stderr
+
+
+def test_no_identity_at_all_refuses_unless_the_machine_says_it_holds_none(repo: Cocrec, committed: str) -> None:
+    before = head(repo)
+    refused = empty_commit(repo, {})
+    assert refused.returncode != 0 and "no identity found, so the message cannot be checked" in refused.stderr
+    assert "COCREC_ALLOW_UNCHECKED_COMMIT=1" in refused.stderr and head(repo) == before
+    allowed = empty_commit(repo, {"COCREC_ALLOW_UNCHECKED_COMMIT": "1"})
+    assert allowed.returncode == 0, allowed.stderr
+    assert "the message was NOT checked for names from the records" in allowed.stderr
+
+
+@pytest.fixture
+def locked_identity(alice: Person, tmp_path: Path) -> Path:
+    """alice's identity, protected by the passphrase "right one"."""
+    path = tmp_path / "locked-identity.age"
+    path.write_bytes(crypto.passphrase_encrypt(alice.identity.read_bytes(), "right one"))
+    return path
+
+
+def test_a_passphrase_protected_identity_with_no_terminal_to_ask_on_refuses_the_commit(repo: Cocrec, committed: str, locked_identity: Path) -> None:
+    result = empty_commit(repo, {"COCREC_IDENTITY": str(locked_identity)}, start_new_session=True, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0
+    assert "the identity cannot be used" in result.stderr and "no terminal to ask on" in result.stderr
+
+
+def commit_on_a_terminal(repo: Cocrec, env: dict[str, str], typed: str) -> tuple[int, str]:
+    """`git commit --allow-empty` on a pseudo-terminal, typing `typed` at the passphrase prompt."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("COCREC_IDENTITY", "COCREC_ALLOW_UNCHECKED_COMMIT")}
+    environment.update(env)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its controlling terminal is the pty
+        os.execvpe("git", ["git", "-C", str(repo.root), "commit", "--allow-empty", "-m", "Update 2026 notes"], environment)
+    output = b""
+    deadline = time.monotonic() + 60
+    typed_yet = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not typed_yet and b"Passphrase for" in output:
+            os.write(fd, typed.encode() + b"\n")
+            typed_yet = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_a_wrong_passphrase_refuses_the_commit_and_the_right_one_checks_it(repo: Cocrec, committed: str, locked_identity: Path) -> None:
+    before = head(repo)
+    code, output = commit_on_a_terminal(repo, {"COCREC_IDENTITY": str(locked_identity)}, "wrong one")
+    assert code != 0 and "wrong passphrase" in output and "commit refused" in output
+    assert head(repo) == before
+    code, output = commit_on_a_terminal(repo, {"COCREC_IDENTITY": str(locked_identity)}, "right one")
+    assert code == 0, output
+    assert head(repo) != before
 
 
 def test_the_message_below_the_scissors_line_is_not_checked() -> None:
