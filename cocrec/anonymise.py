@@ -46,13 +46,14 @@ def pii_of(subjects: Iterable[Subject] = (), reporter: Optional[Reporter] = None
 
 
 def _mask(text: str, keep: Pii) -> tuple[str, list[str]]:
-    """Hide the kept values' whole occurrences (in any form the matcher finds) behind tokens, so nothing
-    else's pattern can match inside them. (Their name words alone are not kept: "Doe" on its own may be
-    another Doe.)"""
+    """Hide the kept values' whole occurrences (in any form the matcher finds) behind tokens, so
+    nothing else's pattern can match inside them. (Their name words alone are not kept: "Doe" on
+    its own may be another Doe.)"""
     kept: list[str] = []
     if not keep.values:
         return text, kept
-    whole = [h for h in Matcher(keep.names, [("identifier", v) for v in keep.identifiers]).hits(text) if h.part == "whole"]
+    matcher = Matcher(keep.names, [("identifier", v) for v in keep.identifiers])
+    whole = [h for h in matcher.hits(text) if h.part == "whole"]
     pieces = []
     last = 0
     for hit in whole:
@@ -98,5 +99,6 @@ def known_words(pii: Pii) -> WordSet:
 
 
 def redact_words(text: str, words: WordSet) -> str:
-    """Replace each whole word found in `words` (inflected too): linear in the text, whatever the set's size."""
+    """Replace each whole word found in `words` (inflected too): linear in the text, whatever
+    the set's size."""
     return words.redact(text)

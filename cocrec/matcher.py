@@ -83,9 +83,9 @@ _NOSPACE_RANGES = (
     "\U00020000-\U0003ffff"
 )
 _NOSPACE = re.compile(f"[{_NOSPACE_RANGES}]")
-# A letter (digit) that a word (identifier) may not touch. Indic vowel signs are not letters to `re`,
-# so their blocks are listed. Where a script without spaces meets another, folding puts a separator
-# (SEPARATOR), so "Müller先生" still finds Müller: cheaper to compile than a class without those scripts.
+# A letter (digit) that a word (identifier) may not touch. Indic vowel signs are not letters to
+# `re`, so their blocks are listed. Where a script without spaces meets another, folding puts a
+# SEPARATOR, so "Müller先生" still finds Müller (cheaper to compile than a class without them).
 _LETTER = "(?:[^\\W\\d_]|[\u0900-\u0dff])"
 _ALNUM = "(?:[^\\W_]|[\u0900-\u0dff])"
 SEPARATOR = "\x00"
@@ -157,7 +157,7 @@ class Folded:
 
 
 def fold(text: str, spaced: bool = False) -> Folded:
-    """`text` folded, with positions; `spaced`: invisible characters read as spaces, not as nothing."""
+    """`text` folded, with positions; `spaced`: invisible characters read as spaces, not nothing."""
     if text.isascii():
         return Folded(text, text.lower())
     pieces: list[str] = []
@@ -293,9 +293,12 @@ class Matcher:
         self._names = tuple(n for n in names if n.strip())
         self._identifiers = tuple((label, v) for label, v in identifiers if v.strip())
         # Built eagerly, and cheaply: most texts are tested against most matchers only this way.
-        self.needles = frozenset(
-            n for _, v in self._identifiers for n in _identifier_needles(v)
-        ) | frozenset(n for name in self._names for n in _name_needles(name))
+        substrings = {n for _, v in self._identifiers for n in _identifier_needles(v)}
+        words: set[str] = set()
+        for name in self._names:
+            _name_needles(name, substrings, words)
+        self._substrings = frozenset(substrings)
+        self._words = frozenset(words)
 
     def __bool__(self) -> bool:
         return bool(self._names or self._identifiers)
@@ -318,8 +321,11 @@ class Matcher:
         )
 
     def might_occur(self, folded: str) -> bool:
-        """False only when nothing can match in this folded text (see `fold_text`)."""
-        return any(needle in folded for needle in self.needles)
+        """False only when nothing can match in this folded text (see `fold_text`): a substring
+        every match contains, or a name word standing as a word ("Rep" is not in "report")."""
+        return any(n in folded for n in self._substrings) or any(
+            w in folded and _stands_in(w, folded) for w in self._words
+        )
 
     @functools.cached_property
     def _regex(self) -> re.Pattern[str] | None:
@@ -345,7 +351,11 @@ class Matcher:
         return found
 
     def _part_hits(self, text: str, offset: int) -> list[Hit]:
-        if not text or not self.might_occur(fold_text(text)):
+        if not text:
+            return []
+        if not self.might_occur(fold_text(text)) and not (
+            has_invisible(text) and self.might_occur(fold(text, spaced=True).folded)
+        ):
             return []
         found = self._search(fold(text), offset)
         if not found and has_invisible(text):
@@ -398,21 +408,47 @@ def replace(text: str, hits: Sequence[Hit | tuple[int, int]]) -> str:
 
 
 def _identifier_needles(value: str) -> set[str]:
-    """What every match of the identifier contains: for an email, its local part without a +tag."""
-    return {
-        f.rpartition("@")[0].split("+", 1)[0] if _email_body(f) else f
-        for f in spellings(value.strip())
-    }
-
-
-def _name_needles(name: str) -> set[str]:
-    """What every match of the name contains: each word of 2+ letters (else its longest)."""
-    found: set[str] = set()
-    for spelling in spellings(name.strip()):
-        words = name_words(spelling)
-        long = {w for w in words if len(w) >= 2}
-        found |= long or ({max(words, key=len)} if words else {spelling})
+    """What every match of the identifier contains: for an email, its local part without a +tag,
+    then "@" or "+"."""
+    found = set()
+    for folded in spellings(value.strip()):
+        base = folded.rpartition("@")[0].split("+", 1)[0]
+        found |= {base + "@", base + "+"} if _email_body(folded) else {folded}
     return found
+
+
+def _name_needles(name: str, substrings: set[str], words: set[str]) -> None:
+    """What every match of the name has: one of its words standing as a word, or, where its first
+    two words are run together ("janedoe"), those two; words of scripts without spaces anywhere."""
+    for spelling in spellings(name.strip()):
+        found = name_words(spelling)
+        if not found:
+            substrings.add(spelling)
+        for word in found:
+            (substrings if unspaced(word) else words).add(word)
+        if len(found) > 1:
+            substrings.add(found[0] + found[1])
+
+
+def _stands_in(word: str, folded: str) -> bool:
+    """`word` occurs in `folded` not touching another letter (inflected: +s, +es), as the patterns'
+    edges want; a letter of a script without spaces is no letter here (folding sets them apart)."""
+    start = folded.find(word)
+    while start != -1:
+        end = start + len(word)
+        for suffix in ("", "s", "es"):
+            if folded.startswith(suffix, end) and not _is_letter(folded, end + len(suffix)):
+                if not _is_letter(folded, start - 1):
+                    return True
+        start = folded.find(word, start + 1)
+    return False
+
+
+def _is_letter(text: str, index: int) -> bool:
+    if index < 0 or index >= len(text):
+        return False
+    char = text[index]
+    return char.isalpha() and not _NOSPACE.match(char)
 
 
 def _identifier_patterns(label: str, value: str) -> list[_Pattern]:

@@ -91,7 +91,7 @@ def _subject(subject: Mapping[str, Any]) -> Person:
 
 
 def people(doc: Any) -> list[Person]:
-    """The record's reporter and each subject entry still holding data, each with its own matcher."""
+    """The record's reporter and each subject entry still holding data, each with a matcher."""
     if not isinstance(doc, Mapping):
         return []
     found = [p for p in [_reporter(doc)] if p is not None]
@@ -117,7 +117,8 @@ def _what(role: str, hits: Iterable[Hit]) -> list[str]:
 
 
 def named_in(message: str, doc: Any, folded: str | None = None) -> list[str]:
-    """What of this record's people the message holds ("a subject's email", "the reporter's name")."""
+    """What of this record's people the message holds ("a subject's email", "the reporter's
+    name")."""
     folded = fold_text(message) if folded is None else folded
     found: list[str] = []
     for person in people(doc):

@@ -109,7 +109,8 @@ class Pii:
 
     @cached_property
     def matcher(self) -> Matcher:
-        """Every form of every value (cocrec.matcher): what redaction removes and verification looks for."""
+        """Every form of every value (cocrec.matcher): what redaction removes and verification
+        looks for."""
         return Matcher(self.names, [("identifier", v) for v in self.identifiers])
 
     def might_occur(self, text: str) -> bool:

@@ -76,7 +76,13 @@ def outcome_summaries(records: Sequence[Record], year: int) -> list[str]:
     return sorted(t for t in texts if t)
 
 
-def build(records: Sequence[Record], year: int, as_of: dt.date, min_cell: int, with_summaries: bool = False) -> Report:
+def build(
+    records: Sequence[Record],
+    year: int,
+    as_of: dt.date,
+    min_cell: int,
+    with_summaries: bool = False,
+) -> Report:
     if not stats.received_in(records, year):
         raise UsageError(f"--year {year}: no records were received in {year}, so there is nothing to report; `cocrec stats` lists the years")
     rows = stats.by_year(records, stats.first_year(records, year), year)
@@ -84,7 +90,8 @@ def build(records: Sequence[Record], year: int, as_of: dt.date, min_cell: int, w
         return Report(year, as_of, min_cell, tuple(rows), (), False)
     summaries = outcome_summaries(records, year)
     withheld = len(summaries) < min_cell
-    return Report(year, as_of, min_cell, tuple(rows), () if withheld else tuple(summaries), withheld and bool(summaries), True)
+    listed = () if withheld else tuple(summaries)
+    return Report(year, as_of, min_cell, tuple(rows), listed, withheld and bool(summaries), True)
 
 
 def published_rows(report: Report) -> list[list[str]]:

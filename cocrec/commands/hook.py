@@ -52,6 +52,7 @@ RECORDS = "records/"
 INDEX_PATH = RECORDS + INDEX_NAME
 INDEX_ADVICE = "run `cocrec index`, then `git add records/index.yaml`"
 UNCHECKED = "COCREC_ALLOW_UNCHECKED_COMMIT"
+REWORD = "reword it with record ids only"
 SCISSORS = "# ------------------------ >8 ------------------------"
 
 
@@ -254,7 +255,8 @@ def run_commit_msg(ctx: Context, file: str) -> int:
         return EXIT_OK
     refusal = identity_refusal(ctx)
     if refusal == "":
-        ctx.err(f"cocrec commit-msg: no identity on this machine and {UNCHECKED}=1: the message was NOT checked for names from the records")
+        what = "the message was NOT checked for names from the records"
+        ctx.err(f"cocrec commit-msg: no identity on this machine and {UNCHECKED}=1: {what}")
         return EXIT_OK
     if refusal is not None:
         ctx.err(f"cocrec commit-msg: {refusal}; commit refused ({kept})")
@@ -264,7 +266,8 @@ def run_commit_msg(ctx: Context, file: str) -> int:
     if unreadable:
         ctx.err(f"cocrec commit-msg: {unreadable} record version(s) could not be decrypted or read and were not searched: run `cocrec check`")
     for rid, what in hits.items():
-        ctx.err(f"cocrec commit-msg: the message holds {' and '.join(what)} from record {rid}: reword it with record ids only")
+        held = " and ".join(what)
+        ctx.err(f"cocrec commit-msg: the message holds {held} from record {rid}: {REWORD}")
     if hits:
         ctx.err(f"cocrec commit-msg: commit refused ({kept})")
         return EXIT_PROBLEMS
@@ -278,12 +281,12 @@ def identity_refusal(ctx: Context) -> str | None:
         ctx.identities
     except DecryptError as exc:
         if ctx.identity_flags or ctx.env.get("COCREC_IDENTITY") or _default_identity_exists(ctx):
-            return f"the identity cannot be used, so the message cannot be checked for names from the records ({exc})"
+            return f"the identity cannot be used, so the message cannot be checked ({exc})"
         if ctx.env.get(UNCHECKED) == "1":
             return ""
         return (
-            "no identity found, so the message cannot be checked for names from the records: give your key "
-            f"(COCREC_IDENTITY, or `cocrec keygen`), or on a machine that holds none set {UNCHECKED}=1"
+            "no identity found, so the message cannot be checked for names from the records: give "
+            f"your key (COCREC_IDENTITY, or `cocrec keygen`), or where there is none, {UNCHECKED}=1"
         )
     return None
 
