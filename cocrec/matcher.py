@@ -437,9 +437,10 @@ def _stands_in(word: str, folded: str) -> bool:
     while start != -1:
         end = start + len(word)
         for suffix in ("", "s", "es"):
-            if folded.startswith(suffix, end) and not _is_letter(folded, end + len(suffix)):
-                if not _is_letter(folded, start - 1):
-                    return True
+            after = end + len(suffix)
+            edges = not _is_letter(folded, start - 1) and not _is_letter(folded, after)
+            if edges and folded.startswith(suffix, end):
+                return True
         start = folded.find(word, start + 1)
     return False
 

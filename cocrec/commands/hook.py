@@ -255,8 +255,8 @@ def run_commit_msg(ctx: Context, file: str) -> int:
         return EXIT_OK
     refusal = identity_refusal(ctx)
     if refusal == "":
-        what = "the message was NOT checked for names from the records"
-        ctx.err(f"cocrec commit-msg: no identity on this machine and {UNCHECKED}=1: {what}")
+        unchecked = "the message was NOT checked for names from the records"
+        ctx.err(f"cocrec commit-msg: no identity on this machine and {UNCHECKED}=1: {unchecked}")
         return EXIT_OK
     if refusal is not None:
         ctx.err(f"cocrec commit-msg: {refusal}; commit refused ({kept})")
