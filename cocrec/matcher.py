@@ -8,13 +8,14 @@ hook to find names in a message. Pure: no I/O but reading the packaged word list
 case-folded, combining marks dropped (`José Müller` and its NFD form both read `jose
 muller`), letters without a decomposition mapped to their base (ł, ø, đ, æ, œ, ı...),
 typographic apostrophes and hyphens made plain, invisible format characters (zero-width
-spaces, soft hyphens) dropped. Whatever is equal under NFKC and case-folding is equal
-folded, so one comparison covers both. A name written with ä, ö or ü also matches
+spaces, soft hyphens) dropped, and a text holding any is searched again reading them as
+spaces (they hide a word, or part two). Whatever is equal under NFKC and case-folding is
+equal folded, so one comparison covers both. A name written with ä, ö or ü also matches
 spelled with ae, oe, ue (`Mueller`).
 
 **What matches.**
-- An email: the address, also with any `+tag` in its local part (`jose+coc@example.org`).
-  Any identifier does not match inside a longer one: it may not touch a letter or digit.
+- An identifier, where it touches no other letter or digit; an email also with any `+tag`
+  in its local part (`jose+coc@example.org`), and before a longer domain (`.uk`).
 - A name: whole, its words separated by spaces, hyphens, dots, commas or nothing (`janedoe`).
 - Each word of a name (a name's letters, split where the script changes):
   - in a script written without spaces between words (Han, kana, Hangul, Thai, Lao,
@@ -30,8 +31,9 @@ spelled with ae, oe, ue (`Mueller`).
   a hit marked `common`: redaction removes it all the same; the commit-msg hook counts it
   only beside another part of the same person (cocrec.message_check).
 
-Folding and the patterns are computed once per matcher; a cheap substring test on the
-folded text (`might_occur`) spares compiling the pattern where nothing can match.
+The patterns are built once per matcher, when first needed: a cheap test on the folded
+text (`might_occur`: a substring every match holds, or a name word standing as a word)
+spares compiling them where nothing can match, which is most records for most texts.
 """
 
 from __future__ import annotations
