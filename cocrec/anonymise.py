@@ -11,8 +11,8 @@ redaction. This module adds what text leaving the committee needs on top:
 - `scrub`: anything that merely looks like an email, a url or an @handle goes,
   whoever it belongs to;
 - `known_words` / `redact_words`: the name words and handles of every record
-  at once, as a set looked up word by word (one regex of every value held
-  would be slow for thousands of records).
+  at once, as a `cocrec.matcher.WordSet` looked up word by word (one pattern
+  of every value held would be slow for thousands of records).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Optional
 
+from .matcher import MARKER, Matcher, WordSet, fold_text
 from .model import Reporter, Subject
-from .redact import MARKER, Pii, pii_values, redact_text
+from .redact import Pii, pii_values, redact_text
 
 PLACEHOLDER = MARKER
 NOBODY = Pii()
@@ -45,18 +46,21 @@ def pii_of(subjects: Iterable[Subject] = (), reporter: Optional[Reporter] = None
 
 
 def _mask(text: str, keep: Pii) -> tuple[str, list[str]]:
-    """Hide the kept values' whole occurrences behind tokens, so nothing else's pattern can match inside them.
-    (Their name words alone are not kept: "Doe" on its own may be another Doe.)"""
+    """Hide the kept values' whole occurrences (in any form the matcher finds) behind tokens, so
+    nothing else's pattern can match inside them. (Their name words alone are not kept: "Doe" on
+    its own may be another Doe.)"""
     kept: list[str] = []
     if not keep.values:
         return text, kept
-    regex = re.compile("|".join(re.escape(v) for v in sorted(keep.values, key=lambda v: (-len(v), v))), re.IGNORECASE)
-
-    def token(match: re.Match[str]) -> str:
-        kept.append(match.group(0))
-        return f"{_MASK}{chr(0xE100 + len(kept) - 1)}{_MASK}"
-
-    return regex.sub(token, text), kept
+    matcher = Matcher(keep.names, [("identifier", v) for v in keep.identifiers])
+    whole = [h for h in matcher.hits(text) if h.part == "whole"]
+    pieces = []
+    last = 0
+    for hit in whole:
+        kept.append(text[hit.start : hit.end])
+        pieces += [text[last : hit.start], f"{_MASK}{chr(0xE100 + len(kept) - 1)}{_MASK}"]
+        last = hit.end
+    return "".join(pieces) + text[last:], kept
 
 
 def _unmask(text: str, kept: list[str]) -> str:
@@ -73,10 +77,10 @@ def redact(text: str, pii: Pii, keep: Pii = NOBODY) -> str:
 
 def scrub(text: str, keep: Pii = NOBODY) -> str:
     """Redact anything that looks like an email, a url or an @handle, except `keep`'s own."""
-    kept = {value.casefold().rstrip("/") for value in keep.values}
+    kept = {fold_text(value).rstrip("/") for value in keep.values}
 
     def replace(match: re.Match[str]) -> str:
-        plain = match.group(0).casefold().rstrip("/")
+        plain = fold_text(match.group(0)).rstrip("/")
         return match.group(0) if plain in kept or plain.lstrip("@") in kept else PLACEHOLDER
 
     for pattern in (_EMAIL, _URL, _HANDLE):
@@ -89,11 +93,12 @@ def anonymise(text: str, pii: Pii, keep: Pii = NOBODY) -> str:
     return redact(scrub(text, keep), pii, keep)
 
 
-def known_words(pii: Pii) -> frozenset[str]:
-    """The name words, and the identifiers that are single words (bare handles), case-folded."""
-    return frozenset(w.casefold() for w in pii.words) | frozenset(v.casefold() for v in pii.values if _WORD.fullmatch(v))
+def known_words(pii: Pii) -> WordSet:
+    """The name words, and the identifiers that are single words (bare handles), as one word set."""
+    return WordSet(pii.names, [v for v in pii.identifiers if _WORD.fullmatch(v)])
 
 
-def redact_words(text: str, words: frozenset[str]) -> str:
-    """Replace each whole word found in `words`: linear in the text, whatever the set's size."""
-    return _WORD.sub(lambda m: PLACEHOLDER if m.group(0).casefold() in words else m.group(0), text)
+def redact_words(text: str, words: WordSet) -> str:
+    """Replace each whole word found in `words` (inflected too): linear in the text, whatever
+    the set's size."""
+    return words.redact(text)

@@ -399,9 +399,15 @@ def stats(by: str, as_of: Optional[dt.date], fmt: str) -> None:
 @click.option("--year", type=int, required=True, help="The year reports were received.")
 @as_of_option
 @format_option("md", "html")
-def report(year: int, as_of: Optional[dt.date], fmt: str) -> None:
+@click.option(
+    "--with-summaries",
+    is_flag=True,
+    help="Add the year's shareable outcome summaries, redacted "
+    "(left out by default: they can give suppressed counts back).",
+)
+def report(year: int, as_of: Optional[dt.date], fmt: str, with_summaries: bool) -> None:
     """The public transparency report for a year: counts only, small counts suppressed."""
-    _run("report", year, today_if_none(as_of), fmt)
+    _run("report", year, today_if_none(as_of), fmt, with_summaries=with_summaries)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
+from .matcher import fold_name
 from .model import Record, Subject
 
 SubjectRef = tuple[str, int]
@@ -35,8 +36,9 @@ def normalize_url(value: str) -> str:
 
 
 def normalize_name(value: str) -> str:
-    """Case-folded, whitespace collapsed: only for name-only warnings and name look-ups, never for linking."""
-    return " ".join(value.split()).casefold()
+    """Folded as cocrec.matcher folds (case, accents, NFC/NFD alike), whitespace collapsed: only for
+    name-only warnings and name look-ups, never for linking."""
+    return fold_name(value)
 
 
 _KINDS: tuple[tuple[str, Callable[[str], str]], ...] = (

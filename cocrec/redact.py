@@ -13,16 +13,15 @@ record is one of three kinds, by where it sits:
 
 A step removes its identifying fields (the subjects step also removes the
 summary, notes, recommendations and disclosure recipients) and redacts, in
-every text that stays, each removed value and each whole word of 3 or more
-letters of a removed name, case-insensitively, with `[redacted]`.
+every text that stays, each removed value in every form cocrec.matcher
+finds (folded accents and case, +tag emails, inflected name words, names in
+scripts without spaces), with `[redacted]`.
 
-"Occurs" is defined once, in `Pii.regex`, and used both to redact and to
-verify: a name or name word occurs where it is not touching another letter;
-an email, username, url or contact where it is not touching another letter
-or digit (so "al" is not found in "also", nor "Jane" in "Janet"); and text
-is searched between `[redacted]` markers, never across or inside one.
-Redaction repeats until nothing changes, because removing one value can
-leave a neighbouring word whole.
+"Occurs" is defined once, by `cocrec.matcher.Matcher`, and used both to
+redact and to verify: after a step, `leftover` searches every string of the
+result with the very matcher that redacted it. Text is searched between
+`[redacted]` markers, never across or inside one. Redaction repeats until
+nothing changes, because removing one value can leave a neighbouring word whole.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
 
+from .matcher import MARKER, MIN_ALONE, Matcher, fold_text, spellings
 from .model import STEPS, StepName
 from .schema import field_path
 from .validate import FieldPath, find
@@ -43,11 +43,8 @@ Doc = dict[str, Any]
 Shape = tuple[str, ...]
 Kind = Literal["structural", "reporter", "subjects", "text"]
 
-MARKER = "[redacted]"
-MIN_NAME_WORD = 3
-_LETTER = r"[^\W\d_]"
-_ALNUM = r"[^\W_]"
-_WORD = re.compile(_LETTER + "+")
+MIN_NAME_WORD = MIN_ALONE
+_WORD = re.compile(r"[^\W\d_]+")
 
 STRUCTURAL: frozenset[Shape] = frozenset({
     ("id",), ("schema_version",), ("reported_on",), ("region",), ("categories", "*"), ("channel",),
@@ -93,54 +90,39 @@ class Pii:
 
     @cached_property
     def words(self) -> frozenset[str]:
-        """Each word of 3 or more letters of a removed name."""
+        """Each word of 3 or more letters of a removed name (as written; the matcher folds them)."""
         return frozenset(w for name in self.names for w in _WORD.findall(name) if len(w) >= MIN_NAME_WORD)
 
+    @cached_property
+    def _folded(self) -> frozenset[str]:
+        return frozenset(s for v in self.values for s in spellings(v.strip()))
+
     def without(self, kept: Iterable[str]) -> Pii:
-        """These values less any still legitimately held elsewhere (compared case-insensitively)."""
-        folded = {k.strip().casefold() for k in kept}
+        """These values less any still legitimately held elsewhere (compared folded)."""
+        folded = {s for k in kept for s in spellings(k.strip())}
         return Pii(
-            frozenset(v for v in self.identifiers if v.casefold() not in folded),
-            frozenset(v for v in self.names if v.casefold() not in folded),
+            frozenset(v for v in self.identifiers if not spellings(v.strip()) & folded),
+            frozenset(v for v in self.names if not spellings(v.strip()) & folded),
         )
 
     def equals_one(self, value: str) -> bool:
-        return value.strip().casefold() in {v.casefold() for v in self.values}
+        """The value is one of these (folded: case, accents, NFC or NFD alike)."""
+        return bool(spellings(value.strip()) & self._folded)
 
     @cached_property
-    def _ascii_needles(self) -> Optional[tuple[str, ...]]:
-        needles = self.values | self.words
-        return tuple(n.lower() for n in needles) if all(n.isascii() for n in needles) else None
+    def matcher(self) -> Matcher:
+        """Every form of every value (cocrec.matcher): what redaction removes and verification
+        looks for."""
+        return Matcher(self.names, [("identifier", v) for v in self.identifiers])
 
     def might_occur(self, text: str) -> bool:
-        """False only when no value can occur: a cheap test that spares compiling `regex` (about 0.5 ms),
-        which `check` and the commit-msg hook would pay for every record. Exact for ASCII, where ignoring
-        case is lower-casing; anything else goes to the regex."""
-        needles = self._ascii_needles
-        if needles is None or not text.isascii():
-            return bool(self)
-        lowered = text.lower()
-        return any(needle in lowered for needle in needles)
-
-    @cached_property
-    def regex(self) -> Optional[re.Pattern[str]]:
-        """One pattern finding every occurrence; longest alternatives first, so a full name wins over its words."""
-        bounded = {(_bounded(v, _ALNUM), len(v)) for v in self.identifiers}
-        bounded |= {(_bounded(v, _LETTER), len(v)) for v in self.names | self.words}
-        if not bounded:
-            return None
-        ordered = sorted(bounded, key=lambda item: (-item[1], item[0]))
-        return re.compile("|".join(pattern for pattern, _ in ordered), re.IGNORECASE)
+        """False only when no value can occur: a substring test on the folded text that spares
+        compiling the matcher's pattern (about 0.5 ms), which `check` and the commit-msg hook would
+        pay for every record."""
+        return bool(self) and self.matcher.might_occur(fold_text(text))
 
 
-def _bounded(value: str, edge: str) -> str:
-    """`value` as a pattern that does not match inside a longer word: the edge class may not touch its ends."""
-    start = f"(?<!{edge})" if re.match(edge, value[0]) else ""
-    end = f"(?!{edge})" if re.match(edge, value[-1]) else ""
-    return start + re.escape(value) + end
-
-
-def _variants(kind: str, value: str) -> set[str]:
+def identifier_forms(kind: str, value: str) -> set[str]:
     """The forms an identifier is written in text: a username's handle without its site, a url without its scheme."""
     found = {value, value.rstrip("/")}
     if kind == "usernames" and ":" in value:
@@ -171,7 +153,7 @@ def _add_identifying(shape: Shape, value: str, identifiers: set[str], names: set
         names.add(value.strip())
     else:
         field = shape[2] if shape[0] == "subjects" else shape[-1]
-        identifiers |= _variants(field, value.strip())
+        identifiers |= identifier_forms(field, value.strip())
 
 
 # -- walking a document ---------------------------------------------------------------------------
@@ -237,21 +219,11 @@ def redact_text(text: str, pii: Pii) -> str:
     """`text` with every occurrence of a removed value or name word replaced by [redacted], to a fixpoint."""
     if not pii.might_occur(text):
         return text
-    regex = pii.regex
-    if regex is None:
-        return text
-    while True:
-        again = MARKER.join(regex.sub(MARKER, part) for part in text.split(MARKER))
-        if again == text:
-            return text
-        text = again
+    return pii.matcher.redact(text)
 
 
 def occurs_in_text(text: str, pii: Pii) -> bool:
-    if not pii.might_occur(text):
-        return False
-    regex = pii.regex
-    return regex is not None and any(regex.search(part) for part in text.split(MARKER))
+    return pii.might_occur(text) and pii.matcher.occurs(text)
 
 
 def leftover(doc: Mapping[str, Any], pii: Pii) -> list[str]:

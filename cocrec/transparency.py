@@ -4,11 +4,14 @@ What it holds, and nothing else: the statistics by year received for Y and
 every year before it back to the first record (years without records as
 zeros, so the trend has no gaps), in the columns of the policy's
 `report.columns` (each a count, or counts added up), each count below the policy's
-`report.min_cell` shown as `<N`, and the year's outcomes as their shareable
-summaries with every identifier taken out. No record id, record date, event,
-name, email, username, url or reporter is printed. The list of outcomes is left out when
-the year has fewer summaries than `min_cell`, and it is sorted by text and
-not labelled by outcome type, so that it cannot undo the suppressed counts.
+`report.min_cell` shown as `<N`. No free text by default: outcome summaries
+("... was banned", "... was flagged") would give the suppressed counts back.
+With `with_summaries`, the year's outcomes follow as their shareable
+summaries with every identifier taken out (cocrec.matcher's forms: accents,
++tags, inflections...); that list is left out when the year has fewer
+summaries than `min_cell`, and it is sorted by text and not labelled by
+outcome type. No record id, record date, event, name, email, username, url
+or reporter is printed.
 A year without records is a usage error (exit 2): there is nothing to report.
 """
 
@@ -36,6 +39,8 @@ class Report:
     outcomes: tuple[str, ...]
     """Anonymised shareable summaries of the year's outcomes; empty when withheld."""
     summaries_withheld: bool
+    with_summaries: bool = False
+    """The outcomes section is printed at all (`--with-summaries`)."""
 
 
 def cell(value: int, min_cell: int) -> str:
@@ -61,15 +66,17 @@ def outcome_summaries(records: Sequence[Record], year: int) -> list[str]:
     return sorted(t for t in texts if t)
 
 
-def build(records: Sequence[Record], year: int, as_of: dt.date, policy: Policy) -> Report:
+def build(records: Sequence[Record], year: int, as_of: dt.date, policy: Policy, with_summaries: bool = False) -> Report:
     if not stats.received_in(records, year):
         raise UsageError(f"--year {year}: no records were received in {year}, so there is nothing to report; `cocrec stats` lists the years")
     rows = stats.by_year(records, stats.first_year(records, year), year, tuple(policy.consequences))
-    summaries = outcome_summaries(records, year)
     min_cell = policy.min_cell
+    if not with_summaries:
+        return Report(year, as_of, min_cell, policy.report_columns, tuple(rows), (), False)
+    summaries = outcome_summaries(records, year)
     withheld = len(summaries) < min_cell
-    outcomes = () if withheld else tuple(summaries)
-    return Report(year, as_of, min_cell, policy.report_columns, tuple(rows), outcomes, withheld and bool(summaries))
+    listed = () if withheld else tuple(summaries)
+    return Report(year, as_of, min_cell, policy.report_columns, tuple(rows), listed, withheld and bool(summaries), True)
 
 
 def column_count(row: stats.Row, column: ReportColumn) -> int:
@@ -104,9 +111,9 @@ def outcomes_note(report: Report) -> str:
 def markdown(report: Report) -> str:
     lines = [f"# Code of Conduct transparency report {report.year}", "", intro(report), ""]
     lines.append(output.markdown(["Year", *labels(report)], published_rows(report)))
-    lines += ["", f"## Outcomes in {report.year}", "", outcomes_note(report)]
-    if report.outcomes:
-        lines += [""] + [f"- {text}" for text in report.outcomes]
+    if report.with_summaries:
+        lines += ["", f"## Outcomes in {report.year}", "", outcomes_note(report)]
+        lines += [""] + [f"- {text}" for text in report.outcomes] if report.outcomes else []
     lines += ["", f"_Report date: {report.as_of.isoformat()}._"]
     return "\n".join(lines)
 

@@ -27,7 +27,7 @@ def test_kept_values_stay_whole_even_where_another_name_word_matches_inside() ->
 
 def test_word_sets_redact_names_of_many_records_at_once() -> None:
     words = known_words(JANE | JOHN)
-    assert {"jane", "doe", "john", "sam", "janedoe"} <= words and "github" not in words
+    assert all(word in words for word in ("jane", "doe", "john", "sam", "janedoe", "does")) and "github" not in words
     assert redact_words("Jane met JOHN on GitHub, as janedoe; Janet stays.", words) == (
         f"{PLACEHOLDER} met {PLACEHOLDER} on GitHub, as {PLACEHOLDER}; Janet stays."
     )

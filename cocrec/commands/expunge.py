@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from .. import git, output, redact, retention
+from .. import git, message_check, output, redact, retention
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
 from ..model import Record, StepName
@@ -87,9 +87,12 @@ def plan(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional
 
 
 def commit_message(done: Sequence[Done], as_of: dt.date) -> str:
-    """Record ids and step names only: a commit message never names anyone."""
-    lines = plan_lines(done)
-    return f"Expunge personal data from {len(lines)} record(s)\n\n" + "\n".join(lines) + f"\n\nAs of {as_of.isoformat()}, by cocrec expunge.\n"
+    """Record ids and step names only: a commit message never names anyone (and the commit-msg hook
+    knows this shape: cocrec.message_check)."""
+    steps: dict[str, list[str]] = {}
+    for item in done:
+        steps.setdefault(item.id, []).append(item.result.step)
+    return message_check.expunge_message(steps, as_of)
 
 
 # -- the shell ------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Optional
 
-from .. import crypto, git, layout, output, redact, yaml_io
+from .. import crypto, git, layout, matcher, output, redact, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError, RepoError
 from ..fsutil import private_dir, write_private
@@ -484,7 +484,7 @@ def _raw(text: str) -> bytes:
 
 
 def _name_redacted(name: str, pii: redact.Pii) -> str:
-    return redact.redact_text(name, pii).replace(redact.MARKER, NAME_MARKER)
+    return redact.redact_text(name, pii).replace(matcher.MARKER, NAME_MARKER)
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -6,16 +6,18 @@ words (cocrec.commit_check exports the commit's files and runs cocrec.checks
 on them), dates aside: nothing unsigned, nothing outside the layout, the
 index true to the records, and with a key every record decrypts and validates.
 
-commit-msg refuses a message in which a reporter's or subject's name (or a
-word of 3+ letters of it), email, username, url or contact from any record
-occurs, as `cocrec expunge` defines "occurs" (cocrec.redact). It names the
-record and whose data it is, never the value. The records searched are the
-working tree's, plus the staged and HEAD versions of records this commit
-changes (so a commit that expunges someone cannot name them either). With no
-key available, the message cannot be checked: it says so and lets the commit
-through (exit 0), because refusing would lock non-members out of committing
-anything (CI, documentation changes); `cocrec check` and members' own
-commits are where records are protected.
+commit-msg refuses a message that names a reporter or subject of any record
+(cocrec.message_check decides, with the matcher expunge uses; a name word that
+is also a common English word counts only beside another part of that
+person). It says what matched (a subject's name, the reporter's email...) and
+in which record, never the value. The records searched are the working
+tree's, plus the staged and HEAD versions of records this commit changes (so
+a commit that expunges someone cannot name them either). cocrec's own
+messages pass. It fails closed: an identity that is configured or found but
+cannot be used (a missing or unreadable file, a wrong passphrase, no terminal
+to ask on) refuses the commit with the reason; with no identity at all the
+commit is refused too, unless COCREC_ALLOW_UNCHECKED_COMMIT=1 (a machine that
+holds no key, such as CI), when it goes through unchecked and the hook says so.
 
 merge-index is the merge driver of records/index.yaml (a generated lock
 file): a three-way merge by record id. Where both sides changed the same
@@ -26,19 +28,20 @@ pre-commit checks) refuses a merge commit whose index does not match.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .. import bulk, crypto, editor, git, index, redact, yaml_io
+from .. import bulk, crypto, editor, git, index, message_check, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError
-from ..model import STEPS
 from ..repo import ID_PATTERN, INDEX_NAME, RECORD_SUFFIX
 
 RECORDS = "records/"
 INDEX_PATH = RECORDS + INDEX_NAME
 INDEX_ADVICE = "run `cocrec index`, then `git add records/index.yaml`"
-WHO = {"reporter": "the reporter", "subjects": "a subject"}
+UNCHECKED = "COCREC_ALLOW_UNCHECKED_COMMIT"
+REWORD = "reword it with record ids only"
 SCISSORS = "# ------------------------ >8 ------------------------"
 
 
@@ -80,13 +83,6 @@ def message_text(raw: str) -> str:
     return raw.split(SCISSORS, 1)[0]
 
 
-def named_in(message: str, doc: Any) -> list[str]:
-    """Whose data from this record occurs in the message ("the reporter", "a subject"); never the value."""
-    if not isinstance(doc, Mapping):
-        return []
-    return [WHO[step] for step in STEPS if redact.occurs_in_text(message, redact.pii_values(doc, step))]
-
-
 def searched_docs(ctx: Context) -> tuple[dict[str, list[Any]], int]:
     """Every record's document: the working tree's, plus staged and HEAD versions of those this commit changes."""
     repo = ctx.repo
@@ -114,28 +110,56 @@ def searched_docs(ctx: Context) -> tuple[dict[str, list[Any]], int]:
 
 
 def run_commit_msg(ctx: Context, file: str) -> int:
-    repo = ctx.repo
+    repo = ctx.repo  # outside a records repository: exit 4 before anything else
     ctx.passphrase = editor.terminal_passphrase
     try:
         message = message_text(Path(file).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         raise CocrecError(f"{file}: cannot read the commit message file") from None
+    kept = f"git keeps your message in {repo.rel(Path(file).resolve())}"
+    if message_check.is_own(message):
+        return EXIT_OK
+    refusal = identity_refusal(ctx)
+    if refusal == "":
+        unchecked = "the message was NOT checked for names from the records"
+        ctx.err(f"cocrec commit-msg: no identity on this machine and {UNCHECKED}=1: {unchecked}")
+        return EXIT_OK
+    if refusal is not None:
+        ctx.err(f"cocrec commit-msg: {refusal}; commit refused ({kept})")
+        return EXIT_PROBLEMS
+    docs, unreadable = searched_docs(ctx)
+    hits = message_check.check(message, docs)
+    if unreadable:
+        ctx.err(f"cocrec commit-msg: {unreadable} record version(s) could not be decrypted or read and were not searched: run `cocrec check`")
+    for rid, what in hits.items():
+        held = " and ".join(what)
+        ctx.err(f"cocrec commit-msg: the message holds {held} from record {rid}: {REWORD}")
+    if hits:
+        ctx.err(f"cocrec commit-msg: commit refused ({kept})")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def identity_refusal(ctx: Context) -> str | None:
+    """Why the message cannot be checked (the commit is then refused), "" when this machine has no
+    identity and may commit unchecked, None when the identity works."""
     try:
         ctx.identities
     except DecryptError as exc:
-        ctx.err(f"cocrec commit-msg: no key available ({exc}): the message was NOT checked for names from the records")
-        return EXIT_OK
-    docs, unreadable = searched_docs(ctx)
-    hits = {rid: sorted({who for doc in versions for who in named_in(message, doc)}) for rid, versions in sorted(docs.items())}
-    hits = {rid: who for rid, who in hits.items() if who}
-    if unreadable:
-        ctx.err(f"cocrec commit-msg: {unreadable} record version(s) could not be decrypted or read and were not searched: run `cocrec check`")
-    for rid, who in hits.items():
-        ctx.err(f"cocrec commit-msg: the message names {' and '.join(who)} of record {rid}: reword it with record ids only")
-    if hits:
-        ctx.err(f"cocrec commit-msg: commit refused (git keeps your message in {repo.rel(Path(file).resolve())})")
-        return EXIT_PROBLEMS
-    return EXIT_OK
+        if ctx.identity_flags or ctx.env.get("COCREC_IDENTITY") or _default_identity_exists(ctx):
+            return f"the identity cannot be used, so the message cannot be checked ({exc})"
+        if ctx.env.get(UNCHECKED) == "1":
+            return ""
+        return (
+            "no identity found, so the message cannot be checked for names from the records: give "
+            f"your key (COCREC_IDENTITY, or `cocrec keygen`), or where there is none, {UNCHECKED}=1"
+        )
+    return None
+
+
+def _default_identity_exists(ctx: Context) -> bool:
+    """Something is at the default identity path (a file, a broken link): found, so it must work."""
+    return any(os.path.lexists(path) for path in crypto.resolve_identity_paths((), ctx.env))
 
 
 # -- the merge driver of records/index.yaml -------------------------------------------

@@ -1,4 +1,5 @@
-"""cocrec report --year Y: the public transparency report, in Markdown or as a self-contained HTML page.
+"""cocrec report --year Y [--with-summaries]: the public transparency report, in Markdown or as a
+self-contained HTML page. Outcome summaries only with --with-summaries.
 
 What it contains and leaves out is decided in cocrec.transparency; a year
 without records is a usage error (exit 2).
@@ -13,9 +14,9 @@ from ..context import Context
 from ..errors import EXIT_OK
 
 
-def run(ctx: Context, year: int, as_of: dt.date, fmt: str) -> int:
+def run(ctx: Context, year: int, as_of: dt.date, fmt: str, with_summaries: bool = False) -> int:
     records = [item.record for item in ctx.store.load().values()]
-    report = transparency.build(records, year, as_of, ctx.store.policy)
+    report = transparency.build(records, year, as_of, ctx.store.policy, with_summaries)
     if fmt == "html":
         from ..report_html import render
 

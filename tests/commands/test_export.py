@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 import pytest
 
 from cocrec import yaml_io
+from cocrec.matcher import fold_text
 
 from ..conftest import Cocrec, outcome, record
 from .scenario import AS_OF, add_all
@@ -86,3 +88,23 @@ def test_nobody_found_is_an_empty_export(repo: Cocrec, ids: dict[str, str]) -> N
 def test_an_empty_query_is_a_usage_error(repo: Cocrec) -> None:
     result = repo("export", "")
     assert result.exit_code == 2 and result.stderr.strip() == "cocrec: QUERY: give the person's email, username, url or name"
+
+
+def test_other_people_are_redacted_in_every_form_they_are_written(repo: Cocrec) -> None:
+    others = [{"name": "José Müller", "emails": ["jose.mueller@example.org"]}, {"name": "王小明"}]
+    text = (
+        "Jane Doe and Jose Muller argued; the Müllers' friend " + unicodedata.normalize("NFD", "José Müller")
+        + " wrote from jose.mueller+coc@example.org. 王小明已道歉. Li said so, as Mueller did."
+    )
+    repo.add(record(
+        reporter={"kind": "public", "name": "Li Wei", "contact": "li.wei@example.org"},
+        subjects=[record()["subjects"][0], *others],
+        outcome=outcome("flagged", shareable_summary=text, recommendations=text),
+    ))
+    data = export(repo, "jane@example.org")
+    [entry] = data["records"]
+    out = fold_text(json.dumps(data, ensure_ascii=False))
+    assert "jane doe" in out  # the person asking keeps their own name
+    for form in ("jose", "muller", "mueller", "王小明", "li wei", "li.wei", "\"li", " li "):
+        assert form not in out, form
+    assert entry["outcome"]["shareable_summary"].startswith("Jane Doe and [redacted] argued; the [redacted]' friend [redacted] wrote")

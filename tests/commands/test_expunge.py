@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cocrec import crypto, yaml_io
+from cocrec.matcher import fold_text
 
 from ..conftest import Cocrec, Person, outcome, record
 
@@ -262,3 +264,26 @@ def test_a_record_that_cannot_be_decrypted_stops_everything_with_one_line(repo: 
     assert result.exit_code == 3
     assert "2026-zzzz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert repo.files() == files
+
+
+def test_expunge_leaves_no_form_of_a_real_name_in_the_kept_text(repo: Cocrec, alice: Person) -> None:
+    kept = (
+        "Jose Muller's talk; " + unicodedata.normalize("NFD", "José Müller") + " and the Müllers; "
+        "mail jose.mueller+coc@example.org; 王小明已道歉; Li said so; Mueller too."
+    )
+    doc = record(
+        reporter={"kind": "public", "name": "Li Wei", "contact": "li.wei@example.org"},
+        subjects=[{"name": "José Müller", "emails": ["jose.mueller@example.org"]}, {"name": "王小明"}],
+        reported_on="2026-01-05",
+        outcome=outcome("resolved", "2026-01-10", shareable_summary=kept + "\n"),
+        action_by_committee={"taken": True, "description": kept},
+    )
+    rid = repo.add(doc)
+    assert {(s["id"], s["step"]) for s in expunge_json(repo)["steps"]} == {(rid, "reporter"), (rid, "subjects")}
+    after = decrypt(repo, alice, rid)
+    for text in (after["outcome"]["shareable_summary"], after["action_by_committee"]["description"]):
+        folded = fold_text(text)
+        for form in ("jose", "muller", "mueller", "王小明", "li wei", " li ", "example.org"):
+            assert form not in folded, form
+        assert "talk" in folded and "said so" in folded
+    assert expunge_json(repo)["steps"] == []  # and a second run finds nothing
