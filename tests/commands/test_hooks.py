@@ -229,7 +229,7 @@ def test_cocrecs_own_expunge_commit_passes_even_when_a_name_holds_its_words(repo
     # "Expunge" is a subject's surname here and "Reporter" the reporter's: cocrec's message must still pass
     rid = repo.add(record(subjects=[{"name": "Ada Expunge", "emails": ["ada@example.org"]}], outcome=outcome("resolved", "2026-07-01")))
     assert commit(repo, f"Add {rid}", alice.identity).returncode == 0
-    result = repo("expunge", "--commit", "--as-of", "2027-09-01")
+    result = repo("expunge", "--commit", "--yes", "--as-of", "2027-09-01")
     assert result.exit_code == 0, result.output
     assert git(repo, "log", "-1", "--format=%s", identity=None).stdout.startswith("Expunge personal data from 1 record(s)")
     # the commit changed the record, so its HEAD version (naming Ada Expunge) was searched: only the
