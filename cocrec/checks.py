@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal, Mapping, Optional
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence
 
-from . import bulk, crypto, index, trust, validate
+from . import bulk, crypto, index, layout, message_check, trust, validate
 from .errors import CocrecError
 from .index import Index
 from .model import StepName
@@ -260,3 +260,60 @@ def clone_warnings(repo: Repo) -> list[Problem]:
 
     problem = hooks.installed_problem(repo)
     return [Problem(problem[0], problem[1], warning=True)] if problem else []
+
+
+# -- the tree: only the repository's layout, and no plaintext anywhere --------------------------------
+
+OWN_CLEARTEXT = ("cocrec.yaml", "members.yaml", "trust.yaml", "records/index.yaml")
+MAX_SCANNED = 4 << 20  # a larger file is judged by its name alone
+
+
+def tree_problems(
+    paths: Sequence[str], read: Callable[[str], Optional[bytes]], extra_files: Sequence[str], docs: Optional[Mapping[str, Sequence[Any]]] = None,
+    invented: Sequence[str] = (),
+) -> list[Problem]:
+    """Each path git holds (or a commit would) that is outside the repository's layout and the policy's
+    `extra_files`, anything under workspace/, any file that reads as a plaintext record, and, given the
+    records' documents (`docs`, with a key), any file that names someone in them. Names the path and what
+    to do, never what the file holds."""
+    problems = []
+    for path in sorted(paths):
+        if path == "workspace" or path.startswith("workspace/"):
+            problems.append(Problem(path, f"plaintext from `cocrec open` must never be committed: `git rm --cached {path}` and add workspace/ to .gitignore"))
+            continue
+        if not layout.is_allowed(path, extra_files):
+            problems.append(Problem(path, f"not part of a records repository: remove it from git (`git rm --cached {path}`), or, if the committee keeps it here on purpose, list it in cocrec.yaml's extra_files (then `cocrec adopt`)"))
+        if path in OWN_CLEARTEXT or path.endswith(".yaml.age") or (invented and layout.is_allowed(path, invented) and not layout.in_layout(path)):
+            continue
+        data = read(path)
+        if data is None or len(data) > MAX_SCANNED:
+            continue
+        if layout.looks_like_record(data):
+            problems.append(Problem(path, f"holds what reads as a plaintext record: remove it from git (`git rm --cached {path}`) and delete it; records live encrypted in records/"))
+        elif docs:
+            text = data.decode("utf-8", "replace")
+            for rid, what in message_check.identifiers_in(text, docs).items():
+                problems.append(Problem(path, f"holds {' and '.join(what)} of record {rid}: remove it from git (`git rm --cached {path}`) and delete it, or reword it"))
+    return problems
+
+
+def tracked_problems(store: Store, loaded: Optional[Mapping[str, Loaded]] = None) -> list[Problem]:
+    """`tree_problems` of what git tracks in this clone's working tree (none outside git)."""
+    repo = store.repo
+    if not (repo.root / ".git").exists():
+        return []
+    from . import git
+
+    def read(path: str) -> Optional[bytes]:
+        full = repo.root / path
+        try:
+            return None if full.is_symlink() or not full.is_file() else full.read_bytes()
+        except OSError:
+            return None
+
+    docs = {rid: [item.doc] for rid, item in loaded.items()} if loaded else None
+    try:
+        policy = store.policy
+    except CocrecError:
+        return []  # reported where it is read
+    return tree_problems(git.tracked_paths(repo.root), read, policy.extra_files, docs, policy.invented_files)

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Mapping, Optional
 
-from . import checks, git, trust
+from . import checks, git, trust, validate
 from .context import Context
 from .errors import CocrecError, DecryptError
 from .fsutil import private_dir
@@ -38,9 +38,7 @@ def path_problems(changed: list[str], staged: Mapping[str, git.GitFile]) -> list
     for path in changed:
         if path not in staged:
             continue
-        if path == "workspace" or path.startswith("workspace/"):
-            problems.append(f"{path}: plaintext from `cocrec open` must never be committed: `git rm --cached {path}` and add workspace/ to .gitignore")
-        elif path.startswith(RECORDS) and staged[path].mode == "120000":
+        if path.startswith(RECORDS) and staged[path].mode == "120000":
             problems.append(f"{path}: records may not be symlinks: `git rm --cached {path}` and add the file itself")
         elif path.startswith(RECORDS) and path != INDEX_PATH and record_id_of(path) is None:
             what = "plaintext? " if path.endswith((".yaml", ".yml")) else ""
@@ -55,9 +53,9 @@ def staged_problems(ctx: Context) -> tuple[list[str], Optional[str]]:
     root = ctx.repo.root
     changed = git.staged_changes(root)
     staged = git.staged_files(root)
-    problems = path_problems(changed, staged)
+    problems = path_problems(changed, staged) + _tree(ctx, [p for p in changed if p in staged and not p.startswith(RECORDS)])
     if not any(p.startswith(RECORDS) or p in PROTECTED for p in changed):
-        return problems, None  # an unrelated commit: paths only, so it stays fast
+        return problems, None  # an unrelated commit: its own files only, so it stays fast
     wanted = [p for p, f in staged.items() if (p.startswith(RECORDS) or p in PROTECTED) and f.mode != "120000"]
     with private_dir("cocrec-commit-") as snapshot:
         git.export_index(root, wanted, snapshot)
@@ -65,6 +63,27 @@ def staged_problems(ctx: Context) -> tuple[list[str], Optional[str]]:
             return [*problems, f"{POLICY_FILE}: not in the commit: `git add {POLICY_FILE}`"], None
         more, note = _snapshot_problems(ctx, Repo(snapshot))
     return problems + more, note
+
+
+def _tree(ctx: Context, paths: list[str]) -> list[str]:
+    """The commit's other files: inside the layout (or `extra_files`), no plaintext record, no one named
+    (that last with a key: the records are read to know whom)."""
+    if not paths:
+        return []
+    root = ctx.repo.root
+    try:
+        policy_data = git.show_file(root, ":", POLICY_FILE)
+        policy = validate.load_policy(policy_data, POLICY_FILE) if policy_data else ctx.store.policy
+    except CocrecError:
+        policy = ctx.store.policy
+    docs = None
+    try:
+        ctx.identities
+        docs = {rid: [item.doc] for rid, item in ctx.store.authentic_only(ctx.store.open_files()[0]).items()}
+    except CocrecError:
+        pass
+    found = checks.tree_problems(paths, lambda path: git.show_file(root, ":", path), policy.extra_files, docs, policy.invented_files)
+    return [str(p) for p in found]
 
 
 def _snapshot_problems(ctx: Context, snapshot: Repo) -> tuple[list[str], Optional[str]]:

@@ -36,8 +36,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from . import yaml_io
 from .errors import CocrecError
 
-# The repository's own files (SPEC section 2). The hooks are listed while `cocrec init` still
-# writes them into the tree.
+# The repository's own files (SPEC section 2). Hooks are not among them: they live in each
+# clone's git directory, where no commit can change them.
 LAYOUT: tuple[str, ...] = (
     "cocrec.yaml",
     "members.yaml",
@@ -48,9 +48,6 @@ LAYOUT: tuple[str, ...] = (
     ".gitignore",
     ".github/workflows/*.yml",
     ".github/workflows/*.yaml",
-    "hooks/pre-commit",
-    "hooks/commit-msg",
-    "hooks/pre-merge-commit",
 )
 # Directories whose content only the layout decides: `extra_files` cannot let anything in there.
 RESERVED: tuple[str, ...] = ("records/", "workspace/")

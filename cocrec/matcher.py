@@ -206,7 +206,15 @@ def common_words() -> frozenset[str]:
 
 
 def is_common(word: str) -> bool:
-    return fold_text(word) in common_words()
+    """A common English word, or a simple inflection of one (the list holds base forms: "does" is "do")."""
+    folded = fold_text(word)
+    words = common_words()
+    if folded in words:
+        return True
+    for suffix in ("'s", "’s", "es", "s"):
+        if folded.endswith(suffix) and len(folded) > len(suffix) + 1 and folded[: -len(suffix)] in words:
+            return True
+    return False
 
 
 # -- what a value looks like folded -------------------------------------------------------------
@@ -373,15 +381,13 @@ class Matcher:
                 continue
             pattern = self._patterns[int(str(match.lastgroup)[1:])]
             start, end = folded.span(match.start(), match.end())
+            # An inflected form that is itself an ordinary word ("does" for a subject called Doe)
+            # counts as a common word: it is redacted, but names nobody on its own.
+            common = pattern.common or (
+                pattern.part == "word" and match.group(0) != pattern.word and is_common(match.group(0))
+            )
             found.append(
-                Hit(
-                    offset + start,
-                    offset + end,
-                    pattern.label,
-                    pattern.part,
-                    pattern.word,
-                    pattern.common,
-                )
+                Hit(offset + start, offset + end, pattern.label, pattern.part, pattern.word, common)
             )
         return found
 

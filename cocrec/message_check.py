@@ -71,34 +71,35 @@ def _contact_label(value: str) -> str:
     return "email" if "@" in value else "contact"
 
 
-def _reporter(doc: Mapping[str, Any]) -> Person | None:
+def _reporter(doc: Mapping[str, Any], with_names: bool = True) -> Person | None:
     reporter = doc.get("reporter")
     if not isinstance(reporter, Mapping) or "reporter" in (doc.get("expunged") or {}):
         return None
     name, contact = reporter.get("name"), reporter.get("contact")
-    names = [name] if isinstance(name, str) else []
+    names = [name] if isinstance(name, str) and with_names else []
     ids = [(_contact_label(contact), contact)] if isinstance(contact, str) else []
     return Person(ROLES["reporter"], Matcher(names, ids))
 
 
-def _subject(subject: Mapping[str, Any]) -> Person:
+def _subject(subject: Mapping[str, Any], with_names: bool = True) -> Person:
     name = subject.get("name")
     ids: list[tuple[str, str]] = []
     for field, label in (("emails", "email"), ("usernames", "username"), ("urls", "url")):
         for value in _strings(subject.get(field)):
             ids += [(label, form) for form in identifier_forms(field, value.strip())]
-    return Person(ROLES["subjects"], Matcher([name] if isinstance(name, str) else [], ids))
+    return Person(ROLES["subjects"], Matcher([name] if isinstance(name, str) and with_names else [], ids))
 
 
-def people(doc: Any) -> list[Person]:
-    """The record's reporter and each subject entry still holding data, each with a matcher."""
+def people(doc: Any, with_names: bool = True) -> list[Person]:
+    """The record's reporter and each subject entry still holding data, each with a matcher (of their
+    identifiers only, without `with_names`)."""
     if not isinstance(doc, Mapping):
         return []
-    found = [p for p in [_reporter(doc)] if p is not None]
+    found = [p for p in [_reporter(doc, with_names)] if p is not None]
     subjects = doc.get("subjects") if "subjects" not in (doc.get("expunged") or {}) else None
     for subject in subjects if isinstance(subjects, list) else []:
         if isinstance(subject, Mapping) and subject.get("expunged") is not True:
-            found.append(_subject(subject))
+            found.append(_subject(subject, with_names))
     return [p for p in found if p.matcher]
 
 
@@ -137,4 +138,20 @@ def check(message: str, docs: Mapping[str, Sequence[Any]]) -> dict[str, list[str
         what = list(dict.fromkeys(w for doc in versions for w in named_in(message, doc, folded)))
         if what:
             found[rid] = what
+    return found
+
+
+def identifiers_in(text: str, docs: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
+    """Record id -> which identifiers (emails, usernames, urls, contacts: never names) of its people
+    `text` holds: what a file in the tree may never hold (names there are ordinary words too often)."""
+    folded = fold_text(text)
+    found: dict[str, list[str]] = {}
+    for rid, versions in sorted(docs.items()):
+        what: list[str] = []
+        for doc in versions:
+            for person in people(doc, with_names=False):
+                if person.matcher.might_occur(folded):
+                    what += _what(person.role, person.matcher.hits(text))
+        if what:
+            found[rid] = list(dict.fromkeys(what))
     return found

@@ -66,6 +66,7 @@ DEFAULT_DOC: dict[str, Any] = {
     "deadlines": {"acknowledge": 1, "decide": 30, "review_unilateral": 1, "appeal_window": 30},
     "report": {"min_cell": 3, "columns": REPORT_COLUMNS_DEFAULT},
     "extra_files": [],
+    "invented_files": [],
 }
 
 
@@ -123,6 +124,7 @@ class Policy:
     deadlines: Mapping[DeadlineKind, Days]
     report_columns: tuple[ReportColumn, ...]
     extra_files: tuple[str, ...] = ()  # globs: what the committee keeps besides cocrec's own files
+    invented_files: tuple[str, ...] = ()  # globs: files of invented people (a demo, tests), not searched for record data
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Policy:
@@ -148,6 +150,7 @@ class Policy:
             deadlines={kind: merged["deadlines"].get(kind) for kind in DEADLINE_KINDS},
             report_columns=_report_columns(merged["report"]["columns"]),
             extra_files=tuple(merged["extra_files"]),
+            invented_files=tuple(merged["invented_files"]),
         )
 
 

@@ -28,6 +28,8 @@ from cocrec.cli import cli
 AS_OF = "2026-12-01"  # the date the README's quick start uses
 HERE = Path(__file__).resolve().parent
 MEMBERS = [("ada", "Ada Demo"), ("ben", "Ben Demo"), ("chidi", "Chidi Demo")]
+PROJECT_FILES = ["README.md", "pyproject.toml", ".pre-commit-hooks.yaml", ".ci/**", ".github/**", "benchmarks/**", "cocrec/**", "examples/**", "tests/**"]
+INVENTED = ["examples/**", "tests/**", "benchmarks/**"]
 SHIPPED = ["cocrec.yaml", "members.yaml", "trust.yaml", "records", ".gitattributes"]
 
 NOTICE = """# Demo identities: DEMO ONLY
@@ -164,6 +166,11 @@ def build(target: Path, identities: Path) -> None:
         keys[member_id] = crypto.load_identities([path], lambda _: "").public_keys[0]
     ada = identities / "ada.txt"
     run("init", str(target))
+    # The demo lives in cocrec's own source repository: the committee keeps the project's files there too.
+    policy = target / "cocrec.yaml"
+    files = "".join(f"  - {glob}\n" for glob in PROJECT_FILES)
+    invented = "".join(f"  - {glob}\n" for glob in INVENTED)
+    policy.write_text(policy.read_text().replace("extra_files:\n  - README.md\n", f"extra_files:\n{files}invented_files:  # the demo's generator and the tests hold its invented people\n{invented}"))
     for member_id, name in MEMBERS:  # ada first: she signs for herself (the trust root), then adds the others
         run("-C", str(target), "members", "add", member_id, "--name", name, "--key", keys[member_id], "--since", "2024-01-01", identity=ada)
     for doc in demo_records():

@@ -7,6 +7,8 @@ must not quote that value: any value in a record may be personal data.
 
 from __future__ import annotations
 
+import textwrap
+
 import copy
 import random
 from pathlib import Path
@@ -28,45 +30,47 @@ SOURCE = "records/2026-k7qd.yaml.age"
 
 # The SPEC section 3 example, as a member would type it (dates unquoted; 'on' quoted, see
 # test_a_bare_on_key_as_typed_in_the_spec).
-SPEC_EXAMPLE = b"""\
-id: 2026-k7qd
-schema_version: 1
-reported_on: 2026-06-04
-event: DjangoCon Europe 2026
-region: europe
-categories: [harassment]
-channel: email
-reporter:
-  kind: public
-  name: Sam Reporter
-  contact: sam@example.org
-handled_by: alice
-subjects:
-  - name: Jane Doe
-    emails: [jane@example.org]
-    usernames: [github:janedoe]
-    urls: [https://example.org/~jane]
-    also_in: [2025-x3m9]
-summary: |
-  Jane Doe sent unwanted messages to an attendee.
-action_by_committee:
-  taken: true
-  description: Emailed the subject.
-action_by_local_rep:
-  taken: false
-outcome:
-  type: flagged
-  decided_on: 2026-07-01
-  recommendations: May attend talks, not the party.
-  shareable_summary: |
-    A violation of the code of conduct was found and addressed.
-retention:
-  override: {subjects: 2030-01-01, reporter: 2030-01-01, reason: appeal outcome, decided_on: 2026-07-02}
-  hold: {reason: appeal pending, since: 2026-08-01, review_on: 2026-11-01}
-disclosures:
-  - {'on': 2027-03-01, to: DjangoCon Europe 2027 organisers, what: shareable_summary}
-notes: Invented notes.
-"""
+# Indented here and dedented when used: this repository (a records repository too) holds nothing that
+# reads as a plaintext record (cocrec.layout.looks_like_record).
+SPEC_EXAMPLE = textwrap.dedent("""\
+    id: 2026-k7qd
+    schema_version: 1
+    reported_on: 2026-06-04
+    event: DjangoCon Europe 2026
+    region: europe
+    categories: [harassment]
+    channel: email
+    reporter:
+      kind: public
+      name: Sam Reporter
+      contact: sam@example.org
+    handled_by: alice
+    subjects:
+      - name: Jane Doe
+        emails: [jane@example.org]
+        usernames: [github:janedoe]
+        urls: [https://example.org/~jane]
+        also_in: [2025-x3m9]
+    summary: |
+      Jane Doe sent unwanted messages to an attendee.
+    action_by_committee:
+      taken: true
+      description: Emailed the subject.
+    action_by_local_rep:
+      taken: false
+    outcome:
+      type: flagged
+      decided_on: 2026-07-01
+      recommendations: May attend talks, not the party.
+      shareable_summary: |
+        A violation of the code of conduct was found and addressed.
+    retention:
+      override: {subjects: 2030-01-01, reporter: 2030-01-01, reason: appeal outcome, decided_on: 2026-07-02}
+      hold: {reason: appeal pending, since: 2026-08-01, review_on: 2026-11-01}
+    disclosures:
+      - {'on': 2027-03-01, to: DjangoCon Europe 2027 organisers, what: shareable_summary}
+    notes: Invented notes.
+""").encode()
 
 MEMBERS = Members.from_doc(
     {

@@ -18,7 +18,7 @@ def collect(ctx: Context, as_of: dt.date, no_decrypt: bool) -> tuple[list[Proble
     store, repo = ctx.store, ctx.repo
     files = repo.record_files()
     if no_decrypt:
-        problems = checks.keyless(store, as_of)
+        problems = checks.keyless(store, as_of) + checks.tracked_problems(store)
     else:
         problems = _decrypted(ctx, files, as_of)
     return problems + checks.history_problems(store) + checks.workspace_warnings(repo) + checks.clone_warnings(repo), len(files)
@@ -45,7 +45,8 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[
     known = {rid: (item.file_sha, item.stanzas) for rid, item in loaded.items() if item.stanzas is not None}
     keyless = checks.keyless(store, as_of, known, idx)
     authentic = {rid: item for rid, item in loaded.items() if store.why_not(rid, item.file_sha) is None}
-    return keyless + opened + checks.with_keys(store, authentic, as_of, idx, files)
+    tree = checks.tracked_problems(store, authentic)
+    return keyless + tree + opened + checks.with_keys(store, authentic, as_of, idx, files)
 
 
 def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:
