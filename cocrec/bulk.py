@@ -35,7 +35,7 @@ from typing import Any, Callable, Generator, Iterator, NamedTuple, Optional, Seq
 
 from . import crypto, index, progress, redact, validate, yaml_io
 from .errors import EXIT_REPO, CocrecError, RepoError
-from .fsutil import advice, fsync_dir, remove_stray_temps, stage
+from .fsutil import advice, fsync_dir, remove_stray_temps, stage, sync_files
 from .model import Members, StepName
 from .policy import Policy
 from .repo import RECORD_SUFFIX
@@ -285,7 +285,7 @@ def _encrypt_one(item: tuple[Path, str, bytes], worker: _Worker) -> Staged:
     except CocrecError as exc:
         return Staged(path, source, error=str(exc), exit_code=exc.exit_code)
     try:
-        tmp = stage(path, ciphertext)
+        tmp = stage(path, ciphertext, durable=False)  # the whole batch is made durable at once (write_staged)
     except OSError as exc:
         error = f"{source}: cannot write beside it ({exc.strerror}): nothing was replaced; {advice(exc)}"
         return Staged(path, source, error=f"{error}, then run the command again", exit_code=EXIT_REPO, unwritable=True)
@@ -363,7 +363,9 @@ def discard(staged: Sequence[Staged]) -> None:
 
 
 def replace_all(staged: Sequence[Staged]) -> None:
-    """Rename every staged file over its record (each rename is atomic), then make the renames durable."""
+    """Make every staged file durable (one pass), rename each over its record (each rename is atomic),
+    then make the renames durable."""
+    sync_files([item.tmp for item in staged if item.tmp is not None])
     for item in staged:
         assert item.tmp is not None, "replace_all takes a batch without failures"
         os.replace(item.tmp, item.path)

@@ -17,7 +17,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Optional, Sequence
 
-from . import bulk, crypto, index, layout, message_check, trust, validate
+from . import bulk, crypto, index, layout, matcher, message_check, trust, validate
 from .errors import CocrecError
 from .index import Index
 from .model import StepName
@@ -277,6 +277,7 @@ def tree_problems(
     records' documents (`docs`, with a key), any file that names someone in them. Names the path and what
     to do, never what the file holds."""
     problems = []
+    finder = _IdentifierFinder(docs) if docs else None
     for path in sorted(paths):
         if path == "workspace" or path.startswith("workspace/"):
             problems.append(Problem(path, f"plaintext from `cocrec open` must never be committed: `git rm --cached {path}` and add workspace/ to .gitignore"))
@@ -290,11 +291,31 @@ def tree_problems(
             continue
         if layout.looks_like_record(data):
             problems.append(Problem(path, f"holds what reads as a plaintext record: remove it from git (`git rm --cached {path}`) and delete it; records live encrypted in records/"))
-        elif docs:
-            text = data.decode("utf-8", "replace")
-            for rid, what in message_check.identifiers_in(text, docs).items():
+        elif finder is not None:
+            for rid, what in finder.find(data.decode("utf-8", "replace")).items():
                 problems.append(Problem(path, f"holds {' and '.join(what)} of record {rid}: remove it from git (`git rm --cached {path}`) and delete it, or reword it"))
     return problems
+
+
+class _IdentifierFinder:
+    """The identifiers of every record's people, matchers built once and only when a file is searched."""
+
+    def __init__(self, docs: Mapping[str, Sequence[Any]]) -> None:
+        self._docs = docs
+        self._people: Optional[list[tuple[str, message_check.Person]]] = None
+
+    def find(self, text: str) -> dict[str, list[str]]:
+        if self._people is None:
+            self._people = [(rid, p) for rid, versions in sorted(self._docs.items()) for doc in versions for p in message_check.people(doc, with_names=False)]
+        folded = matcher.fold_text(text)
+        found: dict[str, list[str]] = {}
+        for rid, person in self._people:
+            if person.matcher.might_occur(folded):
+                what = [f"{person.role}'s {hit.label}" for hit in person.matcher.hits(text)]
+                if what:
+                    found.setdefault(rid, [])
+                    found[rid] = list(dict.fromkeys([*found[rid], *what]))
+        return found
 
 
 def tracked_problems(store: Store, loaded: Optional[Mapping[str, Loaded]] = None) -> list[Problem]:

@@ -170,7 +170,14 @@ class Store:
 
     def previous_index(self) -> index.Index:
         """What the index knows: as on disk, or, when it is missing or malformed, as last committed (its
-        signatures and recipients are worth keeping: regenerating must not make every record unsigned)."""
+        signatures and recipients are worth keeping: regenerating must not make every record unsigned).
+        Read once until this store writes it (`write_entries`)."""
+        cached = self.__dict__.get("_previous")
+        if cached is None:
+            cached = self.__dict__["_previous"] = self._previous_index()
+        return cached
+
+    def _previous_index(self) -> index.Index:
         try:
             if self.repo.index_path.exists():
                 return self.read_index()
@@ -621,6 +628,7 @@ class Store:
         self.clone.clear_journal()
         self.clone.remember(trust.seen_in(self.trust_file, signed))
         self.__dict__.pop("verification", None)
+        self.__dict__.pop("_previous", None)
         return changed
 
     def _index_left(self) -> str:
@@ -642,6 +650,9 @@ class Store:
         assert root is not None, "a signed repository has a trust root"
         for rid, entry in todo.items():
             carried[rid] = trust.sign_entry(entry, root, key)
+            self.verifier.remember(carried[rid].sig, carried[rid].message(root))  # made here: no need to check it again
+        if todo:
+            self.clone.save_verified(self.verifier.seen)
         return carried
 
     def _signed_alike(self, rid: str, entry: index.Entry) -> Optional[index.Entry]:

@@ -22,6 +22,7 @@ statement put back in place is told from the current one (`Pins`, `rollbacks`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
@@ -183,6 +184,11 @@ class Verifier:
     def __init__(self, seen: Optional[set[bytes]] = None) -> None:
         self.seen: set[bytes] = seen if seen is not None else set()
         self.added = 0
+
+    def remember(self, sig: str, message: bytes) -> None:
+        """A signature this process just made: it verifies."""
+        with contextlib.suppress(keys.BadSignature):
+            self.seen.add(hashlib.sha256(message + b"\0" + keys.decode(sig)).digest()[:16])
 
     def signer(self, sig: str, message: bytes) -> Optional[str]:
         """The public key that made `sig` over `message`, or None when it does not verify."""
