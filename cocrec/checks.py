@@ -112,10 +112,10 @@ def encryption_state(store: Store, entry: Optional[index.Entry], file_sha: str, 
         return "unindexed"
     if entry.sha256 != file_sha:
         return "changed"
-    wanted = store.recipient_keys(entry.excluded)
-    if entry.recipients != crypto.fingerprint(wanted):
+    fingerprint, expected = store.expected_recipients(entry.excluded)
+    if entry.recipients != fingerprint:
         return "stale"
-    if stanzas is not None and tuple(sorted(stanzas)) != bulk.expected_stanzas(wanted):
+    if stanzas is not None and tuple(sorted(stanzas)) != expected:
         return "stale"
     return "current"
 
@@ -291,7 +291,7 @@ def tree_problems(
             continue
         if layout.looks_like_record(data):
             problems.append(Problem(path, f"holds what reads as a plaintext record: remove it from git (`git rm --cached {path}`) and delete it; records live encrypted in records/"))
-        elif finder is not None:
+        elif finder is not None and not layout.in_layout(path):  # cocrec's own files (.gitignore...) name nobody
             for rid, what in finder.find(data.decode("utf-8", "replace")).items():
                 problems.append(Problem(path, f"holds {' and '.join(what)} of record {rid}: remove it from git (`git rm --cached {path}`) and delete it, or reword it"))
     return problems

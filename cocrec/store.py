@@ -130,6 +130,14 @@ class Store:
         """The fingerprint of the keys a record is encrypted to when these members are left out of it."""
         return crypto.fingerprint(self.recipient_keys(excluded))
 
+    def expected_recipients(self, excluded: tuple[str, ...]) -> tuple[str, tuple[crypto.Stanza, ...]]:
+        """(fingerprint, age header stanzas) of a record that leaves out `excluded`: computed once per set."""
+        cache = self.__dict__.setdefault("_expected", {})
+        if excluded not in cache:
+            wanted = self.recipient_keys(excluded)
+            cache[excluded] = (crypto.fingerprint(wanted), bulk.expected_stanzas(wanted))
+        return cache[excluded]  # type: ignore[no-any-return]
+
     def recipient_keys(self, excluded: Iterable[str] = ()) -> list[str]:
         left_out = set(excluded)
         return [k for m in self.members.current if m.id not in left_out for k in m.keys]

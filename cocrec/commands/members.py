@@ -73,6 +73,7 @@ def change_members(ctx: Context, new_members: Members, yes: bool, consented: tup
         changed = membership.signed_change(store, new_members, data)
         store.accept_keys(*consented)
         store.__dict__["members"] = new_members
+        store.__dict__.pop("_expected", None)
         written, total = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data))
         if not written:
             membership.write(store, changed, data)
