@@ -20,6 +20,7 @@ fuzzy match for a human to confirm.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import re
@@ -103,22 +104,47 @@ def _ratio(matcher: difflib.SequenceMatcher[str], text: str, threshold: float) -
 
 
 class NameMatcher:
-    """Fuzzy name look-up over subject entries (difflib, with the query's analysis reused for every name)."""
+    """Fuzzy name look-up over subject entries (difflib, with the query's analysis reused for every name).
+
+    Screening a list compares every cell with every flagging name, so: a query already asked is
+    answered from memory (lists repeat names), and only names of a length that could reach the
+    threshold are compared at all (difflib's ratio is at most 2·min/(la+lb) for lengths la, lb).
+    """
 
     def __init__(self, entries: Iterable[tuple[SubjectRef, str]]) -> None:
-        self._names = [(ref, _forms(name)) for ref, name in entries if normalize_name(name)]
+        named = [(ref, _forms(name)) for ref, name in entries if normalize_name(name)]
+        # per form (as written, words sorted): (length, name, ref) sorted by length
+        self._by_length = [sorted((len(forms[i]), forms[i], ref) for ref, forms in named) for i in (0, 1)]
+        self._lengths = [[length for length, _, _ in column] for column in self._by_length]
+        self._memo: dict[tuple[str, float], dict[SubjectRef, float]] = {}
 
     def similar(self, query: str, threshold: float = NAME_THRESHOLD) -> dict[SubjectRef, float]:
+        key = (query, threshold)
+        if key not in self._memo:
+            self._memo[key] = self._similar(query, threshold)
+        return dict(self._memo[key])
+
+    def _similar(self, query: str, threshold: float) -> dict[SubjectRef, float]:
         forms = _forms(query)
         if not forms[0]:
             return {}
-        matchers = [difflib.SequenceMatcher(None, "", form) for form in forms]
-        found = {}
-        for ref, names in self._names:
-            score = max(_ratio(matcher, name, threshold) for matcher, name in zip(matchers, names))
-            if score >= threshold:
-                found[ref] = score
+        found: dict[SubjectRef, float] = {}
+        for form, column, lengths in zip(forms, self._by_length, self._lengths):
+            matcher = difflib.SequenceMatcher(None, "", form)
+            low, high = _length_range(len(form), threshold)
+            for _, name, ref in column[bisect.bisect_left(lengths, low) : bisect.bisect_right(lengths, high)]:
+                score = _ratio(matcher, name, threshold)
+                if score >= threshold and score > found.get(ref, -1.0):
+                    found[ref] = score
         return found
+
+
+def _length_range(length: int, threshold: float) -> tuple[float, float]:
+    """The lengths a name may have to reach `threshold` with a query of `length` characters."""
+    if threshold <= 0:
+        return 0, float("inf")
+    factor = threshold / (2 - threshold)  # 2·min/(min+max) >= t  <=>  min/max >= t/(2-t)
+    return length * factor, length / factor
 
 
 def name_similarity(query: str, name: str) -> float:

@@ -22,6 +22,7 @@ def test_the_benchmark_runs_on_a_tiny_committee() -> None:
         "due",
         "stats",
         "rekey --check (no key needed)",
+        "screen (3,000 attendees, varied names)",
         "`cocrec --help`",
     ]
     assert all(" s |" in line for line in lines if line.startswith("| ") and "operation" not in line)

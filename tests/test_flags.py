@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cocrec.flags import FlagIndex, name_similarity
 from cocrec.model import Record
@@ -60,3 +65,28 @@ def test_names_are_fuzzy_and_weaker() -> None:
     [found] = index(rec("2026-aaaa", "banned", JANE, ban={"permanent": True})).match("jane  DOE", AS_OF)
     assert not found.strong and found.status_text == "banned permanently" and "weaker" in found.match_text
     assert index(rec("2026-aaaa", "banned", JANE, ban={"permanent": True})).match("jane doe", AS_OF, names=False) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(st.text(alphabet="abcdeéjnors ,", min_size=1, max_size=14), min_size=1, max_size=12),
+    query=st.text(alphabet="abcdeéjnors ,", min_size=1, max_size=14),
+)
+def test_the_name_look_up_finds_what_comparing_every_name_finds(names: list[str], query: str) -> None:
+    """The length bound and the memory are speed only: the same names, with the same scores, as difflib
+    on every pair (the reference)."""
+    from cocrec.flags import NAME_THRESHOLD, NameMatcher, _forms
+
+    entries = [((f"2026-{n:04d}", 0), name) for n, name in enumerate(names)]
+    fast = NameMatcher(entries)
+    assert fast.similar(query) == fast.similar(query)  # asked twice: from memory, the same
+    expected = {}
+    q = _forms(query)
+    for ref, name in entries:
+        f = _forms(name)
+        if not f[0] or not q[0]:
+            continue
+        score = max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in zip(f, q))
+        if score >= NAME_THRESHOLD:
+            expected[ref] = score
+    assert fast.similar(query) == pytest.approx(expected)
