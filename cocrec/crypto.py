@@ -312,14 +312,14 @@ def _x25519_entry(secret: str) -> _Entry:
 
 
 def _ssh_entry(secret: str) -> _Entry:
-    if keys.is_encrypted_private_key(secret):
-        raise _BadIdentity(
-            "a passphrase-protected ssh key, which cocrec cannot unlock: protect it with age instead "
-            "(`cocrec keygen --passphrase` makes such a key)"
-        )
     try:
         identity = pyrage.ssh.Identity.from_buffer(secret.encode("ascii"))
     except (pyrage.IdentityError, UnicodeEncodeError):
+        if keys.is_encrypted_private_key(secret):
+            raise _BadIdentity(
+                "a passphrase-protected ssh key, which cocrec cannot unlock: protect it with age instead "
+                "(`cocrec keygen --passphrase` makes such a key)"
+            ) from None
         raise _BadIdentity("not a usable ssh private key: only unencrypted ssh-ed25519 and ssh-rsa keys work") from None
     signer = keys.private_key(secret)
     return _Entry(secret, identity, signer.public_key if signer else None, signer)

@@ -15,11 +15,13 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+# `cryptography` is imported where a key is loaded, a signature made or checked: most commands
+# read a signature they checked before (the clone's cache), and its import is a fifth of start-up.
 
 NAMESPACE = "cocrec"
 MAGIC = b"SSHSIG"
@@ -30,8 +32,8 @@ ARMOR_END = "-----END SSH SIGNATURE-----"
 SIGNING_TYPES = ("ssh-ed25519", "ssh-rsa")
 MAX_SIGNATURE = 4096  # an RSA-8192 signature with its key is about 2 KB
 
-PrivateKey = Union[ed25519.Ed25519PrivateKey, rsa.RSAPrivateKey]
-PublicKey = Union[ed25519.Ed25519PublicKey, rsa.RSAPublicKey]
+PrivateKey = Union["ed25519.Ed25519PrivateKey", "rsa.RSAPrivateKey"]
+PublicKey = Union["ed25519.Ed25519PublicKey", "rsa.RSAPublicKey"]
 
 
 class BadKey(Exception):
@@ -92,6 +94,10 @@ def fingerprint(public_key: str) -> str:
 
 
 def _load_public(public_key: str) -> PublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         loaded = serialization.load_ssh_public_key(" ".join(public_key.split()[:2]).encode("ascii"))
     except (ValueError, UnsupportedAlgorithm, UnicodeEncodeError):
@@ -102,6 +108,8 @@ def _load_public(public_key: str) -> PublicKey:
 
 
 def _openssh_public(key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return str(key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode("ascii"))
 
 
@@ -133,6 +141,9 @@ def is_encrypted_private_key(text: str) -> bool:
 
 
 def _load_private(text: str) -> Any:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     data = text.encode("ascii", "replace")
     try:
         if "BEGIN OPENSSH PRIVATE KEY" in text:
@@ -145,6 +156,8 @@ def _load_private(text: str) -> Any:
 def private_key(text: str) -> Optional[SigningKey]:
     """The signing key in an (unencrypted) OpenSSH or PEM private key file; None when it is no ssh key
     cocrec can use (an encrypted one, another algorithm)."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         key = _load_private(text)
     except (BadKey, ValueError, TypeError):
@@ -156,6 +169,9 @@ def private_key(text: str) -> Optional[SigningKey]:
 
 def new_ed25519() -> tuple[str, str]:
     """A new ssh-ed25519 key: (OpenSSH private key file text, public key). age and ssh both read the file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     key = ed25519.Ed25519PrivateKey.generate()
     text = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
     return text.decode("ascii"), _openssh_public(key.public_key())
@@ -171,6 +187,9 @@ def _signed_data(message: bytes, namespace: str) -> bytes:
 
 def sign(message: bytes, key: SigningKey, namespace: str = NAMESPACE) -> bytes:
     """An SSHSIG blob (unarmored) over `message`, as `ssh-keygen -Y sign -n NAMESPACE` makes it."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+
     data = _signed_data(message, namespace)
     if isinstance(key.private, ed25519.Ed25519PrivateKey):
         inner = _string(b"ssh-ed25519") + _string(key.private.sign(data))
@@ -191,6 +210,10 @@ def sign(message: bytes, key: SigningKey, namespace: str = NAMESPACE) -> bytes:
 
 def verify(blob: bytes, message: bytes, namespace: str = NAMESPACE) -> str:
     """The public key (normalized) that made this SSHSIG blob over `message`, or BadSignature."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+
     if len(blob) > MAX_SIGNATURE or not blob.startswith(MAGIC):
         raise BadSignature("not an ssh signature")
     version = int.from_bytes(blob[6:10], "big")
