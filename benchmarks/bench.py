@@ -339,6 +339,44 @@ def attendee_list(path: Path, records: int, count: int) -> Path:
     return path
 
 
+def fast_paths(root: Path, identity: Path) -> list[str]:
+    """Each of cocrec's own fast paths beside the library path it stands in for (its reference, which a
+    property test holds it to), timed in this process on the repository's files: best of three."""
+    import yaml
+
+    from cocrec import crypto, index, schema, yaml_io
+
+    identities = crypto.load_identities([identity], lambda _: "")
+    ciphertexts = [path.read_bytes() for path in sorted((root / "records").glob("*.yaml.age"))]
+    texts = [crypto.decrypt(data, identities, "r").decode() for data in ciphertexts]
+    docs = [yaml_io.loads(text, "r") for text in texts]
+    index_bytes = (root / "records" / "index.yaml").read_bytes()
+
+    def best(work: Any) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    pairs = [
+        ("YAML documents", "node builder", lambda: [yaml_io._load(t) for t in texts],
+         "PyYAML's constructor", lambda: [yaml.load(t, Loader=yaml_io._Loader) for t in texts]),
+        ("records/index.yaml", "template reader", lambda: index._parse_plain(index_bytes.decode()),
+         "YAML loader", lambda: index.Index._parse_yaml(index_bytes, "i")),
+        ("age headers", "quick reader", lambda: [crypto.recipient_stanzas(c) for c in ciphertexts],
+         "careful reader", lambda: [crypto.header_recipients(c) for c in ciphertexts]),
+    ]
+    lines = [f"Fast paths beside their references ({len(texts):,} records, one process):"]
+    for what, name, fast, reference_name, reference in pairs:
+        ours, theirs = best(fast), best(reference)
+        lines.append(f"- {what}: {name} {_ms(ours)}, {reference_name} {_ms(theirs)} ({ours / theirs:.2f}x)")
+    check = schema.validator("record")
+    lines.append(f"- record schema, jsonschema-rs: {_ms(best(lambda: [check.is_valid(d) for d in docs]))}")
+    return lines
+
+
 def table(rows: Sequence[Row], records: int, member_count: int) -> str:
     lines = [
         f"{records:,} records, {member_count} members (+1 joining), {os.cpu_count()} cores, Python {sys.version.split()[0]}",
@@ -362,6 +400,10 @@ def _s(seconds: Optional[float]) -> str:
     return "" if seconds is None else f"{seconds:.2f} s"
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["_floor"]:
@@ -380,6 +422,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1), options.keys)
         print(table(rows, options.records, options.members))
+        print("\n" + "\n".join(fast_paths(base / "records-repo", base / "m1.txt")))
     finally:
         if options.keep:
             print(f"kept {base}", file=sys.stderr)

@@ -14,11 +14,12 @@ records say, and the retention warnings.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, Optional, Sequence
+from typing import Any, Callable, Literal, Mapping, NamedTuple, Optional, Sequence
 
-from . import bulk, crypto, index, layout, matcher, message_check, trust, validate
-from .errors import CocrecError
+from . import bulk, crypto, index, layout, matcher, message_check, opening, redact, trust, validate
+from .errors import EXIT_REPO, CocrecError
 from .index import Index
 from .model import StepName
 from .people import PeopleIndex
@@ -28,6 +29,8 @@ from .retention import RecordSchedule
 from .store import Loaded, Store
 
 Facts = tuple[str, tuple[crypto.Stanza, ...]]  # a record file's sha256 and the recipients in its age header
+# (step, field path) of text kept after expunge that names that step's people
+TextHits = tuple[tuple[StepName, str], ...]
 
 EncryptionState = Literal["current", "unindexed", "changed", "stale"]
 ADVICE: Mapping[EncryptionState, str] = {
@@ -45,7 +48,7 @@ def keyless(store: Store, as_of: Optional[dt.date], known: Mapping[str, Facts] =
     try:
         store.policy, store.members  # both must parse and validate: everything else rests on them
     except CocrecError as exc:
-        return [Problem(getattr(exc, "file", "members.yaml"), str(exc), exc.exit_code)]
+        return [Problem.of(exc, "members.yaml")]
     try:
         idx = store.read_index() if idx is None else idx
     except CocrecError as exc:
@@ -81,7 +84,7 @@ def file_problems(store: Store, idx: Index, files: Mapping[str, Path], known: Ma
         try:
             facts = known[rid] if rid in known else file_facts(path.read_bytes(), source)
         except CocrecError as exc:
-            problems.append(Problem(source, str(exc), exc.exit_code))
+            problems.append(Problem.of(exc, source))
             continue
         problems += record_problems(store, rid, facts, idx.entries.get(rid))
     return problems
@@ -97,10 +100,10 @@ def record_problems(store: Store, rid: str, facts: Facts, entry: Optional[index.
     sha, stanzas = facts
     why = store.why_not(rid, sha)
     if why is not None:
-        return [Problem(source, why, 4)]
+        return [Problem(source, why, EXIT_REPO)]
     doubt = store.verification.entry_flaws.get(rid)
     if entry is not None and doubt is not None:  # the file is vouched for elsewhere (the last commit): its entry here is not
-        return [Problem(source, f"{doubt.split(':')[0]}; the record itself is signed: run `cocrec index` to write its entry anew", 4)]
+        return [Problem(source, f"{doubt.split(':')[0]}; the record itself is signed: run `cocrec index` to write its entry anew", EXIT_REPO)]
     state = encryption_state(store, entry, sha, stanzas)
     return [] if state == "current" else [Problem(source, ADVICE[state])]
 
@@ -148,9 +151,87 @@ def _schedule_problems(source: str, entry: index.Entry, stale_days: int, as_of: 
     return problems
 
 
-def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date, idx: Index, files: Mapping[str, Path]) -> list[Problem]:
+class Checked(NamedTuple):
+    """A record file as `check` opens it: opened and validated; if that went well, the recipients
+    in its age header and the text that survives expunge naming its people (found in the worker)."""
+
+    opened: opening.Opened
+    stanzas: Optional[tuple[crypto.Stanza, ...]] = None
+    text_hits: TextHits = ()
+
+
+def check_batch(items: list[opening.Item], shared: opening.Opening) -> list[Checked]:
+    """A bulk batch: open each file of the chunk, then ask `check`'s own questions of those that
+    opened."""
+    ciphertexts = opening.read(items)
+    opened = opening.open_ciphertexts(ciphertexts, items, shared)
+    return [_checked(ciphertext, item) for ciphertext, item in zip(ciphertexts, opened)]
+
+
+def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
+    if item.problems:
+        return Checked(item)
+    # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
+    stanzas = crypto.recipient_stanzas(ciphertext)
+    return Checked(item, stanzas, tuple(redact.general_text_hits(item.doc)))
+
+
+@dataclass
+class Decrypted:
+    """What `check` learns by opening every record file with the member's key: the records that
+    decrypted and validated, the problems of the others, and of each record it loaded its file's
+    facts (for `keyless`) and its text hits (for `with_keys`)."""
+
+    loaded: dict[str, Loaded] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    facts: dict[str, Facts] = field(default_factory=dict)
+    text_hits: dict[str, TextHits] = field(default_factory=dict)
+
+
+class Decrypting:
+    """Every record file of `files` being opened on every core, the work handed out when this is
+    made: what the caller does until `finish()` (read the index, verify its signatures) overlaps it.
+    Use it in a `with`, which stops the workers."""
+
+    def __init__(self, store: Store, files: Mapping[str, Path]) -> None:
+        self._store = store
+        self._files = files
+        self._ids, items = store.items(files=files)
+        self._results = None
+        if items:
+            self._results = bulk.ordered(check_batch, items, store.opener(), label="decrypting")
+
+    def finish(self) -> Decrypted:
+        read = Decrypted()
+        if self._results is None:
+            return read
+        # Each as it comes: building the models overlaps the decrypting.
+        for rid, item in zip(self._ids, self._results):
+            read.problems.extend(item.opened.problems)
+            if item.stanzas is not None:  # it opened and validated
+                read.loaded[rid] = self._store.loaded(rid, self._files[rid], item.opened)
+                read.facts[rid] = (item.opened.file_sha, item.stanzas)
+                read.text_hits[rid] = item.text_hits
+        return read
+
+    def __enter__(self) -> Decrypting:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._results is not None:
+            self._results.close()
+
+
+def with_keys(
+    store: Store,
+    loaded: Mapping[str, Loaded],
+    as_of: dt.date,
+    idx: Index,
+    files: Mapping[str, Path],
+    text_hits: Mapping[str, TextHits] = {},
+) -> list[Problem]:
     """What only a member can check; `loaded` holds the records that decrypted and validated, of `files`,
-    and `idx` is the index as read meanwhile."""
+    `idx` is the index as read meanwhile, and `text_hits` what `Decrypting` found of each record."""
     repo = store.repo
     people = PeopleIndex.build([item.record for item in loaded.values()])
     schedules = store.schedules(loaded, as_of, people)
@@ -160,7 +241,7 @@ def with_keys(store: Store, loaded: Mapping[str, Loaded], as_of: dt.date, idx: I
     if len(loaded) == len(files) and not index_says(idx, store.index_entries(loaded, schedules=schedules, as_read=True)):
         problems.append(Problem(repo.rel(repo.index_path), "disagrees with the records (status, due dates, holds): run `cocrec index`"))
     problems += _retention_warnings(repo, schedules, people)
-    problems += _surviving_text_warnings(repo, loaded, schedules)
+    problems += _surviving_text_warnings(repo, text_hits, schedules)
     return problems
 
 
@@ -193,16 +274,21 @@ def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], peo
 WHO: Mapping[StepName, str] = {"reporter": "the reporter", "subjects": "a subject"}
 
 
-def _surviving_text_warnings(repo: Repo, loaded: Mapping[str, Loaded], schedules: Mapping[str, RecordSchedule]) -> list[Problem]:
+def _surviving_text_warnings(
+    repo: Repo, text_hits: Mapping[str, TextHits], schedules: Mapping[str, RecordSchedule]
+) -> list[Problem]:
     """Text kept after expunge (event, descriptions, shareable summary, reasons) that names the record's own
     people: expunge will redact it, so ask for a rephrasing while the case is fresh. Names the field, never the value.
 
-    The fields were found while the record was opened (`Store.open_files(for_check=True)`)."""
+    The fields were found while the record was opened (`Decrypting`); records without a schedule are
+    not checked here."""
     warnings = []
-    for rid, item in sorted(loaded.items()):
-        steps = schedules[rid].steps if rid in schedules else None
+    for rid, found in sorted(text_hits.items()):
+        if rid not in schedules:
+            continue
+        steps = schedules[rid].steps
         hits: dict[str, list[str]] = {}
-        for step, path in item.text_hits:
+        for step, path in found:
             if steps is None or steps[step].state not in ("done", "never"):
                 hits.setdefault(path, []).append(WHO[step])
         for path, people in hits.items():
@@ -237,7 +323,7 @@ def history_problems(store: Store) -> list[Problem]:
         before = _seen_at(repo, rev)
         if before is not None:
             flaws = trust.rollbacks(now, before, repo.record_source, f"commit {rev[:7] if rev != 'HEAD' else 'HEAD'}")
-            problems += [Problem(f.source, f.message, 4) for f in flaws if str(f) not in {str(p) for p in problems}]
+            problems += [Problem(f.source, f.message, EXIT_REPO) for f in flaws if str(f) not in {str(p) for p in problems}]
     return problems
 
 

@@ -16,7 +16,7 @@ from .store import Store
 
 
 def ask_passphrase(path: str) -> str:
-    """Ask once per command: each scrypt unlock costs about 2 s."""
+    """Ask once per command: each unlock runs scrypt, which is slow on purpose."""
     prompt = f"Passphrase for {path}: "
     if sys.stdin is not None and sys.stdin.isatty():
         return getpass.getpass(prompt)

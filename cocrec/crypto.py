@@ -1,16 +1,16 @@
 """The crypto seam: the only module that imports pyrage.
 
 Files are ASCII-armored age v1, readable by the reference `age` tool and
-written by it (SPEC section 6). Three facts shape this module (MEASURED.md):
+written by it (SPEC section 6). Three facts about pyrage shape this module:
 
-- `pyrage.decrypt(bytes)` re-parses the header on every read; `decrypt_io`
-  is 3-4x faster, so decryption always goes through it.
+- `pyrage.decrypt(bytes)` re-parses the header on every read and
+  `decrypt_io` does not, so decryption always goes through `decrypt_io`.
 - pyrage says "No matching keys found" both for a file that is not for us
   and for a damaged header, so when decryption fails the header's shape is
   checked here (`header_stanzas`, also what `check --no-decrypt` counts).
 - pyrage objects cannot be pickled: `Identities` keeps the secret strings so
   that worker processes can rebuild them, and a passphrase-protected identity
-  file is unlocked once per command (scrypt costs about 2 s), never per file.
+  file is unlocked once per command (scrypt is slow on purpose), never per file.
 
 No message here quotes a secret, a passphrase or a line of plaintext.
 """
@@ -173,8 +173,9 @@ def recipient_stanzas(ciphertext: bytes) -> tuple[Stanza, ...]:
     """The recipients of a file that has just decrypted, decoding only its header.
 
     Only for a file pyrage opened: its header is then known to be sound, so
-    `header_recipients`' checks of the whole armor (a third of a decryption)
-    would find nothing. Every other file goes through `header_recipients`.
+    `header_recipients`' checks of the whole armor would find nothing. Every
+    other file goes through `header_recipients` (a property test holds both
+    to the same answer).
     """
     data = ciphertext.lstrip()
     if data.startswith(ARMOR_BEGIN):
@@ -355,7 +356,7 @@ def _expand(path: str, env: Mapping[str, str]) -> Path:
 
 
 def load_identities(paths: Sequence[Path], ask_passphrase: Callable[[str], str]) -> Identities:
-    """Every identity in `paths`; asks once per passphrase-protected file (each unlock costs ~2 s)."""
+    """Every identity in `paths`; asks once per passphrase-protected file (an unlock runs scrypt)."""
     if not paths:
         raise DecryptError(f"no identity given: {NO_IDENTITY_HELP}")
     entries: list[_Entry] = []

@@ -32,7 +32,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Generic, Literal, Mapping, Optional, Sequence, TypeVar, cast
+from typing import Any, Callable, Generic, Literal, Mapping, Optional, Sequence, TypeVar
 
 from . import schema
 from .errors import CocrecError, DecryptError, UsageError, ValidationError
@@ -281,7 +281,7 @@ HEADER = """\
 
 def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
     """The commented template `cocrec new` opens, generated from the record schema and the committee's lists."""
-    record = cast(Mapping[str, Any], schema.validator("record").schema)  # local references inlined
+    record = schema.inlined("record")
     required = set(record.get("required", ()))
     choices = {
         "region": policy.regions,

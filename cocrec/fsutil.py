@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import signal
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     import subprocess
 
 # shutil, tempfile, secrets and subprocess are imported where they are used: every command starts by
-# looking for leftovers (cli.py), and their 20 ms would be most of `cocrec --help`.
+# looking for leftovers (cli.py), and loading them would be most of `cocrec --help`.
 
 TMP_MARKER = ".cocrec-tmp-"
 
@@ -397,22 +398,40 @@ def signals_deferred() -> Iterator[None]:
 PR_SET_PDEATHSIG = 1
 
 
-def _dies_with_parent() -> Optional[Callable[[], None]]:
-    """A preexec function asking the kernel to SIGKILL the child when this process dies (Linux)."""
+@functools.cache
+def _prctl() -> Optional[Callable[..., int]]:
+    """Linux's prctl, looked up before any fork (a child about to exec loads no library)."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
 
     try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+def die_with_parent(parent: int) -> bool:
+    """In a child process: ask the kernel to SIGKILL it when its parent dies (False where it cannot:
+    not Linux), and exit at once if the parent (`parent`, its pid) died before that took effect."""
+    prctl = _prctl()
+    if prctl is None:
+        return False
+    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:
+        os._exit(1)
+    return True
+
+
+def _dies_with_parent() -> Optional[Callable[[], None]]:
+    """A preexec function asking the kernel to SIGKILL the child when this process dies (Linux)."""
+    if _prctl() is None:
         return None
     parent = os.getpid()
 
     def preexec() -> None:
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
+        die_with_parent(parent)
 
     return preexec
 

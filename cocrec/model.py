@@ -20,6 +20,10 @@ STEPS: tuple[StepName, ...] = get_args(StepName)
 ReporterKind = Literal["official", "public", "private"]
 DeadlineKind = Literal["acknowledge", "decide", "review_unilateral", "appeal_window"]
 DEADLINE_KINDS: tuple[DeadlineKind, ...] = get_args(DeadlineKind)
+RecordStatus = Literal["open", "closed"]  # open: no outcome yet
+RECORD_STATUSES: tuple[RecordStatus, ...] = get_args(RecordStatus)
+CountBy = Literal["year", "half", "region", "outcome", "consequence", "category"]  # `stats --by`
+COUNT_BY: tuple[CountBy, ...] = get_args(CountBy)
 
 Doc = dict[str, Any]
 

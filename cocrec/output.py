@@ -1,13 +1,20 @@
-"""Rendering rows as a table, JSON, CSV or Markdown: the one place output formats live."""
+"""Rendering rows as a table, JSON, CSV or Markdown: the one place output formats live.
+
+The command line takes its --format choices from here, so this module loads for `cocrec --help`:
+json and csv are imported when something is rendered with them, not before.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 Row = Sequence[Any]
+Format = Literal["table", "json", "csv", "md", "html", "yaml"]
+# Each kind of output and the formats it comes in, the default first.
+LISTING: tuple[Format, ...] = ("table", "json")  # rows: list, due, check, status, members, ...
+STATISTICS: tuple[Format, ...] = ("table", "json", "csv")
+DOCUMENT: tuple[Format, ...] = ("yaml", "json")  # one person's data (export)
+REPORT: tuple[Format, ...] = ("md", "html")  # the public transparency report
 
 
 def _cell(value: Any) -> str:
@@ -35,6 +42,9 @@ def markdown(headers: Sequence[str], rows: Sequence[Row]) -> str:
 
 
 def csv_text(headers: Sequence[str], rows: Sequence[Row]) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)
@@ -43,4 +53,6 @@ def csv_text(headers: Sequence[str], rows: Sequence[Row]) -> str:
 
 
 def to_json(data: Any) -> str:
+    import json
+
     return json.dumps(data, indent=2, ensure_ascii=False)

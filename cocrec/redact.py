@@ -117,8 +117,8 @@ class Pii:
 
     def might_occur(self, text: str) -> bool:
         """False only when no value can occur: a substring test on the folded text that spares
-        compiling the matcher's pattern (about 0.5 ms), which `check` and the commit-msg hook would
-        pay for every record."""
+        compiling the matcher's pattern, which `check` and the commit-msg hook would otherwise pay
+        for every record."""
         return bool(self) and self.matcher.might_occur(fold_text(text))
 
 

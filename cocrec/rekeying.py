@@ -7,7 +7,7 @@ had to change. A record no current member signed stops the run (a rekey signs wh
 signing what nobody reviewed is what `cocrec adopt` is for).
 
 Every new file is staged (encrypted, verified, fsynced beside the record) before any is replaced
-(`bulk.write_staged`), so a SIGKILL at any moment loses nothing and a re-run finishes the job:
+(`staging.write_staged`), so a SIGKILL at any moment loses nothing and a re-run finishes the job:
 
 - patch: every stale file is the one its index entry describes (a member joined or left), so its
   entry stays true but for its hash, recipients and signature, and no record is parsed;
@@ -21,10 +21,11 @@ members.yaml and trust.yaml once every new file is verified.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, NoReturn, Optional, Sequence
+from pathlib import Path
+from typing import Callable, Optional, Sequence
 
-from . import bulk, checks, crypto, index
-from .errors import EXIT_DECRYPT, CocrecError, DecryptError, RepoError
+from . import checks, crypto, index, staging
+from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError
 from .model import Members
 from .problems import Problem
 from .repo import Repo
@@ -55,11 +56,11 @@ def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Proble
         try:
             sha, stanzas = checks.file_facts(path.read_bytes(), source)
         except CocrecError as exc:
-            doubts.append(Problem(source, str(exc), exc.exit_code))
+            doubts.append(Problem.of(exc, source))
             continue
         why = store.why_not(rid, sha)
         if why is not None:
-            doubts.append(Problem(source, why, 4))
+            doubts.append(Problem(source, why, EXIT_REPO))
             continue
         entry = idx.entries.get(rid)
         state = checks.encryption_state(store, entry, sha, stanzas)
@@ -89,7 +90,7 @@ def rekey_stale(store: Store, before_write: BeforeWrite = None) -> tuple[int, in
     idx = store.previous_index()
     stale, doubts = find_stale(store, idx)
     if doubts:
-        refuse(store, doubts)
+        raise refusal(doubts)
     if stale:
         store.confirm_recipients()
     if all(item.known for item in stale) and set(idx.entries) >= set(files):
@@ -99,15 +100,16 @@ def rekey_stale(store: Store, before_write: BeforeWrite = None) -> tuple[int, in
     return len(stale), len(files)
 
 
-def _stage(store: Store, stale: Sequence[Stale]) -> Callable[[], list[bulk.Staged]]:
-    groups: dict[tuple[str, ...], list[tuple[object, str]]] = {}
+def _stage(store: Store, stale: Sequence[Stale]) -> Callable[[], list[staging.Staged]]:
+    groups: dict[tuple[str, ...], list[tuple[Path, str]]] = {}
     for item in stale:
         groups.setdefault(item.excluded, []).append((store.repo.record_path(item.id), item.source))
 
-    def stage_all() -> list[bulk.Staged]:
-        staged: list[bulk.Staged] = []
+    def stage_all() -> list[staging.Staged]:
+        staged: list[staging.Staged] = []
         for excluded, items in groups.items():
-            staged += bulk.reencrypt_all(items, store.recipient_keys(excluded), store._identities())  # type: ignore[arg-type]
+            keys = store.recipient_keys(excluded)
+            staged += staging.reencrypt_all(items, keys, store._identities())
         return staged
 
     return stage_all
@@ -125,40 +127,50 @@ def _patch(store: Store, stale: Sequence[Stale], idx: index.Index, before_write:
 def _full(store: Store, stale: Sequence[Stale], before_write: BeforeWrite) -> None:
     loaded, problems = store.open_files()
     if problems:
-        refuse(store, problems)
+        raise refusal(problems)
     loaded = store.authentic_only(loaded)
     written = [item.id for item in stale]
     try:
         store.write_ciphertexts({rid: loaded[rid] for rid in written}, before_write)
-    except bulk.NotStaged as exc:
-        refuse(store, failures(exc))
+    except staging.NotStaged as exc:
+        raise refusal(exc.problems) from None
     store.write_index(loaded, written=written)
 
 
-def _write(store: Store, stage_all: Callable[[], list[bulk.Staged]], before_write: BeforeWrite) -> list[bulk.Staged]:
+def _write(
+    store: Store, stage_all: Callable[[], list[staging.Staged]], before_write: BeforeWrite
+) -> list[staging.Staged]:
     store.repo.records_dir.mkdir(exist_ok=True)
+    directory = store.repo.records_dir
     try:
-        return bulk.write_staged(stage_all, store.repo.records_dir, store.journaled(before_write))
-    except bulk.NotStaged as exc:
-        refuse(store, failures(exc))
+        return staging.write_staged(stage_all, directory, store.journaled(before_write))
+    except staging.NotStaged as exc:
+        raise refusal(exc.problems) from None
 
 
-def failures(exc: bulk.NotStaged) -> list[Problem]:
-    return [Problem(item.source, str(item.error), item.exit_code) for item in exc.failed]
-
-
-def refuse(store: Store, problems: Sequence[Problem]) -> NoReturn:
-    """List every record that stops the run (ids and reasons only), then fail with nothing changed."""
-    for problem in problems:
-        store.err(f"cocrec: {problem}")
+def refusal(problems: Sequence[Problem]) -> CocrecError:
+    """The error a run stops with when these records stop it: each listed (file and reason, no
+    value), then one line saying that nothing was changed and what to do; its exit code says why."""
+    listed = tuple(str(p) for p in problems)
+    count = len(problems)
     if any(p.exit_code == EXIT_DECRYPT for p in problems):
-        raise DecryptError(
-            f"{len(problems)} record(s) listed above cannot be opened with your identity: nothing was changed; "
-            "a member who can open them must run `cocrec rekey`"
+        return DecryptError(
+            f"{count} record(s) listed above cannot be opened with your identity: "
+            "nothing was changed; a member who can open them must run `cocrec rekey`",
+            details=listed,
         )
-    if all(p.exit_code == 4 for p in problems):
-        raise RepoError(f"{len(problems)} record(s) listed above are not signed by a current member: nothing was changed; a member reviews them with `cocrec adopt`")
-    raise CocrecError(f"{len(problems)} record(s) listed above must be fixed first (`cocrec edit ID`): nothing was changed", exit_code=problems[0].exit_code)
+    if all(p.exit_code == EXIT_REPO for p in problems):
+        return RepoError(
+            f"{count} record(s) listed above are not signed by a current member: "
+            "nothing was changed; a member reviews them with `cocrec adopt`",
+            details=listed,
+        )
+    return CocrecError(
+        f"{count} record(s) listed above must be fixed first (`cocrec edit ID`): "
+        "nothing was changed",
+        exit_code=problems[0].exit_code,
+        details=listed,
+    )
 
 
 def describe(members: Members) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Mapping, Optional, Sequence
 
 from .dates import add_months
-from .model import STEPS, Outcome, OutcomeType, Record, StepName
+from .model import STEPS, Outcome, OutcomeType, Record, RecordStatus, StepName
 from .people import PeopleIndex
 from .policy import Policy
 
@@ -44,7 +44,7 @@ class RecordSchedule:
     """
 
     id: str
-    status: Literal["open", "closed"]
+    status: RecordStatus
     outcome: Optional[OutcomeType]
     steps: Optional[Mapping[StepName, StepSchedule]]
     extended_by: tuple[str, ...] = ()

@@ -30,12 +30,11 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Optional, Sequence, Union, get_args
+from typing import Any, Mapping, Optional, Sequence, Union
 
-from .model import OUTCOME_TYPES, Record
+from .model import OUTCOME_TYPES, CountBy, Record
 
-By = Literal["year", "region", "outcome", "category", "half", "consequence"]
-BY_CHOICES: tuple[By, ...] = get_args(By)
+By = CountBy
 Key = Union[int, str]
 Median = Optional[Union[int, float]]
 

@@ -22,11 +22,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
-from . import bulk, crypto, index, keys, trust, validate, yaml_io
+from . import crypto, index, keys, opening, staging, trust, validate, yaml_io
 from .clone import Clone
-from .errors import CocrecError, DecryptError, RepoError, UsageError, ValidationError
+from .errors import EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError, ValidationError
 from .fsutil import advice, atomic_write, remove_stray_temps
-from .model import Members, Record, StepName
+from .model import Members, Record
 from .people import PeopleIndex
 from .policy import Policy
 from .problems import Problem
@@ -41,12 +41,7 @@ ADOPT = "a member reviews it with `cocrec adopt`"
 
 @dataclass(frozen=True)
 class Loaded:
-    """One record as read: its document (source of truth), its model, and the bytes it came from.
-
-    `text_hits` are (step, field path) of text kept after expunge that names that step's people, and
-    `stanzas` the (type, tag) of each recipient in the file's age header: only `open_files(for_check=True)`
-    finds them.
-    """
+    """One record as read: its document (source of truth), its model, and the bytes it came from."""
 
     id: str
     path: Path
@@ -54,8 +49,6 @@ class Loaded:
     doc: dict[str, Any]
     record: Record
     file_sha: str
-    text_hits: tuple[tuple[StepName, str], ...] = ()
-    stanzas: Optional[tuple[tuple[str, str], ...]] = None
 
 
 @dataclass
@@ -135,7 +128,7 @@ class Store:
         cache = self.__dict__.setdefault("_expected", {})
         if excluded not in cache:
             wanted = self.recipient_keys(excluded)
-            cache[excluded] = (crypto.fingerprint(wanted), bulk.expected_stanzas(wanted))
+            cache[excluded] = (crypto.fingerprint(wanted), staging.expected_stanzas(wanted))
         return cache[excluded]  # type: ignore[no-any-return]
 
     def recipient_keys(self, excluded: Iterable[str] = ()) -> list[str]:
@@ -255,7 +248,7 @@ class Store:
             return self._unrooted()
         members, log_flaws = trust.verify_log(tf, self.verifier)
         if members is None:
-            return Verification(None, [Problem(f.source, f.message, 4) for f in log_flaws])
+            return Verification(None, [Problem(f.source, f.message, EXIT_REPO) for f in log_flaws])
         pin = self._root_flaw(members, tf)
         if pin is not None:
             return Verification(None, [pin])
@@ -265,7 +258,7 @@ class Store:
         files = self.repo.record_files()
         for rid, entry in sorted(v.signed.items()):
             if not entry.removed and rid not in files:
-                v.flaws.append(Problem(self.repo.record_source(rid), "was removed (its file is gone; its signed index entry is not): restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`", 4))
+                v.flaws.append(Problem(self.repo.record_source(rid), "was removed (its file is gone; its signed index entry is not): restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`", EXIT_REPO))
         self._check_rollbacks(v, tf)
         return v
 
@@ -273,13 +266,13 @@ class Store:
         try:
             return self.trust_file
         except ValidationError as exc:
-            return Problem(trust.TRUST_FILE, str(exc), 4)
+            return Problem(trust.TRUST_FILE, str(exc), EXIT_REPO)
 
     def _unrooted(self) -> Verification:
         """No trust root yet: a new repository before its first member, or one made before signing existed."""
         if not self.members.current and not self.repo.record_files():
             return Verification(None)
-        flaw = Problem(trust.TRUST_FILE, f"missing: nothing here is signed yet; a current member signs the repository as it is with `cocrec adopt` (they become its trust root)", 4)
+        flaw = Problem(trust.TRUST_FILE, f"missing: nothing here is signed yet; a current member signs the repository as it is with `cocrec adopt` (they become its trust root)", EXIT_REPO)
         return Verification(None, [flaw])
 
     def _root_flaw(self, members: trust.Members, tf: trust.TrustFile) -> Optional[Problem]:
@@ -295,7 +288,7 @@ class Store:
             f"its trust root (the first member, {first.by}) is not the one this clone pinned: someone replaced the "
             "repository's membership history; if the committee really started over, check the new root with its first "
             "member, then run `cocrec setup --repin`",
-            4,
+            EXIT_REPO,
         )
 
     def _pin_first_use(self, members: trust.Members, tf: trust.TrustFile) -> None:
@@ -311,13 +304,13 @@ class Store:
         if members_sha != members.members_sha256:
             if self._pending_members(members):
                 message = "an interrupted change of members (signed in trust.yaml, not written here yet): any writing command, such as `cocrec rekey`, finishes it"
-                flaws.append(Problem("members.yaml", message, 4))
+                flaws.append(Problem("members.yaml", message, EXIT_REPO))
             else:
-                flaws.append(Problem("members.yaml", str(trust.members_flaw(members, members_sha)), 4))
+                flaws.append(Problem("members.yaml", str(trust.members_flaw(members, members_sha)), EXIT_REPO))
         policy_sha = index.sha256(self.repo.policy_path.read_bytes())
         why = trust.verify_policy(tf.policy, members, policy_sha, self.verifier)
         if why is not None:
-            flaws.append(Problem("cocrec.yaml", why, 4))
+            flaws.append(Problem("cocrec.yaml", why, EXIT_REPO))
         return flaws
 
     def _pending_members(self, members: trust.Members) -> bool:
@@ -348,7 +341,7 @@ class Store:
         for rid in set(self.previous_index().entries) - set(now.records):
             now.records[rid] = 1 << 30  # unsigned entries are flawed already; they were not removed
         flaws = trust.rollbacks(now, before, self.repo.record_source, "this clone has seen")
-        v.flaws += [Problem(f.source, f.message, 4) for f in flaws]
+        v.flaws += [Problem(f.source, f.message, EXIT_REPO) for f in flaws]
         rolled_back = {f.source for f in flaws}
         for rid in list(v.signed):
             if self.repo.record_source(rid) in rolled_back:
@@ -439,34 +432,42 @@ class Store:
         self,
         ids: Optional[Iterable[str]] = None,
         progress: Optional[Callable[[int], None]] = None,
-        for_check: bool = False,
         files: Optional[Mapping[str, Path]] = None,
-        started: Callable[[], None] = lambda: None,
     ) -> tuple[dict[str, Loaded], list[Problem]]:
         """Decrypt and validate records (all, or `ids`, of `files` if the caller has listed them);
-        problems are returned so `check` can list them all. `started` runs once the decrypting is under way.
-        Authenticity is not decided here (see `load`)."""
-        files = self.repo.record_files() if files is None else files
-        wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
-        items = [(files[rid], self.repo.record_source(rid)) for rid in wanted]
-        if items:
-            self.require_recipient()
-        checker = bulk.Checker(self.policy, self.members, for_check)  # validation runs in the workers too
+        problems are returned so a command can list them all. Authenticity is not decided here
+        (see `load`)."""
+        wanted, items = self.items(ids, files)
         loaded: dict[str, Loaded] = {}
         problems: list[Problem] = []
-        if not items:
-            started()
+        if not items:  # no identity needed to open nothing
             return loaded, problems
-        with contextlib.closing(bulk.open_each(items, self._identities(), progress, checker, started)) as opened:
-            for rid, (path, source), item in zip(wanted, items, opened):  # each as it comes: building models overlaps the decrypting
-                if item.error is not None:
-                    problems.append(Problem(source, item.error, item.exit_code))
-                elif item.invalid:
-                    problems.extend(Problem(file, message) for file, message in item.invalid)
-                else:
-                    record = Record.from_doc(item.doc)
-                    loaded[rid] = Loaded(rid, path, item.plaintext, item.doc, record, item.file_sha, item.text_hits, item.stanzas)
+        with opening.open_each(items, self.opener(), progress) as opened:
+            # Each as it comes: building the models overlaps the decrypting.
+            for rid, (path, _), item in zip(wanted, items, opened):
+                problems.extend(item.problems)
+                if not item.problems:
+                    loaded[rid] = self.loaded(rid, path, item)
         return loaded, problems
+
+    def items(
+        self, ids: Optional[Iterable[str]] = None, files: Optional[Mapping[str, Path]] = None
+    ) -> tuple[list[str], list[opening.Item]]:
+        """The ids of the records to open (all, or `ids`, of `files`) and their (file, name); told
+        once, before any, when this member's identity opens none."""
+        files = self.repo.record_files() if files is None else files
+        wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
+        if wanted:
+            self.require_recipient()
+        return wanted, [(files[rid], self.repo.record_source(rid)) for rid in wanted]
+
+    def opener(self) -> opening.Opener:
+        """What each worker needs to open and validate records."""
+        return opening.Opener.of(self._identities(), self.policy, self.members)
+
+    @staticmethod
+    def loaded(rid: str, path: Path, item: opening.Opened) -> Loaded:
+        return Loaded(rid, path, item.plaintext, item.doc, Record.from_doc(item.doc), item.file_sha)
 
     def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
         """Every authentic record (or of `ids`), or the first problem raised as its error.
@@ -478,7 +479,7 @@ class Store:
         self._report_flaws()
         loaded, problems = self.open_files(ids)
         if problems:
-            raise CocrecError(str(problems[0]), exit_code=problems[0].exit_code)
+            raise problems[0].error()
         return self.authentic_only(loaded)
 
     def authentic_only(self, loaded: Mapping[str, Loaded]) -> dict[str, Loaded]:
@@ -490,7 +491,7 @@ class Store:
             if why is None:
                 kept[rid] = item
             else:
-                doubts.append(Problem(self.repo.record_source(rid), why, 4))
+                doubts.append(Problem(self.repo.record_source(rid), why, EXIT_REPO))
         if doubts and self.strict:
             for doubt in doubts[1:]:
                 self.err(f"cocrec: {doubt}")
@@ -589,16 +590,19 @@ class Store:
             groups.setdefault(excluded, []).append((self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext))
         self.confirm_recipients()
 
-        def stage_all() -> list[bulk.Staged]:
-            staged: list[bulk.Staged] = []
+        def stage_all() -> list[staging.Staged]:
+            staged: list[staging.Staged] = []
             for excluded, items in groups.items():
-                staged += bulk.encrypt_all(items, self.recipient_keys(excluded), self._identities())
+                keys = self.recipient_keys(excluded)
+                staged += staging.encrypt_all(items, keys, self._identities())
             return staged
 
-        bulk.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write))
+        staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write))
 
-    def journaled(self, before_write: Optional[Callable[[], None]]) -> Callable[[list[bulk.Staged]], None]:
-        def note(staged: list[bulk.Staged]) -> None:
+    def journaled(
+        self, before_write: Optional[Callable[[], None]]
+    ) -> Callable[[list[staging.Staged]], None]:
+        def note(staged: list[staging.Staged]) -> None:
             self.clone.note({item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None})
             if before_write is not None:
                 before_write()
@@ -629,7 +633,7 @@ class Store:
                 self.repo.records_dir.mkdir(exist_ok=True)
                 atomic_write(path, text)
             except OSError as exc:
-                raise bulk.NotWritten(
+                raise staging.NotWritten(
                     f"{self.repo.rel(path)}: cannot write it ({exc.strerror}): {self._index_left()}; "
                     f"{advice(exc)}, then run `cocrec index`"
                 ) from None

@@ -9,6 +9,7 @@ passphrases from the terminal only.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import pickle
@@ -18,12 +19,15 @@ import select
 import shutil
 import subprocess
 import sys
+import textwrap
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from cocrec import crypto
 from cocrec.errors import EXIT_DECRYPT, EXIT_USAGE, CocrecError, DecryptError, UsageError
@@ -544,3 +548,53 @@ def test_verify_roundtrip(me: tuple[Path, str], committee: list[tuple[Path, str]
     not_mine = crypto.encrypt(PLAINTEXT, [committee[0][1]])
     with pytest.raises(DecryptError, match="cannot verify the new encryption with your identity"):
         crypto.verify_roundtrip(not_mine, PLAINTEXT, identities, "records/a.yaml.age")
+
+
+# -- the quick header reader against the careful one -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def key_pool(rsa: SshKey) -> list[tuple[str, str]]:
+    """(secret, public key) of 24 X25519 and 3 ssh-ed25519 identities, and an ssh-rsa one: enough keys to
+    fill more than the 40 lines of armor the quick reader decodes first."""
+    pool = [crypto.generate_identity("x25519") for _ in range(24)] + [crypto.generate_identity("ssh-ed25519") for _ in range(3)]
+    secrets = [(next(line for line in text.splitlines() if line.startswith("AGE-SECRET-KEY-")) if "AGE-SECRET-KEY-" in text else text, public) for text, public in pool]
+    return secrets + [(rsa.private.read_text(), rsa.public)]
+
+
+def binary(armored: bytes) -> bytes:
+    lines = armored.strip().splitlines()
+    return base64.b64decode(b"".join(lines[1:-1]))
+
+
+def rewrapped(armored: bytes, columns: int) -> bytes:
+    lines = armored.strip().splitlines()
+    body = "\n".join(textwrap.wrap(b"".join(lines[1:-1]).decode(), columns)).encode()
+    return lines[0] + b"\n" + body + b"\n" + lines[-1] + b"\n"
+
+
+SHAPES = {
+    "armored": lambda data: data,
+    "binary": binary,
+    "crlf": lambda data: data.replace(b"\n", b"\r\n"),
+    "leading space": lambda data: b"  \n" + data,
+    "no final newline": lambda data: data.rstrip(b"\n"),
+    "76 columns": lambda data: rewrapped(data, 76),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chosen=st.sets(st.integers(0, 27), min_size=1, max_size=28), shape=st.sampled_from(sorted(SHAPES)), size=st.integers(0, 3000))
+def test_the_quick_header_reader_reads_what_the_careful_one_reads(key_pool: list[tuple[str, str]], chosen: set[int], shape: str, size: int) -> None:
+    """For every file that decrypts, `recipient_stanzas` (header only) says what `header_recipients` (the
+    whole file checked) says: any keys, any number, any armor pyrage accepts."""
+    keys = [key_pool[n] for n in sorted(chosen)]
+    data = SHAPES[shape](crypto.encrypt(os.urandom(size), [public for _, public in keys]))
+    try:
+        crypto.decrypt(data, crypto.Identities.from_secrets([keys[0][0]]), "f")
+    except DecryptError:
+        event(f"{shape}: pyrage refuses it")
+        return
+    event(f"{shape}: opens")
+    assert crypto.recipient_stanzas(data) == tuple(crypto.header_recipients(data))
+    assert len(crypto.recipient_stanzas(data)) == len(keys)

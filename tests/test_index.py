@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from cocrec import index, yaml_io
@@ -128,3 +128,26 @@ def test_the_signed_message_binds_every_field_and_the_repository() -> None:
         assert dataclasses.replace(base, **change).message("sha256:repo") != base.message("sha256:repo")  # type: ignore[arg-type]
     assert base.message("sha256:one") != base.message("sha256:two")
     assert dataclasses.replace(base, sig="other").message("r") == base.message("r")
+
+
+EDITS = st.sampled_from([" ", "\n", ":", "-", "#", "'", "0", "a", "~", "\t", "   ", "\n  ", "- x\n", "true", "null", "é"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(at=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 3), EDITS), min_size=1, max_size=3))
+def test_any_edit_of_an_index_is_read_as_the_yaml_loader_reads_it_or_left_to_it(at: list[tuple[int, int, str]]) -> None:
+    """The template reader (`_parse_plain`) against the YAML loader on hand edits of a real index: it
+    takes only what the loader reads the same, and leaves everything else to it."""
+    text = index.render(FINGERPRINT, {
+        "2025-0abc": entry("2025-0abc", status="open", due=None, reported_on="2025-01-02", held=True, deadline="2025-01-03", sig=""),
+        "2026-k7qd": entry(excluded=("bob", "carol")),
+    })
+    for position, cut, inserted in at:
+        position %= len(text) + 1
+        text = text[:position] + inserted + text[position + cut :]
+    fast = index._parse_plain(text)
+    event("left to the YAML loader" if fast is None else "read by the template reader")
+    if fast is None:
+        return
+    assert fast == index.Index._parse_yaml(text.encode(), "i")
+    assert index.render(fast.recipients, fast.entries) == text

@@ -1,4 +1,5 @@
-"""The three JSON Schemas and the seam around jsonschema: errors with a path and without a value.
+"""The JSON Schemas and the seam around jsonschema-rs: errors with a path and without a value, and
+every keyword and pattern meaning what cocrec has always taken it to mean.
 
 Every person here is invented (example.org).
 """
@@ -7,18 +8,25 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import re
+import sys
+from collections import OrderedDict
 from collections.abc import Iterator
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
 
 from cocrec import schema, validate
 from cocrec.errors import ValidationError
 from cocrec.policy import DEFAULT_DOC
+
+from .schema_corpus import CORPUS, VALID_RECORDS, mutations
 
 SOURCE = "records/2026-k7qd.yaml.age"
 
@@ -51,14 +59,14 @@ def test_each_schema_is_valid_draft_2020_12_package_data(kind: schema.Kind) -> N
     assert shipped.is_file()
     doc = schema.schema_doc(kind)
     assert doc["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    Draft202012Validator.check_schema(doc)
+    jsonschema_rs.meta.validate(doc)
 
 
 @pytest.mark.parametrize("kind", schema.KINDS)
 def test_each_validator_is_built_once_on_a_valid_inlined_schema(kind: schema.Kind) -> None:
     assert schema.validator(kind) is schema.validator(kind)
-    inlined = schema.validator(kind).schema
-    Draft202012Validator.check_schema(inlined)
+    inlined = schema.inlined(kind)
+    jsonschema_rs.meta.validate(inlined)
     assert "$ref" not in json.dumps(inlined)
 
 
@@ -232,3 +240,206 @@ def test_an_invalid_term(months: Any) -> None:
     (error,) = schema.iter_errors("policy", doc, "cocrec.yaml")
     assert error.path == "retention.terms.resolved.reporter"
     assert "months" in error.message or "0 or more" in error.message
+
+
+# --- patterns mean what they always meant -------------------------------------------------------
+
+
+def python_meaning(pattern: str) -> re.Pattern[str]:
+    """The reference: Python's `re`, with `$` only at the very end (ECMA-262's, JSON Schema's)."""
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
+
+
+def shipped_patterns(node: Any = None) -> Iterator[str]:
+    nodes = [schema.schema_doc(kind) for kind in schema.KINDS] if node is None else [node]
+    for item in nodes:
+        if isinstance(item, dict):
+            if isinstance(item.get("pattern"), str):
+                yield item["pattern"]
+            for value in item.values():
+                yield from shipped_patterns(value)
+        elif isinstance(item, list):
+            for value in item:
+                yield from shipped_patterns(value)
+
+
+PATTERNS = sorted(set(shipped_patterns()))
+# Where engines disagree: Python's whitespace (also U+001C-U+001F, NEL) and ECMA's (also U+FEFF), line
+# breaks of every kind, and the characters the shipped patterns name.
+TRICKY = "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u1680\u2000\u200b\u2028\u2029\u202f\u3000\ufeff" + "aZ09-_:@/.+~$é٣"
+
+
+def test_whitespace_is_pythons_over_all_of_unicode() -> None:
+    spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert re.fullmatch(f"[{schema.WHITESPACE}]+", spaces)
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if not c.isspace() and re.fullmatch(f"[{schema.WHITESPACE}]", c)]
+
+
+def test_the_shipped_schemas_use_patterns() -> None:
+    assert len(PATTERNS) >= 10 and any("\\s" in p or "\\S" in p for p in PATTERNS)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pattern=st.sampled_from(PATTERNS), text=st.text(alphabet=TRICKY, max_size=12) | st.text(max_size=12))
+def test_every_shipped_pattern_means_what_pythons_re_meant(pattern: str, text: str) -> None:
+    library = jsonschema_rs.validator_for({"type": "string", "pattern": schema.portable_pattern(pattern)})
+    assert library.is_valid(text) == bool(python_meaning(pattern).search(text)), (pattern, text)
+
+
+@pytest.mark.parametrize("value", ["github:floraqz\n", "github:floraqz\x85", "github:floraqz\u2028", "github:flora\x1cqz", " github:floraqz"])
+def test_an_identifier_with_a_line_break_or_space_is_refused(value: str) -> None:
+    (error,) = schema.iter_errors("record", record(subjects=[{"name": "Jane Doe", "usernames": [value]}]), SOURCE)
+    assert error.path == "subjects[0].usernames[0]" and "floraqz" not in str(error)
+
+
+def test_a_pattern_that_cannot_be_written_out_is_refused() -> None:
+    with pytest.raises(ValueError):
+        schema.portable_pattern("^[\\S]+$")
+
+
+# --- each keyword as the schemas rely on it, for values YAML gives -------------------------------
+
+EDGES: list[tuple[dict[str, Any], Any, bool]] = [
+    ({"const": True}, True, True),
+    ({"const": True}, 1, False),
+    ({"const": 1}, True, False),
+    ({"const": 1}, 1.0, True),
+    ({"const": 0}, False, False),
+    ({"const": {"expunged": True}}, {"expunged": 1}, False),
+    ({"const": {"expunged": True}}, {"expunged": True, "name": "x"}, False),
+    ({"const": [1, "a"]}, [1.0, "a"], True),
+    ({"enum": [1, "a"]}, True, False),
+    ({"enum": [False]}, 0, False),
+    ({"type": "integer"}, 1.0, True),
+    ({"type": "integer"}, 1.5, False),
+    ({"type": "integer"}, True, False),
+    ({"type": "integer"}, math.inf, False),
+    ({"type": "integer"}, math.nan, False),
+    ({"type": "integer"}, 10**30, True),
+    ({"type": "number"}, True, False),
+    ({"type": "number"}, Decimal("1.5"), True),
+    ({"type": "boolean"}, 0, False),
+    ({"type": "null"}, 0, False),
+    ({"type": "object"}, OrderedDict(), True),
+    ({"minimum": 1}, True, True),  # a bool is not a number: minimum does not apply
+    ({"minimum": 1}, 0.5, False),
+    ({"minimum": 1}, "0", True),
+    ({"minimum": 1}, math.nan, True),
+    ({"minimum": 0}, -(10**30), False),
+    ({"maximum": 1200}, 10**30, False),
+    ({"minLength": 2}, "\u00e9", False),
+    ({"minLength": 2}, "e\u0301", True),  # two code points
+    ({"maxLength": 1}, "\U0001f600", True),
+    ({"pattern": "b"}, "abc", True),  # a search, not a match
+    ({"pattern": "^x$"}, 5, True),
+    ({"pattern": "^[$]+$"}, "$$", True),
+    ({"uniqueItems": True}, [1, True], True),
+    ({"uniqueItems": True}, [0, False], True),
+    ({"uniqueItems": True}, [1, 1.0], False),
+    ({"uniqueItems": True}, [{"a": 1}, {"a": 1.0}], False),
+    ({"required": ["a"]}, [], True),
+    ({"required": ["a"]}, {"a": None}, True),
+    ({"dependentRequired": {"a": ["b"]}}, {"b": 1}, True),
+    ({"if": {"required": ["a"]}, "then": {"required": ["b"]}}, {}, True),
+    ({"then": {"required": ["b"]}}, {}, True),  # then without if is ignored
+    ({"not": {}}, None, False),
+    ({"anyOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"c": 1}, False),
+    ({"type": ["integer", "string"], "minimum": 0, "pattern": "^never$"}, "never", True),
+    ({"type": ["integer", "string"], "minimum": 0, "pattern": "^never$"}, -1, False),
+    ({"type": ["integer", "string"], "minimum": 0, "pattern": "^never$"}, True, False),
+]
+
+
+@pytest.mark.parametrize(("rule", "instance", "expected"), EDGES)
+def test_each_keyword_as_the_schemas_rely_on_it(rule: dict[str, Any], instance: Any, expected: bool) -> None:
+    assert jsonschema_rs.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema", **rule}).is_valid(instance) is expected
+
+
+# --- field names YAML reads as something else ----------------------------------------------------
+
+
+def test_field_names_that_are_not_text_are_named_as_yaml_wrote_them() -> None:
+    (boolean,) = schema.iter_errors("record", {**record(), True: 1}, SOURCE)
+    assert boolean.path == "" and boolean.message.startswith("a field name that YAML reads as true or false (on, off, yes, no)")
+    (number,) = schema.iter_errors("record", {**record(), 2026: "x"}, SOURCE)
+    assert number.path == "" and number.message.startswith("a field with an unexpected name: remove it")
+    (empty,) = schema.iter_errors("mapping", {"values": {"Banned or flagged": {"": 0}}}, "mapping.yaml")
+    assert empty.path == "values.Banned or flagged." and "0" not in empty.message
+    (null,) = schema.iter_errors("policy", {"consequences": {None: ""}}, "cocrec.yaml")
+    assert null.path == "consequences" and null.message.startswith("must be a mapping {outcomes")
+
+
+# --- every document of the corpus, and mutations of it ---------------------------------------------
+
+
+def test_the_corpus_s_valid_documents_pass() -> None:
+    assert all(schema.iter_errors("record", doc, SOURCE) == [] for doc in VALID_RECORDS)
+    for kind in ("members", "policy", "mapping"):
+        assert all(schema.iter_errors(kind, doc, "f") == [] for doc in CORPUS[kind]), kind
+
+
+def text_values(doc: Any) -> Iterator[str]:
+    """The texts a document holds as values (a field name that looks like one is named on purpose)."""
+    if isinstance(doc, str):
+        yield doc
+    elif isinstance(doc, dict):
+        for value in doc.values():
+            yield from text_values(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            yield from text_values(value)
+
+
+def field_names(doc: Any) -> Iterator[Any]:
+    if isinstance(doc, dict):
+        yield from doc
+    children = doc.values() if isinstance(doc, dict) else doc if isinstance(doc, list) else []
+    for child in children:
+        yield from field_names(child)
+
+
+@pytest.mark.parametrize("kind", schema.KINDS)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_each_error_of_a_mutation_is_one_line_and_validate_raises_the_first(kind: schema.Kind, data: st.DataObject) -> None:
+    doc = data.draw(mutations(kind))
+    errors = schema.iter_errors(kind, doc, "f")
+    event(f"{kind}: {'invalid' if errors else 'valid'}")
+    words = json.dumps(schema.schema_doc(kind)) + " ".join(map(str, field_names(doc)))
+    for error in errors:
+        assert "\n" not in str(error) and str(error).startswith("f")
+        quoted = [v for v in text_values(doc) if len(v) >= 6 and v in error.message and v not in words]
+        assert not quoted, (error, quoted)
+    if errors:
+        with pytest.raises(ValidationError) as caught:
+            schema.validate(kind, doc, "f")
+        assert str(caught.value) == str(errors[0])
+    else:
+        schema.validate(kind, doc, "f")
+
+
+def test_mutations_reach_both_verdicts() -> None:
+    """The mutation test is not vacuous: it meets valid and invalid documents of each kind."""
+    seen: dict[schema.Kind, set[bool]] = {kind: set() for kind in schema.KINDS}
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(kind=st.sampled_from(schema.KINDS), data=st.data())
+    def collect(kind: schema.Kind, data: st.DataObject) -> None:
+        seen[kind].add(not schema.iter_errors(kind, data.draw(mutations(kind)), "f"))
+
+    collect()
+    assert seen == {kind: {True, False} for kind in schema.KINDS}

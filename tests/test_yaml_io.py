@@ -254,3 +254,25 @@ def test_syntax_errors_name_the_line_to_fix_and_how(text: str, where: str, advic
     assert message.startswith(f"new.yaml: {where}: malformed YAML; "), message
     assert advice in message
     assert "Jane" not in message and "jane" not in message
+
+
+# YAML-ish text in pieces: whatever `_load` builds from it, PyYAML builds too (or `_load` refuses it).
+PIECES = st.sampled_from(
+    ["a", "b: ", "c:", " ", "  ", "- ", "\n", "\n  ", "[", "]", "{", "}", ", ", "? ", "'x'", '"y\\n"', "|\n  t\n", ">-\n  u\n",
+     "1", "-2", "0x1f", "1.5", ".inf", "~", "null", "true", "False", "on", "2026-06-04", "!!str ", "!!int ", "<<: ", "# c", "&a ", "*a", "---\n", "é", "\u2028", "\t"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(PIECES, max_size=16).map("".join))
+def test_on_any_text_the_node_builder_is_pyyaml_or_refuses(text: str) -> None:
+    """The loader's fast path (`_build`, straight from nodes) against PyYAML's constructor: never a
+    different value, never a value where PyYAML fails; where it differs it refuses, with its line."""
+    reference = outcome_of(lambda t: yaml.load(t, Loader=yaml_io._Loader), text)
+    try:
+        built = ("value", yaml_io._load(text))
+    except yaml_io._Refused:
+        return  # what YAML reads otherwise than a person typed it: refused on purpose
+    except Exception as exc:  # noqa: BLE001 - comparing how both fail
+        built = ("error", type(exc).__name__)
+    assert built == reference

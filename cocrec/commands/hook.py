@@ -32,7 +32,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .. import bulk, crypto, editor, git, index, message_check, yaml_io
+from .. import crypto, editor, git, index, message_check, opening, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError
 from ..repo import ID_PATTERN, INDEX_NAME, RECORD_SUFFIX
@@ -90,8 +90,9 @@ def searched_docs(ctx: Context) -> tuple[dict[str, list[Any]], int]:
     files = repo.record_files()
     docs: dict[str, list[Any]] = {}
     unreadable = 0
-    for rid, item in zip(files, bulk.open_all([(path, repo.rel(path)) for path in files.values()], ctx.identities)):
-        if item.error is None:
+    items = [(path, repo.rel(path)) for path in files.values()]
+    for rid, item in zip(files, opening.open_all(items, ctx.identities)):
+        if not item.problems:
             docs[rid] = [item.doc]
         else:
             unreadable += 1

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
-from .. import bulk, fsutil, git, index, yaml_io
+from .. import fsutil, git, index, opening, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, RepoError, ValidationError
+from ..errors import EXIT_OK, RepoError, ValidationError
 from ..fsutil import atomic_write
 from ..repo import Repo
 
@@ -192,10 +192,11 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     # Plain files of their own (checked): edits not sealed yet, left as they are.
     already = [rid for rid in ids if os.path.lexists(workspace_file(repo, rid))]
     todo = [rid for rid in ids if rid not in already]
-    opened = bulk.open_all([(files[rid], repo.rel(files[rid])) for rid in todo], ctx.identities) if todo else []
+    items = [(files[rid], repo.rel(files[rid])) for rid in todo]
+    opened = opening.open_all(items, ctx.identities) if todo else []
     for item in opened:
-        if item.error is not None:
-            raise CocrecError(f"{item.error}; nothing was opened", exit_code=item.exit_code)
+        if item.problems:
+            raise item.problems[0].error("; nothing was opened")
     prepare_workspace(repo)
     manifest = read_manifest(repo)
     manifest.update({rid: Opened(item.file_sha, index.sha256(item.plaintext)) for rid, item in zip(todo, opened)})
