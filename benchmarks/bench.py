@@ -308,20 +308,36 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
         rows.append(("stats: not implemented yet, skipped", None, "", None, ""))
     rows.append(("rekey --check (no key needed)", min(timed([*py, "rekey", "--check"]) for _ in range(repeat)), "", None, ""))
     attendees = attendee_list(base / "attendees.csv", records, 3000)
-    lookups, screens = [], []
+    lookalikes = attendee_list(base / "lookalikes.csv", records, 3000, strangers=False)
+    lookups, screens, alike = [], [], []
     for _ in range(repeat):
         lookups.append(timed([*py, "lookup", "person1@example.org", "--as-of", AS_OF], ok=(0, 1)))
         screens.append(timed([*py, "screen", str(attendees), "--as-of", AS_OF], ok=(0, 1)))
+        alike.append(timed([*py, "screen", str(lookalikes), "--as-of", AS_OF], ok=(0, 1)))
     rows.append(("screen (3,000 attendees, varied names)", min(screens), "lookup (one query)", min(lookups), "screen"))
+    rows.append(("screen (3,000 attendees, every name like a reported one)", min(alike), "lookup (one query)", min(lookups), ""))
     help_time = median_of(7, [sys.executable, "-m", "cocrec", "--help"])
     click_time = median_of(7, [sys.executable, "-c", "import click"])
     rows.append(("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"))
     return rows
 
 
-def attendee_list(path: Path, records: int, count: int) -> Path:
-    """A list as organisers send it: mostly people nobody reported (varied invented names, their own
-    emails), some who were, and names written another way ("Last, First")."""
+SYLLABLES = ["ka", "ri", "mo", "sen", "ta", "lu", "vi", "na", "dor", "el", "phi", "ga", "ron", "be", "sa",
+             "to", "mi", "ul", "ha", "zen", "ko", "li", "an", "dra", "pe", "is", "ve", "jo", "nu", "ce"]
+
+
+def stranger_name(rng: random.Random) -> str:
+    """An invented name from syllables: a stranger, unlike the reported people's names (as most of a
+    real list is)."""
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+    return f"{word()} {word()}"
+
+
+def attendee_list(path: Path, records: int, count: int, strangers: bool = True) -> Path:
+    """A list as organisers send it: mostly people nobody reported (with `strangers`, varied invented
+    names; without, names made of the reported people's first and last names, so that every row
+    resembles someone), some who were, and names written another way ("Last, First")."""
     rng = random.Random(7)
     people = max(records // 3, 1)
     lines = ["name,email"]
@@ -332,6 +348,8 @@ def attendee_list(path: Path, records: int, count: int) -> Path:
         elif n % 10 == 1:
             first, last = invented_name(rng.randrange(people)).split(" ", 1)
             lines.append(f'"{last}, {first}",someone{n}@example.net')
+        elif strangers:
+            lines.append(f"{stranger_name(rng)},attendee{n}@example.net")
         else:
             other = rng.randrange(10_000, 1_000_000)
             lines.append(f"{invented_name(other)} {chr(65 + other % 26)}.,attendee{n}@example.net")
