@@ -122,7 +122,7 @@ def run(
 def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[dict[str, Loaded], list[Done], dict[str, Doc]]:
     """Load everything, check the given ids, plan and verify; raise before anything is written."""
     store = ctx.store
-    ids = frozenset(record_ids) if record_ids else None
+    ids = frozenset(store.resolve_all(record_ids)) if record_ids else None
     if ids:
         store.require(ids)
     loaded = store.load()
