@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Collection, Iterable, Mapping, Optional, Sequence
 
 WORD = r"[a-z]{3,12}"
 CODE_NAME = re.compile(rf"({WORD}) ({WORD})")
@@ -29,8 +29,16 @@ _TRIES = 64  # random draws before falling back to listing what is free (a nearl
 @lru_cache(maxsize=1)
 def words() -> tuple[str, ...]:
     """The shipped word list, in its order (comments and blank lines left out)."""
-    text = resources.files("cocrec").joinpath("data/code-words.txt").read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    text = (
+        resources.files("cocrec")
+        .joinpath("data/code-words.txt")
+        .read_text(encoding="utf-8")
+    )
+    return tuple(
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
 
 
 def is_code_name(value: str) -> bool:
@@ -39,7 +47,18 @@ def is_code_name(value: str) -> bool:
     return match is not None and match[1] != match[2]
 
 
-def normalise(text: str) -> Optional[str]:
+def of_shipped_words(name: str) -> bool:
+    """Whether both words of this code name are in the shipped list (a code name cocrec could give)."""
+    shipped = _shipped()
+    return is_code_name(name) and all(word in shipped for word in name.split(" "))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> frozenset[str]:
+    return frozenset(words())
+
+
+def normalise(text: str) -> str | None:
     """What a member typed, as a code name (`Home-Shelf` is `home shelf`); None when it has not the shape."""
     match = _TYPED.fullmatch(text)
     if match is None:
@@ -56,13 +75,20 @@ def choose(taken: Collection[str], vocabulary: Sequence[str] = ()) -> str:
         name = f"{first} {second}"
         if first != second and name not in taken:
             return name
-    free = [f"{a} {b}" for a in vocabulary for b in vocabulary if a != b and f"{a} {b}" not in taken]
+    free = [
+        f"{a} {b}"
+        for a in vocabulary
+        for b in vocabulary
+        if a != b and f"{a} {b}" not in taken
+    ]
     if not free:
         raise ValueError("every code name of the word list is taken")
     return secrets.choice(free)
 
 
-def assign(ids: Iterable[str], taken: Collection[str], vocabulary: Sequence[str] = ()) -> dict[str, str]:
+def assign(
+    ids: Iterable[str], taken: Collection[str], vocabulary: Sequence[str] = ()
+) -> dict[str, str]:
     """A new code name for each id, different from `taken` and from each other."""
     used = set(taken)
     given = {}
@@ -72,6 +98,6 @@ def assign(ids: Iterable[str], taken: Collection[str], vocabulary: Sequence[str]
     return given
 
 
-def holders(name: str, names: Mapping[str, Optional[str]]) -> list[str]:
+def holders(name: str, names: Mapping[str, str | None]) -> list[str]:
     """The record ids whose code name is `name` (more than one only after two branches chose alike)."""
     return sorted(rid for rid, held in names.items() if held == name)

@@ -9,7 +9,8 @@ an open case; what only the record says is left empty (null in JSON), and such a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from .. import output
 from ..context import Context
@@ -33,7 +34,7 @@ def matches_subject(item: Loaded, query: str, people: PeopleIndex) -> bool:
 
 def index_only_rows(
     entries: Mapping[str, Entry], opened: Mapping[str, Loaded], files: Mapping[str, object],
-    status: Optional[str], year: Optional[int], filtered: bool,
+    status: str | None, year: int | None, filtered: bool,
 ) -> list[Row]:
     """Rows for the record files this member could not open, from their signed index entries."""
     rows = []
@@ -49,10 +50,10 @@ def index_only_rows(
 def run(
     ctx: Context,
     as_of: dt.date,
-    status: Optional[str],
-    outcome: Optional[str],
-    year: Optional[int],
-    subject: Optional[str],
+    status: str | None,
+    outcome: str | None,
+    year: int | None,
+    subject: str | None,
     fmt: str,
 ) -> int:
     if subject is not None and not subject.strip():
