@@ -775,8 +775,8 @@ class Store:
                 "ID: neither a record id (such as 2026-k7qd) nor a code name (two words, such as \"home shelf\"): "
                 "`cocrec list` shows each record's id and code name"
             )
-        names = self.code_names()
-        found = codenames.holders(name, names)
+        self._report_flaws()  # when nothing can be believed, that is the one line to read, not "no such name"
+        found = codenames.holders(name, self.code_names())
         live = [rid for rid in found if rid in self.repo.record_files()]
         if len(live) > 1:
             raise UsageError(f"ID: that code name is held by records {', '.join(live)}: give the one you mean by its id")
