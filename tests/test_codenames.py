@@ -165,6 +165,19 @@ def test_new_gives_each_record_a_unique_code_name_in_its_signed_index_entry(
     )
 
 
+def test_import_gives_each_record_it_makes_a_code_name(
+    repo: Cocrec, tmp_path: Path
+) -> None:
+    from .commands.test_import import SEED_HEADERS, seed_rows, write_csv
+
+    sheet = write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(12))
+    result = repo("import", str(sheet), "--as-of", AS_OF, "--yes")
+    assert result.exit_code == 0, result.output
+    names = [entry.code_name for entry in index_entries(repo).values()]
+    assert len(names) == 12 and all(name and SHAPE.fullmatch(name) for name in names)
+    assert len(set(names)) == 12
+
+
 def test_a_code_name_survives_edits_rekeys_and_regenerating_the_index(
     repo: Cocrec, carol: Person, tmp_path: Path
 ) -> None:
