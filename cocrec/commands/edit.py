@@ -37,6 +37,7 @@ def edit_header(record_id: str) -> str:
 def run(ctx: Context, record_id: str, as_of: dt.date, yes: bool = False) -> int:
     ctx.yes = yes
     store = ctx.store
+    record_id = store.resolve(record_id)
     store.require([record_id])
     path = ctx.repo.record_path(record_id)
     source = ctx.repo.rel(path)

@@ -184,7 +184,7 @@ def write_plaintext(repo: Repo, files: Sequence[tuple[str, bytes]]) -> None:
 def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     repo = ctx.repo
     files = repo.record_files()
-    ids = sorted(set(record_ids)) if record_ids else sorted(files)
+    ids = sorted(set(ctx.store.resolve_all(record_ids))) if record_ids else sorted(files)
     ctx.store.require(ids)
     check_workspace(repo)
     if ids:
