@@ -144,6 +144,9 @@ class _Column:
         while j < stop:  # each run of names of one length needs one count of shared tokens
             length = self.lengths[j]
             end = bisect.bisect_right(self.lengths, length, j, stop)
+            if not _length_allows(len(query), length, threshold):
+                j = end
+                continue
             need = _matches_needed(len(query) + length, threshold)
             if need not in reaching:
                 reaching[need] = _at_least(counts, need)
@@ -245,11 +248,19 @@ class NameMatcher:
 
 
 def _length_range(length: int, threshold: float) -> tuple[float, float]:
-    """The lengths a name may have to reach `threshold` with a query of `length` characters."""
+    """Lengths a name may have to reach `threshold` with a query of `length` characters, with a
+    character's slack each side (the exact test is `_length_allows`)."""
     if threshold <= 0:
         return 0, float("inf")
     factor = threshold / (2 - threshold)  # 2·min/(min+max) >= t  <=>  min/max >= t/(2-t)
-    return length * factor, length / factor
+    return length * factor - 1, length / factor + 1
+
+
+def _length_allows(length: int, other: int, threshold: float) -> bool:
+    """difflib's real_quick_ratio bound, in its own float expression: whether strings of these
+    lengths can reach the threshold at all."""
+    total = length + other
+    return total == 0 or 2.0 * min(length, other) / total >= threshold
 
 
 def name_similarity(query: str, name: str) -> float:

@@ -7,7 +7,7 @@ import difflib
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cocrec.flags import FlagIndex, name_similarity
@@ -73,6 +73,7 @@ def test_names_are_fuzzy_and_weaker() -> None:
     query=st.text(alphabet="abcdeéjnors ,", min_size=1, max_size=14),
     threshold=st.sampled_from([0.0, 0.5, 0.8, 0.9, 1.0]),
 )
+@example(names=["aaa"], query="aa", threshold=0.8)  # 0.8 exactly: a float bound once left it out
 def test_the_name_look_up_finds_what_comparing_every_name_finds(names: list[str], query: str, threshold: float) -> None:
     """The bounds (length, shared characters counted for all names at once) and the memory are speed
     only: the same names, with the same scores, as difflib on every pair (the reference)."""
