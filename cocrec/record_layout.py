@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Optional, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from .model import STEPS, StepName
 from .schema import schema_doc
@@ -48,15 +48,15 @@ class Field:
     note: Mapping[str, Any]
     is_leaf: bool
     is_date: bool
-    kind: Optional[str] = None  # the kind of mapping it holds (or its items hold), if any
+    kind: str | None = None  # the kind of mapping it holds (or its items hold), if any
 
     @property
-    def pii(self) -> Optional[PiiClass]:
+    def pii(self) -> PiiClass | None:
         value = self.note.get("pii")
         return cast(PiiClass, value) if value in PII_CLASSES else None
 
     @property
-    def removed_by(self) -> Optional[StepName]:
+    def removed_by(self) -> StepName | None:
         value = self.note.get("removed_by")
         return cast(StepName, value) if value in STEPS else None
 
@@ -71,7 +71,9 @@ class Removal:
     becomes: Any = None
 
 
-def _target(node: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[Optional[str], Mapping[str, Any]]:
+def _target(
+    node: Mapping[str, Any], defs: Mapping[str, Any]
+) -> tuple[str | None, Mapping[str, Any]]:
     """The `$defs` name `node` refers to (None for an inline schema) and the schema it means."""
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith(_DEFS):
@@ -86,7 +88,13 @@ def _properties(node: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, A
     for branch in ("else", "then"):
         shape = node.get(branch)
         if isinstance(shape, Mapping) and "$ref" in shape:
-            found.update({k: v for k, v in _properties(_target(shape, defs)[1], defs).items() if k not in found})
+            found.update(
+                {
+                    k: v
+                    for k, v in _properties(_target(shape, defs)[1], defs).items()
+                    if k not in found
+                }
+            )
     return found
 
 
@@ -94,9 +102,7 @@ def _is_mapping(node: Mapping[str, Any], defs: Mapping[str, Any]) -> bool:
     return bool(_properties(node, defs))
 
 
-def _walk(
-    node: Mapping[str, Any], shape: Shape, defs: Mapping[str, Any]
-) -> Iterator[Field]:
+def _walk(node: Mapping[str, Any], shape: Shape, defs: Mapping[str, Any]) -> Iterator[Field]:
     """Every field under the mapping schema `node`, in declaration order, outer before inner."""
     for name, declared in _properties(node, defs).items():
         note = declared.get(ANNOTATION) or {}
@@ -132,7 +138,11 @@ class Layout:
     def date_order(self) -> tuple[tuple[Shape, Shape, str], ...]:
         """(earlier, later, advice): `later` is never before `earlier`."""
         return tuple(
-            (tuple(f.note["not_before"]["field"].split(".")), f.shape, f.note["not_before"]["advice"])
+            (
+                tuple(f.note["not_before"]["field"].split(".")),
+                f.shape,
+                f.note["not_before"]["advice"],
+            )
             for f in self.leaves
             if "not_before" in f.note
         )
@@ -146,13 +156,15 @@ class Layout:
     def out_of_range_advice(self) -> Mapping[Shape, str]:
         return {f.shape: f.note["out_of_range"] for f in self.leaves if "out_of_range" in f.note}
 
-    def of_class(self, pii: PiiClass, step: Optional[StepName] = None) -> frozenset[Shape]:
+    def of_class(self, pii: PiiClass, step: StepName | None = None) -> frozenset[Shape]:
         """The leaves of class `pii` (removed by `step`, when given)."""
         return frozenset(
-            f.shape for f in self.leaves if f.pii == pii and (step is None or self._step_of(f) == step)
+            f.shape
+            for f in self.leaves
+            if f.pii == pii and (step is None or self._step_of(f) == step)
         )
 
-    def _step_of(self, field: Field) -> Optional[StepName]:
+    def _step_of(self, field: Field) -> StepName | None:
         """The step that removes `field`: its own, or that of the field it lies in."""
         for outer in self.fields:
             if outer.removed_by and field.shape[: len(outer.shape)] == outer.shape:
@@ -169,17 +181,26 @@ class Layout:
             if step is None or self._step_of(f) != step or self._inside_removed(f):
                 continue
             depth = sum(part != "*" for part in f.shape)
-            found[step].append((depth, position, Removal(f.shape, step, f.note.get("item_becomes"))))
-        return {step: tuple(r for _, _, r in sorted(items, key=lambda t: t[:2])) for step, items in found.items()}
+            found[step].append(
+                (depth, position, Removal(f.shape, step, f.note.get("item_becomes")))
+            )
+        return {
+            step: tuple(r for _, _, r in sorted(items, key=lambda t: t[:2]))
+            for step, items in found.items()
+        }
 
     def _inside_removed(self, field: Field) -> bool:
         return any(
-            outer.removed_by and outer.shape != field.shape and field.shape[: len(outer.shape)] == outer.shape
+            outer.removed_by
+            and outer.shape != field.shape
+            and field.shape[: len(outer.shape)] == outer.shape
             for outer in self.fields
         )
 
 
-def _kinds(root: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, str], str]]:
+def _kinds(
+    root: Mapping[str, Any], defs: Mapping[str, Any]
+) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, str], str]]:
     """Each kind of mapping's canonical key order, and which kind each field of a kind holds."""
     order: dict[str, tuple[str, ...]] = {}
     nested: dict[tuple[str, str], str] = {}
@@ -230,7 +251,9 @@ def problems(lay: Layout) -> list[str]:
         if not f.is_leaf:
             continue
         if f.pii is None:
-            found.append(f"{where}: no PII class: add {ANNOTATION}: {{pii: {' | '.join(PII_CLASSES)}}}")
+            found.append(
+                f"{where}: no PII class: add {ANNOTATION}: {{pii: {' | '.join(PII_CLASSES)}}}"
+            )
         if f.pii in ("name", "identifier") and lay._step_of(f) is None:
             found.append(f"{where}: personal data that no step removes: add removed_by")
         if not f.is_date and any(key in f.note for key in DATE_NOTES):

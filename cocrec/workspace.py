@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
 
 from . import fsutil, git, yaml_io
 from .errors import RepoError, ValidationError
@@ -36,8 +36,8 @@ class ManifestEntry:
     does not; it tells seal whether the member edited the file at all.
     """
 
-    ciphertext: Optional[str] = None
-    plaintext: Optional[str] = None
+    ciphertext: str | None = None
+    plaintext: str | None = None
 
     @property
     def is_new(self) -> bool:
@@ -52,12 +52,22 @@ def read_manifest(repo: Repo) -> dict[str, ManifestEntry]:
     doc = yaml_io.loads(read_workspace_file(repo, path), source)
     opened = doc.get("opened") if isinstance(doc, dict) else None
     if not isinstance(opened, dict) or not all(isinstance(v, dict) for v in opened.values()):
-        raise ValidationError(source, "opened", "not as `cocrec open` wrote it: restore it, or move your edits aside and open again")
-    return {str(rid): ManifestEntry(entry.get("ciphertext"), entry.get("plaintext")) for rid, entry in opened.items()}
+        raise ValidationError(
+            source,
+            "opened",
+            "not as `cocrec open` wrote it: restore it, or move your edits aside and open again",
+        )
+    return {
+        str(rid): ManifestEntry(entry.get("ciphertext"), entry.get("plaintext"))
+        for rid, entry in opened.items()
+    }
 
 
 def write_manifest(repo: Repo, opened: Mapping[str, ManifestEntry]) -> None:
-    entries = {rid: {"ciphertext": e.ciphertext, "plaintext": e.plaintext} for rid, e in sorted(opened.items())}
+    entries = {
+        rid: {"ciphertext": e.ciphertext, "plaintext": e.plaintext}
+        for rid, e in sorted(opened.items())
+    }
     text = MANIFEST_HEADER + yaml_io.dumps({"version": 1, "opened": entries})
     atomic_write(repo.workspace_manifest, text.encode("utf-8"), 0o600)
 
@@ -92,7 +102,7 @@ def unsafe_entries(repo: Repo) -> list[str]:
     return problems
 
 
-def workspace_kind(repo: Repo) -> Optional[str]:
+def workspace_kind(repo: Repo) -> str | None:
     """None when workspace/ is absent or a real directory; else what it is instead, in words."""
     try:
         info = os.lstat(repo.workspace_dir)
@@ -127,7 +137,9 @@ def check_workspace(repo: Repo) -> None:
                 "nothing was opened"
             )
         if not git.is_ignored(repo.root, "workspace/record.yaml"):
-            raise RepoError(".gitignore: workspace/ is not ignored by git: add a line `workspace/` first, so plaintext never enters git")
+            raise RepoError(
+                ".gitignore: workspace/ is not ignored by git: add a line `workspace/` first, so plaintext never enters git"
+            )
     problems = unsafe_entries(repo)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -24,7 +24,11 @@ def test_the_stated_public_key_is_the_loaded_keys_own(tmp_path: Path, kind: str)
 def test_cocrecs_own_keys_state_their_public_key() -> None:
     for _ in range(5):
         text, public = keys.new_ed25519()
-        assert keys.stated_public_key(text) == keys.private_key(text).public_key == " ".join(public.split()[:2])  # type: ignore[union-attr]
+        assert (
+            keys.stated_public_key(text)
+            == keys.private_key(text).public_key
+            == " ".join(public.split()[:2])
+        )  # type: ignore[union-attr]
 
 
 def test_an_encrypted_key_or_garbage_states_nothing(tmp_path: Path) -> None:

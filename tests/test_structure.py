@@ -21,7 +21,9 @@ def _module_name(path: Path) -> str:
 
 
 MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
-COMMANDS = {name for name in MODULES if name.startswith("cocrec.commands.") and name != "cocrec.commands"}
+COMMANDS = {
+    name for name in MODULES if name.startswith("cocrec.commands.") and name != "cocrec.commands"
+}
 
 
 def _resolve(module: str, node: ast.ImportFrom) -> list[str]:
@@ -33,7 +35,9 @@ def _resolve(module: str, node: ast.ImportFrom) -> list[str]:
         target = ".".join([*base, node.module] if node.module else base)
     else:
         target = node.module or ""
-    found = [f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in MODULES]
+    found = [
+        f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in MODULES
+    ]
     return found or ([target] if target in MODULES else [])
 
 
@@ -57,23 +61,38 @@ def _top_level(tree: ast.Module) -> list[ast.stmt]:
     while todo:
         node = todo.pop()
         found.append(node)
-        if isinstance(node, ast.If) and not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+        if isinstance(node, ast.If) and not (
+            isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        ):
             todo += node.body + node.orelse
         elif isinstance(node, ast.Try):
-            todo += node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body]
+            todo += (
+                node.body
+                + node.orelse
+                + node.finalbody
+                + [s for h in node.handlers for s in h.body]
+            )
         elif isinstance(node, ast.ClassDef):
-            todo += [s for s in node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            todo += [
+                s for s in node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
     return found
 
 
 def test_no_command_module_imports_another() -> None:
     assert len(COMMANDS) > 20
-    offending = {name: sorted(imports(name, top_level_only=False) & COMMANDS) for name in sorted(COMMANDS)}
+    offending = {
+        name: sorted(imports(name, top_level_only=False) & COMMANDS) for name in sorted(COMMANDS)
+    }
     assert {name: found for name, found in offending.items() if found} == {}
 
 
 def test_only_the_cli_imports_command_modules() -> None:
-    importers = {name for name in MODULES if name not in COMMANDS and imports(name, top_level_only=False) & COMMANDS}
+    importers = {
+        name
+        for name in MODULES
+        if name not in COMMANDS and imports(name, top_level_only=False) & COMMANDS
+    }
     assert importers <= {"cocrec.cli", "cocrec.commands"}
 
 
