@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, NamedTuple, cast, get_args
 
 from .model import STEPS, StepName
 from .schema import schema_doc
@@ -39,8 +38,7 @@ DATE_REF = "#/$defs/date"
 _DEFS = "#/$defs/"
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One field of a record as the schema declares it, at one place (a leaf, or a mapping or list
     of them)."""
 
@@ -61,8 +59,7 @@ class Field:
         return cast(StepName, value) if value in STEPS else None
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(NamedTuple):
     """What one step removes at one place: the field (`becomes` None), or each item of the list,
     replaced with `becomes`."""
 
@@ -118,13 +115,19 @@ def _walk(node: Mapping[str, Any], shape: Shape, defs: Mapping[str, Any]) -> Ite
             yield Field(here, note, True, kind == "date")
 
 
-@dataclass(frozen=True)
 class Layout:
-    """The record's layout: its fields, and each table derived from them."""
+    """The record's layout: its fields, and each table derived from them (a plain class, like
+    Field's and Removal's named tuples: cheaper to define at start-up than a dataclass)."""
 
-    fields: tuple[Field, ...]
-    key_order: Mapping[str, tuple[str, ...]]
-    nested: Mapping[tuple[str, str], str]
+    def __init__(
+        self,
+        fields: tuple[Field, ...],
+        key_order: Mapping[str, tuple[str, ...]],
+        nested: Mapping[tuple[str, str], str],
+    ) -> None:
+        self.fields = fields
+        self.key_order = key_order
+        self.nested = nested
 
     @functools.cached_property
     def leaves(self) -> tuple[Field, ...]:
@@ -164,10 +167,15 @@ class Layout:
             if f.pii == pii and (step is None or self._step_of(f) == step)
         )
 
+    @functools.cached_property
+    def _removed(self) -> tuple[Field, ...]:
+        """The fields a step removes, outer before inner."""
+        return tuple(f for f in self.fields if f.removed_by)
+
     def _step_of(self, field: Field) -> StepName | None:
         """The step that removes `field`: its own, or that of the field it lies in."""
-        for outer in self.fields:
-            if outer.removed_by and field.shape[: len(outer.shape)] == outer.shape:
+        for outer in self._removed:
+            if field.shape[: len(outer.shape)] == outer.shape:
                 return outer.removed_by
         return None
 
@@ -191,10 +199,8 @@ class Layout:
 
     def _inside_removed(self, field: Field) -> bool:
         return any(
-            outer.removed_by
-            and outer.shape != field.shape
-            and field.shape[: len(outer.shape)] == outer.shape
-            for outer in self.fields
+            outer.shape != field.shape and field.shape[: len(outer.shape)] == outer.shape
+            for outer in self._removed
         )
 
 
