@@ -16,12 +16,12 @@ as a fresh process, as a member would run it:
 |                                 |  CLI once per file (decrypt piped to encrypt), as `passage      |
 |                                 |  reencrypt` does                                                |
 | `check`, `due`, `stats`         | decrypt_io + YAML parse (CSafeLoader) in a 2-process pool       |
-| `--help`                        | `python -c "import click"`                                      |
+| `--help`, `status` on the demo  | `python -c "import click"`                                      |
 
 The floors run as processes of this script, so both sides pay for starting
 Python. Targets (issue 17): rekey within 1.5x of the pyrage floor, check within 1.3x of
 decrypt+parse, screen of a 3,000-row list within 1.5x of one lookup, --help within 2x of importing
-click. Not part of the test suite.
+click, `status` on the demo within 1.5x of it. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 AS_OF = "2026-12-01"
-TARGETS = {"rekey": 1.5, "check": 1.3, "help": 2.0, "screen": 1.5}
+TARGETS = {"rekey": 1.5, "check": 1.3, "help": 2.0, "screen": 1.5, "status": 1.5}
 Row = tuple[str, Optional[float], str, Optional[float], str]  # operation, cocrec s, floor name, floor s, target key
 
 # -- synthetic records ------------------------------------------------------------------
@@ -316,10 +316,26 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
         alike.append(timed([*py, "screen", str(lookalikes), "--as-of", AS_OF], ok=(0, 1)))
     rows.append(("screen (3,000 attendees, varied names)", min(screens), "lookup (one query)", min(lookups), "screen"))
     rows.append(("screen (3,000 attendees, every name like a reported one)", min(alike), "lookup (one query)", min(lookups), ""))
+    return rows + start_up()
+
+
+def start_up() -> list[Row]:
+    """`--help` and `status` on the demo, each beside importing click."""
     help_time = median_of(7, [sys.executable, "-m", "cocrec", "--help"])
     click_time = median_of(7, [sys.executable, "-c", "import click"])
-    rows.append(("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"))
-    return rows
+    return [("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"), status_on_the_demo()]
+
+
+def status_on_the_demo(runs: int = 9) -> Row:
+    """`cocrec status` on the demo repository (README quick start) beside importing click, each the
+    best of `runs`, taken in turn: start-up is what a member waits for here."""
+    demo = Path(__file__).resolve().parent.parent
+    status = [sys.executable, "-m", "cocrec", "-C", str(demo), "-i", str(demo / "examples" / "demo-identities" / "ada.txt"), "status", "--as-of", "2026-12-01"]
+    ours, click = [], []
+    for _ in range(runs):
+        ours.append(timed(status, ok=(0, 1)))
+        click.append(timed([sys.executable, "-c", "import click"]))
+    return ("`cocrec status` (the demo)", min(ours), '`python -c "import click"`', min(click), "status")
 
 
 SYLLABLES = ["ka", "ri", "mo", "sen", "ta", "lu", "vi", "na", "dor", "el", "phi", "ga", "ron", "be", "sa",
@@ -464,8 +480,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs of each timing (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory and print where it is")
     parser.add_argument("--keys", choices=["ssh-ed25519", "x25519"], default="ssh-ed25519", help="the members' key kind")
+    parser.add_argument("--start-up", action="store_true", help="time only `--help` and `status` on the demo (no records made)")
     options = parser.parse_args(args)
     byte_compile()
+    if options.start_up:
+        print(table(start_up(), 0, 0))
+        return 0
     base = Path(tempfile.mkdtemp(prefix="cocrec-bench-"))
     try:
         rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1), options.keys)

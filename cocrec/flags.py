@@ -33,7 +33,8 @@ from .anonymise import pii_of, redact
 from .redact import Pii
 from .model import Record
 from .people import PeopleIndex, SubjectRef, identifiers, normalize_name, query_identifiers
-from .retention import RecordSchedule
+from .policy import Policy
+from .retention import RecordSchedule, schedule
 
 FlagStatus = Literal["flagged", "banned"]
 NAME_THRESHOLD = 0.8
@@ -337,6 +338,11 @@ class FlagIndex:
         self.past_retention = frozenset(
             r.id for r in records if r.outcome is not None and r.outcome.type in ("flagged", "banned") and r.id not in self.flagging
         )
+
+    @classmethod
+    def as_of(cls, records: Sequence[Record], policy: Policy, as_of: dt.date) -> FlagIndex:
+        """Who is flagged or banned as of `as_of` (what `lookup` and `screen` ask of the records)."""
+        return cls(records, schedule(records, policy, as_of))
 
     def match(self, query: str, as_of: dt.date, names: bool = True) -> list[Match]:
         """Flagging entries matching the query: identifier matches first, then (if `names`) weaker name matches."""

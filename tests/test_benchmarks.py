@@ -24,5 +24,6 @@ def test_the_benchmark_runs_on_a_tiny_committee() -> None:
         "rekey --check (no key needed)",
         "screen (3,000 attendees, varied names)",
         "`cocrec --help`",
+        "`cocrec status` (the demo)",
     ]
     assert all(" s |" in line for line in lines if line.startswith("| ") and "operation" not in line)

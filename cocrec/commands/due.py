@@ -13,30 +13,10 @@ from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
 from ..policy import Policy
-from ..retention import RecordSchedule, StepSchedule
+from ..retention import RecordSchedule, StepSchedule, needs_listing
 from ..views import deadlines_cell, deadlines_json, notes_cell, schedule_json, step_cell, with_code_name
 
-ATTENTION = ("overdue", "due", "held")
 Statuses = Mapping[str, Sequence[deadlines.DeadlineStatus]]
-
-
-def falls_due_within(step: StepSchedule, as_of: dt.date, within: int) -> bool:
-    """A pending step whose due date comes within `within` days of `as_of`."""
-    return (
-        step.state == "pending"
-        and step.due is not None
-        and step.due <= as_of + dt.timedelta(days=within)
-    )
-
-
-def needs_listing(schedule: RecordSchedule, as_of: dt.date, within: int) -> bool:
-    """Overdue, due or held now, or due within `within` days; stale open cases too."""
-    if schedule.steps is None:
-        return schedule.stale
-    return any(
-        step.state in ATTENTION or falls_due_within(step, as_of, within)
-        for step in schedule.steps.values()
-    )
 
 
 def deadline_statuses(

@@ -70,7 +70,7 @@ def _due_text(due: Optional[dt.date]) -> str:
     return f"due {due.isoformat()}" if due is not None else "never due"
 
 
-def plan(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional[frozenset[str]] = None) -> tuple[dict[str, Doc], list[Done]]:
+def plan_steps(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional[frozenset[str]] = None) -> tuple[dict[str, Doc], list[Done]]:
     """Every step to perform as of `as_of` (of `only`, when given), until nothing more is due."""
     current = dict(docs)
     done: list[Done] = []
@@ -133,7 +133,7 @@ def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[d
             reason = refusal(schedules[rid])
             if reason:
                 raise UsageError(f"{ctx.repo.rel(ctx.repo.record_path(rid))}: {reason}; nothing was changed")
-    after, done = plan({rid: item.doc for rid, item in loaded.items()}, store.policy, as_of, ids)
+    after, done = plan_steps({rid: item.doc for rid, item in loaded.items()}, store.policy, as_of, ids)
     for item in done:
         if item.result.leftover:
             source = ctx.repo.rel(ctx.repo.record_path(item.id))

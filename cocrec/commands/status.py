@@ -42,9 +42,8 @@ from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
 from ..policy import Policy
-from ..retention import RecordSchedule
+from ..retention import ATTENTION, RecordSchedule, needs_listing, step_due_within
 from ..views import with_code_name
-from .due import ATTENTION, falls_due_within, needs_listing
 
 WITHIN_DAYS = 30
 REASONS: Mapping[checks.EncryptionState, str] = {
@@ -137,7 +136,7 @@ def step_buckets(schedules: Mapping[str, RecordSchedule], as_of: dt.date, within
         if sched.steps is None or not needs_listing(sched, as_of, within):
             continue
         for name, step in sched.steps.items():
-            kind = step.state if step.state in ATTENTION else "upcoming" if falls_due_within(step, as_of, within) else None
+            kind = step.state if step.state in ATTENTION else "upcoming" if step_due_within(step, as_of, within) else None
             if kind is not None:
                 buckets[kind].append(StepItem(rid, name, step.due, sched.held_by if kind == "held" else ()))
     return {kind: tuple(sorted(items, key=lambda i: (i.due or dt.date.max, i.id))) for kind, items in buckets.items()}
