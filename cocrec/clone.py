@@ -66,6 +66,9 @@ class Clone:
         return data.decode("ascii", "replace").strip() if data else None
 
     def pin_root(self, root: str) -> bool:
+        """Pin `root`; what was seen under another root (its versions, its membership history) is forgotten."""
+        if self.root not in (None, root):
+            self._write("seen.json", b"{}")
         return self._write("root", (root + "\n").encode("ascii"))
 
     # -- accepted keys ------------------------------------------------------------------
@@ -109,19 +112,20 @@ class Clone:
         doc = self._all_seen().get(self.branch or "")
         with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
             if isinstance(doc, dict):
-                return Seen(int(doc["log"]), int(doc["policy"]), {str(k): int(v) for k, v in doc["records"].items()})
+                chain = tuple(str(d) for d in doc.get("chain", ()))
+                return Seen(int(doc["log"]), int(doc["policy"]), {str(k): int(v) for k, v in doc["records"].items()}, chain)
         return Seen()
 
     def _store_seen(self, seen: Seen) -> None:
         if self.branch is None:
             return
         everything = self._all_seen()
-        everything[self.branch] = {"log": seen.log, "policy": seen.policy, "records": dict(sorted(seen.records.items()))}
+        everything[self.branch] = {"log": seen.log, "policy": seen.policy, "records": dict(sorted(seen.records.items())), "chain": list(seen.chain)}
         self._write("seen.json", json.dumps(everything, separators=(",", ":")).encode())
 
     def remember(self, seen: Seen) -> None:
         before = self.seen()
-        merged = Seen(before.log, before.policy, dict(before.records))
+        merged = Seen(before.log, before.policy, dict(before.records), before.chain)
         merged.merge(seen)
         if merged != before:
             self._store_seen(merged)

@@ -368,9 +368,14 @@ class Seen:
     log: int = -1
     policy: int = 0
     records: dict[str, int] = field(default_factory=dict)
+    # The digest of each membership entry: a log that does not extend this one was forked or replaced
+    # (a former member re-signing the members from where they were still one keeps the length).
+    chain: tuple[str, ...] = ()
 
     def merge(self, other: Seen) -> None:
         self.log = max(self.log, other.log)
+        if len(other.chain) > len(self.chain) and other.chain[: len(self.chain)] == self.chain:
+            self.chain = other.chain
         self.policy = max(self.policy, other.policy)
         for rid, version in other.records.items():
             if version > self.records.get(rid, -1):
@@ -378,7 +383,13 @@ class Seen:
 
 
 def seen_in(tf: TrustFile, entries: Mapping[str, Entry]) -> Seen:
-    return Seen(len(tf.log) - 1, tf.policy.version if tf.policy else 0, {rid: e.version for rid, e in entries.items()})
+    return Seen(len(tf.log) - 1, tf.policy.version if tf.policy else 0, {rid: e.version for rid, e in entries.items()}, chain_of(tf))
+
+
+def chain_of(tf: TrustFile) -> tuple[str, ...]:
+    """Each membership entry's digest (what the next one names as `prev`)."""
+    root = tf.root
+    return tuple(entry.digest(root if entry.seq else None) for entry in tf.log)
 
 
 def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what: str) -> list[Flaw]:
@@ -386,6 +397,8 @@ def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what
     flaws = []
     if now.log < before.log:
         flaws.append(Flaw(TRUST_FILE, f"has fewer membership entries than {what}: someone put back an older trust.yaml; restore it from git"))
+    elif before.chain and now.chain[: len(before.chain)] != before.chain:
+        flaws.append(Flaw(TRUST_FILE, f"its membership history is not the one {what} holds: someone replaced or forked it (a former member signing the members again, say); restore trust.yaml and members.yaml from git"))
     if now.policy < before.policy:
         flaws.append(Flaw("cocrec.yaml", f"is an older version than {what}: someone put back an older policy; restore it from git"))
     for rid, version in sorted(before.records.items()):
