@@ -17,7 +17,21 @@ import pytest
 from cocrec import index, keys, trust, yaml_io
 
 from .conftest import AS_OF, Cocrec, Person, make_person, outcome, record
-from .test_attacks import age_encrypt, ci, commit_all, git, mallory  # noqa: F401  (mallory: a fixture)
+from .test_attacks import age_encrypt, commit_all, git, mallory  # noqa: F401  (mallory: a fixture)
+
+
+def ci(repo: Cocrec) -> tuple[int, list[str]]:
+    """What the records workflow runs: a fresh checkout of the last commit and its parents (fetch-depth 2),
+    no clone memory, no key, COCREC_TRUST_ROOT unset."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as where:
+        checkout = Path(where) / "ci"
+        done = subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.root}", str(checkout)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        result = Cocrec(checkout, None)("check", "--no-decrypt", "--format", "json", "--as-of", AS_OF)
+        return result.exit_code, list(json.loads(result.stdout)["errors"])
 
 
 def show(repo: Cocrec, rev: str, path: str) -> bytes:
@@ -148,3 +162,145 @@ def test_a_former_members_policy_seal_does_not_count(repo: Cocrec, bob_left: dic
     assert code == 1 and "cocrec.yaml: its signature is not a current member's: if the change is the committee's, a member reviews and signs it with `cocrec adopt`" in errors
     due = repo("due", "--all", "--as-of", AS_OF)
     assert due.exit_code != 0 and "cocrec.yaml" in due.stderr
+
+
+# -- the hooks -----------------------------------------------------------------------------------------
+
+
+def member_commit(repo: Cocrec, path: str, text: str, message: str = "Minutes") -> subprocess.CompletedProcess[str]:
+    """A member's ordinary `git commit`, through the hooks `cocrec setup` installed."""
+    assert repo("setup").exit_code == 0
+    target = repo.root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    assert git(repo, "add", path).returncode == 0
+    return git(repo, "commit", "-q", "-m", message, env={"COCREC_IDENTITY": str(repo.identity)})
+
+
+def adopt_policy(repo: Cocrec, old: str, new: str) -> None:
+    policy = repo.root / "cocrec.yaml"
+    text = policy.read_text()
+    assert old in text
+    policy.write_text(text.replace(old, new))
+    adopted = repo("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    commit_all(repo, "Policy")
+
+
+def test_an_unsigned_policy_does_not_loosen_the_pre_commit_hook(repo: Cocrec, committed: dict[str, str]) -> None:
+    """An attacker lists notes/ as extra and invented (never searched for names); a member then commits notes."""
+    policy = repo.root / "cocrec.yaml"
+    policy.write_text(policy.read_text().replace("extra_files:\n  - README.md\n", "extra_files:\n  - README.md\n  - notes/**\ninvented_files: [notes/**]\n"))
+    commit_all(repo, "Keep notes here")
+    done = member_commit(repo, "notes/minutes.md", "We talked to Jane Doe (jane@example.org) again.\n")
+    assert done.returncode != 0, done.stderr
+    assert "cocrec.yaml" in done.stderr and "Jane" not in done.stderr
+    assert git(repo, "log", "-1", "--format=%s").stdout.strip() == "Keep notes here"
+
+
+def test_a_record_made_unauthentic_still_counts_for_the_pre_commit_name_search(repo: Cocrec, committed: dict[str, str]) -> None:
+    """The leak check searches every record the member can read: an attacker who breaks a record's
+    signature (here: flips its entry to held) must not take its people out of the search."""
+    adopt_policy(repo, "extra_files:\n  - README.md\n", "extra_files:\n  - README.md\n  - docs/**\n")
+    text = (repo.root / "records/index.yaml").read_text()
+    rid = committed["flagged"]
+    start = text.index(f"  {rid}:\n")
+    entry = text[start : text.index("sig:", start)]
+    (repo.root / "records/index.yaml").write_text(text.replace(entry, entry.replace("held: false", "held: true")))
+    commit_all(repo, "Hold")
+    done = member_commit(repo, "docs/minutes.md", "Follow-up with jane@example.org next week.\n")
+    assert done.returncode != 0, done.stderr
+    assert f"holds a subject's email of record {rid}" in done.stderr
+    assert "jane@" not in done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="finding: `cocrec seal` encrypts and signs a workspace/new-*.yaml that git tracks (an attacker's `git add -f`); "
+                   "`open` refuses tracked workspace files, seal must refuse them the same way (seal.py)")
+def test_a_committed_workspace_file_is_not_sealed_and_signed(repo: Cocrec, committed: dict[str, str]) -> None:
+    """`git add -f workspace/new-x.yaml`: the member's next `cocrec seal` must not sign the attacker's text."""
+    forged = record(subjects=[{"name": "Victim Person", "emails": ["victim@example.org"]}], outcome=outcome("banned", "2026-07-01", ban={"permanent": True}))
+    (repo.root / "workspace").mkdir()
+    (repo.root / "workspace/new-x.yaml").write_text(yaml_io.dumps(forged))
+    assert git(repo, "add", "-f", "workspace/new-x.yaml").returncode == 0
+    assert git(repo, "commit", "-q", "--no-verify", "-m", "Draft").returncode == 0
+    before = repo.files()
+    sealed = repo("seal", "--as-of", AS_OF)
+    assert sealed.exit_code != 0, sealed.output
+    assert "workspace" in sealed.stderr
+    assert {k: v for k, v in repo.files().items() if not k.startswith("workspace/")} == {k: v for k, v in before.items() if not k.startswith("workspace/")}
+    code, errors = ci(repo)
+    assert code == 1 and any(e.startswith("workspace/new-x.yaml: plaintext from `cocrec open` must never be committed") for e in errors), errors
+
+
+# -- rollbacks ----------------------------------------------------------------------------------------
+
+
+def revert_removal_in_two_commits(repo: Cocrec) -> None:
+    """`git revert` of the commit that removed bob (trust.yaml, members.yaml and every record as they were),
+    then any other commit on top, so that the last commit's parent already holds the old state."""
+    done = git(repo, "revert", "--no-edit", "HEAD")
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "commit", "-q", "--no-verify", "--allow-empty", "-m", "Tidy").returncode == 0
+
+
+def test_a_rollback_in_one_commit_fails_ci(repo: Cocrec, bob_left: dict[str, str]) -> None:
+    assert git(repo, "revert", "--no-edit", "HEAD").returncode == 0
+    code, errors = ci(repo)
+    assert code == 1 and "trust.yaml: has fewer membership entries than commit HEAD~1: someone put back an older trust.yaml; restore it from git" not in errors
+    assert any(e.startswith("trust.yaml: has fewer membership entries than commit") for e in errors), errors
+
+
+def test_a_rollback_in_two_commits_is_still_refused_by_a_members_clone(repo: Cocrec, bob_left: dict[str, str]) -> None:
+    revert_removal_in_two_commits(repo)
+    checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
+    assert checked.exit_code == 1 and "trust.yaml: has fewer membership entries than this clone has seen" in checked.stdout
+    assert repo("new", "--from", "-", input=yaml_io.dumps(record(reported_on="2027-01-12"))).exit_code == 4
+
+
+@pytest.mark.xfail(strict=True, reason="finding: CI compares only with the last commit's parents (fetch-depth 2), so a rollback followed by "
+                   "any second commit passes: compare each commit's trust.yaml (and policy seal, index versions) with its parent's over the "
+                   "pushed range (github.event.before..HEAD, or full history for trust.yaml, which changes rarely): checks.history_problems and the workflow")
+def test_a_rollback_in_two_commits_fails_ci(repo: Cocrec, bob_left: dict[str, str]) -> None:
+    revert_removal_in_two_commits(repo)
+    code, errors = ci(repo)
+    assert code == 1, ("a removed member is current again and CI passes", errors)
+
+
+@pytest.mark.xfail(strict=True, reason="finding: a clone's first run pins the root and accepts the current keys with no look at history, so after a "
+                   "rollback in two commits (bob's removal reverted) a new clone encrypts to the removed member without asking; a first run "
+                   "could check that trust.yaml only ever grew along `git log -- trust.yaml` (store/clone first use)")
+def test_a_fresh_clone_after_a_rollback_in_two_commits_does_not_encrypt_to_the_removed_member(repo: Cocrec, bob_left: dict[str, str], alice: Person, bob: Person, tmp_path: Path) -> None:
+    revert_removal_in_two_commits(repo)
+    fresh = tmp_path / "laptop"
+    assert subprocess.run(["git", "clone", "-q", str(repo.root), str(fresh)], capture_output=True).returncode == 0
+    laptop = Cocrec(fresh, alice.identity)
+    made = laptop("new", "--from", "-", input=yaml_io.dumps(record(reported_on="2027-01-12", subjects=[{"name": "Kim Roe", "emails": ["kim@example.org"]}])))
+    if made.exit_code == 0:
+        path = fresh / f"records/{made.stdout.strip()}.yaml.age"
+        opened = subprocess.run(["age", "-d", "-i", str(bob.identity), str(path)], capture_output=True)
+        assert opened.returncode != 0, "the new record opens with the removed member's key"
+
+
+def test_an_older_policy_put_back_with_its_older_seal_fails_ci_and_the_clone(repo: Cocrec, committed: dict[str, str]) -> None:
+    """The committee shortened a term (a newer seal); someone puts back the longer one, signed before."""
+    adopt_policy(repo, "flagged: {reporter: 26, subjects: 26}", "flagged: {reporter: 12, subjects: 12}")
+    assert repo("check", "--no-decrypt", "--as-of", AS_OF).exit_code == 0
+    assert git(repo, "checkout", "HEAD~1", "--", "cocrec.yaml", "trust.yaml").returncode == 0
+    commit_all(repo, "Restore")
+    code, errors = ci(repo)
+    assert code == 1 and any(e.startswith("cocrec.yaml: is an older version than commit") for e in errors), errors
+    due = repo("due", "--all", "--as-of", AS_OF)
+    assert due.exit_code != 0 and "cocrec.yaml: is an older version than this clone has seen" in due.stderr
+
+
+def test_a_record_and_its_entry_deleted_fail_ci_and_the_clone(repo: Cocrec, committed: dict[str, str]) -> None:
+    rid = committed["flagged"]
+    (repo.root / f"records/{rid}.yaml.age").unlink()
+    entries = dict(current_index(repo).entries)
+    del entries[rid]
+    write_index(repo, current_index(repo).recipients, entries)
+    commit_all(repo, "Remove")
+    code, errors = ci(repo)
+    assert code == 1 and any(e.startswith(f"records/{rid}.yaml.age: was removed since commit") for e in errors), errors
+    listed = repo("list", "--as-of", AS_OF)
+    assert listed.exit_code != 0 and f"records/{rid}.yaml.age: was removed since this clone has seen" in listed.stderr
