@@ -371,6 +371,10 @@ class Seen:
     # The digest of each membership entry: a log that does not extend this one was forked or replaced
     # (a former member re-signing the members from where they were still one keeps the length).
     chain: tuple[str, ...] = ()
+    # The membership histories a clone saw on its other branches: a branch may hold an older one (a
+    # prefix), never a different one (a branch pushed with a forked log is caught the first time it is
+    # checked out, before anything of it is believed).
+    others: tuple[tuple[str, ...], ...] = ()
 
     def merge(self, other: Seen) -> None:
         self.log = max(self.log, other.log)
@@ -386,6 +390,12 @@ def seen_in(tf: TrustFile, entries: Mapping[str, Entry]) -> Seen:
     return Seen(len(tf.log) - 1, tf.policy.version if tf.policy else 0, {rid: e.version for rid, e in entries.items()}, chain_of(tf))
 
 
+def compatible(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether one membership history is the other's start, or the other way round."""
+    common = min(len(one), len(other))
+    return one[:common] == other[:common]
+
+
 def chain_of(tf: TrustFile) -> tuple[str, ...]:
     """Each membership entry's digest (what the next one names as `prev`)."""
     root = tf.root
@@ -397,8 +407,8 @@ def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what
     flaws = []
     if now.log < before.log:
         flaws.append(Flaw(TRUST_FILE, f"has fewer membership entries than {what}: someone put back an older trust.yaml; restore it from git"))
-    elif before.chain and now.chain[: len(before.chain)] != before.chain:
-        flaws.append(Flaw(TRUST_FILE, f"its membership history is not the one {what} holds: someone replaced or forked it (a former member signing the members again, say); restore trust.yaml and members.yaml from git"))
+    elif any(not compatible(now.chain, chain) for chain in (before.chain, *before.others)):
+        flaws.append(Flaw(TRUST_FILE, f"its membership history is not the one {what} holds: someone replaced or forked it (a former member signing the members again, say): restore trust.yaml and members.yaml from git; if the committee rewrote it on purpose, check it with a member, then `cocrec setup --repin`"))
     if now.policy < before.policy:
         flaws.append(Flaw("cocrec.yaml", f"is an older version than {what}: someone put back an older policy; restore it from git"))
     for rid, version in sorted(before.records.items()):

@@ -403,3 +403,84 @@ def test_the_records_workflow_edited_to_pass_is_reported(repo: Cocrec, committed
     commit_all(repo, "CI: faster")
     checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
     assert checked.exit_code == 1 and ".github/workflows/records.yml" in checked.stdout
+
+
+# -- merges from a branch --------------------------------------------------------------------------------
+
+
+def attacker_branch(repo: Cocrec, name: str) -> None:
+    """Commit what the test changed in the working tree on a new branch, then go back to main."""
+    assert git(repo, "checkout", "-q", "-b", name).returncode == 0
+    commit_all(repo, "Changes")
+    assert git(repo, "checkout", "-q", "main").returncode == 0
+
+
+@pytest.fixture
+def on_main(repo: Cocrec, committed: dict[str, str]) -> dict[str, str]:
+    git(repo, "branch", "-M", "main")
+    assert repo("setup").exit_code == 0
+    assert repo("check", "--no-decrypt", "--as-of", AS_OF).exit_code == 0  # this clone has seen main as it is
+    return committed
+
+
+def test_a_merge_of_a_branch_with_a_forged_record_is_refused_and_never_believed(repo: Cocrec, on_main: dict[str, str], alice: Person, bob: Person) -> None:
+    forged_ban(repo, current_index(repo).entries[on_main["flagged"]], "sha256:" + "0" * 64, alice, alice.public, bob.public)  # no member's key: a bad signature
+    attacker_branch(repo, "feature")
+    member = {"COCREC_IDENTITY": str(alice.identity)}
+    merged = git(repo, "merge", "-q", "--no-ff", "--no-edit", "feature", env=member)
+    assert merged.returncode != 0 and "records/2026-fake.yaml.age" in merged.stderr, merged.stderr
+    assert git(repo, "merge", "--abort").returncode == 0
+    assert git(repo, "merge", "-q", "--ff-only", "feature").returncode == 0  # a fast-forward runs no hook at all
+    looked_up = repo("lookup", "victim@example.org", "--as-of", AS_OF)
+    assert looked_up.exit_code == 1 and "Victim" not in looked_up.stdout and "records/2026-fake.yaml.age" in looked_up.stderr
+
+
+def test_a_merge_of_a_branch_that_deleted_a_record_is_refused(repo: Cocrec, on_main: dict[str, str], alice: Person) -> None:
+    rid = on_main["flagged"]
+    (repo.root / f"records/{rid}.yaml.age").unlink()
+    entries = dict(current_index(repo).entries)
+    del entries[rid]
+    write_index(repo, current_index(repo).recipients, entries)
+    attacker_branch(repo, "cleanup")
+    # main moves on, so the merge is a real one (the merge driver and the pre-merge-commit hook run)
+    repo.add(record(reported_on="2027-01-12", subjects=[{"name": "Kim Roe", "emails": ["kim@example.org"]}]))
+    commit_all(repo, "A record")
+    merged = git(repo, "merge", "-q", "--no-edit", "cleanup", env={"COCREC_IDENTITY": str(alice.identity)})
+    assert merged.returncode != 0 and f"records/{rid}.yaml.age: was removed since HEAD" in merged.stderr, merged.stderr
+
+
+def test_checking_out_an_attackers_branch_keeps_the_membership_history(repo: Cocrec, bob_left: dict[str, str], alice: Person, bob: Person) -> None:
+    """bob pushes a branch on which he forked the membership log back to include himself, with his own ban
+    record; a member checks the branch out to review it. What this clone saw of the log is not per branch."""
+    git(repo, "branch", "-M", "main")
+    assert git(repo, "checkout", "-q", "-b", "review").returncode == 0
+    fork_back_in(repo, bob)
+    tf = trust.parse((repo.root / "trust.yaml").read_bytes())
+    assert tf.root is not None
+    forged_ban(repo, current_index(repo).entries[bob_left["flagged"]], tf.root, bob, alice.public, bob.public)
+    commit_all(repo, "Review me")
+    looked_up = repo("lookup", "victim@example.org", "--as-of", AS_OF)
+    assert looked_up.exit_code != 0 and "Victim" not in looked_up.stdout, looked_up.output
+
+
+def test_a_branch_from_before_a_change_of_members_is_no_fork(repo: Cocrec, committed: dict[str, str], keys_dir: Path) -> None:
+    """The membership history a clone saw on another branch may be longer: an older branch is not a fork."""
+    git(repo, "branch", "-M", "main")
+    git(repo, "branch", "older")
+    carol = make_person(keys_dir, "carol", "Carol Member")
+    assert repo("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-11-01").exit_code == 0
+    commit_all(repo, "Carol joins")
+    assert repo("check", "--no-decrypt", "--as-of", AS_OF).exit_code == 0
+    assert git(repo, "checkout", "-q", "older").returncode == 0
+    checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_a_fork_the_committee_made_on_purpose_is_accepted_by_repinning(repo: Cocrec, bob_left: dict[str, str], bob: Person) -> None:
+    fork_back_in(repo, bob)
+    commit_all(repo, "Update")
+    assert "its membership history is not the one this clone has seen" in repo("check", "--no-decrypt", "--as-of", AS_OF).stdout
+    assert repo("setup", "--repin", "--yes").exit_code == 0
+    checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
+    assert "not the one this clone has seen" not in checked.stdout, checked.stdout
+    assert "not the one commit" in checked.stdout  # the commit that rewrote it stays flagged against its parent
