@@ -529,3 +529,51 @@ def test_a_protected_file_linked_to_an_endless_one_is_refused_quickly(repo: Cocr
 def test_the_pre_commit_hook_searches_workflow_files_for_names(repo: Cocrec, committed: dict[str, str]) -> None:
     done = member_commit(repo, ".github/workflows/notify.yml", "# ping jane@example.org when this fails\non: push\n")
     assert done.returncode != 0 and "holds a subject's email" in done.stderr, done.stderr
+
+
+# -- a forged record's text reaching a member's editor or terminal -----------------------------------
+
+
+def forged_file(repo: Cocrec, alice: Person, bob: Person, summary: str) -> Path:
+    doc = record(id="2026-fake", subjects=[{"name": "Victim Person", "emails": ["victim@example.org"]}], summary=summary)
+    path = repo.root / "records/2026-fake.yaml.age"
+    path.write_bytes(age_encrypt(yaml_io.dumps(doc).encode(), alice.public, bob.public))
+    commit_all(repo, "Add a record")
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="finding: `cocrec edit ID` decrypts an unsigned record (made with the age CLI) and runs the member's "
+                   "editor on the attacker's text before anything refuses it; edit is a writing command and should refuse (exit 4, "
+                   "the record named) before the editor starts, as `new` and `rekey` do (edit.py: store.why_not before opening)")
+def test_a_forged_record_never_reaches_the_members_editor(repo: Cocrec, committed: dict[str, str], alice: Person, bob: Person, tmp_path: Path) -> None:
+    """The editor parses what it opens (modelines and the like): an unsigned record is refused before it runs."""
+    forged_file(repo, alice, bob, "vim: set foldmethod=manual:\n")
+    proof = tmp_path / "editor-ran"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {proof}\n")
+    editor.chmod(0o755)
+    edited = repo("edit", "2026-fake", "--as-of", AS_OF, env={"EDITOR": str(editor), "VISUAL": str(editor)})
+    assert edited.exit_code == 4 and "records/2026-fake.yaml.age" in edited.stderr, edited.output
+    assert not proof.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="finding: `cocrec open ID` writes an unsigned record's plaintext into workspace/ with exit 0 and "
+                   "no word that it is unsigned; `seal` then re-encrypts the member's edit of it and signs it as theirs (laundering); "
+                   "open should refuse it like a writing command, pointing to `cocrec adopt` (open.py)")
+def test_a_forged_record_is_not_opened_into_the_workspace(repo: Cocrec, committed: dict[str, str], alice: Person, bob: Person) -> None:
+    forged_file(repo, alice, bob, "Anything.\n")
+    opened = repo("open", "2026-fake", "--as-of", AS_OF)
+    assert opened.exit_code != 0 and "records/2026-fake.yaml.age" in opened.stderr, opened.output
+    assert not (repo.root / "workspace/2026-fake.yaml").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="finding: `cocrec textconv` (git diff / git log -p) prints a record's plaintext raw, so a record "
+                   "forged with the age CLI sends terminal control sequences (OSC 52 writes the clipboard, titles, hidden text) to a "
+                   "member's terminal, and is shown like any other; fix in textconv.py: escape control characters (and, where the "
+                   "blob's hash is no signed entry of HEAD's index, say it is unsigned)")
+def test_git_diff_of_a_forged_record_sends_no_control_characters_to_the_terminal(repo: Cocrec, committed: dict[str, str], alice: Person, bob: Person) -> None:
+    path = repo.root / "records/2026-fake.yaml.age"  # not YAML at all: textconv prints what decrypts
+    path.write_bytes(age_encrypt(b"summary: Harmless.\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[8mhidden\x1b[0m\n", alice.public, bob.public))
+    shown = repo("textconv", str(path))
+    assert shown.exit_code == 0
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
