@@ -28,7 +28,7 @@ def ci(repo: Cocrec) -> tuple[int, list[str]]:
 
     with tempfile.TemporaryDirectory() as where:
         checkout = Path(where) / "ci"
-        done = subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.root}", str(checkout)], capture_output=True, text=True)
+        done = subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.root}", str(checkout)], capture_output=True, check=False, text=True)
         assert done.returncode == 0, done.stderr
         result = Cocrec(checkout, None)("check", "--no-decrypt", "--format", "json", "--as-of", AS_OF)
         if not result.stdout.strip():
@@ -274,12 +274,12 @@ def test_a_rollback_in_two_commits_fails_ci(repo: Cocrec, bob_left: dict[str, st
 def test_a_fresh_clone_after_a_rollback_in_two_commits_does_not_encrypt_to_the_removed_member(repo: Cocrec, bob_left: dict[str, str], alice: Person, bob: Person, tmp_path: Path) -> None:
     revert_removal_in_two_commits(repo)
     fresh = tmp_path / "laptop"
-    assert subprocess.run(["git", "clone", "-q", str(repo.root), str(fresh)], capture_output=True).returncode == 0
+    assert subprocess.run(["git", "clone", "-q", str(repo.root), str(fresh)], capture_output=True, check=False).returncode == 0
     laptop = Cocrec(fresh, alice.identity)
     made = laptop("new", "--from", "-", input=yaml_io.dumps(record(reported_on="2027-01-12", subjects=[{"name": "Kim Roe", "emails": ["kim@example.org"]}])))
     if made.exit_code == 0:
         path = fresh / f"records/{made.stdout.strip()}.yaml.age"
-        opened = subprocess.run(["age", "-d", "-i", str(bob.identity), str(path)], capture_output=True)
+        opened = subprocess.run(["age", "-d", "-i", str(bob.identity), str(path)], capture_output=True, check=False)
         assert opened.returncode != 0, "the new record opens with the removed member's key"
 
 
@@ -516,7 +516,7 @@ def test_a_protected_file_linked_to_an_endless_one_is_refused_quickly(repo: Cocr
     policy.symlink_to("/dev/zero")
     commit_all(repo, "Link")
     try:
-        done = subprocess.run(["cocrec", "-C", str(repo.root), "check", "--no-decrypt", "--as-of", AS_OF], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(["cocrec", "-C", str(repo.root), "check", "--no-decrypt", "--as-of", AS_OF], capture_output=True, check=False, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("check --no-decrypt still reading cocrec.yaml after a minute")
     assert done.returncode in (1, 4) and "cocrec.yaml" in done.stdout + done.stderr, done
