@@ -588,3 +588,19 @@ def test_repinning_does_not_accept_keys_nobody_was_shown(repo: Cocrec, bob_left:
     assert repo("setup", "--repin", "--yes").exit_code == 0
     made = repo("new", "--from", "-", input=yaml_io.dumps(record(reported_on="2027-01-12", subjects=[{"name": "Kim Roe", "emails": ["kim@example.org"]}])))
     assert made.exit_code != 0 and "bob" in made.stderr, made.output
+
+
+@pytest.mark.xfail(strict=True, reason="finding: what a clone saw is kept per branch, so a pushed branch on which a member's removal is "
+                   "reverted (the log shorter, not forked) is believed the first time it is checked out, with records the removed member "
+                   "signed; fix with the fresh-clone one: check that trust.yaml (and each index entry's version) only grew along the "
+                   "branch's own history (`git log -- trust.yaml`), or seed a new branch's memory from the branches its tip descends from")
+def test_checking_out_a_branch_that_reverted_a_removal_keeps_the_removal(repo: Cocrec, bob_left: dict[str, str], alice: Person, bob: Person) -> None:
+    git(repo, "branch", "-M", "main")
+    assert git(repo, "checkout", "-q", "-b", "review").returncode == 0
+    assert git(repo, "revert", "--no-edit", "HEAD").returncode == 0
+    tf = trust.parse((repo.root / "trust.yaml").read_bytes())
+    assert tf.root is not None
+    forged_ban(repo, current_index(repo).entries[bob_left["flagged"]], tf.root, bob, alice.public, bob.public)
+    commit_all(repo, "Review me")
+    looked_up = repo("lookup", "victim@example.org", "--as-of", AS_OF)
+    assert looked_up.exit_code != 0 and "Victim" not in looked_up.stdout, looked_up.output
