@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -58,19 +59,23 @@ class LogEntry:
     members_sha256: str
     prev: Optional[str] = None
     sig: str = ""
+    # Random, in the first entry: two repositories started alike (the same first member, the same
+    # members.yaml) still get different roots, so no statement of one verifies in the other.
+    nonce: Optional[str] = None
 
     def message(self, repo: Optional[str]) -> bytes:
-        return _canonical(
-            {
-                "kind": "members",
-                "repo": repo,
-                "seq": self.seq,
-                "prev": self.prev,
-                "by": self.by,
-                "keys": {member: list(ks) for member, ks in sorted(self.keys.items())},
-                "members_sha256": self.members_sha256,
-            }
-        )
+        doc: dict[str, Any] = {
+            "kind": "members",
+            "repo": repo,
+            "seq": self.seq,
+            "prev": self.prev,
+            "by": self.by,
+            "keys": {member: list(ks) for member, ks in sorted(self.keys.items())},
+            "members_sha256": self.members_sha256,
+        }
+        if self.nonce is not None:  # absent from roots made before it existed: their messages are unchanged
+            doc["nonce"] = self.nonce
+        return _canonical(doc)
 
     def digest(self, repo: Optional[str]) -> str:
         """What the next entry names as `prev`: the statement and its signature."""
@@ -78,6 +83,8 @@ class LogEntry:
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"seq": self.seq, "by": self.by}
+        if self.nonce is not None:
+            doc["nonce"] = self.nonce
         if self.prev is not None:
             doc["prev"] = self.prev
         doc["keys"] = {member: list(ks) for member, ks in sorted(self.keys.items())}
@@ -150,6 +157,9 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
     prev = raw.get("prev")
     if prev is not None and not isinstance(prev, str):
         raise ValidationError(source, f"{where}.prev", "malformed: restore trust.yaml from git")
+    nonce = raw.get("nonce")
+    if nonce is not None and not (isinstance(nonce, str) and n == 0):
+        raise ValidationError(source, f"{where}.nonce", "malformed (only the first entry has one): restore trust.yaml from git")
     return LogEntry(
         seq=_need(raw, "seq", int, where, source),
         by=str(_need(raw, "by", str, where, source)),
@@ -157,6 +167,7 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
         members_sha256=str(_need(raw, "members_sha256", str, where, source)),
         prev=prev,
         sig=str(raw.get("sig") or ""),
+        nonce=nonce,
     )
 
 
@@ -345,6 +356,7 @@ def appended(tf: TrustFile, by: str, member_keys: Keys, members_sha: str, key: k
         keys={m: tuple(normalize(k) for k in ks) for m, ks in member_keys.items()},
         members_sha256=members_sha,
         prev=last.digest(repo if last.seq else None) if last is not None else None,
+        nonce=None if tf.log else secrets.token_hex(16),
     )
     signed = sign_log(entry, repo if tf.log else None, key)
     return replace(tf, log=(*tf.log, signed))

@@ -604,3 +604,15 @@ def test_checking_out_a_branch_that_reverted_a_removal_keeps_the_removal(repo: C
     commit_all(repo, "Review me")
     looked_up = repo("lookup", "victim@example.org", "--as-of", AS_OF)
     assert looked_up.exit_code != 0 and "Victim" not in looked_up.stdout, looked_up.output
+
+
+def test_two_committees_started_alike_have_different_trust_roots(tmp_path: Path, alice: Person) -> None:
+    """alice starts two committees' repositories the same way: their roots (every statement's repository id) must
+    differ, or a record and its signed entry copied from one verify in the other."""
+    roots = []
+    for name in ("one", "two"):
+        root = tmp_path / name
+        assert Cocrec(tmp_path, None)("init", str(root)).exit_code == 0
+        assert Cocrec(root, alice.identity)("members", "add", "alice", "--name", alice.name, "--key", alice.public, "--since", "2024-01-01").exit_code == 0
+        roots.append(trust.parse((root / "trust.yaml").read_bytes()).root)
+    assert roots[0] != roots[1]
