@@ -616,3 +616,24 @@ def test_two_committees_started_alike_have_different_trust_roots(tmp_path: Path,
         assert Cocrec(root, alice.identity)("members", "add", "alice", "--name", alice.name, "--key", alice.public, "--since", "2024-01-01").exit_code == 0
         roots.append(trust.parse((root / "trust.yaml").read_bytes()).root)
     assert roots[0] != roots[1]
+
+
+def test_an_index_entry_with_a_path_for_an_id_is_one_clear_line(repo: Cocrec, committed: dict[str, str]) -> None:
+    text = (repo.root / "records/index.yaml").read_text()
+    rid = committed["flagged"]
+    (repo.root / "records/index.yaml").write_text(text.replace(f"  {rid}:\n", "  ../../trust:\n"))
+    commit_all(repo, "Index")
+    code, errors = ci(repo)
+    assert code in (1, 4) and errors and all("Traceback" not in e for e in errors), errors
+    assert any("records/index.yaml" in e for e in errors), errors
+    listed = repo("list", "--as-of", AS_OF)
+    assert listed.exit_code != 0 and "Traceback" not in listed.output
+
+
+def test_a_broken_trust_file_makes_the_pre_commit_hook_refuse(repo: Cocrec, committed: dict[str, str]) -> None:
+    """Nothing can be believed, so nothing about what may be committed either: the hook fails closed."""
+    adopt_policy(repo, "extra_files:\n  - README.md\n", "extra_files:\n  - README.md\n  - docs/**\n")
+    (repo.root / "trust.yaml").write_text("version: 1\nmembers: [garbage]\n")
+    commit_all(repo, "Break")
+    done = member_commit(repo, "docs/minutes.md", "Follow-up with jane@example.org next week.\n")
+    assert done.returncode != 0 and "trust.yaml" in done.stderr, done.stderr
