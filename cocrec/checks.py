@@ -355,7 +355,7 @@ def clone_warnings(repo: Repo) -> list[Problem]:
 
 # -- the tree: only the repository's layout, and no plaintext anywhere --------------------------------
 
-OWN_CLEARTEXT = ("cocrec.yaml", "members.yaml", "trust.yaml", "records/index.yaml")
+OWN_CLEARTEXT = ("members.yaml", "trust.yaml", "records/index.yaml")  # cocrec writes them: keys, ids, dates
 MAX_SCANNED = 4 << 20  # a larger file is judged by its name alone
 
 
@@ -377,17 +377,39 @@ def tree_problems(
             continue
         if not layout.is_allowed(path, extra_files):
             problems.append(Problem(path, f"not part of a records repository: remove it from git (`git rm --cached {path}`), or, if the committee keeps it here on purpose, list it in cocrec.yaml's extra_files (then `cocrec adopt`)"))
-        if path in OWN_CLEARTEXT or path.endswith(".yaml.age") or (invented and layout.is_allowed(path, invented) and not layout.in_layout(path)):
+        if path in OWN_CLEARTEXT or _is_record_file(path) or (invented and layout.is_allowed(path, invented) and not layout.in_layout(path)):
             continue
         data = read(path)
+        if path == RECORDS_WORKFLOW:
+            problems += _workflow_problems(data)
         if data is None or len(data) > MAX_SCANNED:
             continue
         if layout.looks_like_record(data):
             problems.append(Problem(path, f"holds what reads as a plaintext record: remove it from git (`git rm --cached {path}`) and delete it; records live encrypted in records/"))
-        elif finder is not None and not layout.in_layout(path):  # cocrec's own files (.gitignore...) name nobody
+        elif finder is not None:  # any other file, the layout's own (.gitignore, workflows) too
             for rid, what in finder.find(data.decode("utf-8", "replace")).items():
                 problems.append(Problem(path, f"holds {' and '.join(what)} of record {rid}: remove it from git (`git rm --cached {path}`) and delete it, or reword it"))
     return problems
+
+
+RECORDS_WORKFLOW = ".github/workflows/records.yml"
+
+
+def _workflow_problems(data: Optional[bytes]) -> list[Problem]:
+    """The records workflow is what makes CI check what members rely on, and nobody signs it: it must
+    be the one cocrec installs, or the push that hides an overdue expunge could also make CI pass."""
+    from .scaffold import template
+
+    if data is not None and data.decode("utf-8", "replace") == template("records.yml"):
+        return []
+    return [Problem(RECORDS_WORKFLOW, "is not the workflow cocrec installs, so CI may not be checking the records: "
+                    "see who changed it (`git log -p -- .github/workflows/records.yml`) and restore it "
+                    "(`cocrec init DIR` writes a fresh copy into DIR)")]
+
+
+def _is_record_file(path: str) -> bool:
+    """records/ID.yaml.age itself (ciphertext, checked as a record): not a file of that name elsewhere."""
+    return path.startswith("records/") and path.endswith(".yaml.age") and "/" not in path[len("records/"):]
 
 
 class _IdentifierFinder:

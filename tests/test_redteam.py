@@ -391,9 +391,6 @@ def test_a_symlink_in_records_is_refused(repo: Cocrec, committed: dict[str, str]
     assert listed.exit_code != 0 and "2026-link" in listed.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding: .github/workflows/records.yml is in the layout but signed by no one, so the push that hides "
-                   "an overdue expunge can also turn CI into a no-op and no member's check notices; fix: seal the workflow like cocrec.yaml "
-                   "(adopt for a committee's own edits), or have check compare it with the template init writes (checks.py)")
 def test_the_records_workflow_edited_to_pass_is_reported(repo: Cocrec, committed: dict[str, str]) -> None:
     """The push that hides an overdue expunge also makes CI a no-op."""
     workflow = repo.root / ".github/workflows/records.yml"
@@ -523,9 +520,6 @@ def test_a_protected_file_linked_to_an_endless_one_is_refused_quickly(repo: Cocr
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding: the pre-commit hook (checks.tree_problems) never searches files of the layout "
-                   "(.gitignore, .gitattributes, .github/workflows/*) for the records' identifiers, so a name in a workflow comment is "
-                   "committed; fix: search every free-text file but those cocrec generates (trust.yaml, members.yaml, records/)")
 def test_the_pre_commit_hook_searches_workflow_files_for_names(repo: Cocrec, committed: dict[str, str]) -> None:
     done = member_commit(repo, ".github/workflows/notify.yml", "# ping jane@example.org when this fails\non: push\n")
     assert done.returncode != 0 and "holds a subject's email" in done.stderr, done.stderr
@@ -567,10 +561,6 @@ def test_a_forged_record_is_not_opened_into_the_workspace(repo: Cocrec, committe
     assert not (repo.root / "workspace/2026-fake.yaml").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="finding: `cocrec textconv` (git diff / git log -p) prints a record's plaintext raw, so a record "
-                   "forged with the age CLI sends terminal control sequences (OSC 52 writes the clipboard, titles, hidden text) to a "
-                   "member's terminal, and is shown like any other; fix in textconv.py: escape control characters (and, where the "
-                   "blob's hash is no signed entry of HEAD's index, say it is unsigned)")
 def test_git_diff_of_a_forged_record_sends_no_control_characters_to_the_terminal(repo: Cocrec, committed: dict[str, str], alice: Person, bob: Person) -> None:
     path = repo.root / "records/2026-fake.yaml.age"  # not YAML at all: textconv prints what decrypts
     path.write_bytes(age_encrypt(b"summary: Harmless.\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[8mhidden\x1b[0m\n", alice.public, bob.public))
@@ -579,9 +569,6 @@ def test_git_diff_of_a_forged_record_sends_no_control_characters_to_the_terminal
     assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="finding: `cocrec setup --repin` accepts every current key (clone.accept) while showing only the root's "
-                   "first member, so re-pinning after a fork or a new root lets the next `new` encrypt to keys nobody listed (here the "
-                   "removed member's); fix in setup.py: do not accept keys on repin, so the next encrypting command lists them and asks")
 def test_repinning_does_not_accept_keys_nobody_was_shown(repo: Cocrec, bob_left: dict[str, str], bob: Person) -> None:
     fork_back_in(repo, bob)
     commit_all(repo, "Update")
@@ -639,9 +626,6 @@ def test_a_broken_trust_file_makes_the_pre_commit_hook_refuse(repo: Cocrec, comm
     assert done.returncode != 0 and "trust.yaml" in done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding: checks.tree_problems skips every path ending in .yaml.age, anywhere, without looking at it, "
-                   "so plaintext saved as docs/x.yaml.age (in extra_files) is neither read as a record nor searched for names; fix: skip "
-                   "only records/<id>.yaml.age, and for others check that the bytes are an age file")
 def test_plaintext_named_like_a_record_outside_records_is_searched(repo: Cocrec, committed: dict[str, str]) -> None:
     adopt_policy(repo, "extra_files:\n  - README.md\n", "extra_files:\n  - README.md\n  - docs/**\n")
     done = member_commit(repo, "docs/minutes.yaml.age", "Follow-up with jane@example.org next week.\n")

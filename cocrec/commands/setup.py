@@ -35,7 +35,8 @@ def _repin(ctx: Context, yes: bool, confirm: Callable[[str], bool]) -> int:
     if not yes and not confirm("Pin this trust root for this clone?"):
         raise UsageError("nothing was pinned: pass --yes, or answer yes on a terminal, once you have checked the root with its member")
     store.clone.pin_root(members.root)
-    store.clone.accept(members.keys)
+    # The keys stay as this clone last accepted them: the next command that encrypts lists what the
+    # new root's members add or remove, and asks.
     ctx.out(f"pinned the trust root {members.root}")
     return EXIT_OK
 

@@ -9,12 +9,14 @@ only: setup keeps diff.cocrec.cachetextconv off, so git never stores it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .. import crypto, editor, index
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 PLACEHOLDER = "# cocrec: encrypted record ({why}), sha256 {sha}"
 
 
@@ -38,7 +40,14 @@ def plaintext_or_placeholder(ctx: Context, path: Path) -> str:
         plaintext = crypto.decrypt(ciphertext, identities, path.name)
     except CocrecError:
         return PLACEHOLDER.format(why="not encrypted to your key", sha=sha)
-    return plaintext.decode("utf-8", errors="replace")
+    return printable(plaintext.decode("utf-8", errors="replace"))
+
+
+def printable(text: str) -> str:
+    """The text with every control character but tab and newline shown as an escape (`\\x1b`): a
+    record's text reaches the member's terminal through git's pager, and a record someone forged
+    must not drive it (OSC 52 writes the clipboard, others hide text or set titles)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def run(ctx: Context, file: str) -> int:
