@@ -259,6 +259,9 @@ class Store:
         for rid, entry in sorted(v.signed.items()):
             if not entry.removed and rid not in files:
                 v.flaws.append(Problem(self.repo.record_source(rid), "was removed (its file is gone; its signed index entry is not): restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`", EXIT_REPO))
+        for rid, why in sorted(v.entry_flaws.items()):
+            if rid not in files:  # a removal nobody signed: a tombstone, or any entry, that no member vouches for
+                v.flaws.append(Problem(self.repo.record_source(rid), f"its file is gone and {why}", EXIT_REPO))
         self._check_rollbacks(v, tf)
         return v
 

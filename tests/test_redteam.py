@@ -341,10 +341,6 @@ def test_a_signed_record_copied_under_another_id_does_not_count(repo: Cocrec, co
     assert stats.exit_code == 1 and "records/2026-dupe.yaml.age" in stats.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding: an index entry whose record file is gone is never signature-checked (Store._verify reports "
-                   "entry flaws only for files present; checks.history_problems counts every entry's version, signed or not), so deleting a "
-                   "record and writing `status: removed` with a higher version, unsigned, passes CI and every clone; fix in store.py/checks.py: "
-                   "an entry without its file must be a tombstone a current member signed, else `was removed` as today")
 def test_an_unsigned_tombstone_does_not_hide_a_deleted_record(repo: Cocrec, committed: dict[str, str]) -> None:
     victim = committed["flagged"]
     (repo.root / f"records/{victim}.yaml.age").unlink()
@@ -358,7 +354,6 @@ def test_an_unsigned_tombstone_does_not_hide_a_deleted_record(repo: Cocrec, comm
     assert listed.exit_code != 0 and f"records/{victim}.yaml.age" in listed.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="finding: as above, with a tombstone a member signed for another id moved onto this one")
 def test_a_tombstone_signed_for_one_id_does_not_remove_another(repo: Cocrec, committed: dict[str, str]) -> None:
     """The committee removed a record on purpose (a signed tombstone); its entry is moved onto a record someone wants gone."""
     victim, doomed = committed["flagged"], committed["open"]
