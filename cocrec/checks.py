@@ -323,7 +323,10 @@ def history_problems(store: Store) -> list[Problem]:
         return []  # reported by the checks that read them
     for rid in set(repo.record_files()) - set(now.records):
         now.records[rid] = 1 << 30  # its file is there: not removed (its missing entry is reported as such)
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(f.source, f.message, EXIT_REPO)
+        for f in trust.history_flaws(store.trust_file, git.history_blobs(repo.root, "HEAD", trust.TRUST_FILE), "an earlier commit")
+    ]
     for rev in ["HEAD", *git.parents(repo.root, "HEAD")]:
         before = _seen_at(repo, rev)
         if before is not None:

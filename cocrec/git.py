@@ -109,6 +109,30 @@ def path_blobs(root: Path, path: str) -> list[bytes]:
     return found
 
 
+def history_blobs(root: Path, rev: str, path: str, limit: int = 500) -> list[bytes]:
+    """The content of every version of `path` in the history of `rev` (at most `limit`, newest
+    first), read in one `git cat-file --batch`."""
+    done = subprocess.run(["git", "-C", str(root), "log", f"-{limit}", "--format=", "--raw", "--no-abbrev", "--no-renames", rev, "--", path],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return []
+    shas = list(dict.fromkeys(line.split()[3] for line in done.stdout.splitlines() if line.startswith(":") and line.split()[3] != ZERO_SHA))
+    if not shas:
+        return []
+    batch = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=("\n".join(shas) + "\n").encode(), capture_output=True, check=False)
+    found, data, pos = [], batch.stdout, 0
+    while pos < len(data):
+        header_end = data.index(b"\n", pos)
+        header = data[pos:header_end].split()
+        if len(header) < 3 or header[1] != b"blob":
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        found.append(data[header_end + 1 : header_end + 1 + size])
+        pos = header_end + 1 + size + 1
+    return found
+
+
 def parents(root: Path, rev: str = "HEAD") -> list[str]:
     """The parent commits of `rev` (none for a root commit or an empty repository)."""
     done = subprocess.run(["git", "-C", str(root), "rev-list", "--parents", "-n", "1", rev, "--"], capture_output=True, text=True, check=False)

@@ -344,6 +344,13 @@ class Store:
         for rid in set(self.previous_index().entries) - set(now.records):
             now.records[rid] = 1 << 30  # unsigned entries are flawed already; they were not removed
         flaws = trust.rollbacks(now, before, self.repo.record_source, "this clone has seen")
+        if before.log < 0 and (self.repo.root / ".git").exists():
+            # This branch, or this clone, seen for the first time: what it has no memory of, git's
+            # history of trust.yaml still shows (a member's removal reverted some commits ago).
+            from . import git
+
+            history = git.history_blobs(self.repo.root, "HEAD", trust.TRUST_FILE)
+            flaws += trust.history_flaws(tf, history, "an earlier commit of this branch")
         v.flaws += [Problem(f.source, f.message, EXIT_REPO) for f in flaws]
         rolled_back = {f.source for f in flaws}
         for rid in list(v.signed):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 from . import keys, yaml_io
-from .errors import ValidationError
+from .errors import CocrecError, ValidationError
 from .index import Entry
 
 TRUST_FILE = "trust.yaml"
@@ -430,6 +430,27 @@ def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what
         elif current < version:
             flaws.append(Flaw(record_source(rid), f"is an older version than {what}: someone put back an earlier version; restore it from git"))
     return flaws
+
+
+def history_flaws(now: TrustFile, earlier: Iterable[bytes], what: str) -> list[Flaw]:
+    """Whether trust.yaml only grew along its history (`earlier`: its versions in the commits before,
+    as git holds them): a membership log shorter than an earlier one, or not extending it, or an
+    older policy seal, was put back (a revert of a member's removal, say), however many commits ago.
+    Versions under another trust root are the pinned root's question, not this one's."""
+    chain, policy = chain_of(now), now.policy.version if now.policy else 0
+    for data in earlier:
+        try:
+            before = parse(data)
+        except CocrecError:
+            continue  # an older format, or a broken version: nothing to compare with
+        old = chain_of(before)
+        if not old or not chain or old[0] != chain[0]:
+            continue
+        seen = Seen(len(before.log) - 1, before.policy.version if before.policy else 0, {}, old)
+        flaws = rollbacks(Seen(len(now.log) - 1, policy, {}, chain), seen, lambda rid: rid, what)
+        if flaws:
+            return flaws
+    return []
 
 
 def recipients_keys(member_keys: Keys, excluded: Iterable[str] = ()) -> list[str]:
