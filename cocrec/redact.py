@@ -48,7 +48,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 STRUCTURAL: frozenset[Shape] = frozenset({
     ("id",), ("schema_version",), ("reported_on",), ("region",), ("categories", "*"), ("channel",),
-    ("handled_by",), ("reporter", "kind"), ("subjects", "*", "also_in", "*"), ("outcome", "type"),
+    ("handled_by",), ("recused", "*"), ("reporter", "kind"), ("subjects", "*", "also_in", "*"), ("outcome", "type"),
     ("outcome", "decided_on"), ("outcome", "ban", "until"), ("retention", "override", "subjects"),
     ("retention", "override", "reporter"), ("retention", "override", "decided_on"),
     ("retention", "hold", "since"), ("retention", "hold", "review_on"), ("disclosures", "*", "on"),
@@ -65,7 +65,9 @@ IDENTIFYING: Mapping[StepName, frozenset[Shape]] = {
 }  # fmt: skip
 NAME_FIELDS: frozenset[Shape] = frozenset({("reporter", "name"), ("subjects", "*", "name")})
 # Text the subjects step removes whole (besides the subjects): it is about them.
-REMOVED_TEXT: tuple[Shape, ...] = (("summary",), ("notes",), ("outcome", "recommendations"), ("disclosures", "*", "to"))
+REMOVED_TEXT: tuple[Shape, ...] = (
+    ("summary",), ("notes",), ("recusal_reason",), ("outcome", "recommendations"), ("disclosures", "*", "to"),
+)  # fmt: skip
 
 
 # -- what is personal data ---------------------------------------------------------------------
@@ -337,6 +339,7 @@ def _remove(doc: Doc, step: StepName) -> None:
         doc["subjects"] = [{"expunged": True} for _ in doc.get("subjects") or []]
     doc.pop("summary", None)
     doc.pop("notes", None)
+    doc.pop("recusal_reason", None)  # why a member was conflicted is about the subjects
     if isinstance(doc.get("outcome"), dict):
         doc["outcome"].pop("recommendations", None)
     for disclosure in doc.get("disclosures") or []:

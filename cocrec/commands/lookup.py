@@ -33,6 +33,7 @@ def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
     if not query.strip():
         raise UsageError("QUERY: give a name, email, username or url to look up")
     index = flag_index(ctx, ctx.store.load(), as_of)
+    ctx.store.tell_withheld(" from this look-up")
     matches = index.match(query, as_of)
     note = past_retention_note(index, query)
     if note:
