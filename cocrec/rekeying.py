@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence
 
 from . import access, checks, crypto, index, staging
-from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError
+from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError
 from .model import Members
 from .problems import Problem
 from .repo import Repo
@@ -88,6 +88,21 @@ def require_writer(members: Members, identities: crypto.Identities) -> None:
         )
 
 
+def require_readers(store: Store, idx: index.Index) -> None:
+    """Every record keeps someone who may open it (also one this member cannot open: its signed entry
+    says whom it leaves out); else nothing is written."""
+    signed = store.verification.signed
+    for rid in sorted(store.repo.record_files()):
+        entry = signed.get(rid) or idx.entries.get(rid)
+        if entry is None:
+            continue
+        if not access.readers(access.carried(entry.excluded, rid, store.members), store.members):
+            raise UsageError(
+                f"{store.repo.record_source(rid)}: nobody who may open it would be left (every current member recused, "
+                "named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first"
+            )
+
+
 def rekey_stale(store: Store, before_write: BeforeWrite = None, full: bool = False) -> tuple[int, int]:
     """Re-encrypt the stale records (caller is in `store.writer()`); returns (re-encrypted, records).
     `full` opens every record, so that each one's excluded set is computed anew from what it says
@@ -97,6 +112,7 @@ def rekey_stale(store: Store, before_write: BeforeWrite = None, full: bool = Fal
     if files:
         require_writer(store.members, store._identities())
     idx = store.previous_index()
+    require_readers(store, idx)
     stale, doubts = find_stale(store, idx)
     if doubts:
         raise refusal(doubts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -498,3 +499,93 @@ def test_the_new_template_offers_recused() -> None:
         "# recused (optional): members with a conflict of interest: they never receive this record; any of: alice, bob\nrecused: []\n"
         in template
     )
+
+
+def test_removing_the_last_member_who_may_open_a_record_is_refused(
+    three: Cocrec, bob: Person
+) -> None:
+    rid = three.add(record(outcome=outcome("resolved"), recused=["bob", "carol"]))
+    before = three.files()
+    refused = three.as_(bob)("members", "remove", "alice", "--on", "2026-12-01")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().startswith(
+        f"cocrec: records/{rid}.yaml.age: nobody who may open it would be left"
+    )
+    assert three.files() == before
+
+
+def test_reading_commands_say_how_many_records_they_could_not_include(
+    three: Cocrec, bob: Person, tmp_path: Path
+) -> None:
+    flagged = outcome("flagged")
+    open_to_bob = three.add(record(outcome=flagged))
+    three.add(record(reported_on="2026-06-05", outcome=flagged, recused=["bob"]))
+    as_bob = three.as_(bob)
+    attendees = tmp_path / "attendees.csv"
+    attendees.write_text("name,email\nJane Doe,jane@example.org\n")
+    runs = {
+        "look-up": as_bob("lookup", "jane@example.org", "--as-of", AS_OF),
+        "screening": as_bob("screen", str(attendees), "--as-of", AS_OF),
+        "export": as_bob("export", "jane@example.org", "--as-of", AS_OF),
+        "report": as_bob("report", "--year", "2026", "--as-of", AS_OF),
+    }
+    for what, result in runs.items():
+        assert result.exit_code == 0, (what, result.output)
+        assert (
+            f"cocrec: 1 record(s) left out from this {what}: you cannot open them" in result.stderr
+        ), what
+    assert runs["look-up"].stdout.startswith(
+        f"{open_to_bob}  flagged"
+    )  # the one bob may open is found
+
+
+def test_pending_missing_is_what_ci_compares() -> None:
+    from cocrec import access
+    from cocrec.model import Member, Members, Pending
+
+    members = Members(
+        current=(Member("alice", "A", ("k1",)), Member("carol", "C", ("k2",))),
+        pending=(Pending("carol", ("2026-k7qd",)),),
+    )
+    assert access.pending_missing("2026-k7qd", (), members) == ("carol",)
+    assert access.pending_missing("2026-k7qd", ("carol",), members) == ()
+    assert access.pending_missing("2026-m3xp", (), members) == ()
+
+
+# -- git history: what recusal cannot take back ------------------------------------------------
+
+
+def git(root: Path, *args: str, identity: Path | None = None, stdin: bytes | None = None) -> bytes:
+    env = {k: v for k, v in os.environ.items() if k != "COCREC_IDENTITY"}
+    env.update(
+        {"COCREC_IDENTITY": str(identity)} if identity else {"COCREC_ALLOW_UNCHECKED_COMMIT": "1"}
+    )
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], env=env, capture_output=True, input=stdin, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def test_a_version_received_before_the_recusal_stays_readable_in_git_history(
+    three: Cocrec, alice: Person, bob: Person
+) -> None:
+    rid = three.add(record(outcome=outcome("resolved")))
+    git(three.root, "add", "-A", identity=alice.identity)
+    git(
+        three.root, "commit", "-q", "-m", f"Add {rid}", identity=alice.identity
+    )  # through the real hooks
+    assert three("recuse", rid, "bob").exit_code == 0
+    git(three.root, "add", "-A", identity=alice.identity)
+    git(three.root, "commit", "-q", "-m", f"Recuse a member from {rid}", identity=alice.identity)
+    assert not age_opens(three.root, rid, bob)
+    earlier = git(three.root, "show", f"HEAD~1:records/{rid}.yaml.age")
+    opened = subprocess.run(
+        ["age", "-d", "-i", str(bob.identity)], input=earlier, capture_output=True, check=False
+    )
+    assert opened.returncode == 0 and b"Jane Doe" in opened.stdout  # what the README warns about
+    # the recused member still works: writes and commits their own record through the hooks
+    theirs = three.as_(bob).add(record(reported_on="2026-06-05", outcome=outcome("resolved")))
+    git(three.root, "add", "-A", identity=bob.identity)
+    git(three.root, "commit", "-q", "-m", f"Add {theirs}", identity=bob.identity)
+    assert keyless(three.root) == (0, [])
