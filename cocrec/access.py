@@ -4,7 +4,9 @@ Pure. A record leaves out the union of three sets, each of current members only:
 
 - recused: the record's own `recused` list (a conflict of interest, declared by the committee);
 - named: members whose own identifiers (members.yaml `identifiers`) the record's reporter contact or
-  subjects carry, normalised as cocrec.people normalises subjects' (a report about a committee member);
+  subjects carry, normalised as cocrec.people normalises subjects', or whose identifiers belong to the
+  same person as one of its subjects across the records (cocrec.people's groups): a report about a
+  committee member;
 - pending: members who joined under `access.onboarding: declare` and are not yet cleared for the
   records written before they joined (members.yaml `pending`).
 
@@ -15,12 +17,13 @@ members minus it) and what `check --no-decrypt` compares each age header against
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from .errors import UsageError
 from .model import Member, Members, Record, Subject
-from .people import identifiers, query_identifiers
+from .people import PeopleIndex, identifiers, query_identifiers
 
 Kind = Literal["email", "username", "url"]
 
@@ -76,10 +79,34 @@ def record_identifiers(record: Record) -> frozenset[str]:
     return frozenset(found)
 
 
-def named(record: Record, members: Members) -> tuple[str, ...]:
+Linked = Mapping[
+    str, frozenset[str]
+]  # record id -> members its subjects are, through same-person groups
+NO_LINKS: Linked = {}
+
+
+def linked_members(records: Sequence[Record], members: Members) -> Linked:
+    """Per record, the members one of its subjects is the same person as (cocrec.people), across
+    `records`: a subject listed with a member's email in one record and with another identifier in a
+    second names the member in both. Empty (and free) when no member lists identifiers."""
+    listing = [m for m in members.current if member_identifiers(m)]
+    if not listing:
+        return NO_LINKS
+    people = PeopleIndex.build(records)
+    found: dict[str, set[str]] = defaultdict(set)
+    for member in listing:
+        own = member.identifiers
+        for value in (*own.emails, *own.usernames, *own.urls):
+            for rid, _ in people.find(value):
+                found[rid].add(member.id)
+    return {rid: frozenset(ids) for rid, ids in found.items()}
+
+
+def named(record: Record, members: Members, linked: Linked = NO_LINKS) -> tuple[str, ...]:
     """The current members the record names (as reporter contact or subject), by their own identifiers."""
     carried = record_identifiers(record)
-    return tuple(sorted(m.id for m in members.current if member_identifiers(m) & carried))
+    direct = {m.id for m in members.current if member_identifiers(m) & carried}
+    return tuple(sorted((direct | linked.get(record.id, frozenset())) & members.current_ids))
 
 
 def pending_for(record_id: str, members: Members) -> frozenset[str]:
@@ -87,9 +114,11 @@ def pending_for(record_id: str, members: Members) -> frozenset[str]:
     return frozenset(p.id for p in members.pending if record_id in p.records)
 
 
-def excluded(record: Record, members: Members) -> tuple[str, ...]:
+def excluded(record: Record, members: Members, linked: Linked = NO_LINKS) -> tuple[str, ...]:
     """The current members this record is not encrypted to, sorted."""
-    left_out = set(record.recused) | set(named(record, members)) | pending_for(record.id, members)
+    left_out = (
+        set(record.recused) | set(named(record, members, linked)) | pending_for(record.id, members)
+    )
     return tuple(sorted(left_out & members.current_ids))
 
 

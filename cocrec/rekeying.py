@@ -164,6 +164,7 @@ def _full(store: Store, stale: Sequence[Stale], before_write: BeforeWrite, anew:
     if problems:
         raise refusal(problems)
     loaded = store.authentic_only(loaded)
+    store.know(loaded)
     stale = list(stale)
     if anew:
         stale += _changed_sets(store, loaded, {item.id for item in stale})

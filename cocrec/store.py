@@ -104,6 +104,7 @@ class Store:
         self.consented = set()
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
         self.withheld: list[str] = []  # records the last read left out: not this member's to open
+        self.linked: access.Linked = access.NO_LINKS  # members named in each record through same-person links
 
     @cached_property
     def policy(self) -> Policy:
@@ -140,7 +141,12 @@ class Store:
         """The members a record is not encrypted to, and its next deadline (what CI checks of it)."""
         from . import deadlines
 
-        return access.excluded(record, self.members), deadlines.next_deadline(record, self.policy)
+        return access.excluded(record, self.members, self.linked), deadlines.next_deadline(record, self.policy)
+
+    def know(self, loaded: Mapping[str, Loaded]) -> None:
+        """The collection records are written in: members named through same-person links are found
+        across it (`record_facts`). A member who cannot open some records finds only what theirs show."""
+        self.linked = access.linked_members([item.record for item in loaded.values()], self.members)
 
     # -- per-case access (SPEC section 11) -------------------------------------------
 
@@ -619,15 +625,30 @@ class Store:
         collection = validate.collection_errors({self.repo.record_source(rid): item.doc for rid, item in after.items()})
         if collection:
             raise collection[0]
+        self.know(after)
         return after
 
     def save(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> list[str]:
         """Write the documents that changed (caller is in `writer()`); rewrite the index. Returns written ids."""
         after = self.check_docs(docs, loaded)
         changed = [rid for rid in {str(d["id"]) for d in docs} if rid not in loaded or after[rid].plaintext != loaded[rid].plaintext]
-        self.write_ciphertexts({rid: after[rid] for rid in sorted(changed)})
-        self.write_index(after, written=changed)
+        moved = self._newly_named(after, set(changed)) if changed else []
+        self.write_ciphertexts({rid: after[rid] for rid in sorted(changed + moved)})
+        self.write_index(after, written=changed + moved)
         return sorted(changed)
+
+    def _newly_named(self, after: Mapping[str, Loaded], changed: set[str]) -> list[str]:
+        """Other records that the written ones make name a member (a same-person link): re-encrypted too,
+        so that they leave that member out from now on."""
+        if not self.linked:
+            return []
+        entries = self.previous_index().entries
+        moved = []
+        for rid, item in after.items():
+            entry = entries.get(rid)
+            if rid not in changed and entry is not None and entry.excluded != access.excluded(item.record, self.members, self.linked):
+                moved.append(rid)
+        return moved
 
     def write_ciphertexts(self, records: Mapping[str, Loaded], before_write: Optional[Callable[[], None]] = None) -> None:
         """Encrypt each to its recipients and verify it (on every core), then replace the files.
@@ -659,7 +680,7 @@ class Store:
         """The writer verifies each ciphertext by opening it: a record they would not receive is refused;
         a record naming members is written without them, and the writer is told (ids only)."""
         source = self.repo.record_source(record.id)
-        named = access.named(record, self.members)
+        named = access.named(record, self.members, self.linked)
         me = self.reader_id
         if me is not None and me in named:
             raise UsageError(f"{source}: names you ({me}) by one of your identifiers in members.yaml: a report about you is never encrypted to you; ask another member to write it; nothing was changed")
@@ -764,6 +785,7 @@ class Store:
             return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())
 
         records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
+        self.know(loaded)
         known = index.Index("", {rid: e for rid, (_, sha) in records.items() if (e := self.vouching_entry(rid, sha)) is not None})
         return index.entries_of(records, self.policy, self.fingerprint_without, known, written, schedules, self.record_facts)
 

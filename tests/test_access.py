@@ -589,3 +589,35 @@ def test_a_version_received_before_the_recusal_stays_readable_in_git_history(
     git(three.root, "add", "-A", identity=bob.identity)
     git(three.root, "commit", "-q", "-m", f"Add {theirs}", identity=bob.identity)
     assert keyless(three.root) == (0, [])
+
+
+def test_a_same_person_link_names_the_member_in_every_linked_record(
+    named: Cocrec, carol: Person
+) -> None:
+    """A subject known by a username alone is carol once another record links it to her email."""
+    earlier = named.add(
+        record(subjects=[{"usernames": ["github:cm"]}], outcome=outcome("resolved"))
+    )
+    assert age_opens(named.root, earlier, carol)
+    linking = {"name": "Carol Member", "emails": ["carol@example.org"], "usernames": ["github:cm"]}
+    result = named(
+        "new",
+        "--from",
+        "-",
+        input=yaml_io.dumps(
+            record(reported_on="2026-06-05", subjects=[linking], outcome=outcome("resolved"))
+        ),
+    )
+    assert result.exit_code == 0, result.output
+    later = named.add(
+        record(
+            reported_on="2026-06-06",
+            subjects=[{"usernames": ["GitHub:CM"]}],
+            outcome=outcome("resolved"),
+        )
+    )
+    for rid in (earlier, result.stdout.strip(), later):
+        assert not age_opens(named.root, rid, carol), rid
+        assert index_entry(named.root, rid)["excluded"] == ["carol"]
+    assert keyless(named.root) == (0, [])
+    assert named("check", "--as-of", AS_OF).exit_code == 0
