@@ -265,7 +265,7 @@ def keygen(output: Optional[str], passphrase: bool, kind: str) -> int:
 
 @cli.group()
 def members() -> None:
-    """List, add or remove committee members (re-encrypts every record)."""
+    """List, add, clear or remove committee members (re-encrypts every record)."""
 
 
 @members.command("list")

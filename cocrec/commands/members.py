@@ -163,7 +163,9 @@ def removed(members: Members, member_id: str, until: dt.date) -> Members:
     if member.since is not None and until < member.since:
         raise UsageError(f"--on: {until.isoformat()} is before {member_id} joined ({member.since.isoformat()}); give a later date")
     current = tuple(m for m in members.current if m.id != member_id)
-    return replace(members, current=current, former=members.former + (FormerMember(member.id, member.name, member.since, until),))
+    pending = tuple(p for p in members.pending if p.id != member_id)  # a former member receives nothing
+    former = members.former + (FormerMember(member.id, member.name, member.since, until),)
+    return replace(members, current=current, former=former, pending=pending)
 
 
 def run_remove(ctx: Context, member_id: str, on: Optional[dt.date], yes: bool = False) -> int:
