@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, NamedTuple, Optional, Sequence
 
-from . import bulk, crypto, index, opening, trust, validate
+from . import access, bulk, crypto, index, opening, trust, validate
 from .errors import EXIT_REPO, CocrecError
 from .index import Index
 from .model import StepName
@@ -108,7 +108,13 @@ def record_problems(store: Store, rid: str, facts: Facts, entry: Optional[index.
     if entry is not None and doubt is not None:  # the file is vouched for elsewhere (the last commit): its entry here is not
         return [Problem(source, f"{doubt.split(':')[0]}; the record itself is signed: run `cocrec index` to write its entry anew", EXIT_REPO)]
     state = encryption_state(store, entry, sha, stanzas)
-    return [] if state == "current" else [Problem(source, ADVICE[state])]
+    if state != "current":
+        return [Problem(source, ADVICE[state])]
+    assert entry is not None
+    pending = access.pending_missing(rid, entry.excluded, store.members)
+    if pending:  # members.yaml (signed) says who is not cleared for it; the signed entry must leave them out
+        return [Problem(source, f"not cleared for {', '.join(pending)} (pending in members.yaml), yet its index entry does not leave them out: run `cocrec rekey`")]
+    return []
 
 
 def encryption_state(store: Store, entry: Optional[index.Entry], file_sha: str, stanzas: Optional[tuple[crypto.Stanza, ...]]) -> EncryptionState:

@@ -265,7 +265,7 @@ def keygen(output: Optional[str], passphrase: bool, kind: str) -> int:
 
 @cli.group()
 def members() -> None:
-    """List, add or remove committee members (re-encrypts every record)."""
+    """List, add, clear or remove committee members (re-encrypts every record)."""
 
 
 @members.command("list")
@@ -288,14 +288,41 @@ def members_list(fmt: str) -> int:
     help="A public key: age1..., ssh-ed25519 or ssh-rsa (repeatable).",
 )
 @click.option("--since", type=WRITTEN_DATE, default=_today, help="Member since (default today).")
+@click.option(
+    "--identifier",
+    "identifiers",
+    multiple=True,
+    metavar="X",
+    help="The member's own email, username or url (repeatable): a record naming it is never encrypted to them.",
+)
 @click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
-def members_add(member_id: str, name: str, keys: tuple[str, ...], since: dt.date, yes: bool) -> int:
-    """Add a member and re-encrypt every record so they can read all of them."""
+def members_add(
+    member_id: str, name: str, keys: tuple[str, ...], since: dt.date, identifiers: tuple[str, ...], yes: bool
+) -> int:
+    """Add a member and re-encrypt every record so they can read all of them
+    (with `access.onboarding: declare`, only the records written from now on until `members clear`)."""
     from .commands import members
 
     return members.run_add(
-        _context(), member_id=member_id, name=name, keys=keys, since=since, yes=yes
+        _context(), member_id=member_id, name=name, keys=keys, since=since, yes=yes, identifiers=identifiers
     )
+
+
+@members.command("clear")
+@click.argument("member_id", metavar="ID")
+@click.option(
+    "--conflicts",
+    default="",
+    metavar="ID,ID...",
+    help="Earlier records the member declared a conflict with: they become recused from them.",
+)
+@click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
+def members_clear(member_id: str, conflicts: str, yes: bool) -> int:
+    """Give a pending member (access.onboarding: declare) every earlier record but their conflicts."""
+    from .commands import members
+
+    ids = [part.strip() for part in conflicts.split(",") if part.strip()]
+    return members.run_clear(_context(), member_id=member_id, conflicts=ids, yes=yes)
 
 
 @members.command("remove")
@@ -393,6 +420,20 @@ def show(record_id: str, shareable: bool, as_of: dt.date, fmt: str) -> int:
     from .commands import show
 
     return show.run(_context(), record_id=record_id, as_of=as_of, only_shareable=shareable, fmt=fmt)
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID")
+@click.argument("member_ids", metavar="MEMBER...", nargs=-1)
+@click.option("--reason", metavar="TEXT", help="Why they are recused (confidential, encrypted with the record).")
+@click.option("--undo", is_flag=True, help="Remove the members from the record's recused list (they then see it).")
+@click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
+@writing_as_of_option
+def recuse(record_id: str, member_ids: tuple[str, ...], reason: Optional[str], undo: bool, yes: bool, as_of: dt.date) -> int:
+    """Recuse members from a record (a conflict of interest): it is re-encrypted without their keys."""
+    from .commands import recuse
+
+    return recuse.run(_context(), record_id=record_id, member_ids=member_ids, reason=reason, undo=undo, yes=yes)
 
 
 @cli.command("list")

@@ -243,6 +243,8 @@ MEANING: dict[str, str] = {
     "reporter.name": "official or public reporters only",
     "reporter.contact": "official or public reporters only",
     "handled_by": "the member handling the case",
+    "recused": "members with a conflict of interest: they never receive this record",
+    "recusal_reason": "why (confidential; removed with the subjects)",
     "subjects": "the people or usernames who prompted the report (may stay empty while the case is open)",
     "subjects.also_in": "the same person in other records (their ids)",
     "summary": "the confidential summary of the report",
@@ -288,6 +290,7 @@ def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
         "categories": policy.categories,
         "channel": policy.channels,
         "handled_by": member_ids,
+        "recused": member_ids,
         "outcome.consequence": tuple(policy.consequences),
     }
     lines = [HEADER.rstrip("\n"), ""]

@@ -103,4 +103,5 @@ def changed_since(repo: Repo, expected: Mapping[str, str]) -> list[str]:
 
 def others_than(store: Store, ids: set[str]) -> dict[str, Loaded]:
     """Every other record, decrypted and valid (they are needed to validate links and to rewrite the index)."""
-    return store.load([rid for rid in store.repo.record_files() if rid not in ids])
+    withheld = store.withheld_ids()  # not this member's to open: their signed entries are kept as they are
+    return store.load([rid for rid in store.repo.record_files() if rid not in ids and rid not in withheld])

@@ -118,6 +118,7 @@ class Record:
     categories: tuple[str, ...] = ()
     channel: Optional[str] = None
     handled_by: Optional[str] = None
+    recused: tuple[str, ...] = ()
     action_by_committee: bool = False
     action_by_local_rep: bool = False
     override: Optional[Override] = None
@@ -217,6 +218,16 @@ class Member:
     name: str
     keys: tuple[str, ...]
     since: Optional[dt.date] = None
+    identifiers: Subject = Subject()  # the member's own emails, usernames and urls (no name)
+
+    def to_doc(self) -> Doc:
+        doc: Doc = {"id": self.id, "name": self.name, "keys": list(self.keys)}
+        if self.since:
+            doc["since"] = self.since.isoformat()
+        own = {k: list(v) for k, v in (("emails", self.identifiers.emails), ("usernames", self.identifiers.usernames), ("urls", self.identifiers.urls)) if v}
+        if own:
+            doc["identifiers"] = own
+        return doc
 
 
 @dataclass(frozen=True)
@@ -228,9 +239,18 @@ class FormerMember:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """A member who joined under `access.onboarding: declare`: not yet cleared for these earlier records."""
+
+    id: str
+    records: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Members:
     current: tuple[Member, ...] = ()
     former: tuple[FormerMember, ...] = ()
+    pending: tuple[Pending, ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -240,24 +260,28 @@ class Members:
     def ids(self) -> frozenset[str]:
         return frozenset(m.id for m in self.current) | frozenset(m.id for m in self.former)
 
+    @property
+    def current_ids(self) -> frozenset[str]:
+        return frozenset(m.id for m in self.current)
+
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Members:
         return cls(
             current=tuple(
-                Member(str(m["id"]), str(m["name"]), _strings(m.get("keys")), _opt_date(m.get("since")))
+                Member(
+                    str(m["id"]), str(m["name"]), _strings(m.get("keys")), _opt_date(m.get("since")),
+                    Subject.from_doc(m.get("identifiers") or {}),
+                )
                 for m in doc.get("members") or ()
             ),
             former=tuple(
                 FormerMember(str(m["id"]), str(m["name"]), _opt_date(m.get("since")), _opt_date(m.get("until")))
                 for m in doc.get("former") or ()
             ),
+            pending=tuple(Pending(str(p["id"]), _strings(p.get("records"))) for p in doc.get("pending") or ()),
         )
 
     def to_doc(self) -> Doc:
-        current = [
-            {"id": m.id, "name": m.name, "keys": list(m.keys), **({"since": m.since.isoformat()} if m.since else {})}
-            for m in self.current
-        ]
         former = [
             {
                 "id": m.id,
@@ -267,4 +291,7 @@ class Members:
             }
             for m in self.former
         ]
-        return {"members": current, "former": former}
+        doc: Doc = {"members": [m.to_doc() for m in self.current], "former": former}
+        if self.pending:
+            doc["pending"] = [{"id": p.id, "records": list(p.records)} for p in self.pending]
+        return doc

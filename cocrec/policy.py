@@ -17,6 +17,7 @@ from .model import DEADLINE_KINDS, DeadlineKind, OutcomeType, StepName
 Months = Optional[int]  # None means "never"
 Days = Optional[int]  # None turns a deadline off
 BanKind = Literal["until", "permanent"]
+Onboarding = Literal["all", "declare"]  # a new member receives earlier records at once, or once cleared
 
 # Each preset is a template shipped in cocrec/templates, naming its source in a comment.
 PRESETS: dict[str, str] = {
@@ -67,6 +68,7 @@ DEFAULT_DOC: dict[str, Any] = {
     "report": {"min_cell": 3, "columns": REPORT_COLUMNS_DEFAULT},
     "extra_files": [],
     "invented_files": [],
+    "access": {"onboarding": "all"},
 }
 
 
@@ -125,6 +127,7 @@ class Policy:
     report_columns: tuple[ReportColumn, ...]
     extra_files: tuple[str, ...] = ()  # globs: what the committee keeps besides cocrec's own files
     invented_files: tuple[str, ...] = ()  # globs: files of invented people (a demo, tests), not searched for record data
+    onboarding: Onboarding = "all"
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Policy:
@@ -151,6 +154,7 @@ class Policy:
             report_columns=_report_columns(merged["report"]["columns"]),
             extra_files=tuple(merged["extra_files"]),
             invented_files=tuple(merged["invented_files"]),
+            onboarding=merged["access"]["onboarding"],
         )
 
 

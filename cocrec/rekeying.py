@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
-from . import checks, crypto, index, staging
-from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError
+from . import access, checks, crypto, index, staging
+from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError
 from .model import Members
 from .problems import Problem
 from .repo import Repo
-from .store import Store
+from .store import Loaded, Store
 
 BeforeWrite = Optional[Callable[[], None]]
 
@@ -51,7 +51,10 @@ class Stale:
 def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Problem]]:
     """Every record not encrypted to its keys, and every record no current member signed (needs no key)."""
     stale, doubts = [], []
+    withheld = store.withheld_ids()
     for rid, path in store.repo.record_files().items():
+        if rid in withheld:  # not this member's to open: another member re-encrypts it
+            continue
         source = store.repo.record_source(rid)
         try:
             sha, stanzas = checks.file_facts(path.read_bytes(), source)
@@ -64,9 +67,12 @@ def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Proble
             continue
         entry = idx.entries.get(rid)
         state = checks.encryption_state(store, entry, sha, stanzas)
+        excluded = access.carried(entry.excluded if entry else (), rid, store.members)
+        if state == "current" and entry is not None and excluded != entry.excluded:
+            state = "stale"  # a member joined as pending, or left
         if state != "current":
             known = entry is not None and entry.sha256 == sha
-            stale.append(Stale(rid, source, checks.ADVICE[state].split(":")[0], known, entry.excluded if entry else ()))
+            stale.append(Stale(rid, source, checks.ADVICE[state].split(":")[0], known, excluded))
     return stale, doubts
 
 
@@ -82,21 +88,46 @@ def require_writer(members: Members, identities: crypto.Identities) -> None:
         )
 
 
-def rekey_stale(store: Store, before_write: BeforeWrite = None) -> tuple[int, int]:
-    """Re-encrypt the stale records (caller is in `store.writer()`); returns (re-encrypted, records)."""
+def require_readers(store: Store, idx: index.Index) -> None:
+    """Every record keeps someone who may open it (also one this member cannot open: its signed entry
+    says whom it leaves out); else nothing is written."""
+    signed = store.verification.signed
+    for rid in sorted(store.repo.record_files()):
+        entry = signed.get(rid) or idx.entries.get(rid)
+        if entry is None:
+            continue
+        if not access.readers(access.carried(entry.excluded, rid, store.members), store.members):
+            raise UsageError(
+                f"{store.repo.record_source(rid)}: nobody who may open it would be left (every current member recused, "
+                "named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first"
+            )
+
+
+def rekey_stale(store: Store, before_write: BeforeWrite = None, full: bool = False) -> tuple[int, int]:
+    """Re-encrypt the stale records (caller is in `store.writer()`); returns (re-encrypted, records).
+    `full` opens every record, so that each one's excluded set is computed anew from what it says
+    (a member cleared: whether a record names them only its plaintext tells). Records this member
+    cannot open are left as they are, and they are told how many."""
     files = store.repo.record_files()
     if files:
         require_writer(store.members, store._identities())
     idx = store.previous_index()
+    require_readers(store, idx)
     stale, doubts = find_stale(store, idx)
     if doubts:
         raise refusal(doubts)
     if stale:
         store.confirm_recipients()
-    if all(item.known for item in stale) and set(idx.entries) >= set(files):
+    if not full and all(item.known for item in stale) and set(idx.entries) >= set(files):
         _patch(store, stale, idx, before_write)
     else:
-        _full(store, stale, before_write)
+        stale = _full(store, stale, before_write, full)
+    left = store.withheld_ids() & set(files)
+    if left:
+        store.err(
+            f"cocrec: {len(left)} record(s) you cannot open were left as they are (recused, named in them or not yet "
+            "cleared): a member who can open them runs `cocrec rekey`"
+        )
     return len(stale), len(files)
 
 
@@ -105,11 +136,12 @@ def _stage(store: Store, stale: Sequence[Stale]) -> Callable[[], list[staging.St
     for item in stale:
         groups.setdefault(item.excluded, []).append((store.repo.record_path(item.id), item.source))
 
+    keys = {excluded: store.keys_for(excluded, items[0][1]) for excluded, items in groups.items()}
+
     def stage_all() -> list[staging.Staged]:
         staged: list[staging.Staged] = []
         for excluded, items in groups.items():
-            keys = store.recipient_keys(excluded)
-            staged += staging.reencrypt_all(items, keys, store._identities())
+            staged += staging.reencrypt_all(items, keys[excluded], store._identities())
         return staged
 
     return stage_all
@@ -120,21 +152,40 @@ def _patch(store: Store, stale: Sequence[Stale], idx: index.Index, before_write:
     entries = dict(idx.entries)
     for item in stale:
         new = staged[store.repo.record_path(item.id)]
-        entries[item.id] = replace(entries[item.id], sha256=new.sha256, recipients=store.fingerprint_without(item.excluded), sig="")
+        entries[item.id] = replace(
+            entries[item.id], sha256=new.sha256, recipients=store.fingerprint_without(item.excluded), excluded=item.excluded, sig=""
+        )
     store.write_entries(entries)
 
 
-def _full(store: Store, stale: Sequence[Stale], before_write: BeforeWrite) -> None:
+def _full(store: Store, stale: Sequence[Stale], before_write: BeforeWrite, anew: bool = False) -> list[Stale]:
+    """Open every record; with `anew`, also re-encrypt each whose excluded set its plaintext changes."""
     loaded, problems = store.open_files()
     if problems:
         raise refusal(problems)
     loaded = store.authentic_only(loaded)
+    store.know(loaded)
+    stale = list(stale)
+    if anew:
+        stale += _changed_sets(store, loaded, {item.id for item in stale})
     written = [item.id for item in stale]
     try:
         store.write_ciphertexts({rid: loaded[rid] for rid in written}, before_write)
     except staging.NotStaged as exc:
         raise refusal(exc.problems) from None
     store.write_index(loaded, written=written)
+    return stale
+
+
+def _changed_sets(store: Store, loaded: Mapping[str, Loaded], known: set[str]) -> list[Stale]:
+    idx = store.previous_index()
+    changed = []
+    for rid, item in sorted(loaded.items()):
+        entry = idx.entries.get(rid)
+        excluded, _ = store.record_facts(item.record)
+        if rid not in known and (entry is None or entry.excluded != excluded):
+            changed.append(Stale(rid, store.repo.record_source(rid), "encrypted to another set of members", False, excluded))
+    return changed
 
 
 def _write(

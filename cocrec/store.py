@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
-from . import codenames, crypto, index, keys, opening, staging, trust, validate, yaml_io
+from . import access, codenames, crypto, index, keys, opening, staging, trust, validate, yaml_io
 from .clone import Clone
 from .errors import EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError, ValidationError
 from .fsutil import advice, atomic_write, remove_stray_temps
@@ -103,6 +103,8 @@ class Store:
         self.env: Mapping[str, str] = {}
         self.consented = set()
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
+        self.withheld: list[str] = []  # records the last read left out: not this member's to open
+        self.linked: access.Linked = access.NO_LINKS  # members named in each record through same-person links
 
     @cached_property
     def policy(self) -> Policy:
@@ -139,7 +141,59 @@ class Store:
         """The members a record is not encrypted to, and its next deadline (what CI checks of it)."""
         from . import deadlines
 
-        return (), deadlines.next_deadline(record, self.policy)
+        return access.excluded(record, self.members, self.linked), deadlines.next_deadline(record, self.policy)
+
+    def know(self, loaded: Mapping[str, Loaded]) -> None:
+        """The collection records are written in: members named through same-person links are found
+        across it (`record_facts`). A member who cannot open some records finds only what theirs show."""
+        self.linked = access.linked_members([item.record for item in loaded.values()], self.members)
+
+    # -- per-case access (SPEC section 11) -------------------------------------------
+
+    @property
+    def reader_id(self) -> Optional[str]:
+        """The current member whose identity this is (None: not a member, or no identity)."""
+        cached = self.__dict__.get("_reader_id", False)
+        if cached is False:
+            try:
+                cached = self._reader_member(self._identities())
+            except CocrecError:
+                cached = None
+            self.__dict__["_reader_id"] = cached
+        return cached  # type: ignore[no-any-return]
+
+    def withheld_ids(self) -> frozenset[str]:
+        """The records whose signed index entry says they are not encrypted to this member (recused, named
+        in them, or not yet cleared): not theirs to open, so reading commands leave them out instead of failing."""
+        me = self.reader_id
+        if me is None:
+            return frozenset()
+        try:
+            signed = self.verification.signed  # only what a member signed: an edited index hides nothing
+        except CocrecError:
+            return frozenset()
+        return frozenset(rid for rid, e in signed.items() if me in e.excluded and not e.removed)
+
+    def why_withheld(self, rid: str) -> str:
+        me = self.reader_id or "you"
+        if me in access.pending_for(rid, self.members):
+            why = f"{me} is not cleared for it yet (it was written before they joined): a member runs `cocrec members clear {me}` once they have declared their conflicts"
+        else:
+            why = f"{me} is recused from it (or it names them): it is not encrypted to them; ask another member"
+        return f"{self.repo.record_source(rid)}: not yours to open: {why}"
+
+    def tell_withheld(self, what: str = "") -> None:
+        """On stderr: how many records this member's command could not include (no ids, no reasons)."""
+        count = len(self.withheld)
+        if count:
+            self.err(f"cocrec: {count} record(s) left out{what}: you cannot open them (recused, named in them, or not yet cleared); a member recused from nothing can include them")
+
+    def keys_for(self, excluded: tuple[str, ...], source: str) -> list[str]:
+        """The keys to encrypt a record to; refused when nobody who may open it would be left."""
+        wanted = self.recipient_keys(excluded)
+        if not wanted:
+            raise UsageError(f"{source}: nobody who may open it would be left (every current member is recused, named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first")
+        return wanted
 
     @cached_property
     def clone(self) -> Clone:
@@ -467,6 +521,9 @@ class Store:
         once, before any, when this member's identity opens none."""
         files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
+        withheld = self.withheld_ids()
+        self.withheld = sorted(rid for rid in wanted if rid in withheld)
+        wanted = [rid for rid in wanted if rid not in withheld]
         if wanted:
             self.require_recipient()
         return wanted, [(files[rid], self.repo.record_source(rid)) for rid in wanted]
@@ -550,6 +607,10 @@ class Store:
         for rid in ids:
             if rid not in files:
                 raise UsageError(f"records/{rid}.yaml.age: no such record; `cocrec list` shows the ids")
+        withheld = self.withheld_ids()
+        for rid in ids:
+            if rid in withheld:
+                raise DecryptError(self.why_withheld(rid))
 
     def schedules(self, loaded: Mapping[str, Loaded], as_of: dt.date, people: Optional[PeopleIndex] = None) -> dict[str, RecordSchedule]:
         return schedule([item.record for item in loaded.values()], self.policy, as_of, people)
@@ -574,15 +635,30 @@ class Store:
         collection = validate.collection_errors({self.repo.record_source(rid): item.doc for rid, item in after.items()})
         if collection:
             raise collection[0]
+        self.know(after)
         return after
 
     def save(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> list[str]:
         """Write the documents that changed (caller is in `writer()`); rewrite the index. Returns written ids."""
         after = self.check_docs(docs, loaded)
         changed = [rid for rid in {str(d["id"]) for d in docs} if rid not in loaded or after[rid].plaintext != loaded[rid].plaintext]
-        self.write_ciphertexts({rid: after[rid] for rid in sorted(changed)})
-        self.write_index(after, written=changed)
+        moved = self._newly_named(after, set(changed)) if changed else []
+        self.write_ciphertexts({rid: after[rid] for rid in sorted(changed + moved)})
+        self.write_index(after, written=changed + moved)
         return sorted(changed)
+
+    def _newly_named(self, after: Mapping[str, Loaded], changed: set[str]) -> list[str]:
+        """Other records that the written ones make name a member (a same-person link): re-encrypted too,
+        so that they leave that member out from now on."""
+        if not self.linked:
+            return []
+        entries = self.previous_index().entries
+        moved = []
+        for rid, item in after.items():
+            entry = entries.get(rid)
+            if rid not in changed and entry is not None and entry.excluded != access.excluded(item.record, self.members, self.linked):
+                moved.append(rid)
+        return moved
 
     def write_ciphertexts(self, records: Mapping[str, Loaded], before_write: Optional[Callable[[], None]] = None) -> None:
         """Encrypt each to its recipients and verify it (on every core), then replace the files.
@@ -597,17 +673,31 @@ class Store:
         groups: dict[tuple[str, ...], list[tuple[Path, str, bytes]]] = {}
         for rid, item in records.items():
             excluded, _ = self.record_facts(item.record)
+            self._may_write(item.record, excluded)
             groups.setdefault(excluded, []).append((self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext))
         self.confirm_recipients()
+        keys = {excluded: self.keys_for(excluded, items[0][1]) for excluded, items in groups.items()}
 
         def stage_all() -> list[staging.Staged]:
             staged: list[staging.Staged] = []
             for excluded, items in groups.items():
-                keys = self.recipient_keys(excluded)
-                staged += staging.encrypt_all(items, keys, self._identities())
+                staged += staging.encrypt_all(items, keys[excluded], self._identities())
             return staged
 
         staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write))
+
+    def _may_write(self, record: Record, excluded: tuple[str, ...]) -> None:
+        """The writer verifies each ciphertext by opening it: a record they would not receive is refused;
+        a record naming members is written without them, and the writer is told (ids only)."""
+        source = self.repo.record_source(record.id)
+        named = access.named(record, self.members, self.linked)
+        me = self.reader_id
+        if me is not None and me in named:
+            raise UsageError(f"{source}: names you ({me}) by one of your identifiers in members.yaml: a report about you is never encrypted to you; ask another member to write it; nothing was changed")
+        if me is not None and me in excluded:
+            raise UsageError(f"{source}: you ({me}) would not receive it (recused or not yet cleared), so you cannot write it: ask another member; nothing was changed")
+        if named:
+            self.err(f"cocrec: {source}: not encrypted to {', '.join(named)}: it names them (their identifiers in members.yaml)")
 
     def journaled(
         self, before_write: Optional[Callable[[], None]]
@@ -628,6 +718,10 @@ class Store:
         `name_all` gives every record without a code name one (`cocrec index`)."""
         self._written_count = len(set(written or ()))
         entries = self.index_entries(loaded, frozenset(written or ()))
+        for rid in self.withheld_ids() - set(entries):  # not this member's to open: its signed entry stays as it is
+            entry = self.vouching_entry(rid, index.sha256(self.repo.record_path(rid).read_bytes())) if self.repo.record_path(rid).is_file() else None
+            if entry is not None:
+                entries[rid] = entry
         for rid, entry in self.verification.signed.items():
             if entry.removed and rid not in entries:
                 entries[rid] = entry
@@ -704,6 +798,7 @@ class Store:
             return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())
 
         records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
+        self.know(loaded)
         known = index.Index("", {rid: e for rid, (_, sha) in records.items() if (e := self.vouching_entry(rid, sha)) is not None})
         entries = index.entries_of(records, self.policy, self.fingerprint_without, known, written, schedules, self.record_facts)
         return self.carry_code_names(entries)

@@ -162,10 +162,14 @@ def _not_in_policy(source: str, path: str, listing: str, allowed: Sequence[str])
 
 
 def _member_errors(doc: Doc, source: str, members: Members) -> list[ValidationError]:
-    if "handled_by" not in doc or doc["handled_by"] in members.ids:
-        return []
     advice = "not a current or former member id in members.yaml: use one that `cocrec members list` shows"
-    return [ValidationError(source, "handled_by", advice)]
+    errors = []
+    if "handled_by" in doc and doc["handled_by"] not in members.ids:
+        errors.append(ValidationError(source, "handled_by", advice))
+    for path, member_id in find(doc, ("recused", "*")):
+        if member_id not in members.ids:  # a recused member who has left stays listed: the record says who was conflicted
+            errors.append(ValidationError(source, schema.field_path(path), advice))
+    return errors
 
 
 def _self_link_errors(doc: Doc, source: str) -> list[ValidationError]:
@@ -257,7 +261,23 @@ def members_errors(doc: Any, source: str, key_check: Optional[KeyCheck] = None) 
         *_former_order_errors(doc, source),
         *_duplicate_member_ids(doc, source),
         *_key_errors(doc, source, key_check),
+        *_pending_errors(doc, source),
     ]
+
+
+def _pending_errors(doc: Doc, source: str) -> list[ValidationError]:
+    """Each pending member is a current member, listed once."""
+    current = {m.get("id") for m in doc.get("members") or ()}
+    seen: set[str] = set()
+    errors = []
+    for path, member_id in find(doc, ("pending", "*", "id")):
+        where = schema.field_path(path)
+        if member_id not in current:
+            errors.append(ValidationError(source, where, "not a current member's id: a pending member is a current member not yet cleared; remove the entry"))
+        elif member_id in seen:
+            errors.append(ValidationError(source, where, "listed twice: each pending member once"))
+        seen.add(member_id)
+    return errors
 
 
 def load_members(data: bytes, source: str, key_check: Optional[KeyCheck] = None) -> Members:

@@ -55,5 +55,7 @@ def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:
         for line in warnings:
             ctx.out(f"warning: {line}")
         mode = "without keys" if no_decrypt else "decrypted"
+        if ctx.store.withheld:  # recused, named in them or not cleared: checked without a key, not errors
+            mode += f"; {len(ctx.store.withheld)} not yours to open, checked without a key"
         ctx.out(f"{count} record(s) checked ({mode}, as of {as_of.isoformat()}): {len(errors)} error(s), {len(warnings)} warning(s)")
     return EXIT_PROBLEMS if errors else EXIT_OK

@@ -140,6 +140,7 @@ def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
     if not query.strip():
         raise UsageError("QUERY: give the person's email, username, url or name")
     loaded = ctx.store.load()
+    ctx.store.tell_withheld(" from this export")
     records = {rid: item.record for rid, item in loaded.items()}
     docs = {rid: item.doc for rid, item in loaded.items()}
     data, others = subject_access(records, docs, ctx.store.schedules(loaded, as_of), query.strip(), as_of)

@@ -127,6 +127,7 @@ def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[d
     if ids:
         store.require(ids)
     loaded = store.load()
+    store.tell_withheld(": what falls due in them is for a member who can open them")
     if ids:
         schedules = store.schedules(loaded, as_of)
         for rid in sorted(ids):

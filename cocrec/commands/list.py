@@ -60,6 +60,7 @@ def run(
         raise UsageError("--subject: give a name, email, username or url to look for")
     store = ctx.store
     loaded = store.load()
+    store.tell_withheld(" (listed from the index only: ids, code names, status and open cases' report dates)")
     names = store.code_names()
     people = PeopleIndex.build([item.record for item in loaded.values()])
     rows: list[Row] = []

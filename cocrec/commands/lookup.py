@@ -26,6 +26,7 @@ def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
     if not query.strip():
         raise UsageError("QUERY: give a name, email, username or url to look up")
     index = FlagIndex.as_of([item.record for item in ctx.store.load().values()], ctx.store.policy, as_of)
+    ctx.store.tell_withheld(" from this look-up")
     matches = index.match(query, as_of)
     note = past_retention_note(index, query)
     if note:

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import replace
 from typing import Optional, Sequence
 
-from .. import crypto, dates, membership, output, rekeying, validate, yaml_io
+from .. import access, crypto, dates, membership, output, recusal, rekeying, validate, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, UsageError
-from ..model import FormerMember, Member, Members
+from ..model import FormerMember, Member, Members, Pending
 
 HEADER = (
     "# Committee members and their public keys (public keys are not secret).\n"
@@ -19,7 +19,10 @@ HEADER = (
 
 def run_list(ctx: Context, fmt: str) -> int:
     members = ctx.store.members
-    rows: list[tuple[object, ...]] = [(m.id, m.name, "current", len(m.keys), m.since, None) for m in members.current]
+    rows: list[tuple[object, ...]] = [
+        (m.id, m.name, "pending" if access.is_pending(m.id, members) else "current", len(m.keys), m.since, None)
+        for m in members.current
+    ]
     rows += [(m.id, m.name, "former", 0, m.since, m.until) for m in members.former]
     headers = ["id", "name", "status", "keys", "since", "until"]
     if fmt == "json":
@@ -33,8 +36,12 @@ def _iso(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def added(members: Members, member_id: str, name: str, keys: Sequence[str], since: dt.date) -> Members:
-    """members.yaml after adding one member; refuses duplicates (pure)."""
+def added(
+    members: Members, member_id: str, name: str, keys: Sequence[str], since: dt.date,
+    identifiers: Sequence[str] = (), earlier: Optional[Sequence[str]] = None,
+) -> Members:
+    """members.yaml after adding one member; refuses duplicates (pure). `earlier`: the records they are
+    not cleared for yet (`access.onboarding: declare`), None when they receive every record."""
     if any(m.id == member_id for m in members.current):
         raise UsageError(
             f"members.yaml: members: a current member already has id '{member_id}'; choose another id "
@@ -48,7 +55,9 @@ def added(members: Members, member_id: str, name: str, keys: Sequence[str], sinc
         if key in taken:
             raise UsageError(f"--key #{position}: already belongs to a current member; each key belongs to one member")
     former = tuple(m for m in members.former if m.id != member_id)  # a former member may come back
-    return replace(members, current=members.current + (Member(member_id, name, tuple(keys), since),), former=former)
+    member = access.with_identifiers(Member(member_id, name, tuple(keys), since), identifiers)
+    pending = members.pending + ((Pending(member_id, tuple(sorted(earlier))),) if earlier is not None else ())
+    return replace(members, current=members.current + (member,), former=former, pending=pending)
 
 
 def render_members(ctx: Context, members: Members) -> bytes:
@@ -58,7 +67,9 @@ def render_members(ctx: Context, members: Members) -> bytes:
     return data
 
 
-def change_members(ctx: Context, new_members: Members, yes: bool, consented: tuple[str, Sequence[str]] = ("", ())) -> tuple[int, int]:
+def change_members(
+    ctx: Context, new_members: Members, yes: bool, consented: tuple[str, Sequence[str]] = ("", ()), full: bool = False
+) -> tuple[int, int]:
     """members.yaml and trust.yaml changed, signed by the acting member (current before the change), and
     every record re-encrypted to `new_members` (a rekey with the new set); returns (re-encrypted, records).
 
@@ -74,7 +85,7 @@ def change_members(ctx: Context, new_members: Members, yes: bool, consented: tup
         store.accept_keys(*consented)
         store.__dict__["members"] = new_members
         store.__dict__.pop("_expected", None)
-        written, total = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data))
+        written, total = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data), full=full)
         if not written:
             membership.write(store, changed, data)
             store.write_index(store.load())
@@ -83,16 +94,57 @@ def change_members(ctx: Context, new_members: Members, yes: bool, consented: tup
     return written, total
 
 
-def run_add(ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date], yes: bool = False) -> int:
+def run_add(
+    ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date], yes: bool = False,
+    identifiers: Sequence[str] = (),
+) -> int:
     if not keys:
         raise UsageError("members add: give at least one --key (an age1... or ssh public key)")
     for position, key in enumerate(keys, 1):
         if key != key.strip() or "\n" in key or "\r" in key:
             raise UsageError(f"--key #{position}: has spaces or a line break around it: pass the key alone, on one line")
         crypto.parse_recipient(key)
-    new_members = added(ctx.store.members, member_id, name, keys, since or dates.today())
-    written, _ = change_members(ctx, new_members, yes, consented=(member_id, keys))
+    declare = ctx.store.policy.onboarding == "declare" and bool(ctx.store.members.current)
+    earlier = sorted(ctx.repo.record_files()) if declare else None
+    new_members = added(ctx.store.members, member_id, name, keys, since or dates.today(), identifiers, earlier)
+    # Records that name the new member (by the identifiers just given) must not reach them: only each
+    # record's plaintext tells, so every record is opened and its excluded set computed anew.
+    written, _ = change_members(ctx, new_members, yes, consented=(member_id, keys), full=bool(identifiers))
     ctx.out(f"Added {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
+    if earlier:
+        ctx.out(
+            f"{member_id} receives the records written from now on, not the {len(earlier)} earlier one(s) "
+            f"(access.onboarding: declare): once they have declared their conflicts, run `cocrec members clear {member_id} "
+            "[--conflicts ID,...]`; `cocrec list` shows them the ids and dates"
+        )
+    return EXIT_OK
+
+
+def cleared(members: Members, member_id: str) -> Members:
+    """members.yaml once a pending member is cleared for every earlier record (pure)."""
+    if not access.is_pending(member_id, members):
+        known = any(m.id == member_id for m in members.current)
+        what = "is not pending (they already receive every record they may)" if known else "is not a current member"
+        raise UsageError(f"members clear: '{member_id}' {what}; `cocrec members list` shows who is pending")
+    return replace(members, pending=tuple(p for p in members.pending if p.id != member_id))
+
+
+def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool = False) -> int:
+    """A pending member declared their conflicts: the conflicted records become recused for them, then
+    every other earlier record is re-encrypted to them."""
+    store = ctx.store
+    new_members = cleared(store.members, member_id)
+    earlier = next(p.records for p in store.members.pending if p.id == member_id)
+    for position, rid in enumerate(conflicts, 1):
+        if rid not in earlier:
+            raise UsageError(
+                f"--conflicts #{position}: {rid} is not one of the records written before {member_id} joined; "
+                "give ids that `cocrec list` shows them"
+            )
+    if conflicts:
+        recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
+    written, _ = change_members(ctx, new_members, yes, full=True)
+    ctx.out(f"Cleared {member_id}; re-encrypted {written} record(s); recused from {len(set(conflicts))} record(s)")
     return EXIT_OK
 
 
@@ -111,7 +163,9 @@ def removed(members: Members, member_id: str, until: dt.date) -> Members:
     if member.since is not None and until < member.since:
         raise UsageError(f"--on: {until.isoformat()} is before {member_id} joined ({member.since.isoformat()}); give a later date")
     current = tuple(m for m in members.current if m.id != member_id)
-    return replace(members, current=current, former=members.former + (FormerMember(member.id, member.name, member.since, until),))
+    pending = tuple(p for p in members.pending if p.id != member_id)  # a former member receives nothing
+    former = members.former + (FormerMember(member.id, member.name, member.since, until),)
+    return replace(members, current=current, former=former, pending=pending)
 
 
 def run_remove(ctx: Context, member_id: str, on: Optional[dt.date], yes: bool = False) -> int:

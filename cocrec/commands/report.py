@@ -16,6 +16,7 @@ from ..errors import EXIT_OK
 
 def run(ctx: Context, year: int, as_of: dt.date, fmt: str, with_summaries: bool = False) -> int:
     records = [item.record for item in ctx.store.load().values()]
+    ctx.store.tell_withheld(" from this report")
     report = transparency.build(records, year, as_of, ctx.store.policy, with_summaries)
     if fmt == "html":
         from ..report_html import render

@@ -185,10 +185,12 @@ def run(ctx: Context, file: str, column: Optional[str], disclose: Optional[str],
     columns = choose_columns(table, column, file)
     if disclose is None:
         loaded = ctx.store.load()
+        ctx.store.tell_withheld(" from this screening")
         report(ctx, screen(table, columns, FlagIndex.as_of([item.record for item in loaded.values()], ctx.store.policy, as_of), as_of), as_of, fmt)
         return EXIT_OK
     with ctx.writing().writer():
         loaded = ctx.store.load()
+        ctx.store.tell_withheld(" from this screening")
         hits = screen(table, columns, FlagIndex.as_of([item.record for item in loaded.values()], ctx.store.policy, as_of), as_of)
         written = record_disclosures(ctx, loaded, hits, as_of, disclose.strip())
     report(ctx, hits, as_of, fmt)

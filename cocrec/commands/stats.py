@@ -42,6 +42,7 @@ def run(ctx: Context, by: str, as_of: dt.date, fmt: str) -> int:
     dimension = cast(stats.By, by)
     ladder = tuple(ctx.store.policy.consequences)
     records = [item.record for item in ctx.store.load().values()]
+    ctx.store.tell_withheld(" from these statistics")
     rows = stats.count(records, dimension, ladder)
     if fmt == "json":
         ctx.out(output.to_json(stats.to_json(rows, dimension)))
