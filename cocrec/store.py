@@ -393,15 +393,28 @@ class Store:
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[None]:
-        """What every writing command runs in: the lock, temp files swept, an interrupted write finished,
-        and the repository verified (refusing what is not signed)."""
+        """What every writing command runs in: the lock, members.yaml, cocrec.yaml and trust.yaml read
+        again (another writer may have changed them while this one waited), temp files swept, an
+        interrupted write finished, and the repository verified (refusing what is not signed)."""
         with self.repo.lock():
+            self.reread()
             self.cleanup()
             self._finish_members_change()
             self.require_trusted()
             if self.clone.journal():
                 self._finish_journal()
             yield
+
+    def recover(self) -> None:
+        """Finish what a killed writer left (temp files, a change of members, records not indexed) and let
+        go of the lock: for a command that waits for the member (an editor) before it writes."""
+        with self.writer():
+            pass
+
+    def reread(self) -> None:
+        """Forget what was read of members.yaml, cocrec.yaml, trust.yaml and the index, and what they prove."""
+        for name in ("trust_file", "members", "verification", "signer", "policy", "_expected", "_previous"):
+            self.__dict__.pop(name, None)
 
     def _finish_members_change(self) -> None:
         directory = self.clone.directory
@@ -754,10 +767,10 @@ class Store:
         self.clone.accept({m.id: tuple(trust.normalize(k) for k in m.keys) for m in self.members.current})
 
     def cleanup(self) -> None:
-        """Remove temp files that a killed writer left in records/ and beside members.yaml."""
-        if self.repo.records_dir.is_dir():
-            remove_stray_temps(self.repo.records_dir)
-        remove_stray_temps(self.repo.root)
+        """Remove temp files that a killed writer left in records/, beside members.yaml and in .git/cocrec."""
+        for directory in (self.repo.records_dir, self.repo.root, self.clone.directory):
+            if directory is not None and directory.is_dir():
+                remove_stray_temps(directory)
 
 
 @dataclass(frozen=True)

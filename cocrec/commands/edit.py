@@ -38,6 +38,7 @@ def run(ctx: Context, record_id: str, as_of: dt.date, yes: bool = False) -> int:
     ctx.yes = yes
     store = ctx.store
     store.require([record_id])
+    ctx.writing().recover()  # what a killed writer left is finished before the member sees the record
     path = ctx.repo.record_path(record_id)
     source = ctx.repo.rel(path)
     ciphertext = path.read_bytes()
