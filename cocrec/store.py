@@ -102,6 +102,7 @@ class Store:
         self.left_out: list[str] = []
         self.env: Mapping[str, str] = {}
         self.consented = set()
+        self.recovered: set[str] = set()  # records a killed run of this clone wrote, indexed by this one
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
 
     @cached_property
@@ -438,6 +439,7 @@ class Store:
         written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
         self.write_index(loaded, written=written)
         self.clone.clear_journal()
+        self.recovered |= set(written)
 
     # -- reading -------------------------------------------------------------
 
