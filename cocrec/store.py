@@ -437,7 +437,8 @@ class Store:
         journal = self.clone.journal()
         loaded = self.load()
         written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
-        self.write_index(loaded, written=written)
+        noted = self.clone.journal_recipients()
+        self.write_index(loaded, written=written, known={rid: fp for rid in written if (fp := noted.get((rid, loaded[rid].file_sha)))})
         self.clone.clear_journal()
         self.recovered |= set(written)
 
@@ -600,9 +601,11 @@ class Store:
             raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
         self.repo.records_dir.mkdir(exist_ok=True)
         groups: dict[tuple[str, ...], list[tuple[Path, str, bytes]]] = {}
+        recipients: dict[str, str] = {}
         for rid, item in records.items():
             excluded, _ = self.record_facts(item.record)
             groups.setdefault(excluded, []).append((self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext))
+            recipients[rid] = self.fingerprint_without(excluded)
         self.confirm_recipients()
 
         def stage_all() -> list[staging.Staged]:
@@ -612,24 +615,38 @@ class Store:
                 staged += staging.encrypt_all(items, keys, self._identities())
             return staged
 
-        staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write))
+        staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write, recipients))
 
     def journaled(
-        self, before_write: Optional[Callable[[], None]]
+        self, before_write: Optional[Callable[[], None]], recipients: Mapping[str, str] = {}
     ) -> Callable[[list[staging.Staged]], None]:
+        """Note each staged file in the journal (with `recipients`, by id: whom it is encrypted to), then run `before_write`."""
+
         def note(staged: list[staging.Staged]) -> None:
-            self.clone.note({item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None})
+            written = {item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None}
+            self.clone.note(written, recipients)
             if before_write is not None:
                 before_write()
 
         return note
 
-    def write_index(self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None, removed: Iterable[str] = ()) -> bool:
+    def write_index(
+        self,
+        loaded: Mapping[str, Loaded],
+        written: Optional[Iterable[str]] = None,
+        removed: Iterable[str] = (),
+        known: Mapping[str, str] = {},
+    ) -> bool:
         """Regenerate records/index.yaml from the files as they now are, signing each changed entry
         (caller is in `writer()`: every record in `loaded` is authentic); True when it changed.
-        The signed tombstones of records removed on purpose are kept, and `removed` ones added."""
+        The signed tombstones of records removed on purpose are kept, and `removed` ones added;
+        `known` gives, by id, whom a written file is encrypted to when that is not the current members
+        (as the journal noted it)."""
         self._written_count = len(set(written or ()))
         entries = self.index_entries(loaded, frozenset(written or ()))
+        for rid, fingerprint in known.items():
+            if rid in entries:
+                entries[rid] = replace(entries[rid], recipients=fingerprint)
         for rid, entry in self.verification.signed.items():
             if entry.removed and rid not in entries:
                 entries[rid] = entry

@@ -168,14 +168,20 @@ THE_RECORDS_OWN = ("a deadline passed", "is stale (over", "expunge step is overd
 
 
 def checked(repo: Path, who: Path) -> tuple[str, ...]:
-    """What `check` and `check --no-decrypt` find beyond the records' own deadlines, and their last lines (the counts)."""
+    """What `check` finds beyond the records' own deadlines, and its last line (the counts)."""
     runner = Cocrec(repo, who)
     said: list[str] = []
-    for args in (("check", "--as-of", AS_OF), ("check", "--no-decrypt", "--as-of", AS_OF)):
-        lines = runner(*args).stdout.strip().splitlines()
-        said += [line for line in lines[:-1] if not any(phrase in line for phrase in THE_RECORDS_OWN)]
-        said.append(lines[-1])
-    return tuple(said)
+    lines = runner("check", "--as-of", AS_OF).stdout.strip().splitlines()
+    said += [line for line in lines[:-1] if not any(phrase in line for phrase in THE_RECORDS_OWN)]
+    return (*said, lines[-1])
+
+
+def renames_of(repo: Cocrec, case: Case, identity: Path, tmp_path: Path) -> list[str]:
+    """The targets of every rename `case` makes, run to the end in a copy of `repo`."""
+    probe = shutil.copytree(repo.root, tmp_path / "probe", symlinks=True)
+    done = run(probe, case, identity, tmp_path / "probe.log")
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "probe.log").read_text().splitlines()
 
 
 def problem(copy: Path, item: Outcome, expected: Expected, reader: Person, who: Path) -> Optional[str]:
@@ -212,7 +218,7 @@ def editor_env(tmp_path: Path, old: str, new: str, whole: bool = False) -> dict[
 
 @pytest.fixture
 def base(repo: Cocrec) -> Cocrec:
-    add_many(repo, 3)
+    add_many(repo, 2)
     return repo
 
 
@@ -288,3 +294,28 @@ def test_index(tmp_path: Path, base: Cocrec, alice: Person) -> None:
     subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "commit", "-qm", "Records"], cwd=base.root, check=True)
     (base.root / "records" / "index.yaml").unlink()
     sweep(tmp_path, base, alice, Case(("index",)))
+
+
+def test_the_journal_notes_whom_each_written_file_opens_for(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> None:
+    """A rekey killed before its index: the journal holds each new file's hash and recipients, and the next
+    writer indexes them as encrypted to exactly those keys (no second rekey needed)."""
+    from cocrec.clone import Clone
+
+    hand_edit_members(base, add=carol)
+    assert base("adopt", "--yes").exit_code == 0
+    case = Case(("rekey", "--yes"))
+    before_index = 1 + next(n for n, target in enumerate(renames_of(base, case, alice.identity, tmp_path)) if target.endswith("index.yaml"))
+    killed = run(base.root, case, alice.identity, tmp_path / "killed.log", kill_at=before_index)
+    assert killed.returncode == -signal.SIGKILL
+    wanted = crypto.fingerprint([alice.public, base_key(base, "bob"), carol.public])
+    noted = Clone.of(base.root / ".git").journal_recipients()
+    assert len(noted) == len(list((base.root / "records").glob("*.yaml.age"))) and set(noted.values()) == {wanted}
+    assert base("index").exit_code == 0
+    index_text = (base.root / "records" / "index.yaml").read_text()
+    assert index_text.count(f"recipients: {wanted}") >= len(noted)
+    assert base("rekey", "--check").exit_code == 0
+
+
+def base_key(repo: Cocrec, member: str) -> str:
+    doc = yaml_io.loads((repo.root / "members.yaml").read_bytes(), "members.yaml")
+    return next(str(m["keys"][0]) for m in doc["members"] if m["id"] == member)
