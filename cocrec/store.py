@@ -103,6 +103,7 @@ class Store:
         self.env: Mapping[str, str] = {}
         self.consented = set()
         self.recovered: set[str] = set()  # records a killed run of this clone wrote, indexed by this one
+        self.finished_members_change = False  # members.yaml written as a killed run signed it in trust.yaml
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
 
     @cached_property
@@ -393,16 +394,18 @@ class Store:
         return None
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[None]:
+    def writer(self, trusted: bool = True) -> Iterator[None]:
         """What every writing command runs in: the lock, members.yaml, cocrec.yaml and trust.yaml read
         again (another writer may have changed them while this one waited), temp files swept, an
-        interrupted write finished, and the repository verified (refusing what is not signed)."""
+        interrupted write finished, and the repository verified (refusing what is not signed; not
+        `trusted`: `cocrec adopt`, whose job is to sign it, finishes what it can and goes on)."""
         with self.repo.lock():
             self.reread()
             self.cleanup()
             self._finish_members_change()
-            self.require_trusted()
-            if self.clone.journal():
+            if trusted:
+                self.require_trusted()
+            if self.clone.journal() and not self.verification.flaws:
                 self._finish_journal()
             yield
 
@@ -430,17 +433,22 @@ class Store:
         if last is not None and last.members_sha256 == index.sha256(data):
             atomic_write(self.repo.members_path, data)
             self.__dict__.pop("members", None)
+            self.finished_members_change = True
         pending.unlink()
 
     def _finish_journal(self) -> None:
         """Index what this clone wrote before it was killed (its own work: signing it launders nothing)."""
-        journal = self.clone.journal()
         loaded = self.load()
-        written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
-        noted = self.clone.journal_recipients()
-        self.write_index(loaded, written=written, known={rid: fp for rid in written if (fp := noted.get((rid, loaded[rid].file_sha)))})
+        written, known = self.journaled_files(loaded)
+        self.write_index(loaded, written=written, known=known)
         self.clone.clear_journal()
         self.recovered |= set(written)
+
+    def journaled_files(self, loaded: Mapping[str, Loaded]) -> tuple[list[str], dict[str, str]]:
+        """The records of `loaded` this clone wrote and has not indexed (the journal), and whom each is encrypted to."""
+        journal, noted = self.clone.journal(), self.clone.journal_recipients()
+        written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
+        return written, {rid: fp for rid in written if (fp := noted.get((rid, loaded[rid].file_sha)))}
 
     # -- reading -------------------------------------------------------------
 

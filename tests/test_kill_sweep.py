@@ -319,3 +319,21 @@ def test_the_journal_notes_whom_each_written_file_opens_for(tmp_path: Path, base
 def base_key(repo: Cocrec, member: str) -> str:
     doc = yaml_io.loads((repo.root / "members.yaml").read_bytes(), "members.yaml")
     return next(str(m["keys"][0]) for m in doc["members"] if m["id"] == member)
+
+
+def test_adopt_finishes_an_interrupted_change_of_members(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> None:
+    """`members add` killed between trust.yaml and members.yaml: `adopt` (which signs what is not signed)
+    writes members.yaml as trust.yaml's signed entry says, instead of asking to sign it again."""
+    case = Case(("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01", "--yes"))
+    at = 1 + [Path(target).name for target in renames_of(base, case, alice.identity, tmp_path)].index("members.yaml")
+    trust_before = (base.root / "trust.yaml").read_bytes()
+    assert run(base.root, case, alice.identity, tmp_path / "killed.log", kill_at=at).returncode == -signal.SIGKILL
+    assert (base.root / "trust.yaml").read_bytes() != trust_before and b"carol" not in (base.root / "members.yaml").read_bytes()
+    adopted = base("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    assert "Finished an interrupted change of members" in adopted.stdout and "run `cocrec rekey`" in adopted.stdout
+    assert b"carol" in (base.root / "members.yaml").read_bytes()
+    assert (base.root / "trust.yaml").read_bytes() == (tmp_path / "probe" / "trust.yaml").read_bytes()  # signed once
+    assert temp_files(base.root) == []
+    assert base("rekey", "--yes").exit_code == 0
+    assert base("rekey", "--check").exit_code == 0
