@@ -18,7 +18,7 @@ from cocrec.errors import DecryptError
 
 from .commands.test_edit import FILLED, cocrec_process
 from .conftest import Cocrec, Person, record
-from .test_editor import EditorScript
+from .test_editor import LOOKED, EditorScript
 
 ALICE_CHANGE = [["Jane Doe sent", "Alice's change: Jane Doe sent"]]
 
@@ -161,3 +161,18 @@ def test_a_record_really_changed_while_open_is_still_refused_by_seal(repo: Cocre
     refused = repo("seal")
     assert refused.exit_code == 4 and "changed by someone else since `cocrec open`" in refused.stderr
     assert "Alice's change" in opened.read_text()  # the member's text stays where it was typed
+
+
+def test_an_edit_the_disk_refuses_is_kept_and_written_once_it_can_be(repo: Cocrec, alice: Person, script: EditorScript) -> None:
+    from .commands.test_write_failures import unwritable
+
+    rid = repo.add(record())
+    before = repo.files()
+    with unwritable(repo.root / "records"):
+        refused = repo("edit", rid, env=script.plan({"replace": ALICE_CHANGE}).env)
+    assert refused.exit_code == 4 and "nothing was replaced" in refused.stderr
+    assert f"`cocrec edit {rid} --resume` continues it" in refused.stderr
+    assert repo.files() == before
+    resumed = repo("edit", rid, "--resume", env=script.plan(LOOKED).env)  # looked at it, saved nothing more
+    assert resumed.exit_code == 0, resumed.output
+    assert "Alice's change" in shown(repo, rid) and list(drafts_dir(repo).iterdir()) == []
