@@ -74,6 +74,7 @@ def test_an_edit_that_lost_to_a_concurrent_change_is_kept_and_resumed(repo: Cocr
     assert resumed.exit_code == 0, resumed.output
     (seen,) = script.log
     assert "Alice's change" in seen["text"] and "Since then someone else changed: action_by_committee." in seen["text"]
+    assert seen["text"].count(f"# cocrec edit {rid}:") == 1  # cocrec's comments once, not once per keep
     after = shown(repo, rid)
     assert "Alice's change" in after and "Bob's change." in after
     assert not (drafts_dir(repo) / f"{rid}.age").exists()

@@ -337,3 +337,35 @@ def test_adopt_finishes_an_interrupted_change_of_members(tmp_path: Path, base: C
     assert temp_files(base.root) == []
     assert base("rekey", "--yes").exit_code == 0
     assert base("rekey", "--check").exit_code == 0
+
+
+def test_a_re_run_new_says_it_indexed_the_record_the_killed_run_wrote(tmp_path: Path, base: Cocrec) -> None:
+    assert base.identity is not None
+    source = tmp_path / "incident.yaml"
+    source.write_text(NEW_RECORD)
+    case = Case(("new", "--from", str(source), "--as-of", AS_OF))
+    at = 1 + [Path(target).name for target in renames_of(base, case, base.identity, tmp_path)].index("index.yaml")
+    before = set(base.root.joinpath("records").glob("*.yaml.age"))
+    assert run(base.root, case, base.identity, tmp_path / "killed.log", kill_at=at).returncode == -signal.SIGKILL
+    (written,) = set(base.root.joinpath("records").glob("*.yaml.age")) - before
+    again = base("new", "--from", str(source), "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+    rid = again.stdout.strip()
+    assert written.name == f"{rid}.yaml.age"
+    assert f"record {rid} holds it already: an earlier run wrote it and was stopped before the index; indexed now" in again.stderr
+    assert set(base.root.joinpath("records").glob("*.yaml.age")) == before | {written}
+
+
+def test_a_writer_sees_what_another_wrote_before_it_took_the_lock(base: Cocrec, alice: Person, carol: Person) -> None:
+    """A command reads members.yaml early (to check its arguments); by the time it holds the lock another
+    member's command may have changed it: the writer works on what is there then, never on what it read."""
+    from cocrec.repo import Repo
+    from cocrec.store import Store
+
+    store = Store(Repo(base.root), lambda: crypto.load_identities([alice.identity], lambda _: ""))
+    assert [m.id for m in store.members.current] == ["alice", "bob"]
+    added = base("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01", "--yes")
+    assert added.exit_code == 0, added.output
+    with store.writer():
+        assert [m.id for m in store.members.current] == ["alice", "bob", "carol"]
+        assert store.trust_file.log[-1].keys.keys() == {"alice", "bob", "carol"}

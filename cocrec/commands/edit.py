@@ -75,7 +75,7 @@ def run(
         return drafts.kept_line(kept, f"cocrec edit {record_id} --resume")
 
     header = edit_header(record_id).encode()
-    initial = header + (meanwhile(record_id, draft, plaintext) + draft.text.removeprefix(header) if draft else plaintext)
+    initial = header + (meanwhile(record_id, draft, plaintext) + without_leading_comments(draft.text) if draft else plaintext)
     kept: list[str] = []
     try:
         result = editor.edit_loop(
@@ -128,6 +128,14 @@ def resumed_draft(ctx: Context, record_id: str, plaintext: bytes, resume: Option
     if changed:
         ctx.err(f"cocrec: {record_id}: changed by someone else since your edit was kept: {', '.join(changed)}; the editor shows your text: keep what they changed there too")
     return draft
+
+
+def without_leading_comments(text: bytes) -> bytes:
+    """A kept text without the comment lines cocrec put on top of it (they are written anew; comments are not kept)."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith(b"#"):
+        lines.pop(0)
+    return b"".join(lines)
 
 
 def meanwhile(record_id: str, draft: drafts.Draft, plaintext: bytes) -> bytes:
