@@ -5,9 +5,11 @@ process makes (an audit hook on `os.rename`, which `os.replace` raises: record f
 members.yaml, trust.yaml, and what cocrec keeps in .git/cocrec) and gives the state to expect.
 Then, for every N, a copy of the repository gets a run killed with SIGKILL just before its Nth
 rename, and the same command is run again, unkilled. After each re-run the records hold exactly
-what the unkilled run left (no record lost, none made twice), members.yaml is the same, no temp
-file is left (records/, beside members.yaml, .git/cocrec, the killed run's private directory in
-/dev/shm or the temp directory), and `check` and `rekey --check` pass.
+what the unkilled run left (no record lost, none made twice), members.yaml and trust.yaml are
+the same (no change of members signed twice), no temp file is left (records/, beside
+members.yaml, .git/cocrec, the killed run's private directory in /dev/shm or the temp
+directory), `rekey --check` passes and `check` finds nothing but what it finds after the
+unkilled run (the test records' own deadlines, long past).
 
 The runs are real `cocrec` processes (a `-c` wrapper installs the hook, and fixes "today" so
 that no test depends on the date it runs); two run at a time.
