@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -158,10 +158,14 @@ def sweep(tmp_path: Path, base: Cocrec, reader: Person, case: Case, identity: Op
         rerun = run(copy, case, who, tmp_path / f"rerun-{at}.log")
         return Outcome(at, killed, rerun, left)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(one, range(1, len(renames) + 1)))
-    failures = [f"{' '.join(case.args[:2])} killed before rename {item.at} ({renames[item.at - 1]}): {why}" for item in outcomes if (why := problem(tmp_path / f"at-{item.at}", item, expected, reader, who))]
-    assert failures == [], "\n".join(failures)
+    failures = []
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each copy is checked here while the next ones run
+        for done in as_completed([pool.submit(one, at) for at in range(1, len(renames) + 1)]):
+            item = done.result()
+            why = problem(tmp_path / f"at-{item.at}", item, expected, reader, who)
+            if why is not None:
+                failures.append(f"{' '.join(case.args[:2])} killed before rename {item.at} ({renames[item.at - 1]}): {why}")
+    assert sorted(failures) == [], "\n".join(sorted(failures))
     return len(renames)
 
 
