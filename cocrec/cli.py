@@ -114,6 +114,13 @@ def ask(question: str) -> Optional[bool]:
     return bool(click.confirm(question, default=False, err=True))
 
 
+def ask_resume(question: str) -> Optional[bool]:
+    """Whether to resume kept typing: yes unless the member says no (no discards it); None without a terminal."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None
+    return bool(click.confirm(question, default=True, err=True))
+
+
 def _confirm(question: str) -> bool:
     """Yes or no on the member's terminal; no terminal, no yes (then `--yes` is needed)."""
     return bool(ask(question))
@@ -367,7 +374,7 @@ def new(from_file: Optional[str], as_of: dt.date, yes: bool, resume: bool, disca
     choice = draft_choice(resume, discard_draft)
     if choice is not None and from_file is not None:
         raise UsageError("--resume and --discard-draft are for the editor (a new record typed there), not --from")
-    return new.run(_context(), from_file=from_file, as_of=as_of, yes=yes, confirm=ask, resume=choice)
+    return new.run(_context(), from_file=from_file, as_of=as_of, yes=yes, confirm=ask, resume=choice, ask_resume=ask_resume)
 
 
 @cli.command("import")
@@ -528,7 +535,7 @@ def edit(record_id: str, as_of: dt.date, yes: bool, resume: bool, discard_draft:
     from .commands import edit
 
     choice = draft_choice(resume, discard_draft)
-    return edit.run(_context(), record_id=record_id, as_of=as_of, yes=yes, resume=choice, confirm=ask)
+    return edit.run(_context(), record_id=record_id, as_of=as_of, yes=yes, resume=choice, confirm=ask_resume)
 
 
 @cli.command("open")

@@ -177,3 +177,20 @@ def test_an_edit_the_disk_refuses_is_kept_and_written_once_it_can_be(repo: Cocre
     resumed = repo("edit", rid, "--resume", env=script.plan(LOOKED).env)  # looked at it, saved nothing more
     assert resumed.exit_code == 0, resumed.output
     assert "Alice's change" in shown(repo, rid) and list(drafts_dir(repo).iterdir()) == []
+
+
+def test_on_a_terminal_enter_resumes_the_kept_edit(repo: Cocrec, alice: Person, script: EditorScript) -> None:
+    rid = repo.add(record())
+    kept = repo("edit", rid, env=script.plan({"replace": [*ALICE_CHANGE, ["region: europe", "region: mars"]]}).env)
+    assert kept.exit_code == 1 and "your text is kept" in kept.stderr  # no terminal: the fix is declined
+    master, slave = pty.openpty()
+    try:
+        os.write(master, b"\n")  # "Resume it?" Enter: yes
+        process = cocrec_process(repo, alice.identity, script.plan({"replace": [["region: mars", "region: online"]]}), "edit", rid, stdin=slave)
+        out, err = process.communicate(timeout=30)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert process.returncode == 0, err.decode()
+    assert b"Resume it? (no discards it) [Y/n]" in err and out.decode().strip() == f"{rid}: saved"
+    assert "Alice's change" in shown(repo, rid) and not (drafts_dir(repo) / f"{rid}.age").exists()

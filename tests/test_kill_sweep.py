@@ -229,7 +229,7 @@ def base(repo: Cocrec) -> Cocrec:
 
 
 def first_id(repo: Cocrec) -> str:
-    return sorted(repo.root.joinpath("records").glob("*.yaml.age"))[0].name.split(".")[0]
+    return min(repo.root.joinpath("records").glob("*.yaml.age")).name.split(".")[0]
 
 
 # -- the commands -------------------------------------------------------------------------

@@ -98,11 +98,18 @@ def _make_again(ctx: Context, source: str, same: str, yes: bool, confirm: Confir
 
 
 def run(
-    ctx: Context, from_file: Optional[str], as_of: dt.date, yes: bool, confirm: Confirm, resume: Optional[bool] = None
+    ctx: Context,
+    from_file: Optional[str],
+    as_of: dt.date,
+    yes: bool,
+    confirm: Confirm,
+    resume: Optional[bool] = None,
+    ask_resume: Confirm = lambda _question: None,
 ) -> int:
+    """`resume`: what to do with a new record kept from an earlier run (None: `ask_resume`, yes by default)."""
     ctx.yes = yes  # --yes answers every question: a duplicate, and keys this clone has not accepted
     if from_file is None:
-        return run_editor(ctx, as_of, yes, confirm, resume)
+        return run_editor(ctx, as_of, yes, confirm, resume, ask_resume)
     data, source, encrypted = read_source(ctx, from_file)
     ctx.out(add_record(ctx, yaml_io.loads(data, source), source, as_of, yes, confirm))
     if not encrypted and from_file != "-":
@@ -117,10 +124,17 @@ def run(
 RESUME = "cocrec new --resume"
 
 
-def run_editor(ctx: Context, as_of: dt.date, yes: bool, confirm: Confirm, resume: Optional[bool] = None) -> int:
+def run_editor(
+    ctx: Context,
+    as_of: dt.date,
+    yes: bool,
+    confirm: Confirm,
+    resume: Optional[bool] = None,
+    ask_resume: Confirm = lambda _question: None,
+) -> int:
     store = ctx.store
     ctx.writing().recover()  # a record a killed run wrote is indexed before the new one is typed
-    draft = resumed_draft(ctx, resume, confirm)
+    draft = resumed_draft(ctx, resume, ask_resume)
     template = editor.new_template(store.policy, [m.id for m in store.members.current])
     others = store.load()
     taken = frozenset(ctx.repo.record_files())
