@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import crypto, yaml_io
-from .errors import CocrecError
+from .errors import CocrecError, DecryptError
 from .fsutil import atomic_write
 
 DIRECTORY = "drafts"
@@ -87,10 +87,16 @@ def new_records(git_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def load(path: Path, identities: crypto.Identities) -> Draft:
-    """Decrypt a draft (CocrecError when it cannot be read: the member is told where it is)."""
+def load(path: Path, identities: crypto.Identities, drop: str = "") -> Draft:
+    """Decrypt a draft (CocrecError when it cannot be read: the member is told where it is, and `drop`, how to drop it)."""
     shown = f"{SHOWN}/{path.name}"
-    payload = crypto.decrypt(path.read_bytes(), identities, shown)
+    try:
+        payload = crypto.decrypt(path.read_bytes(), identities, shown)
+    except CocrecError:
+        raise DecryptError(
+            f"{shown}: your identity cannot open it (text typed here, kept encrypted to the key used then): "
+            f"use that identity (`-i PATH`), or drop it with `{drop}`"
+        ) from None
     head, _, rest = payload.partition(b"\n")
     try:
         header: dict[str, Any] = json.loads(head)
@@ -100,7 +106,7 @@ def load(path: Path, identities: crypto.Identities) -> Draft:
         base = rest[length : length + int(base_length)] if base_length is not None else None
         record_id = header.get("record")
     except (ValueError, KeyError, TypeError):
-        raise CocrecError(f"{shown}: not a draft cocrec wrote: remove it (`rm {shown}`)") from None
+        raise CocrecError(f"{shown}: not a draft cocrec wrote: run `{drop}`") from None
     return Draft(path, str(record_id) if record_id else None, text, base)
 
 

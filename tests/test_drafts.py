@@ -194,3 +194,13 @@ def test_on_a_terminal_enter_resumes_the_kept_edit(repo: Cocrec, alice: Person, 
     assert process.returncode == 0, err.decode()
     assert b"Resume it? (no discards it) [Y/n]" in err and out.decode().strip() == f"{rid}: saved"
     assert "Alice's change" in shown(repo, rid) and not (drafts_dir(repo) / f"{rid}.age").exists()
+
+
+def test_a_draft_this_identity_cannot_open_says_how_to_drop_it(repo: Cocrec, alice: Person, bob: Person, script: EditorScript) -> None:
+    rid = repo.add(record())
+    repo("edit", rid, env=script.plan({"replace": [["region: europe", "region: mars"]]}).env)  # kept, for alice
+    as_bob = repo.as_(bob)
+    refused = as_bob("edit", rid, "--resume", env=script.plan({"replace": [["region: mars", "region: online"]]}).env)
+    assert refused.exit_code == 3 and f"drop it with `cocrec edit {rid} --discard-draft`" in refused.stderr
+    dropped = as_bob("edit", rid, "--discard-draft", env=script.plan({"replace": [["region: europe", "region: online"]]}).env)
+    assert dropped.exit_code == 0, dropped.output

@@ -112,7 +112,7 @@ def resumed_draft(ctx: Context, record_id: str, plaintext: bytes, resume: Option
         drafts.discard(path)
         ctx.err(f"cocrec: {record_id}: the edit kept from an earlier run is discarded")
         return None
-    draft = drafts.load(path, ctx.identities)
+    draft = drafts.load(path, ctx.identities, drop=f"cocrec edit {record_id} --discard-draft")
     changed = drafts.changed_fields(draft.base, plaintext)
     meanwhile = f" (changed by someone else since: {', '.join(changed)})" if changed else ""
     if resume is None:

@@ -201,4 +201,4 @@ def resumed_draft(ctx: Context, resume: Optional[bool], confirm: Confirm) -> Opt
         if not answer:
             drafts.discard(path)
             return None
-    return drafts.load(path, ctx.identities)
+    return drafts.load(path, ctx.identities, drop="cocrec new --discard-draft")
