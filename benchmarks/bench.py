@@ -16,12 +16,12 @@ as a fresh process, as a member would run it:
 |                                 |  CLI once per file (decrypt piped to encrypt), as `passage      |
 |                                 |  reencrypt` does                                                |
 | `check`, `due`, `stats`         | decrypt_io + YAML parse (CSafeLoader) in a 2-process pool       |
-| `--help`                        | `python -c "import click"`                                      |
+| `--help`, `status` on the demo  | `python -c "import click"`                                      |
 
 The floors run as processes of this script, so both sides pay for starting
 Python. Targets (issue 17): rekey within 1.5x of the pyrage floor, check within 1.3x of
 decrypt+parse, screen of a 3,000-row list within 1.5x of one lookup, --help within 2x of importing
-click. Not part of the test suite.
+click, `status` on the demo within 1.5x of it. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 AS_OF = "2026-12-01"
-TARGETS = {"rekey": 1.5, "check": 1.3, "help": 2.0, "screen": 1.5}
+TARGETS = {"rekey": 1.5, "check": 1.3, "help": 2.0, "screen": 1.5, "status": 1.5}
 Row = tuple[str, Optional[float], str, Optional[float], str]  # operation, cocrec s, floor name, floor s, target key
 
 # -- synthetic records ------------------------------------------------------------------
@@ -308,20 +308,52 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
         rows.append(("stats: not implemented yet, skipped", None, "", None, ""))
     rows.append(("rekey --check (no key needed)", min(timed([*py, "rekey", "--check"]) for _ in range(repeat)), "", None, ""))
     attendees = attendee_list(base / "attendees.csv", records, 3000)
-    lookups, screens = [], []
+    lookalikes = attendee_list(base / "lookalikes.csv", records, 3000, strangers=False)
+    lookups, screens, alike = [], [], []
     for _ in range(repeat):
         lookups.append(timed([*py, "lookup", "person1@example.org", "--as-of", AS_OF], ok=(0, 1)))
         screens.append(timed([*py, "screen", str(attendees), "--as-of", AS_OF], ok=(0, 1)))
+        alike.append(timed([*py, "screen", str(lookalikes), "--as-of", AS_OF], ok=(0, 1)))
     rows.append(("screen (3,000 attendees, varied names)", min(screens), "lookup (one query)", min(lookups), "screen"))
+    rows.append(("screen (3,000 attendees, every name like a reported one)", min(alike), "lookup (one query)", min(lookups), ""))
+    return rows + start_up()
+
+
+def start_up() -> list[Row]:
+    """`--help` and `status` on the demo, each beside importing click."""
     help_time = median_of(7, [sys.executable, "-m", "cocrec", "--help"])
     click_time = median_of(7, [sys.executable, "-c", "import click"])
-    rows.append(("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"))
-    return rows
+    return [("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"), status_on_the_demo()]
 
 
-def attendee_list(path: Path, records: int, count: int) -> Path:
-    """A list as organisers send it: mostly people nobody reported (varied invented names, their own
-    emails), some who were, and names written another way ("Last, First")."""
+def status_on_the_demo(runs: int = 9) -> Row:
+    """`cocrec status` on the demo repository (README quick start) beside importing click, each the
+    best of `runs`, taken in turn: start-up is what a member waits for here."""
+    demo = Path(__file__).resolve().parent.parent
+    status = [sys.executable, "-m", "cocrec", "-C", str(demo), "-i", str(demo / "examples" / "demo-identities" / "ada.txt"), "status", "--as-of", "2026-12-01"]
+    ours, click = [], []
+    for _ in range(runs):
+        ours.append(timed(status, ok=(0, 1)))
+        click.append(timed([sys.executable, "-c", "import click"]))
+    return ("`cocrec status` (the demo)", min(ours), '`python -c "import click"`', min(click), "status")
+
+
+SYLLABLES = ["ka", "ri", "mo", "sen", "ta", "lu", "vi", "na", "dor", "el", "phi", "ga", "ron", "be", "sa",
+             "to", "mi", "ul", "ha", "zen", "ko", "li", "an", "dra", "pe", "is", "ve", "jo", "nu", "ce"]
+
+
+def stranger_name(rng: random.Random) -> str:
+    """An invented name from syllables: a stranger, unlike the reported people's names (as most of a
+    real list is)."""
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+    return f"{word()} {word()}"
+
+
+def attendee_list(path: Path, records: int, count: int, strangers: bool = True) -> Path:
+    """A list as organisers send it: mostly people nobody reported (with `strangers`, varied invented
+    names; without, names made of the reported people's first and last names, so that every row
+    resembles someone), some who were, and names written another way ("Last, First")."""
     rng = random.Random(7)
     people = max(records // 3, 1)
     lines = ["name,email"]
@@ -332,6 +364,8 @@ def attendee_list(path: Path, records: int, count: int) -> Path:
         elif n % 10 == 1:
             first, last = invented_name(rng.randrange(people)).split(" ", 1)
             lines.append(f'"{last}, {first}",someone{n}@example.net')
+        elif strangers:
+            lines.append(f"{stranger_name(rng)},attendee{n}@example.net")
         else:
             other = rng.randrange(10_000, 1_000_000)
             lines.append(f"{invented_name(other)} {chr(65 + other % 26)}.,attendee{n}@example.net")
@@ -377,6 +411,36 @@ def fast_paths(root: Path, identity: Path) -> list[str]:
     return lines
 
 
+def signatures(root: Path, identity: Path) -> list[str]:
+    """What the trust design adds: signing every record's index entry (what a re-encrypting write
+    does) and verifying every signature with no memory of earlier checks (a fresh clone, or CI),
+    timed in this process; set them beside `members add` and `check` above."""
+    from cocrec import crypto, index, trust
+
+    key = crypto.load_identities([identity], lambda _: "").signing_keys[0]
+    idx = index.Index.parse((root / "records" / "index.yaml").read_bytes(), "records/index.yaml")
+    tf = trust.parse((root / "trust.yaml").read_bytes())
+    repo = tf.root
+    assert repo is not None
+    entries = list(idx.entries.values())
+    start = time.perf_counter()
+    signed = [trust.sign_entry(entry, repo, key) for entry in entries]
+    signing = time.perf_counter() - start
+    verifier = trust.Verifier()
+    start = time.perf_counter()
+    assert all(verifier.signer(e.sig, e.message(repo)) for e in signed)
+    verifying = time.perf_counter() - start
+    start = time.perf_counter()
+    assert all(verifier.signer(e.sig, e.message(repo)) for e in signed)
+    remembered = time.perf_counter() - start
+    return [
+        f"Signatures ({len(entries):,} index entries, one process):",
+        f"- signing every entry: {_ms(signing)}",
+        f"- verifying every signature, nothing remembered (a fresh clone, CI): {_ms(verifying)}",
+        f"- verifying again, as this clone remembers them: {_ms(remembered)}",
+    ]
+
+
 def table(rows: Sequence[Row], records: int, member_count: int) -> str:
     lines = [
         f"{records:,} records, {member_count} members (+1 joining), {os.cpu_count()} cores, Python {sys.version.split()[0]}",
@@ -416,13 +480,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="best of this many runs of each timing (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory and print where it is")
     parser.add_argument("--keys", choices=["ssh-ed25519", "x25519"], default="ssh-ed25519", help="the members' key kind")
+    parser.add_argument("--start-up", action="store_true", help="time only `--help` and `status` on the demo (no records made)")
     options = parser.parse_args(args)
     byte_compile()
+    if options.start_up:
+        print(table(start_up(), 0, 0))
+        return 0
     base = Path(tempfile.mkdtemp(prefix="cocrec-bench-"))
     try:
         rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1), options.keys)
         print(table(rows, options.records, options.members))
         print("\n" + "\n".join(fast_paths(base / "records-repo", base / "m1.txt")))
+        print("\n" + "\n".join(signatures(base / "records-repo", base / "m1.txt")))
     finally:
         if options.keep:
             print(f"kept {base}", file=sys.stderr)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, NamedTuple, Optional, Sequence
 
-from . import bulk, crypto, index, layout, matcher, message_check, opening, redact, trust, validate
+from . import bulk, crypto, index, opening, trust, validate
 from .errors import EXIT_REPO, CocrecError
 from .index import Index
 from .model import StepName
@@ -27,6 +27,9 @@ from .problems import Problem
 from .repo import Repo
 from .retention import RecordSchedule
 from .store import Loaded, Store
+
+if TYPE_CHECKING:
+    from . import message_check
 
 Facts = tuple[str, tuple[crypto.Stanza, ...]]  # a record file's sha256 and the recipients in its age header
 # (step, field path) of text kept after expunge that names that step's people
@@ -169,6 +172,8 @@ def check_batch(items: list[opening.Item], shared: opening.Opening) -> list[Chec
 
 
 def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
+    from . import redact  # `check`'s own work: `status` and the hooks read this module without it
+
     if item.problems:
         return Checked(item)
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
@@ -362,6 +367,8 @@ def tree_problems(
     `extra_files`, anything under workspace/, any file that reads as a plaintext record, and, given the
     records' documents (`docs`, with a key), any file that names someone in them. Names the path and what
     to do, never what the file holds."""
+    from . import layout  # the tree scan's own: `status` reads this module without it
+
     problems = []
     finder = _IdentifierFinder(docs) if docs else None
     for path in sorted(paths):
@@ -391,6 +398,8 @@ class _IdentifierFinder:
         self._people: Optional[list[tuple[str, message_check.Person]]] = None
 
     def find(self, text: str) -> dict[str, list[str]]:
+        from . import matcher, message_check
+
         if self._people is None:
             self._people = [(rid, p) for rid, versions in sorted(self._docs.items()) for doc in versions for p in message_check.people(doc, with_names=False)]
         folded = matcher.fold_text(text)

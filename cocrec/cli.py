@@ -416,7 +416,7 @@ def import_(
 @as_of_option
 @format_option(output.LISTING)
 def show(record_id: str, shareable: bool, as_of: dt.date, fmt: str) -> int:
-    """Show one record with its computed retention."""
+    """Show one record with its computed retention. ID is its id or its code name."""
     from .commands import show
 
     return show.run(_context(), record_id=record_id, as_of=as_of, only_shareable=shareable, fmt=fmt)
@@ -464,6 +464,7 @@ def check(no_decrypt: bool, as_of: dt.date, fmt: str) -> int:
 
 
 @cli.command()
+@click.argument("record_ids", nargs=-1, metavar="[ID...]")
 @click.option(
     "--all", "show_all", is_flag=True, help="Every record, not only what needs attention."
 )
@@ -477,11 +478,14 @@ def check(no_decrypt: bool, as_of: dt.date, fmt: str) -> int:
 )
 @as_of_option
 @format_option(output.LISTING)
-def due(show_all: bool, within: int, as_of: dt.date, fmt: str) -> int:
-    """The retention schedule: overdue, due, held, and what falls due soon."""
+def due(record_ids: tuple[str, ...], show_all: bool, within: int, as_of: dt.date, fmt: str) -> int:
+    """The retention schedule: overdue, due, held, and what falls due soon; with ID...
+    (ids or code names), the whole schedule of those records."""
     from .commands import due
 
-    return due.run(_context(), as_of=as_of, show_all=show_all, within=within, fmt=fmt)
+    return due.run(
+        _context(), as_of=as_of, show_all=show_all, within=within, fmt=fmt, record_ids=record_ids
+    )
 
 
 @cli.group("trust")
@@ -531,7 +535,7 @@ def index(as_of: dt.date) -> int:
 @click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
 @draft_options
 def edit(record_id: str, as_of: dt.date, yes: bool, resume: bool, discard_draft: bool) -> int:
-    """Edit a record in $VISUAL/$EDITOR; re-encrypts only if it changed."""
+    """Edit a record (ID: its id or code name) in $VISUAL/$EDITOR; re-encrypts only if it changed."""
     from .commands import edit
 
     choice = draft_choice(resume, discard_draft)
@@ -542,8 +546,8 @@ def edit(record_id: str, as_of: dt.date, yes: bool, resume: bool, discard_draft:
 @click.argument("record_ids", nargs=-1, metavar="[ID...]")
 @as_of_option
 def open_(record_ids: tuple[str, ...], as_of: dt.date) -> int:
-    """Decrypt records (default all) into the git-ignored workspace/ to edit them;
-    then `cocrec seal`."""
+    """Decrypt records (default all; each ID an id or a code name) into the git-ignored
+    workspace/ to edit them; then `cocrec seal`."""
     from .commands import open as open_command
 
     return open_command.run(_context(), record_ids=list(record_ids), as_of=as_of)
@@ -579,7 +583,7 @@ def expunge(
     record_ids: tuple[str, ...], dry_run: bool, do_commit: bool, yes: bool, as_of: dt.date, fmt: str
 ) -> int:
     """Remove personal data whose time is up: every due or overdue, non-held step
-    (or those of ID...).
+    (or those of ID..., each an id or a code name).
 
     Lists the ids and steps and asks on a terminal; without one, --yes is needed.
     """

@@ -26,6 +26,7 @@ from .fsutil import atomic_write
 from .trust import Keys, Seen
 
 DIGEST = 16
+CHAINS = " membership"  # seen.json's key for the membership histories of every branch
 
 
 @dataclass
@@ -67,6 +68,10 @@ class Clone:
         return data.decode("ascii", "replace").strip() if data else None
 
     def pin_root(self, root: str) -> bool:
+        """Pin `root` (on first use, or on purpose: `setup --repin`); what was seen before (versions, the
+        membership histories) is forgotten: the member accepts the repository as it is now."""
+        if self.root is not None:
+            self._write("seen.json", b"{}")
         return self._write("root", (root + "\n").encode("ascii"))
 
     # -- accepted keys ------------------------------------------------------------------
@@ -107,22 +112,37 @@ class Clone:
         return {}
 
     def seen(self) -> Seen:
-        doc = self._all_seen().get(self.branch or "")
+        everything = self._all_seen()
+        others = self._chains(everything)
+        doc = everything.get(self.branch or "")
         with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
             if isinstance(doc, dict):
-                return Seen(int(doc["log"]), int(doc["policy"]), {str(k): int(v) for k, v in doc["records"].items()})
-        return Seen()
+                chain = tuple(str(d) for d in doc.get("chain", ()))
+                return Seen(int(doc["log"]), int(doc["policy"]), {str(k): int(v) for k, v in doc["records"].items()}, chain, others)
+        return Seen(others=others)
+
+    @staticmethod
+    def _chains(everything: Mapping[str, object]) -> tuple[tuple[str, ...], ...]:
+        """The membership histories seen on any branch (under a key no branch can have: refs hold no space)."""
+        raw = everything.get(CHAINS)
+        if not isinstance(raw, list):
+            return ()
+        return tuple(tuple(str(d) for d in chain) for chain in raw if isinstance(chain, list))
 
     def _store_seen(self, seen: Seen) -> None:
         if self.branch is None:
             return
         everything = self._all_seen()
-        everything[self.branch] = {"log": seen.log, "policy": seen.policy, "records": dict(sorted(seen.records.items()))}
+        everything[self.branch] = {"log": seen.log, "policy": seen.policy, "records": dict(sorted(seen.records.items())), "chain": list(seen.chain)}
+        chains = [c for c in self._chains(everything) if not (len(c) <= len(seen.chain) and seen.chain[: len(c)] == c)]
+        if seen.chain and not any(seen.chain == c[: len(seen.chain)] for c in chains):
+            chains.append(seen.chain)
+        everything[CHAINS] = [list(c) for c in chains]
         self._write("seen.json", json.dumps(everything, separators=(",", ":")).encode())
 
     def remember(self, seen: Seen) -> None:
         before = self.seen()
-        merged = Seen(before.log, before.policy, dict(before.records))
+        merged = Seen(before.log, before.policy, dict(before.records), before.chain, before.others)
         merged.merge(seen)
         if merged != before:
             self._store_seen(merged)

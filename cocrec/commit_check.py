@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
-from . import checks, git, trust, validate
+from . import checks, git, index, trust, validate
 from .context import Context
 from .errors import CocrecError, DecryptError
 from .fsutil import private_dir
@@ -67,23 +67,52 @@ def staged_problems(ctx: Context) -> tuple[list[str], Optional[str]]:
 
 def _tree(ctx: Context, paths: list[str]) -> list[str]:
     """The commit's other files: inside the layout (or `extra_files`), no plaintext record, no one named
-    (that last with a key: the records are read to know whom)."""
+    (that last with a key: the records are read to know whom).
+
+    It fails closed: what may be committed is decided by the policy a current member signed (an edited
+    cocrec.yaml could list anything in `extra_files` or `invented_files`), so while the repository's
+    trust is broken, or the policy or a record is unsigned, the commit is refused. The names searched for
+    are those of every record this member's key opens, signed or not: whether a file names someone does
+    not depend on who wrote the record that says so."""
     if not paths:
         return []
     root = ctx.repo.root
     try:
         policy_data = git.show_file(root, ":", POLICY_FILE)
         policy = validate.load_policy(policy_data, POLICY_FILE) if policy_data else ctx.store.policy
-    except CocrecError:
-        policy = ctx.store.policy
-    docs = None
+        problems = _trust_problems(ctx.store, policy_data)
+        docs = _readable_docs(ctx)
+    except CocrecError as exc:
+        return [str(exc)]
+    found = checks.tree_problems(paths, lambda path: git.show_file(root, ":", path), policy.extra_files, docs, policy.invented_files)
+    return problems + [str(p) for p in found]
+
+
+def _trust_problems(store: Store, policy_data: Optional[bytes]) -> list[str]:
+    """Why the repository as it is cannot be believed: its flaws, the staged policy's seal, unsigned records."""
+    v = store.verification
+    problems = [str(flaw) for flaw in v.flaws]
+    if v.members is None:
+        return problems  # no trust root yet and nothing to sign (a new repository): nothing more to ask
+    if policy_data is not None and not problems:
+        why = trust.verify_policy(store.trust_file.policy, v.members, index.sha256(policy_data), store.verifier)
+        if why is not None:
+            problems.append(f"{POLICY_FILE}: {why}")
+    for rid, path in sorted(store.repo.record_files().items()):
+        why = v.why_not(rid, index.sha256(path.read_bytes()))
+        if why is not None:
+            problems.append(f"{store.repo.record_source(rid)}: {why}")
+    return problems
+
+
+def _readable_docs(ctx: Context) -> Optional[dict[str, list[Any]]]:
+    """Every record this member's key opens (None on a machine with no key, or a key that opens none)."""
     try:
         ctx.identities
-        docs = {rid: [item.doc] for rid, item in ctx.store.authentic_only(ctx.store.open_files()[0]).items()}
-    except CocrecError:
-        pass
-    found = checks.tree_problems(paths, lambda path: git.show_file(root, ":", path), policy.extra_files, docs, policy.invented_files)
-    return [str(p) for p in found]
+        loaded, _ = ctx.store.open_files()
+    except DecryptError:
+        return None
+    return {rid: [item.doc] for rid, item in loaded.items()}
 
 
 def _snapshot_problems(ctx: Context, snapshot: Repo) -> tuple[list[str], Optional[str]]:

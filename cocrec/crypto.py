@@ -254,6 +254,7 @@ class _Entry:
     identity: PyrageIdentity = field(repr=False)
     public_key: Optional[str]
     signer: Optional[keys.SigningKey] = field(default=None, repr=False)
+    signs_later: bool = False  # an ssh key whose signer is loaded when first asked for
 
 
 class Identities:
@@ -286,13 +287,21 @@ class Identities:
     @property
     def signing_keys(self) -> list[keys.SigningKey]:
         """The ssh keys among these identities: the ones that sign (an age X25519 key only decrypts)."""
-        return [entry.signer for entry in self._entries if entry.signer is not None]
+        loaded = [_signer(entry.secret) if entry.signs_later else entry.signer for entry in self._entries]
+        return [signer for signer in loaded if signer is not None]
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __repr__(self) -> str:
         return f"Identities({len(self)} keys: {', '.join(self.public_keys) or 'no public keys'})"
+
+
+@functools.cache
+def _signer(secret: str) -> Optional[keys.SigningKey]:
+    """An ssh identity's signing key, loaded once, when first asked for (cryptography is slow to
+    import, and most commands sign nothing)."""
+    return keys.private_key(secret)
 
 
 def _entry(secret: str, where: str) -> _Entry:
@@ -322,6 +331,9 @@ def _ssh_entry(secret: str) -> _Entry:
                 "(`cocrec keygen --passphrase` makes such a key)"
             ) from None
         raise _BadIdentity("not a usable ssh private key: only unencrypted ssh-ed25519 and ssh-rsa keys work") from None
+    stated = keys.stated_public_key(secret)
+    if stated is not None:
+        return _Entry(secret, identity, stated, signs_later=True)
     signer = keys.private_key(secret)
     return _Entry(secret, identity, signer.public_key if signer else None, signer)
 

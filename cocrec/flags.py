@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ from .anonymise import pii_of, redact
 from .redact import Pii
 from .model import Record
 from .people import PeopleIndex, SubjectRef, identifiers, normalize_name, query_identifiers
-from .retention import RecordSchedule
+from .policy import Policy
+from .retention import RecordSchedule, schedule
 
 FlagStatus = Literal["flagged", "banned"]
 NAME_THRESHOLD = 0.8
@@ -103,19 +105,121 @@ def _ratio(matcher: difflib.SequenceMatcher[str], text: str, threshold: float) -
     return matcher.ratio()
 
 
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """Each character with its occurrence number ("anna": a1, n1, n2, a2): two strings share as many
+    of these as difflib's quick_ratio counts matches (the size of their characters' multiset
+    intersection)."""
+    seen: dict[str, int] = {}
+    tokens = []
+    for char in text:
+        seen[char] = seen.get(char, 0) + 1
+        tokens.append((char, seen[char]))
+    return tokens
+
+
+class _Column:
+    """One form of every distinct name (as written, or its words sorted), sorted by length, with a
+    bitmap per token over them (bit j: the j-th name has that token): the names whose quick_ratio
+    with a query can reach a threshold are then found for all names at once, with integer
+    operations, and only those are compared."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(set(names), key=lambda name: (len(name), name))
+        self.lengths = [len(name) for name in self.names]
+        self.bitmaps: dict[tuple[str, int], int] = defaultdict(int)
+        for j, name in enumerate(self.names):
+            for token in _tokens(name):
+                self.bitmaps[token] |= 1 << j
+
+    def candidates(self, query: str, threshold: float) -> list[str]:
+        """The names of a length difflib's real_quick_ratio allows whose quick_ratio with `query`
+        reaches `threshold`: exactly those `_ratio` would not cut short at its cheap bounds."""
+        low, high = _length_range(len(query), threshold)
+        start, stop = bisect.bisect_left(self.lengths, low), bisect.bisect_right(self.lengths, high)
+        if start >= stop:
+            return []
+        counts = _bit_sliced_counts([self.bitmaps.get(token, 0) for token in _tokens(query)])
+        wanted = 0
+        reaching: dict[int, int] = {}  # shared tokens needed -> the names with at least that many
+        j = start
+        while j < stop:  # each run of names of one length needs one count of shared tokens
+            length = self.lengths[j]
+            end = bisect.bisect_right(self.lengths, length, j, stop)
+            if not _length_allows(len(query), length, threshold):
+                j = end
+                continue
+            need = _matches_needed(len(query) + length, threshold)
+            if need not in reaching:
+                reaching[need] = _at_least(counts, need)
+            wanted |= reaching[need] & (((1 << end) - 1) ^ ((1 << j) - 1))
+            j = end
+        found = []
+        while wanted:
+            low_bit = wanted & -wanted
+            found.append(self.names[low_bit.bit_length() - 1])
+            wanted ^= low_bit
+        return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches_needed(total: int, threshold: float) -> int:
+    """The fewest matching characters for which difflib's ratio of strings of `total` characters
+    is not below the threshold (difflib's own float expression, so no rounding differs)."""
+    if total == 0:
+        return 0  # difflib calls two empty strings the same
+    need = max(0, int(threshold * total / 2) - 1)
+    while need <= total and 2.0 * need / total < threshold:
+        need += 1
+    return need
+
+
+def _bit_sliced_counts(bitmaps: Sequence[int]) -> list[int]:
+    """Per bit position, how many of `bitmaps` have it set, as binary digits across integers
+    (counts[i] holds bit i of every position's count)."""
+    counts: list[int] = []
+    for carry in bitmaps:
+        i = 0
+        while carry:
+            if i == len(counts):
+                counts.append(carry)
+                break
+            counts[i], carry = counts[i] ^ carry, counts[i] & carry
+            i += 1
+    return counts
+
+
+def _at_least(counts: Sequence[int], need: int) -> int:
+    """The positions whose count (bit-sliced, as `_bit_sliced_counts` gives) is at least `need`."""
+    if need <= 0:
+        return -1
+    if need >= 1 << len(counts):
+        return 0
+    greater, equal = 0, -1
+    for i in reversed(range(len(counts))):
+        if need >> i & 1:
+            equal &= counts[i]
+        else:
+            greater |= equal & counts[i]
+            equal &= ~counts[i]
+    return greater | equal
+
+
 class NameMatcher:
     """Fuzzy name look-up over subject entries (difflib, with the query's analysis reused for every name).
 
     Screening a list compares every cell with every flagging name, so: a query already asked is
-    answered from memory (lists repeat names), and only names of a length that could reach the
-    threshold are compared at all (difflib's ratio is at most 2·min/(la+lb) for lengths la, lb).
+    answered from memory (lists repeat names), each distinct name is compared once, and only the
+    names whose cheap bounds (length, then shared characters, worked out for all names at once by
+    `_Column`) can reach the threshold are compared at all.
     """
 
     def __init__(self, entries: Iterable[tuple[SubjectRef, str]]) -> None:
         named = [(ref, _forms(name)) for ref, name in entries if normalize_name(name)]
-        # per form (as written, words sorted): (length, name, ref) sorted by length
-        self._by_length = [sorted((len(forms[i]), forms[i], ref) for ref, forms in named) for i in (0, 1)]
-        self._lengths = [[length for length, _, _ in column] for column in self._by_length]
+        self._refs: list[dict[str, list[SubjectRef]]] = [defaultdict(list), defaultdict(list)]
+        for ref, forms in named:
+            for i in (0, 1):
+                self._refs[i][forms[i]].append(ref)
+        self._columns = [_Column(refs) for refs in self._refs]
         self._memo: dict[tuple[str, float], dict[SubjectRef, float]] = {}
 
     def similar(self, query: str, threshold: float = NAME_THRESHOLD) -> dict[SubjectRef, float]:
@@ -129,22 +233,35 @@ class NameMatcher:
         if not forms[0]:
             return {}
         found: dict[SubjectRef, float] = {}
-        for form, column, lengths in zip(forms, self._by_length, self._lengths):
+        for form, column, refs in zip(forms, self._columns, self._refs):
+            names = column.candidates(form, threshold)
+            if not names:
+                continue
             matcher = difflib.SequenceMatcher(None, "", form)
-            low, high = _length_range(len(form), threshold)
-            for _, name, ref in column[bisect.bisect_left(lengths, low) : bisect.bisect_right(lengths, high)]:
+            for name in names:
                 score = _ratio(matcher, name, threshold)
-                if score >= threshold and score > found.get(ref, -1.0):
-                    found[ref] = score
+                if score < threshold:
+                    continue
+                for ref in refs[name]:
+                    if score > found.get(ref, -1.0):
+                        found[ref] = score
         return found
 
 
 def _length_range(length: int, threshold: float) -> tuple[float, float]:
-    """The lengths a name may have to reach `threshold` with a query of `length` characters."""
+    """Lengths a name may have to reach `threshold` with a query of `length` characters, with a
+    character's slack each side (the exact test is `_length_allows`)."""
     if threshold <= 0:
         return 0, float("inf")
     factor = threshold / (2 - threshold)  # 2·min/(min+max) >= t  <=>  min/max >= t/(2-t)
-    return length * factor, length / factor
+    return length * factor - 1, length / factor + 1
+
+
+def _length_allows(length: int, other: int, threshold: float) -> bool:
+    """difflib's real_quick_ratio bound, in its own float expression: whether strings of these
+    lengths can reach the threshold at all."""
+    total = length + other
+    return total == 0 or 2.0 * min(length, other) / total >= threshold
 
 
 def name_similarity(query: str, name: str) -> float:
@@ -217,9 +334,15 @@ class FlagIndex:
             for i, subject in enumerate(self.records[rid].subjects)
             if subject.name and not subject.expunged
         )
+        self._cleaned: dict[SubjectRef, tuple[Optional[str], Optional[str]]] = {}
         self.past_retention = frozenset(
             r.id for r in records if r.outcome is not None and r.outcome.type in ("flagged", "banned") and r.id not in self.flagging
         )
+
+    @classmethod
+    def as_of(cls, records: Sequence[Record], policy: Policy, as_of: dt.date) -> FlagIndex:
+        """Who is flagged or banned as of `as_of` (what `lookup` and `screen` ask of the records)."""
+        return cls(records, schedule(records, policy, as_of))
 
     def match(self, query: str, as_of: dt.date, names: bool = True) -> list[Match]:
         """Flagging entries matching the query: identifier matches first, then (if `names`) weaker name matches."""
@@ -241,14 +364,26 @@ class FlagIndex:
     def _live(self, ref: SubjectRef) -> bool:
         return ref[0] in self.flagging and not self.records[ref[0]].subjects[ref[1]].expunged
 
+    def _shareable(self, ref: SubjectRef) -> tuple[Optional[str], Optional[str]]:
+        """The entry's recommendations and shareable summary with everyone else in its record
+        redacted: worked out once per entry (a list names the same person on many rows)."""
+        if ref not in self._cleaned:
+            record = self.records[ref[0]]
+            assert record.outcome is not None
+            hide, keep = others_pii(record, ref[1]), pii_of([record.subjects[ref[1]]])
+            self._cleaned[ref] = (
+                _clean(record.outcome.recommendations, hide, keep),
+                _clean(record.outcome.shareable_summary, hide, keep),
+            )
+        return self._cleaned[ref]
+
     def _match(self, ref: SubjectRef, how: str, strong: bool, score: float, as_of: dt.date) -> Match:
         record = self.records[ref[0]]
         outcome = record.outcome
         assert outcome is not None and outcome.type in ("flagged", "banned")
         status: FlagStatus = "banned" if outcome.type == "banned" else "flagged"
         ended = outcome.ban_until is not None and not outcome.ban_permanent and outcome.ban_until < as_of
-        hide = others_pii(record, ref[1])
-        keep = pii_of([record.subjects[ref[1]]])
+        recommendations, shareable_summary = self._shareable(ref)
         return Match(
             record_id=record.id,
             subject_index=ref[1],
@@ -257,8 +392,8 @@ class FlagIndex:
             ban_until=outcome.ban_until,
             ban_permanent=outcome.ban_permanent,
             ban_ended=ended,
-            recommendations=_clean(outcome.recommendations, hide, keep),
-            shareable_summary=_clean(outcome.shareable_summary, hide, keep),
+            recommendations=recommendations,
+            shareable_summary=shareable_summary,
             matched_by=how,
             strong=strong,
             similarity=score,

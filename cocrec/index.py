@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Literal, Mapping, Optional
 
-from . import yaml_io
+from . import codenames, yaml_io
 from .errors import ValidationError
 from .model import Record
 from .policy import Policy
@@ -37,7 +37,7 @@ UNKNOWN_RECIPIENTS = "unknown"
 REMOVED = "removed"
 MAX_INDEX_BYTES = 64 << 20  # about 600 bytes a record: room for 100,000 records
 
-Kind = Literal["word", "words", "bool", "int", "sig"]
+Kind = Literal["word", "words", "name", "bool", "int", "sig"]
 
 
 def sha256(data: bytes) -> str:
@@ -60,6 +60,7 @@ class Entry:
     held: bool = False
     version: int = 0
     sig: str = ""
+    code_name: Optional[str] = None
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {}
@@ -74,6 +75,8 @@ class Entry:
         """What the writer signs: every field but the signature, bound to this repository's trust root."""
         doc = {name: getattr(self, name) for name, _, _ in FIELDS if name != "sig"}
         doc["excluded"] = list(self.excluded)
+        if self.code_name is None:  # entries signed before code names existed keep their signatures
+            del doc["code_name"]
         return json.dumps({"kind": "record", "repo": repo, "id": self.id, **doc}, sort_keys=True, separators=(",", ":")).encode()
 
     @property
@@ -88,6 +91,7 @@ class Entry:
 
 # (field, kind, optional): the order they are written in. The one declaration of the format.
 FIELDS: tuple[tuple[str, Kind, bool], ...] = (
+    ("code_name", "name", True),
     ("sha256", "word", False),
     ("recipients", "word", False),
     ("excluded", "words", True),
@@ -159,9 +163,10 @@ def entries_of(
     return entries
 
 
-def tombstone(rid: str) -> Entry:
-    """The entry of a record the committee removed on purpose (to be signed)."""
-    return Entry(id=rid, sha256="none", recipients="none", status=REMOVED)
+def tombstone(rid: str, code_name: Optional[str] = None) -> Entry:
+    """The entry of a record the committee removed on purpose (to be signed); it keeps its code name,
+    so that no later record is given it."""
+    return Entry(id=rid, sha256="none", recipients="none", status=REMOVED, code_name=code_name)
 
 
 # -- writing -------------------------------------------------------------------------
@@ -182,6 +187,8 @@ def _plain(kind: Kind, value: Any) -> bool:
         return all(yaml_io.is_plain(v) for v in value)
     if kind == "sig":
         return value == "" or bool(_SIG.fullmatch(value))
+    if kind == "name":
+        return value is None or codenames.is_code_name(value)
     return True
 
 
@@ -222,7 +229,7 @@ def render(fingerprint: str, entries: Mapping[str, Entry]) -> str:
 
 # -- reading -------------------------------------------------------------------------
 
-_VALUE = {"word": r"(?P<{0}>\S+)", "bool": r"(?P<{0}>true|false)", "int": r"(?P<{0}>[1-9][0-9]{{0,8}}|0)", "sig": r"(?P<{0}>\S+)"}
+_VALUE = {"word": r"(?P<{0}>\S+)", "name": r"(?P<{0}>[a-z]+ [a-z]+)", "bool": r"(?P<{0}>true|false)", "int": r"(?P<{0}>[1-9][0-9]{{0,8}}|0)", "sig": r"(?P<{0}>\S+)"}
 
 
 def _pattern() -> re.Pattern[str]:
@@ -337,6 +344,10 @@ def _entry_from_doc(rid: str, raw: Any, source: str) -> Entry:
     version = raw.get("version", 0)
     if not isinstance(excluded, list) or not isinstance(version, int) or isinstance(version, bool):
         raise ValidationError(source, f"records.{rid}", "malformed entry; regenerate it with `cocrec index`")
+    code_name = raw.get("code_name")
+    if code_name is not None and not (isinstance(code_name, str) and codenames.is_code_name(code_name)):
+        message = "not a code name (two different lowercase words, one space between); restore records/index.yaml from git"
+        raise ValidationError(source, f"records.{rid}.code_name", message)
     return Entry(
         id=rid,
         sha256=str(raw.get("sha256", "")),
@@ -349,4 +360,5 @@ def _entry_from_doc(rid: str, raw: Any, source: str) -> Entry:
         held=raw.get("held") is True,
         version=version,
         sig=str(raw.get("sig") or ""),
+        code_name=code_name,
     )

@@ -153,6 +153,43 @@ def _load_private(text: str) -> Any:
         raise BadKey("an unsupported key type") from None
 
 
+_OPENSSH_ARMOUR = ("-----BEGIN OPENSSH PRIVATE KEY-----", "-----END OPENSSH PRIVATE KEY-----")
+_SIGNING_TYPES = ("ssh-ed25519", "ssh-rsa")
+
+
+def stated_public_key(text: str) -> Optional[str]:
+    """The public key an unencrypted OpenSSH private key file states beside its secret part
+    (`type base64`), read without loading the key: what `status` needs of an identity, while
+    cryptography is imported only to sign. None when the file is anything else (PEM, encrypted,
+    another key type); `private_key` is the reference a test holds this to."""
+    start, end = text.find(_OPENSSH_ARMOUR[0]), text.find(_OPENSSH_ARMOUR[1])
+    if start < 0 or end < start:
+        return None
+    try:
+        data = base64.b64decode("".join(text[start + len(_OPENSSH_ARMOUR[0]) : end].split()), validate=True)
+        fields, rest = _ssh_strings(data.removeprefix(b"openssh-key-v1\0"), 3)
+        if not data.startswith(b"openssh-key-v1\0") or fields[0] != b"none" or rest[:4] != b"\0\0\0\1":
+            return None
+        (blob,), _ = _ssh_strings(rest[4:], 1)
+        (kind,), _ = _ssh_strings(blob, 1)
+    except (binascii.Error, ValueError):
+        return None
+    name = kind.decode("ascii", "replace")
+    return f"{name} {base64.b64encode(blob).decode('ascii')}" if name in _SIGNING_TYPES else None
+
+
+def _ssh_strings(data: bytes, count: int) -> tuple[list[bytes], bytes]:
+    """`count` length-prefixed strings from the front of `data` (RFC 4251), and what follows."""
+    found = []
+    for _ in range(count):
+        size = int.from_bytes(data[:4], "big")
+        if len(data) < 4 + size:
+            raise ValueError("cut short")
+        found.append(data[4 : 4 + size])
+        data = data[4 + size :]
+    return found, data
+
+
 def private_key(text: str) -> Optional[SigningKey]:
     """The signing key in an (unencrypted) OpenSSH or PEM private key file; None when it is no ssh key
     cocrec can use (an encrypted one, another algorithm)."""

@@ -84,7 +84,20 @@ _NOSPACE_RANGES = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ua000-\ua4cf"  # Han, Yi
     "\U00020000-\U0003ffff"
 )
-_NOSPACE = re.compile(f"[{_NOSPACE_RANGES}]")
+
+
+@functools.cache
+def _nospace() -> re.Pattern[str]:
+    """The class of those scripts, compiled when first asked for (a few milliseconds at start-up)."""
+    return re.compile(f"[{_NOSPACE_RANGES}]")
+
+
+@functools.cache
+def _token() -> re.Pattern[str]:
+    """A run of those scripts' characters, or a word of others (WordSet's tokens)."""
+    return re.compile(f"[{_NOSPACE_RANGES}]+|(?:(?![{_NOSPACE_RANGES}])\\w)+")
+
+
 # A letter (digit) that a word (identifier) may not touch. Indic vowel signs are not letters to
 # `re`, so their blocks are listed. Where a script without spaces meets another, folding puts a
 # SEPARATOR, so "Müller先生" still finds Müller (cheaper to compile than a class without them).
@@ -183,7 +196,7 @@ def fold(text: str, spaced: bool = False) -> Folded:
 def _letter_class(char: str) -> str:
     if not char.isalpha():
         return ""
-    return "n" if _NOSPACE.match(char) else "l"
+    return "n" if _nospace().match(char) else "l"
 
 
 def fold_name(value: str) -> str:
@@ -232,7 +245,7 @@ def name_words(name: str) -> list[str]:
 
 
 def unspaced(word: str) -> bool:
-    return bool(_NOSPACE.match(word))
+    return bool(_nospace().match(word))
 
 
 def spellings(value: str) -> set[str]:
@@ -457,7 +470,7 @@ def _is_letter(text: str, index: int) -> bool:
     if index < 0 or index >= len(text):
         return False
     char = text[index]
-    return char.isalpha() and not _NOSPACE.match(char)
+    return char.isalpha() and not _nospace().match(char)
 
 
 def _identifier_patterns(label: str, value: str) -> list[_Pattern]:
@@ -519,7 +532,6 @@ class WordSet:
     word: linear in the text whatever the number of people (one pattern of every value held would
     be slow for thousands of records). Same folding, inflections and word rules as `Matcher`."""
 
-    _TOKEN = re.compile(f"[{_NOSPACE_RANGES}]+|(?:(?![{_NOSPACE_RANGES}])\\w)+")
 
     def __init__(self, names: Iterable[str] = (), handles: Iterable[str] = ()) -> None:
         spaced: set[str] = set()
@@ -552,7 +564,7 @@ class WordSet:
     def _redact(self, text: str, spaced: bool) -> str:
         folded = fold(text, spaced)
         spans = []
-        for token in self._TOKEN.finditer(folded.folded):
+        for token in _token().finditer(folded.folded):
             if unspaced(token.group(0)):
                 spans += [
                     (token.start() + s, token.start() + e) for s, e in self._within(token.group(0))

@@ -14,8 +14,12 @@ found here too (accents, case, +tags, inflections, names in scripts without spac
 
 A finding says which kind of thing matched (a subject's name, the reporter's email...),
 never the value. cocrec's own messages (`expunge --commit`) always pass: they are
-recognised by their shape, which has room for record ids, step names, counts and a
-date only, so a name like "Sam Reporter" cannot stop them.
+recognised by their shape, which has room for record ids, code names, step names, counts
+and a date only, so a name like "Sam Reporter" cannot stop them.
+
+A record's code name (cocrec.codenames) names nobody, so a message may use it: each code
+name of the repository is read as its record's id before the message is checked, and a
+name word that happens to be a code word ("Rose" in "rose garden") stops nothing there.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ ROLES = {"reporter": "the reporter", "subjects": "a subject"}
 _ID = r"[0-9]{4}-[0-9a-hjkmnp-tv-z]{4}"
 _STEPS = r"(?:reporter|subjects)(?:, (?:reporter|subjects))?"
 _EXPUNGE = re.compile(
-    rf"Expunge personal data from [0-9]+ record\(s\)\n\n(?:{_ID}: {_STEPS}\n)+"
+    rf"Expunge personal data from [0-9]+ record\(s\)\n\n(?:{_ID}(?: \({_ID}\))?: {_STEPS}\n)+"
     r"\nAs of [0-9]{4}-[0-9]{2}-[0-9]{2}, by cocrec expunge\.\s*"
 )
 
@@ -41,16 +45,43 @@ _EXPUNGE = re.compile(
 # -- cocrec's own messages ------------------------------------------------------------------------
 
 
-def expunge_message(steps: Mapping[str, Sequence[str]], as_of: dt.date) -> str:
-    """`cocrec expunge --commit`'s message: record ids and step names only."""
-    lines = [f"{rid}: {', '.join(names)}" for rid, names in sorted(steps.items())]
+def expunge_message(
+    steps: Mapping[str, Sequence[str]], as_of: dt.date, code_names: Mapping[str, str | None] = {}
+) -> str:
+    """`cocrec expunge --commit`'s message: record ids, their code names and step names only."""
+    lines = [
+        f"{rid}{f' ({code_names[rid]})' if code_names.get(rid) else ''}: {', '.join(names)}"
+        for rid, names in sorted(steps.items())
+    ]
     head = f"Expunge personal data from {len(steps)} record(s)"
     return f"{head}\n\n" + "\n".join(lines) + f"\n\nAs of {as_of.isoformat()}, by cocrec expunge.\n"
 
 
-def is_own(message: str) -> bool:
-    """A message cocrec wrote, by its whole shape (nothing else fits in it)."""
-    return _EXPUNGE.fullmatch(message.strip() + "\n") is not None
+def is_own(message: str, code_names: Mapping[str, str] = {}) -> bool:
+    """A message cocrec wrote, by its whole shape (nothing else fits in it); `code_names` as in `check`."""
+    return _EXPUNGE.fullmatch(as_ids(message, code_names).strip() + "\n") is not None
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_BETWEEN = re.compile(r"[\s_-]+")
+
+
+def as_ids(message: str, code_names: Mapping[str, str]) -> str:
+    """The message with each code name (code name -> record id; any case, its words apart by spaces,
+    `-` or `_`) replaced by its record's id."""
+    if not code_names:
+        return message
+    words = list(_WORD.finditer(message))
+    out, pos, i = [], 0, 0
+    while i + 1 < len(words):
+        first, second = words[i], words[i + 1]
+        rid = code_names.get(f"{first[0].lower()} {second[0].lower()}")
+        if rid is not None and _BETWEEN.fullmatch(message, first.end(), second.start()):
+            out += [message[pos : first.start()], rid]
+            pos, i = second.end(), i + 2
+        else:
+            i += 1
+    return "".join(out) + message[pos:]
 
 
 # -- people --------------------------------------------------------------------------------------
@@ -128,8 +159,12 @@ def named_in(message: str, doc: Any, folded: str | None = None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def check(message: str, docs: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
-    """Record id -> what the message holds of its people (every version given); only records hit."""
+def check(
+    message: str, docs: Mapping[str, Sequence[Any]], code_names: Mapping[str, str] = {}
+) -> dict[str, list[str]]:
+    """Record id -> what the message holds of its people (every version given); only records hit.
+    `code_names` (code name -> record id) may appear freely."""
+    message = as_ids(message, code_names)
     if is_own(message):
         return {}
     folded = fold_text(message)

@@ -8,8 +8,9 @@ for writing and redaction, the dataclasses are what the pure core computes on.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Optional, get_args
+import functools
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any, Callable, Literal, Mapping, Optional, TypeVar, cast, get_args, get_origin, get_type_hints
 
 from .dates import parse_date
 
@@ -47,14 +48,7 @@ class Subject:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Subject:
-        return cls(
-            name=doc.get("name"),
-            emails=_strings(doc.get("emails")),
-            usernames=_strings(doc.get("usernames")),
-            urls=_strings(doc.get("urls")),
-            also_in=_strings(doc.get("also_in")),
-            expunged=bool(doc.get("expunged", False)),
-        )
+        return _from_mapping(cls, doc)
 
 
 @dataclass(frozen=True)
@@ -146,30 +140,19 @@ class Record:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Record:
-        """Build from a schema-valid document."""
-        reporter = doc.get("reporter") or {}
+        """Build from a schema-valid document: each field from the key of its name, but for what
+        the record keeps in a nested mapping."""
         retention = doc.get("retention") or {}
-        return cls(
-            id=str(doc["id"]),
-            reported_on=parse_date(doc["reported_on"]),
-            region=str(doc["region"]),
-            reporter=Reporter(reporter.get("kind", "private"), reporter.get("name"), reporter.get("contact")),
-            subjects=tuple(Subject.from_doc(s) for s in doc.get("subjects") or ()),
-            outcome=_outcome(doc.get("outcome")),
-            event=doc.get("event"),
-            categories=_strings(doc.get("categories")),
-            channel=doc.get("channel"),
-            handled_by=doc.get("handled_by"),
-            action_by_committee=bool((doc.get("action_by_committee") or {}).get("taken", False)),
-            action_by_local_rep=bool((doc.get("action_by_local_rep") or {}).get("taken", False)),
-            override=_override(retention.get("override")),
-            hold=_hold(retention.get("hold")),
-            disclosures=tuple(_disclosure(d) for d in doc.get("disclosures") or ()),
+        return _from_mapping(
+            cls,
+            doc,
+            reporter={"kind": "private", **(doc.get("reporter") or {})},
+            action_by_committee=(doc.get("action_by_committee") or {}).get("taken", False),
+            action_by_local_rep=(doc.get("action_by_local_rep") or {}).get("taken", False),
+            override=retention.get("override"),
+            hold=retention.get("hold"),
             expunged={k: parse_date(v) for k, v in (doc.get("expunged") or {}).items()},
-            acknowledged_on=_opt_date(doc.get("acknowledged_on")),
-            unilateral_action=_unilateral(doc.get("unilateral_action")),
-            appeal=_appeal(doc.get("appeal")),
-            decided_on_assumed=bool((doc.get("imported") or {}).get("decided_on_assumed", False)),
+            decided_on_assumed=(doc.get("imported") or {}).get("decided_on_assumed", False),
         )
 
 
@@ -177,48 +160,55 @@ def _outcome(doc: Optional[Mapping[str, Any]]) -> Optional[Outcome]:
     if not doc:
         return None
     ban = doc.get("ban") or {}
-    return Outcome(
-        type=doc["type"],
-        decided_on=parse_date(doc["decided_on"]),
-        ban_until=_opt_date(ban.get("until")),
-        ban_permanent=bool(ban.get("permanent", False)),
-        consequence=doc.get("consequence"),
-        recommendations=doc.get("recommendations"),
-        shareable_summary=doc.get("shareable_summary"),
+    return _from_mapping(Outcome, doc, ban_until=ban.get("until"), ban_permanent=ban.get("permanent", False))
+
+
+T = TypeVar("T")
+
+
+def _from_mapping(cls: type[T], doc: Mapping[str, Any], **nested: Any) -> T:
+    """The dataclass `cls` from the keys of `doc` named like its fields (`nested` gives those kept
+    elsewhere), each converted by its field's type; an absent optional field is its default."""
+    given = {**doc, **nested}
+    return cls(**{
+        name: convert(given[name]) if name in given else None
+        for name, convert, optional in _converters(cast(Any, cls))
+        if name in given or optional
+    })
+
+
+@functools.cache
+def _converters(cls: type[Any]) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
+    """Each field's name, converter, and whether it is optional without a default (then None)."""
+    hints = get_type_hints(cls)
+    return tuple(
+        (f.name, _converter(hints[f.name]), f.default is MISSING and type(None) in get_args(hints[f.name]))
+        for f in fields(cls)
     )
 
 
-def _unilateral(doc: Optional[Mapping[str, Any]]) -> Optional[UnilateralAction]:
-    if not doc:
-        return None
-    return UnilateralAction(parse_date(doc["taken_on"]), _opt_date(doc.get("reviewed_on")))
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """How a document's value becomes a field of type `hint`: dates parsed, lists as tuples,
+    mappings as the dataclass they hold; anything else as it is."""
+    if hint is dt.date:
+        return parse_date
+    if hint is bool:
+        return bool
+    if hint == tuple[str, ...]:
+        return _strings
+    inner = [arg for arg in get_args(hint) if arg is not type(None)]
+    if get_origin(hint) is tuple and is_dataclass(inner[0]):
+        return lambda value: tuple(_build(inner[0], item) for item in value or ())
+    if len(inner) == 1 and type(None) in get_args(hint):  # Optional[X]
+        convert = _converter(inner[0])
+        return lambda value: None if value is None or value == {} else convert(value)
+    if is_dataclass(hint):
+        return lambda value: _build(hint, value)
+    return lambda value: value
 
 
-def _appeal(doc: Optional[Mapping[str, Any]]) -> Optional[Appeal]:
-    if not doc:
-        return None
-    return Appeal(parse_date(doc["received_on"]), _opt_date(doc.get("decided_on")))
-
-
-def _override(doc: Optional[Mapping[str, Any]]) -> Optional[Override]:
-    if not doc:
-        return None
-    return Override(
-        reason=str(doc.get("reason", "")),
-        decided_on=_opt_date(doc.get("decided_on")),
-        reporter=_opt_date(doc.get("reporter")),
-        subjects=_opt_date(doc.get("subjects")),
-    )
-
-
-def _hold(doc: Optional[Mapping[str, Any]]) -> Optional[Hold]:
-    if not doc:
-        return None
-    return Hold(reason=str(doc.get("reason", "")), since=parse_date(doc["since"]), review_on=_opt_date(doc.get("review_on")))
-
-
-def _disclosure(doc: Mapping[str, Any]) -> Disclosure:
-    return Disclosure(on=parse_date(doc["on"]), to=doc.get("to"), what=str(doc.get("what", "")))
+def _build(cls: Any, value: Any) -> Any:
+    return _outcome(value) if cls is Outcome else _from_mapping(cls, value)
 
 
 @dataclass(frozen=True)

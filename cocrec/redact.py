@@ -37,35 +37,25 @@ from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
 from .matcher import MARKER, MIN_ALONE, Matcher, fold_text, spellings
 from .model import STEPS, StepName
 from .schema import field_path
+from .record_layout import Removal, Shape, layout
 from .validate import FieldPath, find
 
 Doc = dict[str, Any]
-Shape = tuple[str, ...]
 Kind = Literal["structural", "reporter", "subjects", "text"]
 
 MIN_NAME_WORD = MIN_ALONE
 _WORD = re.compile(r"[^\W\d_]+")
 
-STRUCTURAL: frozenset[Shape] = frozenset({
-    ("id",), ("schema_version",), ("reported_on",), ("region",), ("categories", "*"), ("channel",),
-    ("handled_by",), ("reporter", "kind"), ("subjects", "*", "also_in", "*"), ("outcome", "type"),
-    ("outcome", "decided_on"), ("outcome", "ban", "until"), ("retention", "override", "subjects"),
-    ("retention", "override", "reporter"), ("retention", "override", "decided_on"),
-    ("retention", "hold", "since"), ("retention", "hold", "review_on"), ("disclosures", "*", "on"),
-    ("expunged", "reporter"), ("expunged", "subjects"), ("acknowledged_on",), ("outcome", "consequence"),
-    ("unilateral_action", "taken_on"), ("unilateral_action", "reviewed_on"), ("appeal", "received_on"),
-    ("appeal", "decided_on"), ("imported", "row_sha256"), ("imported", "date"),
-})  # fmt: skip
+# Each field's class and the step that removes it are declared in the record schema
+# (cocrec.record_layout); a field nobody has classified is text.
+_layout = layout()
+STRUCTURAL: frozenset[Shape] = _layout.of_class("structural")
 IDENTIFYING: Mapping[StepName, frozenset[Shape]] = {
-    "reporter": frozenset({("reporter", "name"), ("reporter", "contact")}),
-    "subjects": frozenset({
-        ("subjects", "*", "name"), ("subjects", "*", "emails", "*"),
-        ("subjects", "*", "usernames", "*"), ("subjects", "*", "urls", "*"),
-    }),
-}  # fmt: skip
-NAME_FIELDS: frozenset[Shape] = frozenset({("reporter", "name"), ("subjects", "*", "name")})
-# Text the subjects step removes whole (besides the subjects): it is about them.
-REMOVED_TEXT: tuple[Shape, ...] = (("summary",), ("notes",), ("outcome", "recommendations"), ("disclosures", "*", "to"))
+    step: _layout.of_class("name", step) | _layout.of_class("identifier", step) for step in STEPS
+}
+NAME_FIELDS: frozenset[Shape] = _layout.of_class("name")
+# What each step removes: fields, or list items replaced with a marker ({expunged: true}).
+REMOVALS: Mapping[StepName, tuple[Removal, ...]] = _layout.removals
 
 
 # -- what is personal data ---------------------------------------------------------------------
@@ -209,7 +199,8 @@ def _matches(shape: Shape, pattern: Shape) -> bool:
 @functools.lru_cache(maxsize=4096)
 def survives_expunge(path: FieldPath) -> bool:
     """A text field that no step removes: it is kept forever (redacted), so it should name nobody."""
-    return kind_of(path) == "text" and not any(_matches(shape_of(path), p) for p in REMOVED_TEXT)
+    shape = shape_of(path)
+    return kind_of(path) == "text" and not any(_matches(shape, r.shape) for step in STEPS for r in REMOVALS[step])
 
 
 # -- redacting and verifying ----------------------------------------------------------------------
@@ -270,17 +261,12 @@ def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
 
 def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:
     """The field paths the step removes from this document, as it stands."""
-    if step == "reporter":
-        reporter = doc.get("reporter") or {}
-        return [f"reporter.{key}" for key in ("name", "contact") if key in reporter]
-    paths = [f"subjects[{n}]" for n, s in enumerate(doc.get("subjects") or []) if not _is_expunged_subject(s)]
-    for pattern in REMOVED_TEXT:
-        paths += [field_path(p) for p, _ in find(doc, pattern)]
-    return paths
+    return [field_path(path) for removal in REMOVALS[step] for path, _ in _removable(doc, removal)]
 
 
-def _is_expunged_subject(subject: Any) -> bool:
-    return isinstance(subject, Mapping) and subject.get("expunged") is True
+def _removable(doc: Any, removal: Removal) -> list[tuple[FieldPath, Any]]:
+    """What `removal` removes here: each field it names, or each list item not yet replaced."""
+    return [(path, value) for path, value in find(doc, removal.shape) if value != removal.becomes]
 
 
 # -- the steps ------------------------------------------------------------------------------------
@@ -327,21 +313,13 @@ def expunge(doc: Mapping[str, Any], steps: Iterable[StepName], on: dt.date) -> D
 
 
 def _remove(doc: Doc, step: StepName) -> None:
-    if step == "reporter":
-        reporter = doc.get("reporter")
-        if isinstance(reporter, dict):
-            reporter.pop("name", None)
-            reporter.pop("contact", None)
-        return
-    if "subjects" in doc:
-        doc["subjects"] = [{"expunged": True} for _ in doc.get("subjects") or []]
-    doc.pop("summary", None)
-    doc.pop("notes", None)
-    if isinstance(doc.get("outcome"), dict):
-        doc["outcome"].pop("recommendations", None)
-    for disclosure in doc.get("disclosures") or []:
-        if isinstance(disclosure, dict):
-            disclosure.pop("to", None)
+    for removal in REMOVALS[step]:
+        for path, _ in reversed(_removable(doc, removal)):  # last first: list positions stay true
+            parent = _at(doc, path[:-1])
+            if removal.becomes is not None:
+                parent[path[-1]] = copy.deepcopy(removal.becomes)
+            elif isinstance(parent, dict):
+                parent.pop(path[-1], None)
 
 
 def _redact_texts(doc: Doc, pii: Pii) -> list[str]:
@@ -357,10 +335,14 @@ def _redact_texts(doc: Doc, pii: Pii) -> list[str]:
 
 
 def _set(doc: Any, path: FieldPath, value: str) -> None:
+    _at(doc, path[:-1])[path[-1]] = value
+
+
+def _at(doc: Any, path: FieldPath) -> Any:
     node = doc
-    for part in path[:-1]:
+    for part in path:
         node = node[part]
-    node[path[-1]] = value
+    return node
 
 
 # -- history ----------------------------------------------------------------------------------------

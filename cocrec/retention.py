@@ -258,3 +258,20 @@ def schedule(records: Sequence[Record], policy: Policy, as_of: dt.date, people: 
         holders = tuple(sorted(_open_holders(record, subjects_due, people, by_id) | _own_hold(record)))
         result[record.id] = _closed_schedule(record, ext, holders, as_of)
     return result
+
+
+# -- what needs the committee's attention (`due`, `status`) --------------------------------------
+
+ATTENTION: tuple[StepState, ...] = ("overdue", "due", "held")
+
+
+def step_due_within(step: StepSchedule, as_of: dt.date, within: int) -> bool:
+    """A pending step whose due date comes within `within` days of `as_of`."""
+    return step.state == "pending" and step.due is not None and step.due <= as_of + dt.timedelta(days=within)
+
+
+def needs_listing(schedule: RecordSchedule, as_of: dt.date, within: int) -> bool:
+    """Overdue, due or held now, or due within `within` days; stale open cases too."""
+    if schedule.steps is None:
+        return schedule.stale
+    return any(step.state in ATTENTION or step_due_within(step, as_of, within) for step in schedule.steps.values())

@@ -79,7 +79,7 @@ def validator(kind: Kind) -> Validator:
     return jsonschema_rs.validator_for(_portable(inlined(kind)))
 
 
-_ANNOTATIONS = frozenset({"description", "title", "$comment"})
+_ANNOTATIONS = frozenset({"description", "title", "$comment", "x-cocrec"})
 
 
 def _inline(node: Any, defs: Mapping[str, Any]) -> Any:

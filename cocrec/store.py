@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
-from . import crypto, index, keys, opening, staging, trust, validate, yaml_io
+from . import codenames, crypto, index, keys, opening, staging, trust, validate, yaml_io
 from .clone import Clone
 from .errors import EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError, ValidationError
 from .fsutil import advice, atomic_write, remove_stray_temps
@@ -30,7 +30,7 @@ from .model import Members, Record
 from .people import PeopleIndex
 from .policy import Policy
 from .problems import Problem
-from .repo import Repo
+from .repo import ID_PATTERN, Repo
 from .retention import RecordSchedule, schedule
 
 __all__ = ["Loaded", "Problem", "Store", "Verification"]
@@ -644,12 +644,13 @@ class Store:
         written: Optional[Iterable[str]] = None,
         removed: Iterable[str] = (),
         known: Mapping[str, str] = {},
+        name_all: bool = False,
     ) -> bool:
         """Regenerate records/index.yaml from the files as they now are, signing each changed entry
         (caller is in `writer()`: every record in `loaded` is authentic); True when it changed.
         The signed tombstones of records removed on purpose are kept, and `removed` ones added;
         `known` gives, by id, whom a written file is encrypted to when that is not the current members
-        (as the journal noted it)."""
+        (as the journal noted it); `name_all` gives every record without a code name one (`cocrec index`)."""
         self._written_count = len(set(written or ()))
         entries = self.index_entries(loaded, frozenset(written or ()))
         for rid, fingerprint in known.items():
@@ -661,10 +662,10 @@ class Store:
         for rid in removed:
             if rid not in entries:
                 entries[rid] = index.tombstone(rid)
-        return self.write_entries(entries)
+        return self.write_entries(entries, name_all)
 
-    def write_entries(self, entries: Mapping[str, index.Entry]) -> bool:
-        signed = self.sign_entries(entries)
+    def write_entries(self, entries: Mapping[str, index.Entry], name_all: bool = False) -> bool:
+        signed = self.sign_entries(self.with_code_names(entries, name_all))
         text = index.render(self.fingerprint, signed).encode("utf-8")
         path = self.repo.index_path
         changed = not (path.exists() and path.read_bytes() == text)
@@ -732,7 +733,8 @@ class Store:
 
         records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
         known = index.Index("", {rid: e for rid, (_, sha) in records.items() if (e := self.vouching_entry(rid, sha)) is not None})
-        return index.entries_of(records, self.policy, self.fingerprint_without, known, written, schedules, self.record_facts)
+        entries = index.entries_of(records, self.policy, self.fingerprint_without, known, written, schedules, self.record_facts)
+        return self.carry_code_names(entries)
 
     def vouching_entry(self, rid: str, file_sha: str) -> Optional[index.Entry]:
         """A signed entry for exactly this file (the index's, a merged side's, the last commit's): it knows
@@ -750,6 +752,81 @@ class Store:
         if v.committed is not None and rid in v.committed():
             versions.append(v.committed()[rid].version)
         return max(versions, default=0)
+
+    # -- code names ----------------------------------------------------------------
+
+    def signed_code_name(self, rid: str) -> Optional[str]:
+        """The code name a member signed for this record (in the index, on a merged side, or as last
+        committed); None for a record that has none yet. An entry no member signed names nothing."""
+        v = self.verification
+        candidates: list[Optional[index.Entry]] = [v.signed.get(rid), *v.also.get(rid, ())]
+        for entry in candidates:
+            if entry is not None and entry.code_name is not None:
+                return entry.code_name
+        if rid in v.signed or v.committed is None:  # what the index signs now is the latest word
+            return None
+        committed = v.committed().get(rid)
+        return committed.code_name if committed is not None else None
+
+    def with_code_names(self, entries: Mapping[str, index.Entry], name_all: bool = False) -> dict[str, index.Entry]:
+        """Each entry with its record's signed code name. A record without one gets a new one when its
+        entry changes anyway (it is written: `new`, `edit`, `rekey`...), or, with `name_all`, always."""
+        carried = self.carry_code_names(entries)
+        unnamed = [
+            rid for rid, e in carried.items()
+            if e.code_name is None and not e.removed and (name_all or self._signed_alike(rid, e) is None)
+        ]  # fmt: skip
+        if unnamed:
+            for rid, name in codenames.assign(unnamed, self._code_names_taken(carried)).items():
+                carried[rid] = replace(carried[rid], code_name=name)
+        return carried
+
+    def carry_code_names(self, entries: Mapping[str, index.Entry]) -> dict[str, index.Entry]:
+        """Each entry with its record's signed code name (none given here)."""
+        carried = {}
+        for rid, entry in entries.items():
+            name = self.signed_code_name(rid) or entry.code_name
+            carried[rid] = entry if name == entry.code_name else replace(entry, code_name=name)
+        return carried
+
+    def _code_names_taken(self, entries: Mapping[str, index.Entry]) -> set[str]:
+        """Every code name the repository has given: none is given twice, not even a removed record's."""
+        v = self.verification
+        known = [*entries.values(), *self.previous_index().entries.values(), *v.signed.values()]
+        known += [e for side in v.also.values() for e in side]
+        return {e.code_name for e in known if e.code_name is not None}
+
+    def code_names(self) -> dict[str, Optional[str]]:
+        """Record id -> its signed code name (None: none yet), for every record file and tombstone."""
+        ids = set(self.repo.record_files()) | set(self.verification.signed)
+        return {rid: self.signed_code_name(rid) for rid in sorted(ids)}
+
+    def resolve(self, text: str) -> str:
+        """The record id that what a member typed names: a record id, or a record's code name (any case,
+        `home shelf`, `home-shelf`). A code name no record has, or more than one has, is a usage error;
+        the text is not repeated (it may be a name typed in the wrong place)."""
+        if ID_PATTERN.match(text):
+            return text
+        name = codenames.normalise(text)
+        if name is None:
+            raise UsageError(
+                "ID: neither a record id (such as 2026-k7qd) nor a code name (two words, such as \"home shelf\"): "
+                "`cocrec list` shows each record's id and code name"
+            )
+        self._report_flaws()  # when nothing can be believed, that is the one line to read, not "no such name"
+        found = codenames.holders(name, self.code_names())
+        live = [rid for rid in found if rid in self.repo.record_files()]
+        if len(live) > 1:
+            raise UsageError(f"ID: that code name is held by records {', '.join(live)}: give the one you mean by its id")
+        if live:
+            return live[0]
+        if found:
+            raise UsageError(f"ID: that code name is record {found[0]}'s, which the committee removed")
+        raise UsageError("ID: no record has that code name: `cocrec list` shows each record's id and code name")
+
+    def resolve_all(self, texts: Iterable[str]) -> list[str]:
+        """`resolve` for each (ids and code names may be mixed)."""
+        return [self.resolve(text) for text in texts]
 
     # -- recipients this clone has accepted ----------------------------------------
 

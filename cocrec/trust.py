@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -58,19 +59,23 @@ class LogEntry:
     members_sha256: str
     prev: Optional[str] = None
     sig: str = ""
+    # Random, in the first entry: two repositories started alike (the same first member, the same
+    # members.yaml) still get different roots, so no statement of one verifies in the other.
+    nonce: Optional[str] = None
 
     def message(self, repo: Optional[str]) -> bytes:
-        return _canonical(
-            {
-                "kind": "members",
-                "repo": repo,
-                "seq": self.seq,
-                "prev": self.prev,
-                "by": self.by,
-                "keys": {member: list(ks) for member, ks in sorted(self.keys.items())},
-                "members_sha256": self.members_sha256,
-            }
-        )
+        doc: dict[str, Any] = {
+            "kind": "members",
+            "repo": repo,
+            "seq": self.seq,
+            "prev": self.prev,
+            "by": self.by,
+            "keys": {member: list(ks) for member, ks in sorted(self.keys.items())},
+            "members_sha256": self.members_sha256,
+        }
+        if self.nonce is not None:  # absent from roots made before it existed: their messages are unchanged
+            doc["nonce"] = self.nonce
+        return _canonical(doc)
 
     def digest(self, repo: Optional[str]) -> str:
         """What the next entry names as `prev`: the statement and its signature."""
@@ -78,6 +83,8 @@ class LogEntry:
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"seq": self.seq, "by": self.by}
+        if self.nonce is not None:
+            doc["nonce"] = self.nonce
         if self.prev is not None:
             doc["prev"] = self.prev
         doc["keys"] = {member: list(ks) for member, ks in sorted(self.keys.items())}
@@ -150,6 +157,9 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
     prev = raw.get("prev")
     if prev is not None and not isinstance(prev, str):
         raise ValidationError(source, f"{where}.prev", "malformed: restore trust.yaml from git")
+    nonce = raw.get("nonce")
+    if nonce is not None and not (isinstance(nonce, str) and n == 0):
+        raise ValidationError(source, f"{where}.nonce", "malformed (only the first entry has one): restore trust.yaml from git")
     return LogEntry(
         seq=_need(raw, "seq", int, where, source),
         by=str(_need(raw, "by", str, where, source)),
@@ -157,6 +167,7 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
         members_sha256=str(_need(raw, "members_sha256", str, where, source)),
         prev=prev,
         sig=str(raw.get("sig") or ""),
+        nonce=nonce,
     )
 
 
@@ -345,6 +356,7 @@ def appended(tf: TrustFile, by: str, member_keys: Keys, members_sha: str, key: k
         keys={m: tuple(normalize(k) for k in ks) for m, ks in member_keys.items()},
         members_sha256=members_sha,
         prev=last.digest(repo if last.seq else None) if last is not None else None,
+        nonce=None if tf.log else secrets.token_hex(16),
     )
     signed = sign_log(entry, repo if tf.log else None, key)
     return replace(tf, log=(*tf.log, signed))
@@ -368,9 +380,18 @@ class Seen:
     log: int = -1
     policy: int = 0
     records: dict[str, int] = field(default_factory=dict)
+    # The digest of each membership entry: a log that does not extend this one was forked or replaced
+    # (a former member re-signing the members from where they were still one keeps the length).
+    chain: tuple[str, ...] = ()
+    # The membership histories a clone saw on its other branches: a branch may hold an older one (a
+    # prefix), never a different one (a branch pushed with a forked log is caught the first time it is
+    # checked out, before anything of it is believed).
+    others: tuple[tuple[str, ...], ...] = ()
 
     def merge(self, other: Seen) -> None:
         self.log = max(self.log, other.log)
+        if len(other.chain) > len(self.chain) and other.chain[: len(self.chain)] == self.chain:
+            self.chain = other.chain
         self.policy = max(self.policy, other.policy)
         for rid, version in other.records.items():
             if version > self.records.get(rid, -1):
@@ -378,7 +399,19 @@ class Seen:
 
 
 def seen_in(tf: TrustFile, entries: Mapping[str, Entry]) -> Seen:
-    return Seen(len(tf.log) - 1, tf.policy.version if tf.policy else 0, {rid: e.version for rid, e in entries.items()})
+    return Seen(len(tf.log) - 1, tf.policy.version if tf.policy else 0, {rid: e.version for rid, e in entries.items()}, chain_of(tf))
+
+
+def compatible(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether one membership history is the other's start, or the other way round."""
+    common = min(len(one), len(other))
+    return one[:common] == other[:common]
+
+
+def chain_of(tf: TrustFile) -> tuple[str, ...]:
+    """Each membership entry's digest (what the next one names as `prev`)."""
+    root = tf.root
+    return tuple(entry.digest(root if entry.seq else None) for entry in tf.log)
 
 
 def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what: str) -> list[Flaw]:
@@ -386,6 +419,8 @@ def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what
     flaws = []
     if now.log < before.log:
         flaws.append(Flaw(TRUST_FILE, f"has fewer membership entries than {what}: someone put back an older trust.yaml; restore it from git"))
+    elif any(not compatible(now.chain, chain) for chain in (before.chain, *before.others)):
+        flaws.append(Flaw(TRUST_FILE, f"its membership history is not the one {what} holds: someone replaced or forked it (a former member signing the members again, say): restore trust.yaml and members.yaml from git; if the committee rewrote it on purpose, check it with a member, then `cocrec setup --repin`"))
     if now.policy < before.policy:
         flaws.append(Flaw("cocrec.yaml", f"is an older version than {what}: someone put back an older policy; restore it from git"))
     for rid, version in sorted(before.records.items()):

@@ -20,55 +20,19 @@ from .dates import parse_date
 from .errors import CocrecError, ValidationError
 from .model import OUTCOME_TYPES, Members, Record
 from .policy import Policy
+from .record_layout import Shape, layout
 
 Doc = dict[str, Any]
 FieldPath = tuple[str | int, ...]
 KeyCheck = Callable[[str], object]
+_layout = layout()
 
-# "*" stands for every item of a list.
-RECORD_DATES: tuple[tuple[str, ...], ...] = (
-    ("reported_on",),
-    ("acknowledged_on",),
-    ("unilateral_action", "taken_on"),
-    ("unilateral_action", "reviewed_on"),
-    ("appeal", "received_on"),
-    ("appeal", "decided_on"),
-    ("imported", "date"),
-    ("outcome", "decided_on"),
-    ("outcome", "ban", "until"),
-    ("retention", "override", "subjects"),
-    ("retention", "override", "reporter"),
-    ("retention", "override", "decided_on"),
-    ("retention", "hold", "since"),
-    ("retention", "hold", "review_on"),
-    ("disclosures", "*", "on"),
-    ("expunged", "reporter"),
-    ("expunged", "subjects"),
-)
-RECORD_DATE_ORDER: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
-    (("reported_on",), ("outcome", "decided_on"), "a decision comes on or after the first report: fix either date"),
-    (("outcome", "decided_on"), ("outcome", "ban", "until"), "a ban ends on or after its decision: fix either date"),
-    (("retention", "hold", "since"), ("retention", "hold", "review_on"), "a hold is reviewed on or after it starts: fix either date"),
-    (("reported_on",), ("acknowledged_on",), "a report is acknowledged on or after it arrives: fix either date"),
-    (("reported_on",), ("unilateral_action", "taken_on"), "a unilateral action follows the report: fix either date"),
-    (("unilateral_action", "taken_on"), ("unilateral_action", "reviewed_on"), "a unilateral action is reviewed on or after it is taken: fix either date"),
-    (("outcome", "decided_on"), ("appeal", "received_on"), "an appeal comes on or after the decision: fix either date"),
-    (("appeal", "received_on"), ("appeal", "decided_on"), "an appeal is decided on or after it arrives: fix either date"),
-)
-# Dates of what has happened: never after the day a member writes the record (SPEC section 8).
-RECORD_PAST_DATES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("reported_on",), "a report is dated when it was received"),
-    (("outcome", "decided_on"), "a decision is dated when it was taken"),
-    (("retention", "override", "decided_on"), "an override is dated when the committee decided it"),
-    (("retention", "hold", "since"), "a hold is dated when it started"),
-    (("disclosures", "*", "on"), "a disclosure is dated when it was made"),
-    (("expunged", "reporter"), "an expunge step is dated when it was done"),
-    (("expunged", "subjects"), "an expunge step is dated when it was done"),
-)
-# What to do about a date outside dates.RANGE, where there is more to say than "fix the year".
-OUT_OF_RANGE_ADVICE: dict[tuple[str, ...], str] = {
-    ("outcome", "ban", "until"): "a ban without an end is written ban: {permanent: true}",
-}
+# The record's dates, their order and which are of what has happened (SPEC section 8), and what to
+# say of a date outside dates.RANGE: declared in the record schema (cocrec.record_layout).
+RECORD_DATES: tuple[Shape, ...] = _layout.dates
+RECORD_DATE_ORDER: tuple[tuple[Shape, Shape, str], ...] = _layout.date_order
+RECORD_PAST_DATES: tuple[tuple[Shape, str], ...] = _layout.past_dates
+OUT_OF_RANGE_ADVICE: Mapping[Shape, str] = _layout.out_of_range_advice
 MEMBER_DATES: tuple[tuple[str, ...], ...] = (("members", "*", "since"), ("former", "*", "since"), ("former", "*", "until"))
 ALSO_IN = ("subjects", "*", "also_in", "*")
 RECIPIENT_HELP = "not a valid recipient: use an age1... public key (age-keygen, cocrec keygen) or an ssh-ed25519/ssh-rsa public key"
@@ -401,44 +365,10 @@ def load_policy(data: bytes, source: str) -> Policy:
 
 # -- canonical order -------------------------------------------------------------------------
 
-# SPEC section 3's order, per kind of mapping; fields a kind does not know keep their order, last.
-KEY_ORDER: dict[str, tuple[str, ...]] = {
-    "record": (
-        "id", "schema_version", "reported_on", "acknowledged_on", "event", "region", "categories",
-        "channel", "reporter", "handled_by", "subjects", "summary", "action_by_committee",
-        "action_by_local_rep", "unilateral_action", "outcome", "appeal", "retention", "disclosures",
-        "notes", "expunged", "imported",
-    ),
-    "reporter": ("kind", "name", "contact"),
-    "subject": ("name", "emails", "usernames", "urls", "also_in", "expunged"),
-    "action": ("taken", "description"),
-    "outcome": ("type", "decided_on", "ban", "consequence", "recommendations", "shareable_summary"),
-    "unilateral_action": ("taken_on", "reviewed_on"),
-    "appeal": ("received_on", "decided_on"),
-    "imported": ("row_sha256", "date", "decided_on_assumed"),
-    "ban": ("until", "permanent"),
-    "retention": ("override", "hold"),
-    "override": ("subjects", "reporter", "reason", "decided_on"),
-    "hold": ("reason", "since", "review_on"),
-    "disclosure": ("on", "to", "what"),
-    "expunged": ("reporter", "subjects"),
-}  # fmt: skip
-NESTED: dict[tuple[str, str], str] = {
-    ("record", "reporter"): "reporter",
-    ("record", "subjects"): "subject",
-    ("record", "action_by_committee"): "action",
-    ("record", "action_by_local_rep"): "action",
-    ("record", "outcome"): "outcome",
-    ("record", "unilateral_action"): "unilateral_action",
-    ("record", "appeal"): "appeal",
-    ("record", "imported"): "imported",
-    ("record", "retention"): "retention",
-    ("record", "disclosures"): "disclosure",
-    ("record", "expunged"): "expunged",
-    ("outcome", "ban"): "ban",
-    ("retention", "override"): "override",
-    ("retention", "hold"): "hold",
-}
+# SPEC section 3's order, per kind of mapping (the schema's); fields a kind does not know keep their
+# order, last.
+KEY_ORDER: Mapping[str, tuple[str, ...]] = _layout.key_order
+NESTED: Mapping[tuple[str, str], str] = _layout.nested
 
 
 def canonical(doc: Mapping[str, Any]) -> Doc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from .deadlines import DeadlineStatus
 from .retention import RecordSchedule, StepSchedule
@@ -27,6 +27,16 @@ def schedule_json(schedule: RecordSchedule) -> dict[str, Any]:
         "held_by": list(schedule.held_by),
         "override": schedule.override,
     }
+
+
+def with_code_name(data: Mapping[str, Any], code_name: Optional[str]) -> dict[str, Any]:
+    """A record's JSON object with its `code_name` (SPEC section 11) right after its `id`."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        out[key] = value
+        if key == "id":
+            out["code_name"] = code_name
+    return out
 
 
 def step_cell(step: Optional[StepSchedule]) -> str:

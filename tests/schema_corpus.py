@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from cocrec import crypto, schema, yaml_io
-from cocrec.commands._templates import template
+from cocrec.scaffold import template
 from cocrec.policy import DEFAULT_DOC, PRESETS
 
 from .conftest import outcome, record, with_changes

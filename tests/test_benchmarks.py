@@ -23,6 +23,9 @@ def test_the_benchmark_runs_on_a_tiny_committee() -> None:
         "stats",
         "rekey --check (no key needed)",
         "screen (3,000 attendees, varied names)",
+        "screen (3,000 attendees, every name like a reported one)",
         "`cocrec --help`",
+        "`cocrec status` (the demo)",
     ]
     assert all(" s |" in line for line in lines if line.startswith("| ") and "operation" not in line)
+    assert any(line.startswith("- signing every entry: ") for line in lines)

@@ -95,3 +95,11 @@ def test_the_demo_sheet_imports_into_a_scratch_copy_as_the_readme_says(tmp_path:
     assert morgan["extended_by"] and morgan["steps"]["subjects"]["due"] == "2028-05-03"
     again = cocrec_in("--yes")
     assert again.exit_code == 0 and "Nothing to import" in again.stdout
+
+
+def test_every_demo_record_has_a_code_name_that_works_as_its_id() -> None:
+    rows = json.loads(cocrec("list", "--as-of", DEMO_DATE, "--format", "json")[1])
+    names = [row["code_name"] for row in rows]
+    assert all(name and len(name.split(" ")) == 2 for name in names) and len(set(names)) == len(names)
+    code, out = cocrec("show", names[0], "--as-of", DEMO_DATE)
+    assert code == 0 and f"id: {rows[0]['id']}" in out

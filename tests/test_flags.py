@@ -7,7 +7,7 @@ import difflib
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cocrec.flags import FlagIndex, name_similarity
@@ -67,19 +67,21 @@ def test_names_are_fuzzy_and_weaker() -> None:
     assert index(rec("2026-aaaa", "banned", JANE, ban={"permanent": True})).match("jane doe", AS_OF, names=False) == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     names=st.lists(st.text(alphabet="abcdeéjnors ,", min_size=1, max_size=14), min_size=1, max_size=12),
     query=st.text(alphabet="abcdeéjnors ,", min_size=1, max_size=14),
+    threshold=st.sampled_from([0.0, 0.5, 0.8, 0.9, 1.0]),
 )
-def test_the_name_look_up_finds_what_comparing_every_name_finds(names: list[str], query: str) -> None:
-    """The length bound and the memory are speed only: the same names, with the same scores, as difflib
-    on every pair (the reference)."""
-    from cocrec.flags import NAME_THRESHOLD, NameMatcher, _forms
+@example(names=["aaa"], query="aa", threshold=0.8)  # 0.8 exactly: a float bound once left it out
+def test_the_name_look_up_finds_what_comparing_every_name_finds(names: list[str], query: str, threshold: float) -> None:
+    """The bounds (length, shared characters counted for all names at once) and the memory are speed
+    only: the same names, with the same scores, as difflib on every pair (the reference)."""
+    from cocrec.flags import NameMatcher, _forms
 
     entries = [((f"2026-{n:04d}", 0), name) for n, name in enumerate(names)]
     fast = NameMatcher(entries)
-    assert fast.similar(query) == fast.similar(query)  # asked twice: from memory, the same
+    assert fast.similar(query, threshold) == fast.similar(query, threshold)  # asked twice: from memory, the same
     expected = {}
     q = _forms(query)
     for ref, name in entries:
@@ -87,6 +89,6 @@ def test_the_name_look_up_finds_what_comparing_every_name_finds(names: list[str]
         if not f[0] or not q[0]:
             continue
         score = max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in zip(f, q))
-        if score >= NAME_THRESHOLD:
+        if score >= threshold:
             expected[ref] = score
-    assert fast.similar(query) == pytest.approx(expected)
+    assert fast.similar(query, threshold) == pytest.approx(expected)

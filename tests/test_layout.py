@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import layout, yaml_io
-from cocrec.commands._templates import template
+from cocrec.scaffold import template
 from cocrec.policy import DEFAULT_POLICY
 from cocrec.validate import load_policy
 

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import validate, yaml_io
-from cocrec.commands._templates import template
+from cocrec.scaffold import template
 from cocrec.errors import UsageError, ValidationError
 from cocrec.model import Members
 from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY, PRESETS

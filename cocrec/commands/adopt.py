@@ -26,7 +26,7 @@ POLICY_FILE = "cocrec.yaml"
 
 
 @dataclass
-class Plan:
+class Adoption:
     members: bool = False
     policy: bool = False
     records: dict[str, str] = field(default_factory=dict)  # source -> why it is not signed
@@ -37,9 +37,9 @@ class Plan:
         return not (self.members or self.policy or self.records or self.versions)
 
 
-def plan(store: Store, loaded: dict[str, Loaded]) -> Plan:
+def plan_adoption(store: Store, loaded: dict[str, Loaded]) -> Adoption:
     v = store.verification
-    result = Plan()
+    result = Adoption()
     for flaw in v.flaws:
         if flaw.source == MEMBER_FILE or flaw.source == trust.TRUST_FILE and "missing" in flaw.message:
             result.members = True
@@ -70,7 +70,7 @@ def _signed_text(store: Store, path: str, sha: Optional[str]) -> str:
     return ""
 
 
-def show(ctx: Context, store: Store, work: Plan) -> None:
+def show(ctx: Context, store: Store, work: Adoption) -> None:
     tf = store.trust_file
     if work.members:
         ctx.out(f"{MEMBER_FILE}: {'becomes the first signed membership (you become the trust root)' if not tf.log else 'changed since a member signed it'}")
@@ -108,7 +108,7 @@ def run(ctx: Context, yes: bool = False, confirm: Callable[[str], bool] = lambda
             for problem in problems[1:]:
                 ctx.err(f"cocrec: {problem}")
             raise RepoError(f"{problems[0]}: every record must open and validate before it can be adopted; nothing was signed")
-        work = plan(store, loaded)
+        work = plan_adoption(store, loaded)
         if work.empty:
             ctx.out("Nothing to adopt: everything is signed by current members")
             return EXIT_OK
@@ -119,7 +119,7 @@ def run(ctx: Context, yes: bool = False, confirm: Callable[[str], bool] = lambda
     return EXIT_OK
 
 
-def sign(ctx: Context, store: Store, work: Plan, loaded: dict[str, Loaded]) -> None:
+def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) -> None:
     tf = store.trust_file
     data = store.repo.members_path.read_bytes()
     if work.members:
@@ -161,7 +161,7 @@ def _member_signer(store: Store, tf: trust.TrustFile) -> tuple[str, keys.Signing
     )
 
 
-def _summary(work: Plan) -> str:
+def _summary(work: Adoption) -> str:
     parts = []
     if work.members:
         parts.append(MEMBER_FILE)

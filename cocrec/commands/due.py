@@ -1,6 +1,7 @@
-"""cocrec due: the retention schedule and the committee's deadlines.
+"""cocrec due [ID...]: the retention schedule and the committee's deadlines.
 
-What is late, due or held, or falls due soon."""
+What is late, due or held, or falls due soon; given ids or code names, everything of those records.
+Each record is shown with its code name (JSON `code_name`, null for a record that has none yet)."""
 
 from __future__ import annotations
 
@@ -12,30 +13,10 @@ from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
 from ..policy import Policy
-from ..retention import RecordSchedule, StepSchedule
-from ..views import deadlines_cell, deadlines_json, notes_cell, schedule_json, step_cell
+from ..retention import RecordSchedule, StepSchedule, needs_listing
+from ..views import deadlines_cell, deadlines_json, notes_cell, schedule_json, step_cell, with_code_name
 
-ATTENTION = ("overdue", "due", "held")
 Statuses = Mapping[str, Sequence[deadlines.DeadlineStatus]]
-
-
-def falls_due_within(step: StepSchedule, as_of: dt.date, within: int) -> bool:
-    """A pending step whose due date comes within `within` days of `as_of`."""
-    return (
-        step.state == "pending"
-        and step.due is not None
-        and step.due <= as_of + dt.timedelta(days=within)
-    )
-
-
-def needs_listing(schedule: RecordSchedule, as_of: dt.date, within: int) -> bool:
-    """Overdue, due or held now, or due within `within` days; stale open cases too."""
-    if schedule.steps is None:
-        return schedule.stale
-    return any(
-        step.state in ATTENTION or falls_due_within(step, as_of, within)
-        for step in schedule.steps.values()
-    )
 
 
 def deadline_statuses(
@@ -50,21 +31,32 @@ def late_or_soon(
     return [s for s in statuses if deadlines.needs_attention(s, as_of, within)]
 
 
-def run(ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str) -> int:
+def run(
+    ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str, record_ids: Sequence[str] = ()
+) -> int:
     store = ctx.store
+    wanted = set(store.resolve_all(record_ids))
+    if wanted:
+        store.require(wanted)
+        show_all = True
     loaded = store.load()
+    names = store.code_names()
     schedules = store.schedules(loaded, as_of)
     statuses = deadline_statuses(
         {rid: item.record for rid, item in loaded.items()}, store.policy, as_of
     )
     chosen = [
-        s for _, s in sorted(schedules.items())
-        if show_all or needs_listing(s, as_of, within) or late_or_soon(statuses[s.id], as_of, within)
+        s for rid, s in sorted(schedules.items())
+        if (not wanted or rid in wanted)
+        and (show_all or needs_listing(s, as_of, within) or late_or_soon(statuses[s.id], as_of, within))
     ]  # fmt: skip
     if fmt == "json":
         ctx.out(
             output.to_json(
-                [{**schedule_json(s), "deadlines": deadlines_json(statuses[s.id])} for s in chosen]
+                [
+                    {**with_code_name(schedule_json(s), names.get(s.id)), "deadlines": deadlines_json(statuses[s.id])}
+                    for s in chosen
+                ]
             )
         )
         return EXIT_OK
@@ -74,7 +66,7 @@ def run(ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str) -> 
         )
         return EXIT_OK
     rows = [
-        (s.id, s.status, s.outcome, step_cell((s.steps or {}).get("reporter")),
+        (s.id, names.get(s.id) or "", s.status, s.outcome, step_cell((s.steps or {}).get("reporter")),
          step_cell((s.steps or {}).get("subjects")),
          deadlines_cell(statuses[s.id] if show_all else late_or_soon(statuses[s.id], as_of, within)),
          notes_cell(s))
@@ -82,7 +74,7 @@ def run(ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str) -> 
     ]  # fmt: skip
     ctx.out(
         output.table(
-            ["id", "status", "outcome", "reporter", "subjects", "deadlines", "notes"], rows
+            ["id", "code name", "status", "outcome", "reporter", "subjects", "deadlines", "notes"], rows
         )
     )
     return EXIT_OK

@@ -53,6 +53,7 @@ def run(
     """`resume`: True to continue a kept draft, False to discard it, None to ask (refused without a terminal)."""
     ctx.yes = yes
     store = ctx.store
+    record_id = store.resolve(record_id)
     store.require([record_id])
     ctx.writing().recover()  # what a killed writer left is finished before the member sees the record
     path = ctx.repo.record_path(record_id)

@@ -70,7 +70,7 @@ def _due_text(due: Optional[dt.date]) -> str:
     return f"due {due.isoformat()}" if due is not None else "never due"
 
 
-def plan(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional[frozenset[str]] = None) -> tuple[dict[str, Doc], list[Done]]:
+def plan_steps(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional[frozenset[str]] = None) -> tuple[dict[str, Doc], list[Done]]:
     """Every step to perform as of `as_of` (of `only`, when given), until nothing more is due."""
     current = dict(docs)
     done: list[Done] = []
@@ -86,13 +86,13 @@ def plan(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional
             done += [Done(rid, result) for result in results]
 
 
-def commit_message(done: Sequence[Done], as_of: dt.date) -> str:
-    """Record ids and step names only: a commit message never names anyone (and the commit-msg hook
-    knows this shape: cocrec.message_check)."""
+def commit_message(done: Sequence[Done], as_of: dt.date, code_names: Mapping[str, Optional[str]] = {}) -> str:
+    """Record ids, their code names and step names only: a commit message never names anyone (and the
+    commit-msg hook knows this shape: cocrec.message_check)."""
     steps: dict[str, list[str]] = {}
     for item in done:
         steps.setdefault(item.id, []).append(item.result.step)
-    return message_check.expunge_message(steps, as_of)
+    return message_check.expunge_message(steps, as_of, code_names)
 
 
 # -- the shell ------------------------------------------------------------------------------------
@@ -115,14 +115,15 @@ def run(
         written = ctx.store.save([after[rid] for rid in sorted({d.id for d in done})], loaded)
         sha = None
         if do_commit and written:
-            sha = git.commit(repo.root, [repo.records_dir], commit_message(done, as_of), env=_hook_env(ctx))
+            message = commit_message(done, as_of, ctx.store.code_names())
+            sha = git.commit(repo.root, [repo.records_dir], message, env=_hook_env(ctx))
     return _report(ctx, done, as_of, dry_run, sha, fmt)
 
 
 def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[dict[str, Loaded], list[Done], dict[str, Doc]]:
     """Load everything, check the given ids, plan and verify; raise before anything is written."""
     store = ctx.store
-    ids = frozenset(record_ids) if record_ids else None
+    ids = frozenset(store.resolve_all(record_ids)) if record_ids else None
     if ids:
         store.require(ids)
     loaded = store.load()
@@ -132,7 +133,7 @@ def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[d
             reason = refusal(schedules[rid])
             if reason:
                 raise UsageError(f"{ctx.repo.rel(ctx.repo.record_path(rid))}: {reason}; nothing was changed")
-    after, done = plan({rid: item.doc for rid, item in loaded.items()}, store.policy, as_of, ids)
+    after, done = plan_steps({rid: item.doc for rid, item in loaded.items()}, store.policy, as_of, ids)
     for item in done:
         if item.result.leftover:
             source = ctx.repo.rel(ctx.repo.record_path(item.id))

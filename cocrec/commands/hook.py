@@ -32,7 +32,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .. import crypto, editor, git, index, message_check, opening, yaml_io
+from .. import codenames, crypto, editor, git, index, message_check, opening, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError, DecryptError
 from ..repo import ID_PATTERN, INDEX_NAME, RECORD_SUFFIX
@@ -118,7 +118,8 @@ def run_commit_msg(ctx: Context, file: str) -> int:
     except OSError:
         raise CocrecError(f"{file}: cannot read the commit message file") from None
     kept = f"git keeps your message in {repo.rel(Path(file).resolve())}"
-    if message_check.is_own(message):
+    names = code_names(ctx)
+    if message_check.is_own(message, names):
         return EXIT_OK
     refusal = identity_refusal(ctx)
     if refusal == "":
@@ -129,7 +130,7 @@ def run_commit_msg(ctx: Context, file: str) -> int:
         ctx.err(f"cocrec commit-msg: {refusal}; commit refused ({kept})")
         return EXIT_PROBLEMS
     docs, unreadable = searched_docs(ctx)
-    hits = message_check.check(message, docs)
+    hits = message_check.check(message, docs, names)
     if unreadable:
         ctx.err(f"cocrec commit-msg: {unreadable} record version(s) could not be decrypted or read and were not searched: run `cocrec check`")
     for rid, what in hits.items():
@@ -139,6 +140,25 @@ def run_commit_msg(ctx: Context, file: str) -> int:
         ctx.err(f"cocrec commit-msg: commit refused ({kept})")
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def code_names(ctx: Context) -> dict[str, str]:
+    """Code name -> record id, from the index as in the working tree and as staged. Only names made of
+    the shipped code words count: an index edited to hold a person's name as a code name lets nothing by."""
+    root = ctx.repo.root
+    texts = [ctx.repo.index_path.read_bytes()] if ctx.repo.index_path.is_file() else []
+    staged = git.show_file(root, ":", INDEX_PATH) if (root / ".git").exists() else None
+    texts += [staged] if staged is not None else []
+    found: dict[str, str] = {}
+    for text in texts:
+        try:
+            entries = index.Index.parse(text, INDEX_PATH).entries
+        except CocrecError:
+            continue
+        for rid, entry in entries.items():
+            if entry.code_name is not None and codenames.of_shipped_words(entry.code_name):
+                found.setdefault(entry.code_name, rid)
+    return found
 
 
 def identity_refusal(ctx: Context) -> str | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import git
+from .. import git, gitconfig
 from ..context import Context
 from ..errors import EXIT_OK, RepoError
 from ..fsutil import atomic_write
 from ..policy import DEFAULT_PRESET, PRESETS
 from ..repo import Repo
-from . import setup
-from ._templates import template
+from ..scaffold import template
 
 FILES = {
     "cocrec.yaml": ("cocrec.yaml", 0o644),
@@ -38,7 +37,7 @@ def run(ctx: Context, path: str, policy: str = DEFAULT_PRESET) -> int:
     (root / "records").mkdir(exist_ok=True)
     _write_new(root / "records" / "index.yaml", EMPTY_INDEX.format(fingerprint=fingerprint([])), 0o644)
     git.init(root)
-    setup.configure(Repo(root))
+    gitconfig.configure(Repo(root))
     ctx.out(f"Created a cocrec records repository in {root}")
     ctx.out("Next: `cocrec keygen` (an ssh-ed25519 key: it decrypts and signs), then, with that identity, add yourself first:")
     ctx.out(f"`cocrec -C {path} members add ID --name NAME --key PUBLIC_KEY`: the first member signs for themselves (the trust root)")

@@ -10,18 +10,11 @@ the confidential summary.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
 
 from .. import output
 from ..context import Context
 from ..errors import EXIT_OK, UsageError
 from ..flags import FlagIndex, match_json, match_lines
-from ..store import Loaded
-
-
-def flag_index(ctx: Context, loaded: Mapping[str, Loaded], as_of: dt.date) -> FlagIndex:
-    """Who is flagged or banned as of `as_of` (shared with `cocrec screen`)."""
-    return FlagIndex([item.record for item in loaded.values()], ctx.store.schedules(loaded, as_of))
 
 
 def past_retention_note(index: FlagIndex, query: str) -> str:
@@ -32,7 +25,7 @@ def past_retention_note(index: FlagIndex, query: str) -> str:
 def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
     if not query.strip():
         raise UsageError("QUERY: give a name, email, username or url to look up")
-    index = flag_index(ctx, ctx.store.load(), as_of)
+    index = FlagIndex.as_of([item.record for item in ctx.store.load().values()], ctx.store.policy, as_of)
     matches = index.match(query, as_of)
     note = past_retention_note(index, query)
     if note:

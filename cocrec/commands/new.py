@@ -78,6 +78,9 @@ def add_record(
         if same is not None and not _make_again(ctx, source, same, yes, confirm):
             return same
         store.save([doc], loaded)
+        name = store.signed_code_name(str(doc["id"]))
+    if name is not None:
+        ctx.err(f"cocrec: {doc['id']}'s code name is \"{name}\" (for meetings and commit messages; commands take either)")
     return str(doc["id"])
 
 

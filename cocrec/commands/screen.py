@@ -30,7 +30,6 @@ from ..context import Context
 from ..errors import EXIT_OK, UsageError
 from ..flags import FlagIndex, Match, match_json, match_lines
 from ..store import Loaded
-from .lookup import flag_index
 
 PLATFORMS = ("github", "gitlab", "twitter", "mastodon", "bluesky")
 IDENTIFIER_HEADER = re.compile(r"e-?mail|\bmail\b|user\s*name|\buser\b|login|handle|url|website|homepage|profile|" + "|".join(PLATFORMS), re.I)
@@ -186,11 +185,11 @@ def run(ctx: Context, file: str, column: Optional[str], disclose: Optional[str],
     columns = choose_columns(table, column, file)
     if disclose is None:
         loaded = ctx.store.load()
-        report(ctx, screen(table, columns, flag_index(ctx, loaded, as_of), as_of), as_of, fmt)
+        report(ctx, screen(table, columns, FlagIndex.as_of([item.record for item in loaded.values()], ctx.store.policy, as_of), as_of), as_of, fmt)
         return EXIT_OK
     with ctx.writing().writer():
         loaded = ctx.store.load()
-        hits = screen(table, columns, flag_index(ctx, loaded, as_of), as_of)
+        hits = screen(table, columns, FlagIndex.as_of([item.record for item in loaded.values()], ctx.store.policy, as_of), as_of)
         written = record_disclosures(ctx, loaded, hits, as_of, disclose.strip())
     report(ctx, hits, as_of, fmt)
     weak = sorted({h.match.record_id for h in hits if not h.match.strong} - {h.match.record_id for h in hits if h.match.strong})

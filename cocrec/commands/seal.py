@@ -48,9 +48,9 @@ from ..intake import as_record, changed_since, collection_errors, others_than
 from ..model import Record
 from ..repo import ID_PATTERN, Repo
 from ..store import Loaded
-from .open import (
+from ..workspace import (
     NEW_PREFIX,
-    Opened,
+    ManifestEntry,
     read_manifest,
     read_workspace_file,
     unsafe_entries,
@@ -63,7 +63,7 @@ Doc = dict[str, Any]
 
 
 @dataclass
-class Plan:
+class WorkspaceFiles:
     """The workspace files: edited records (by id), new records, and names seal refuses."""
 
     edited: dict[str, Path] = field(default_factory=dict)
@@ -80,12 +80,12 @@ def _yaml_files(repo: Repo) -> list[Path]:
     return sorted(found)
 
 
-def _untouched(repo: Repo, path: Path, opened: Opened) -> bool:
+def _untouched(repo: Repo, path: Path, opened: ManifestEntry) -> bool:
     return index.sha256(read_workspace_file(repo, path)) == opened.plaintext
 
 
-def plan(repo: Repo, manifest: Mapping[str, Opened]) -> Plan:
-    result = Plan()
+def sort_workspace(repo: Repo, manifest: Mapping[str, ManifestEntry]) -> WorkspaceFiles:
+    result = WorkspaceFiles()
     for path in _yaml_files(repo):
         if path == repo.workspace_manifest:
             continue
@@ -122,7 +122,7 @@ def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
                 "then run `cocrec seal` again"
             )
         manifest = read_manifest(repo)
-        work = plan(repo, manifest)
+        work = sort_workspace(repo, manifest)
         written, new_ids = seal(ctx, work, manifest, as_of)
         _refuse_links(repo)  # swapped for a link meanwhile: rmtree would refuse it half-way
     _remove_workspace(repo, len(written))
@@ -154,7 +154,7 @@ def _remove_workspace(repo: Repo, written: int) -> None:
         ) from None
 
 
-def seal(ctx: Context, work: Plan, manifest: dict[str, Opened], as_of: dt.date) -> tuple[list[str], list[tuple[str, str]]]:
+def seal(ctx: Context, work: WorkspaceFiles, manifest: dict[str, ManifestEntry], as_of: dt.date) -> tuple[list[str], list[tuple[str, str]]]:
     """Check everything, then write what changed. Returns (written ids, [(file, new id)])."""
     repo, store = ctx.repo, ctx.store
     _refuse_conflicts(ctx, work, manifest)
@@ -195,7 +195,7 @@ def _in_sync(ctx: Context, rid: str, path: Path) -> bool:
     return ctx.store.serialise(doc) == plaintext
 
 
-def _same_text(ctx: Context, rid: str, opened: Opened) -> bool:
+def _same_text(ctx: Context, rid: str, opened: ManifestEntry) -> bool:
     """The record's file changed but its text is the one opened: only re-encrypted (a rekey, a change of members)."""
     record = ctx.repo.record_path(rid)
     try:
@@ -205,7 +205,7 @@ def _same_text(ctx: Context, rid: str, opened: Opened) -> bool:
     return opened.plaintext is not None and index.sha256(plaintext) == opened.plaintext
 
 
-def _refuse_conflicts(ctx: Context, work: Plan, manifest: Mapping[str, Opened]) -> None:
+def _refuse_conflicts(ctx: Context, work: WorkspaceFiles, manifest: Mapping[str, ManifestEntry]) -> None:
     repo = ctx.repo
     opened = {rid: manifest[rid].ciphertext or "" for rid in work.edited if not manifest[rid].is_new}
     claimed = [rid for rid in work.edited if manifest[rid].is_new and repo.record_path(rid).exists()]
@@ -222,7 +222,7 @@ def _refuse_conflicts(ctx: Context, work: Plan, manifest: Mapping[str, Opened]) 
 
 
 def _check_files(
-    ctx: Context, work: Plan, manifest: Mapping[str, Opened], others: Mapping[str, Loaded], as_of: dt.date
+    ctx: Context, work: WorkspaceFiles, manifest: Mapping[str, ManifestEntry], others: Mapping[str, Loaded], as_of: dt.date
 ) -> tuple[dict[str, Doc], list[ValidationError], list[tuple[str, str, Path]]]:
     """Parse and validate every edited and new file. Returns docs by id, every problem, and (file, id, path) of new ones."""
     repo, store = ctx.repo, ctx.store
@@ -267,11 +267,11 @@ def _new_id(doc: Doc, taken: set[str], as_of: dt.date) -> str:
     return str(doc["id"])
 
 
-def _claim_new_files(repo: Repo, manifest: dict[str, Opened], new_ids: list[tuple[str, str, Path]]) -> None:
+def _claim_new_files(repo: Repo, manifest: dict[str, ManifestEntry], new_ids: list[tuple[str, str, Path]]) -> None:
     """Before anything is encrypted: claim each new id in the manifest, then rename its file `<id>.yaml` (atomic)."""
     if not new_ids:
         return
-    manifest.update({rid: Opened() for _, rid, _ in new_ids})
+    manifest.update({rid: ManifestEntry() for _, rid, _ in new_ids})
     write_manifest(repo, manifest)
     for _, rid, path in new_ids:
         os.replace(path, workspace_file(repo, rid))

@@ -1,4 +1,5 @@
-"""cocrec show ID: one record with its computed retention; --shareable only what organisers may see."""
+"""cocrec show ID: one record with its code name and computed retention; --shareable only what organisers
+may see. ID is a record id or a code name."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ def retention_lines(schedule: RecordSchedule, as_of: dt.date) -> list[str]:
 
 def run(ctx: Context, record_id: str, as_of: dt.date, only_shareable: bool, fmt: str) -> int:
     store = ctx.store
+    record_id = store.resolve(record_id)
     store.require([record_id])
     loaded = store.load()
     item = loaded[record_id]
@@ -55,9 +57,11 @@ def run(ctx: Context, record_id: str, as_of: dt.date, only_shareable: bool, fmt:
         ctx.out(output.to_json(data) if fmt == "json" else yaml_io.dumps(data).rstrip())
         return EXIT_OK
     schedule = store.schedules(loaded, as_of)[record_id]
+    code_name = store.signed_code_name(record_id)
     if fmt == "json":
-        ctx.out(output.to_json({"record": item.doc, "retention": schedule_json(schedule)}))
+        ctx.out(output.to_json({"record": item.doc, "code_name": code_name, "retention": schedule_json(schedule)}))
         return EXIT_OK
     ctx.out(item.plaintext.decode("utf-8").rstrip())
+    ctx.out(f"# code name: {code_name or 'none yet (the next write, or `cocrec index`, gives one)'}")
     ctx.out("\n".join(retention_lines(schedule, as_of)))
     return EXIT_OK

@@ -11,6 +11,8 @@ value from inside a record, so it is safe to show on a projector.
 - `as_of` (ISO date), `within_days` (30: the look-ahead), `records` (count),
   `members` (count of current members), `all_clear` (true when every list
   below is empty and `workspace_files` is 0);
+- every object below that names a record has its `code_name` right after its `id` (null for a
+  record that has none yet); the table shows it beside each id;
 - `open_cases`: `[{id, reported_on, days_open, stale}]`, oldest first;
 - `overdue`, `due`, `upcoming`: `[{id, step, due}]`, one object an expunge
   step (`step` is `reporter` or `subjects`): overdue, due today, and pending
@@ -40,8 +42,8 @@ from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
 from ..policy import Policy
-from ..retention import RecordSchedule
-from .due import ATTENTION, falls_due_within, needs_listing
+from ..retention import ATTENTION, RecordSchedule, needs_listing, step_due_within
+from ..views import with_code_name
 
 WITHIN_DAYS = 30
 REASONS: Mapping[checks.EncryptionState, str] = {
@@ -93,6 +95,14 @@ class Dashboard:
     workspace_files: int = 0
     holds_to_review: tuple[tuple[str, Optional[dt.date]], ...] = ()
     deadlines: tuple[DeadlineItem, ...] = ()
+    code_names: Mapping[str, Optional[str]] = field(default_factory=dict)
+
+    def named(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON object naming a record, with the record's code name after its id."""
+        return with_code_name(data, self.code_names.get(str(data["id"])))
+
+    def name_of(self, rid: str) -> str:
+        return self.code_names.get(rid) or ""
 
     def deadline_list(self, state: str) -> tuple[DeadlineItem, ...]:
         return tuple(item for item in self.deadlines if item.state == state)
@@ -126,7 +136,7 @@ def step_buckets(schedules: Mapping[str, RecordSchedule], as_of: dt.date, within
         if sched.steps is None or not needs_listing(sched, as_of, within):
             continue
         for name, step in sched.steps.items():
-            kind = step.state if step.state in ATTENTION else "upcoming" if falls_due_within(step, as_of, within) else None
+            kind = step.state if step.state in ATTENTION else "upcoming" if step_due_within(step, as_of, within) else None
             if kind is not None:
                 buckets[kind].append(StepItem(rid, name, step.due, sched.held_by if kind == "held" else ()))
     return {kind: tuple(sorted(items, key=lambda i: (i.due or dt.date.max, i.id))) for kind, items in buckets.items()}
@@ -159,6 +169,7 @@ def build(
     as_of: dt.date,
     policy: Policy,
     leftover_dirs: Sequence[str] = (),
+    code_names: Mapping[str, Optional[str]] = {},
 ) -> Dashboard:
     return Dashboard(
         as_of=as_of,
@@ -171,6 +182,7 @@ def build(
         holds_to_review=holds_to_review(records, schedules),
         deadlines=deadline_items(records, policy, as_of, WITHIN_DAYS),
         leftover_dirs=tuple(leftover_dirs),
+        code_names=dict(code_names),
     )
 
 
@@ -189,22 +201,23 @@ def _step_json(item: StepItem, held: bool = False) -> dict[str, Any]:
 
 
 def to_json(board: Dashboard) -> dict[str, Any]:
+    named = board.named
     return {
         "as_of": board.as_of.isoformat(),
         "within_days": WITHIN_DAYS,
         "records": board.records,
         "members": board.members,
         "all_clear": board.all_clear,
-        "open_cases": [{"id": c.id, "reported_on": c.reported_on.isoformat(), "days_open": c.days_open, "stale": c.stale} for c in board.open_cases],
-        "overdue": [_step_json(i) for i in board.step_list("overdue")],
-        "due": [_step_json(i) for i in board.step_list("due")],
-        "held": [_step_json(i, held=True) for i in board.step_list("held")],
-        "upcoming": [_step_json(i) for i in board.step_list("upcoming")],
-        "not_encrypted_to_members": [{"id": rid, "reason": reason} for rid, reason in board.not_encrypted],
+        "open_cases": [named({"id": c.id, "reported_on": c.reported_on.isoformat(), "days_open": c.days_open, "stale": c.stale}) for c in board.open_cases],
+        "overdue": [named(_step_json(i)) for i in board.step_list("overdue")],
+        "due": [named(_step_json(i)) for i in board.step_list("due")],
+        "held": [named(_step_json(i, held=True)) for i in board.step_list("held")],
+        "upcoming": [named(_step_json(i)) for i in board.step_list("upcoming")],
+        "not_encrypted_to_members": [named({"id": rid, "reason": reason}) for rid, reason in board.not_encrypted],
         "workspace_files": board.workspace_files,
-        "holds_to_review": [{"id": rid, "review_on": _iso(day)} for rid, day in board.holds_to_review],
+        "holds_to_review": [named({"id": rid, "review_on": _iso(day)}) for rid, day in board.holds_to_review],
         "deadlines": [
-            {"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state} for i in board.deadlines
+            named({"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state}) for i in board.deadlines
         ],
         "leftover_private_dirs": list(board.leftover_dirs),
     }
@@ -237,22 +250,22 @@ def _last_cell(column: str, rid: str, due: Optional[dt.date], held_by: tuple[str
     return _days(abs((due - as_of).days)) if due else ""
 
 
-def _step_table(items: Sequence[StepItem], as_of: dt.date, column: Optional[str] = None) -> str:
+def _step_table(board: Dashboard, items: Sequence[StepItem], column: Optional[str] = None) -> str:
     """One row a record and date; `column` adds "late by", "in" (days) or "held by" (record ids)."""
     rows = []
     for rid, steps, due, held_by in sorted(_grouped(items), key=lambda row: (row[2] or dt.date.max, row[0])):
-        last = [_last_cell(column, rid, due, held_by, as_of)] if column else []
-        rows.append((rid, steps, _iso(due), *last))
-    return output.table(["id", "steps", "due", *([column] if column else [])], rows)
+        last = [_last_cell(column, rid, due, held_by, board.as_of)] if column else []
+        rows.append((rid, board.name_of(rid), steps, _iso(due), *last))
+    return output.table(["id", "code name", "steps", "due", *([column] if column else [])], rows)
 
 
 def _expunge_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if overdue := board.step_list("overdue"):
-        body = _step_table(overdue, board.as_of, "late by")
+        body = _step_table(board, overdue, "late by")
         lines += _section("Expunge overdue", len(overdue), "step", body, "run `cocrec expunge` (preview with `cocrec expunge --dry-run`)")
     if due := board.step_list("due"):
-        lines += _section("Expunge due today", len(due), "step", _step_table(due, board.as_of), "run `cocrec expunge`")
+        lines += _section("Expunge due today", len(due), "step", _step_table(board, due), "run `cocrec expunge`")
     return lines
 
 
@@ -261,22 +274,22 @@ DEADLINE_HINT = (
 )
 
 
-def _deadline_table(items: Sequence[DeadlineItem], as_of: dt.date, column: str | None = None) -> str:
+def _deadline_table(board: Dashboard, items: Sequence[DeadlineItem], column: str | None = None) -> str:
     """One row a deadline; `column` adds "late by" or "in" (days)."""
     rows = [
-        (i.id, i.kind, i.due.isoformat(), *([_days(abs((i.due - as_of).days))] if column else []))
+        (i.id, board.name_of(i.id), i.kind, i.due.isoformat(), *([_days(abs((i.due - board.as_of).days))] if column else []))
         for i in items
     ]
-    return output.table(["id", "deadline", "due", *([column] if column else [])], rows)
+    return output.table(["id", "code name", "deadline", "due", *([column] if column else [])], rows)
 
 
 def _deadline_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if missed := board.deadline_list("overdue"):
-        body = _deadline_table(missed, board.as_of, "late by")
+        body = _deadline_table(board, missed, "late by")
         lines += _section("Deadlines missed", len(missed), "deadline", body, DEADLINE_HINT)
     if today := board.deadline_list("due"):
-        body = _deadline_table(today, board.as_of)
+        body = _deadline_table(board, today)
         lines += _section("Deadlines due today", len(today), "deadline", body, DEADLINE_HINT)
     return lines
 
@@ -285,7 +298,7 @@ def _upcoming_deadlines(board: Dashboard) -> list[str]:
     soon = board.deadline_list("pending")
     if not soon:
         return []
-    body = _deadline_table(soon, board.as_of, "in")
+    body = _deadline_table(board, soon, "in")
     hint = "`cocrec due` lists every record's deadlines"
     return _section(f"Deadlines in the next {WITHIN_DAYS} days", len(soon), "deadline", body, hint)
 
@@ -293,7 +306,7 @@ def _upcoming_deadlines(board: Dashboard) -> list[str]:
 def _repository_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if board.not_encrypted:
-        body = output.table(["id", "why"], [(rid, REASON_CELLS[reason]) for rid, reason in board.not_encrypted])
+        body = output.table(["id", "code name", "why"], [(rid, board.name_of(rid), REASON_CELLS[reason]) for rid, reason in board.not_encrypted])
         lines += _section("Not encrypted to the current members", len(board.not_encrypted), "record", body, "run `cocrec rekey` (list them with `cocrec rekey --check`)")
     if board.workspace_files:
         lines += _section("Plaintext left in workspace/", board.workspace_files, "file", "", "run `cocrec seal` to re-encrypt and remove it")
@@ -303,7 +316,7 @@ def _repository_sections(board: Dashboard) -> list[str]:
         title = "Plaintext left by killed cocrec commands"
         lines += _section(title, len(board.leftover_dirs), "folder", body, hint)
     if board.holds_to_review:
-        body = output.table(["id", "review on"], [(rid, _iso(day)) for rid, day in board.holds_to_review])
+        body = output.table(["id", "code name", "review on"], [(rid, board.name_of(rid), _iso(day)) for rid, day in board.holds_to_review])
         lines += _section("Holds due for review", len(board.holds_to_review), "record", body, "review each hold with `cocrec edit ID`: update or remove retention.hold")
     return lines
 
@@ -313,18 +326,18 @@ def _open_section(board: Dashboard) -> list[str]:
     if not cases:
         return []
     stale = sum(c.stale for c in cases)
-    rows = [(c.id, c.reported_on.isoformat(), c.days_open, "stale" if c.stale else "") for c in cases]
-    body = output.table(["id", "reported", "days open", ""], rows)
+    rows = [(c.id, board.name_of(c.id), c.reported_on.isoformat(), c.days_open, "stale" if c.stale else "") for c in cases]
+    body = output.table(["id", "code name", "reported", "days open", ""], rows)
     return _section("Open cases", len(cases), "case", body, "record the outcome with `cocrec edit ID`", f", {stale} stale" if stale else "")
 
 
 def _later_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if held := board.step_list("held"):
-        body = _step_table(held, board.as_of, "held by")
+        body = _step_table(board, held, "held by")
         lines += _section("Held expunge steps", len(held), "step", body, "decide the holding open case, or review the record's retention.hold")
     if upcoming := board.step_list("upcoming"):
-        body = _step_table(upcoming, board.as_of, "in")
+        body = _step_table(board, upcoming, "in")
         lines += _section(f"Falling due in the next {WITHIN_DAYS} days", len(upcoming), "step", body, "`cocrec due` shows the whole schedule")
     return lines
 
@@ -355,6 +368,6 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     leftovers = [str(item.path) for item in fsutil.leftover_private_dirs()]  # what the sweep left
     schedules = store.schedules(loaded, as_of)
     workspace, members = len(ctx.repo.workspace_files()), len(store.members.current)
-    board = build(records, schedules, encryption, workspace, members, as_of, store.policy, leftovers)
+    board = build(records, schedules, encryption, workspace, members, as_of, store.policy, leftovers, store.code_names())
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK

@@ -26,7 +26,8 @@ def test_due_all_json_has_the_spec_shape_and_the_chain_dates(repo: Cocrec) -> No
     rows = {row["id"]: row for row in json.loads(result.stdout)}
     assert set(rows) == set(ids.values())
     g = rows[ids["G"]]
-    assert set(g) == {"id", "status", "outcome", "steps", "extended_by", "held_by", "override", "deadlines"}
+    assert list(g)[:2] == ["id", "code_name"]
+    assert set(g) == {"id", "code_name", "status", "outcome", "steps", "extended_by", "held_by", "override", "deadlines"}
     assert g["steps"] == {"reporter": {"due": "2028-09-10", "state": "pending"}, "subjects": {"due": "2028-09-10", "state": "pending"}}
     assert g["extended_by"] and g["held_by"] == [] and g["override"] is False
     assert rows[ids["I"]]["steps"]["reporter"]["due"] == "2028-09-10"
@@ -37,7 +38,7 @@ def test_open_record_holds_the_chain_after_its_due_date(repo: Cocrec) -> None:
     opened = repo.add(record(reported_on="2028-09-01", acknowledged_on=None, subjects=subject(emails=["jane@x.org"])))
     rows = {r["id"]: r for r in json.loads(repo("due", "--all", "--as-of", "2028-09-15", "--format", "json").stdout)}
     assert rows[opened] == {
-        "id": opened, "status": "open", "outcome": None, "steps": None, "extended_by": [], "held_by": [], "override": False,
+        "id": opened, "code_name": rows[opened]["code_name"], "status": "open", "outcome": None, "steps": None, "extended_by": [], "held_by": [], "override": False,
         "deadlines": [{"kind": "acknowledge", "due": "2028-09-02", "state": "overdue"}, {"kind": "decide", "due": "2028-10-01", "state": "pending"}],
     }
     for key in ("G", "H", "I"):

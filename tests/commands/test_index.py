@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 
 from cocrec.repo import Repo
@@ -21,7 +22,7 @@ def test_index_is_deterministic_and_regenerating_changes_nothing(repo: Cocrec) -
 def test_index_shape(repo: Cocrec) -> None:
     rid = repo.add(record(reported_on="2025-01-01", outcome=outcome("banned", "2025-02-01", ban={"permanent": True})))
     text = (repo.root / "records/index.yaml").read_text()
-    assert f"  {rid}:\n    sha256: " in text
+    assert re.search(rf"  {rid}:\n    code_name: [a-z]+ [a-z]+\n    sha256: ", text)
     assert "    status: closed\n    held: false\n    version: 1\n    sig: U1NIU0lH" in text  # no date, no `never`: nothing tells the outcome
     flagged = repo.add(record(reported_on="2025-01-02", subjects=[{"name": "Other Person"}], outcome=outcome("flagged", "2025-02-01")))
     text = (repo.root / "records/index.yaml").read_text()

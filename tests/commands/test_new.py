@@ -111,7 +111,9 @@ def test_a_plaintext_file_is_to_be_deleted_afterwards(repo: Cocrec, tmp_path: Pa
     path.write_text(yaml_io.dumps(record()))
     result = repo("new", "--from", str(path))
     assert result.exit_code == 0
-    assert result.stderr.strip() == f"cocrec: {path} holds the record in plaintext, outside the encrypted store: delete it now (`rm {path}`)"
+    named, deleted = result.stderr.strip().splitlines()
+    assert named.startswith(f"cocrec: {result.stdout.strip()}'s code name is \"")
+    assert deleted == f"cocrec: {path} holds the record in plaintext, outside the encrypted store: delete it now (`rm {path}`)"
     assert "delete" not in repo("new", "--from", "-", input=yaml_io.dumps(record(summary="Other.\n"))).stderr
 
 

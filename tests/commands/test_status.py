@@ -47,9 +47,15 @@ def status(repo: Cocrec, *args: str) -> tuple[int, str]:
 
 
 def status_json(repo: Cocrec) -> dict[str, Any]:
+    """The dashboard as JSON, each record's `code_name` checked (right after its id) and then set aside."""
     code, text = status(repo, "--format", "json")
     assert code == 0, text
     data: dict[str, Any] = json.loads(text)
+    for value in data.values():
+        for item in value if isinstance(value, list) else []:
+            if isinstance(item, dict):
+                assert list(item)[:2] == ["id", "code_name"], item
+                assert re.fullmatch(r"[a-z]+ [a-z]+", item.pop("code_name"))
     return data
 
 
