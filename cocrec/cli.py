@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
 import click
 
 from . import __version__, dates, output
-from .errors import EXIT_INTERRUPTED, EXIT_REPO, EXIT_USAGE, CocrecError
+from .errors import EXIT_INTERRUPTED, EXIT_REPO, EXIT_USAGE, CocrecError, UsageError
 from .fsutil import Terminated, signals_as_interrupts
 from .model import COUNT_BY, OUTCOME_TYPES, RECORD_STATUSES
 from .policy import DEFAULT_PRESET, PRESETS
@@ -114,6 +114,13 @@ def ask(question: str) -> Optional[bool]:
     return bool(click.confirm(question, default=False, err=True))
 
 
+def ask_resume(question: str) -> Optional[bool]:
+    """Whether to resume kept typing: yes unless the member says no (no discards it); None without a terminal."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None
+    return bool(click.confirm(question, default=True, err=True))
+
+
 def _confirm(question: str) -> bool:
     """Yes or no on the member's terminal; no terminal, no yes (then `--yes` is needed)."""
     return bool(ask(question))
@@ -131,6 +138,22 @@ def yes_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 NEW_KEYS_HELP = "Encrypt to member keys this clone has not accepted yet, without asking."
+
+
+def draft_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--resume / --discard-draft: what to do with typing kept from a run that could not write it."""
+    func = click.option(
+        "--discard-draft", is_flag=True, help="Discard the text kept from an earlier run that could not write it."
+    )(func)
+    return click.option(
+        "--resume", is_flag=True, help="Continue the text kept from an earlier run that could not write it."
+    )(func)
+
+
+def draft_choice(resume: bool, discard_draft: bool) -> Optional[bool]:
+    if resume and discard_draft:
+        raise UsageError("--resume and --discard-draft: give one of them")
+    return True if resume else False if discard_draft else None
 
 
 def _context() -> Context:
@@ -370,11 +393,15 @@ def rekey(check_only: bool, yes: bool, as_of: dt.date) -> int:
     help="Do not ask: make it even if the same record exists, and encrypt to member keys "
     "not accepted yet.",
 )
-def new(from_file: Optional[str], as_of: dt.date, yes: bool) -> int:
+@draft_options
+def new(from_file: Optional[str], as_of: dt.date, yes: bool, resume: bool, discard_draft: bool) -> int:
     """Record a new incident; prints its id."""
     from .commands import new
 
-    return new.run(_context(), from_file=from_file, as_of=as_of, yes=yes, confirm=ask)
+    choice = draft_choice(resume, discard_draft)
+    if choice is not None and from_file is not None:
+        raise UsageError("--resume and --discard-draft are for the editor (a new record typed there), not --from")
+    return new.run(_context(), from_file=from_file, as_of=as_of, yes=yes, confirm=ask, resume=choice, ask_resume=ask_resume)
 
 
 @cli.command("import")
@@ -547,11 +574,13 @@ def index(as_of: dt.date) -> int:
 @click.argument("record_id", metavar="ID")
 @writing_as_of_option
 @click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
-def edit(record_id: str, as_of: dt.date, yes: bool) -> int:
+@draft_options
+def edit(record_id: str, as_of: dt.date, yes: bool, resume: bool, discard_draft: bool) -> int:
     """Edit a record (ID: its id or code name) in $VISUAL/$EDITOR; re-encrypts only if it changed."""
     from .commands import edit
 
-    return edit.run(_context(), record_id=record_id, as_of=as_of, yes=yes)
+    choice = draft_choice(resume, discard_draft)
+    return edit.run(_context(), record_id=record_id, as_of=as_of, yes=yes, resume=choice, confirm=ask_resume)
 
 
 @cli.command("open")

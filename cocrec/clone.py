@@ -5,8 +5,9 @@
 - `accepted`: the member keys this member last accepted; encrypting to any other asks first.
 - `seen`: the newest version of each signed statement shown here, so an older one put back is caught.
 - `verified`: digests of signatures that verified here before (a signature is checked once per clone).
-- `journal`: records this clone wrote (or re-signs) whose index entry is not written yet: a writer
-  killed between replacing files and writing the index finishes the job on the next run.
+- `journal`: records this clone wrote (or re-signs) whose index entry is not written yet, each with
+  the fingerprint of the keys it was encrypted to: a writer killed between replacing files and
+  writing the index finishes the job on the next run, and the index says whom each file opens for.
 
 Every file is rewritten atomically; a repository outside git (no .git) remembers nothing.
 """
@@ -163,24 +164,30 @@ class Clone:
 
     # -- the write journal ------------------------------------------------------------------------
 
+    def _journal_lines(self) -> list[list[str]]:
+        data = self._read("journal") or b""
+        return [parts for line in data.decode("ascii", "replace").splitlines() if len(parts := line.split()) in (2, 3)]
+
     def journal(self) -> dict[str, set[str]]:
         """record id -> the sha256 of each file of it this clone wrote (or re-signs) and has not indexed yet."""
-        data = self._read("journal") or b""
         found: dict[str, set[str]] = {}
-        for line in data.decode("ascii", "replace").splitlines():
-            parts = line.split()
-            if len(parts) == 2:
-                found.setdefault(parts[0], set()).add(parts[1])
+        for parts in self._journal_lines():
+            found.setdefault(parts[0], set()).add(parts[1])
         return found
 
-    def note(self, written: Mapping[str, str]) -> None:
-        """Before files are replaced: remember each (id, sha256) as this clone's own."""
+    def journal_recipients(self) -> dict[tuple[str, str], str]:
+        """(record id, sha256) -> the fingerprint of the keys that file was encrypted to, as noted when it was written."""
+        return {(parts[0], parts[1]): parts[2] for parts in self._journal_lines() if len(parts) == 3}
+
+    def note(self, written: Mapping[str, str], recipients: Mapping[str, str] = {}) -> None:
+        """Before files are replaced: remember each (id, sha256) as this clone's own, with the fingerprint of the
+        keys it is encrypted to (`recipients`, by id), so that indexing it later says whom it opens for."""
         if not written:
             return
-        entries = self.journal()
+        entries = {(parts[0], parts[1]): parts[2] if len(parts) == 3 else "" for parts in self._journal_lines()}
         for rid, sha in written.items():
-            entries.setdefault(rid, set()).add(sha)
-        lines = "".join(f"{rid} {sha}\n" for rid in sorted(entries) for sha in sorted(entries[rid]))
+            entries[(rid, sha)] = recipients.get(rid, "")
+        lines = "".join(f"{rid} {sha} {fp}".rstrip() + "\n" for (rid, sha), fp in sorted(entries.items()))
         if not self._write("journal", lines.encode("ascii")) and self.directory is not None:
             raise OSError("cannot write the write journal in the git directory")
 

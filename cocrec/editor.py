@@ -52,6 +52,7 @@ class Edited(Generic[T]):
 
     status: EditStatus
     value: Optional[T] = None
+    text: bytes = b""  # what the member saved, without cocrec's error lines (when changed)
 
 
 # -- the editor ------------------------------------------------------------------
@@ -167,12 +168,14 @@ def edit_loop(
     accept: Callable[[bytes], T],
     command: Sequence[str],
     ask: Callable[[ValidationError], bool],
+    declined: Optional[Callable[[bytes], None]] = None,
 ) -> Edited[T]:
     """Edit `initial` in a private file named `name` until `accept` takes it, the member gives up, or aborts.
 
     On a ValidationError the member is asked (`ask`) whether to re-open the
     editor; the error is then also written at the top of the file, as a
-    comment. A refusal re-raises the error: nothing was accepted.
+    comment. A refusal re-raises the error: nothing was accepted; `declined`
+    is first given the text, so that the caller can keep it (cocrec.drafts).
     """
     with private_dir() as directory:
         path = directory / name
@@ -192,9 +195,11 @@ def edit_loop(
                 return Edited("empty")
             text = _without_error_lines(data)
             try:
-                return Edited("changed", accept(text))
+                return Edited("changed", accept(text), text)
             except ValidationError as exc:
                 if not ask(exc):
+                    if declined is not None:
+                        declined(text)
                     raise
                 write_private(path, f"{ERROR_MARK}{exc}\n".encode() + text)
                 os.chmod(path, 0o600)  # an editor may have replaced the file with its own mode

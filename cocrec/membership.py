@@ -64,5 +64,4 @@ def write(store: Store, changed: trust.TrustFile, data: bytes) -> None:
 
 def forget(store: Store) -> None:
     """After trust.yaml or members.yaml changed on disk: read them, and what they prove, again."""
-    for name in ("trust_file", "members", "verification", "signer", "policy", "_expected", "_previous"):
-        store.__dict__.pop(name, None)
+    store.reread()

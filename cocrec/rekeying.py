@@ -148,7 +148,7 @@ def _stage(store: Store, stale: Sequence[Stale]) -> Callable[[], list[staging.St
 
 
 def _patch(store: Store, stale: Sequence[Stale], idx: index.Index, before_write: BeforeWrite) -> None:
-    staged = {item.path: item for item in _write(store, _stage(store, stale), before_write)}
+    staged = {item.path: item for item in _write(store, stale, before_write)}
     entries = dict(idx.entries)
     for item in stale:
         new = staged[store.repo.record_path(item.id)]
@@ -188,13 +188,12 @@ def _changed_sets(store: Store, loaded: Mapping[str, Loaded], known: set[str]) -
     return changed
 
 
-def _write(
-    store: Store, stage_all: Callable[[], list[staging.Staged]], before_write: BeforeWrite
-) -> list[staging.Staged]:
+def _write(store: Store, stale: Sequence[Stale], before_write: BeforeWrite) -> list[staging.Staged]:
     store.repo.records_dir.mkdir(exist_ok=True)
     directory = store.repo.records_dir
+    recipients = {item.id: store.fingerprint_without(item.excluded) for item in stale}
     try:
-        return staging.write_staged(stage_all, directory, store.journaled(before_write))
+        return staging.write_staged(_stage(store, stale), directory, store.journaled(before_write, recipients))
     except staging.NotStaged as exc:
         raise refusal(exc.problems) from None
 

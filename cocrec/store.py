@@ -102,6 +102,8 @@ class Store:
         self.left_out: list[str] = []
         self.env: Mapping[str, str] = {}
         self.consented = set()
+        self.recovered: set[str] = set()  # records a killed run of this clone wrote, indexed by this one
+        self.finished_members_change = False  # members.yaml written as a killed run signed it in trust.yaml
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
         self.withheld: list[str] = []  # records the last read left out: not this member's to open
         self.linked: access.Linked = access.NO_LINKS  # members named in each record through same-person links
@@ -456,16 +458,31 @@ class Store:
         return None
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[None]:
-        """What every writing command runs in: the lock, temp files swept, an interrupted write finished,
-        and the repository verified (refusing what is not signed)."""
+    def writer(self, trusted: bool = True) -> Iterator[None]:
+        """What every writing command runs in: the lock, members.yaml, cocrec.yaml and trust.yaml read
+        again (another writer may have changed them while this one waited), temp files swept, an
+        interrupted write finished, and the repository verified (refusing what is not signed; not
+        `trusted`: `cocrec adopt`, whose job is to sign it, finishes what it can and goes on)."""
         with self.repo.lock():
+            self.reread()
             self.cleanup()
             self._finish_members_change()
-            self.require_trusted()
-            if self.clone.journal():
+            if trusted:
+                self.require_trusted()
+            if self.clone.journal() and not self.verification.flaws:
                 self._finish_journal()
             yield
+
+    def recover(self) -> None:
+        """Finish what a killed writer left (temp files, a change of members, records not indexed) and let
+        go of the lock: for a command that waits for the member (an editor) before it writes."""
+        with self.writer():
+            pass
+
+    def reread(self) -> None:
+        """Forget what was read of members.yaml, cocrec.yaml, trust.yaml and the index, and what they prove."""
+        for name in ("trust_file", "members", "verification", "signer", "policy", "_expected", "_previous", "_reader_id"):
+            self.__dict__.pop(name, None)
 
     def _finish_members_change(self) -> None:
         directory = self.clone.directory
@@ -480,15 +497,22 @@ class Store:
         if last is not None and last.members_sha256 == index.sha256(data):
             atomic_write(self.repo.members_path, data)
             self.__dict__.pop("members", None)
+            self.finished_members_change = True
         pending.unlink()
 
     def _finish_journal(self) -> None:
         """Index what this clone wrote before it was killed (its own work: signing it launders nothing)."""
-        journal = self.clone.journal()
         loaded = self.load()
-        written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
-        self.write_index(loaded, written=written)
+        written, known = self.journaled_files(loaded)
+        self.write_index(loaded, written=written, known=known)
         self.clone.clear_journal()
+        self.recovered |= set(written)
+
+    def journaled_files(self, loaded: Mapping[str, Loaded]) -> tuple[list[str], dict[str, str]]:
+        """The records of `loaded` this clone wrote and has not indexed (the journal), and whom each is encrypted to."""
+        journal, noted = self.clone.journal(), self.clone.journal_recipients()
+        written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
+        return written, {rid: fp for rid in written if (fp := noted.get((rid, loaded[rid].file_sha)))}
 
     # -- reading -------------------------------------------------------------
 
@@ -671,10 +695,12 @@ class Store:
             raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
         self.repo.records_dir.mkdir(exist_ok=True)
         groups: dict[tuple[str, ...], list[tuple[Path, str, bytes]]] = {}
+        recipients: dict[str, str] = {}
         for rid, item in records.items():
             excluded, _ = self.record_facts(item.record)
             self._may_write(item.record, excluded)
             groups.setdefault(excluded, []).append((self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext))
+            recipients[rid] = self.fingerprint_without(excluded)
         self.confirm_recipients()
         keys = {excluded: self.keys_for(excluded, items[0][1]) for excluded, items in groups.items()}
 
@@ -684,7 +710,7 @@ class Store:
                 staged += staging.encrypt_all(items, keys[excluded], self._identities())
             return staged
 
-        staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write))
+        staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write, recipients))
 
     def _may_write(self, record: Record, excluded: tuple[str, ...]) -> None:
         """The writer verifies each ciphertext by opening it: a record they would not receive is refused;
@@ -700,24 +726,36 @@ class Store:
             self.err(f"cocrec: {source}: not encrypted to {', '.join(named)}: it names them (their identifiers in members.yaml)")
 
     def journaled(
-        self, before_write: Optional[Callable[[], None]]
+        self, before_write: Optional[Callable[[], None]], recipients: Mapping[str, str] = {}
     ) -> Callable[[list[staging.Staged]], None]:
+        """Note each staged file in the journal (with `recipients`, by id: whom it is encrypted to), then run `before_write`."""
+
         def note(staged: list[staging.Staged]) -> None:
-            self.clone.note({item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None})
+            written = {item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None}
+            self.clone.note(written, recipients)
             if before_write is not None:
                 before_write()
 
         return note
 
     def write_index(
-        self, loaded: Mapping[str, Loaded], written: Optional[Iterable[str]] = None, removed: Iterable[str] = (), name_all: bool = False
+        self,
+        loaded: Mapping[str, Loaded],
+        written: Optional[Iterable[str]] = None,
+        removed: Iterable[str] = (),
+        known: Mapping[str, str] = {},
+        name_all: bool = False,
     ) -> bool:
         """Regenerate records/index.yaml from the files as they now are, signing each changed entry
         (caller is in `writer()`: every record in `loaded` is authentic); True when it changed.
         The signed tombstones of records removed on purpose are kept, and `removed` ones added;
-        `name_all` gives every record without a code name one (`cocrec index`)."""
+        `known` gives, by id, whom a written file is encrypted to when that is not the current members
+        (as the journal noted it); `name_all` gives every record without a code name one (`cocrec index`)."""
         self._written_count = len(set(written or ()))
         entries = self.index_entries(loaded, frozenset(written or ()))
+        for rid, fingerprint in known.items():
+            if rid in entries:
+                entries[rid] = replace(entries[rid], recipients=fingerprint)
         for rid in self.withheld_ids() - set(entries):  # not this member's to open: its signed entry stays as it is
             entry = self.vouching_entry(rid, index.sha256(self.repo.record_path(rid).read_bytes())) if self.repo.record_path(rid).is_file() else None
             if entry is not None:
@@ -938,10 +976,10 @@ class Store:
         self.clone.accept({m.id: tuple(trust.normalize(k) for k in m.keys) for m in self.members.current})
 
     def cleanup(self) -> None:
-        """Remove temp files that a killed writer left in records/ and beside members.yaml."""
-        if self.repo.records_dir.is_dir():
-            remove_stray_temps(self.repo.records_dir)
-        remove_stray_temps(self.repo.root)
+        """Remove temp files that a killed writer left in records/, beside members.yaml and in .git/cocrec."""
+        for directory in (self.repo.records_dir, self.repo.root, self.clone.directory):
+            if directory is not None and directory.is_dir():
+                remove_stray_temps(directory)
 
 
 @dataclass(frozen=True)

@@ -221,3 +221,20 @@ def test_a_replaced_trust_root_is_refused_until_repinned(repo: Cocrec, committed
     assert pinned_ci.exit_code == 1 and "not the one this clone pinned" in pinned_ci.stdout
     repinned = repo("setup", "--repin", "--yes")
     assert repinned.exit_code == 0 and "first member, mallory" in repinned.stderr
+
+
+def test_show_of_a_record_no_member_signed_is_one_line_not_a_crash(repo: Cocrec, bob: Person) -> None:
+    repo.add(record())
+    other = repo.add(record(summary="Another report.\n"))
+    identities = crypto.load_identities([bob.identity], lambda _: "")
+    path = repo.root / "records" / f"{other}.yaml.age"  # the same text, encrypted anew outside cocrec: no member signed it
+    path.write_bytes(crypto.encrypt(crypto.decrypt(path.read_bytes(), identities, path.name), [bob.public, repo_key(repo)]))
+    result = repo("show", other)
+    assert result.exit_code == 1, result.output  # a reading command that left out a record no member signed
+    assert "internal error" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"cocrec: records/{other}.yaml.age: not shown: it is not as a member signed it (see above)"
+
+
+def repo_key(repo: Cocrec) -> str:
+    doc = yaml_io.loads((repo.root / "members.yaml").read_bytes(), "members.yaml")
+    return str(doc["members"][0]["keys"][0])

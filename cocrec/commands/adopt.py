@@ -100,8 +100,9 @@ def _diff(ctx: Context, before: str, after: str, name: str) -> None:
 
 def run(ctx: Context, yes: bool = False, confirm: Callable[[str], bool] = lambda _: False) -> int:
     store = ctx.store
-    with store.repo.lock():
-        store.cleanup()
+    with store.writer(trusted=False):  # an interrupted change of members, or write, is finished first
+        if store.finished_members_change:
+            ctx.out("Finished an interrupted change of members: members.yaml is now as trust.yaml signs it; run `cocrec rekey` to re-encrypt the records to it")
         loaded, problems = store.open_files()
         if problems:
             for problem in problems[1:]:
@@ -136,7 +137,8 @@ def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) 
         store.clone.forget_versions()
     membership.forget(store)
     store.accept_current_keys()
-    store.write_index(loaded, removed=removed)
+    written, known = store.journaled_files(loaded)  # written here by a run that was stopped before its index
+    store.write_index(loaded, written=written, removed=removed, known=known)
     who, _ = store.signer
     ctx.out(f"Signed as {who}: {_summary(work)}")
     stale = [rid for rid, entry in store.read_index().entries.items() if entry.recipients == index.UNKNOWN_RECIPIENTS]

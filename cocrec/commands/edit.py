@@ -6,20 +6,24 @@ collection (cocrec.intake, as `new` checks one; dates of what has happened
 may not lie after --as-of); an error re-opens the editor if the member wants. Only a changed
 record is re-encrypted. Before writing, under the repository lock, the
 ciphertext must still be the one that was decrypted: if someone changed the
-record meanwhile (a pull, another member's command), nothing is written and
-the member edits again from the new version. The edited text is never kept
-anywhere else: plaintext stays in the private directory, which is removed.
+record meanwhile (a pull, another member's command), nothing is written.
+
+What the member typed is never thrown away: when it cannot be written (the
+record changed meanwhile, a problem they chose not to fix, a disk that refused
+the write) it is kept encrypted to their own key (cocrec.drafts), and the next
+`cocrec edit ID` offers to resume it, naming the fields someone else changed
+meanwhile (`--resume`, `--discard-draft` without a terminal). The plaintext
+itself stays in the private directory, which is removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Callable, Optional
 
-from typing import Any
-
-from .. import crypto, editor, index, intake, yaml_io
+from .. import crypto, drafts, editor, index, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, RepoError
+from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
 
 Doc = dict[str, Any]
 
@@ -34,16 +38,30 @@ def edit_header(record_id: str) -> str:
     )
 
 
-def run(ctx: Context, record_id: str, as_of: dt.date, yes: bool = False) -> int:
+# A yes/no on the terminal; None when there is none to ask on.
+Confirm = Callable[[str], Optional[bool]]
+
+
+def run(
+    ctx: Context,
+    record_id: str,
+    as_of: dt.date,
+    yes: bool = False,
+    resume: Optional[bool] = None,
+    confirm: Confirm = lambda _question: None,
+) -> int:
+    """`resume`: True to continue a kept draft, False to discard it, None to ask (refused without a terminal)."""
     ctx.yes = yes
     store = ctx.store
     record_id = store.resolve(record_id)
     store.require([record_id])
+    ctx.writing().recover()  # what a killed writer left is finished before the member sees the record
     path = ctx.repo.record_path(record_id)
     source = ctx.repo.rel(path)
     ciphertext = path.read_bytes()
     store.require_recipient()
     plaintext = crypto.decrypt(ciphertext, ctx.identities, source)
+    draft = resumed_draft(ctx, record_id, plaintext, resume, confirm)
     others = intake.others_than(store, {record_id})
 
     def accept(data: bytes) -> Doc:
@@ -53,16 +71,83 @@ def run(ctx: Context, record_id: str, as_of: dt.date, yes: bool = False) -> int:
             raise errors[0]
         return doc
 
-    initial = edit_header(record_id).encode() + plaintext
-    result = editor.edit_loop(initial, f"{record_id}.yaml", accept, editor.editor_command(ctx.env), editor.ask_reopen)
+    def keep(text: bytes) -> str:
+        kept = drafts.keep(ctx.repo.git_dir, ctx.identities, text, record_id, plaintext)
+        return drafts.kept_line(kept, f"cocrec edit {record_id} --resume")
+
+    header = edit_header(record_id).encode()
+    initial = header + (meanwhile(record_id, draft, plaintext) + without_leading_comments(draft.text) if draft else plaintext)
+    kept: list[str] = []
+    try:
+        result = editor.edit_loop(
+            initial, f"{record_id}.yaml", accept, editor.editor_command(ctx.env), editor.ask_reopen,
+            declined=lambda text: kept.append(keep(text)),
+        )
+        if result.status == "unchanged" and draft is not None:  # resumed, looked at, left as it was kept
+            result = editor.Edited("changed", accept(draft.text), draft.text)
+    except ValidationError as exc:
+        if not kept:
+            raise
+        raise CocrecError(f"{exc}; nothing was written; {kept[0]}", exit_code=exc.exit_code) from None
     if result.status == "empty":
         raise CocrecError(f"{source}: aborted (the file was saved empty): the record is unchanged")
     if result.value is None or store.serialise(result.value) == plaintext:
         ctx.out(f"{record_id}: no changes, nothing written")
+        drafts.discard(draft.path if draft else None)
         return EXIT_OK
-    save_edit(ctx, record_id, result.value, index.sha256(ciphertext))
+    try:
+        save_edit(ctx, record_id, result.value, index.sha256(ciphertext))
+    except CocrecError as exc:
+        raise CocrecError(f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details) from None
+    drafts.discard(draft.path if draft else None)
     ctx.out(f"{record_id}: saved")
     return EXIT_OK
+
+
+def resumed_draft(ctx: Context, record_id: str, plaintext: bytes, resume: Optional[bool], confirm: Confirm) -> Optional[drafts.Draft]:
+    """The kept edit of this record to continue, if there is one and the member wants it (else it is discarded)."""
+    path = drafts.for_record(ctx.repo.git_dir, record_id)
+    if path is None:
+        return None
+    if resume is False:
+        drafts.discard(path)
+        ctx.err(f"cocrec: {record_id}: the edit kept from an earlier run is discarded")
+        return None
+    draft = drafts.load(path, ctx.identities, drop=f"cocrec edit {record_id} --discard-draft")
+    changed = drafts.changed_fields(draft.base, plaintext)
+    meanwhile = f" (changed by someone else since: {', '.join(changed)})" if changed else ""
+    if resume is None:
+        answer = confirm(f"{record_id}: you have an edit of it kept from an earlier run{meanwhile}. Resume it? (no discards it)")
+        if answer is None:
+            raise UsageError(
+                f"{drafts.SHOWN}/{path.name}: an edit of {record_id} is kept from an earlier run{meanwhile}: "
+                f"run `cocrec edit {record_id} --resume` to continue it, or `--discard-draft` to start from the record"
+            )
+        if not answer:
+            drafts.discard(path)
+            return None
+    if changed:
+        ctx.err(f"cocrec: {record_id}: changed by someone else since your edit was kept: {', '.join(changed)}; the editor shows your text: keep what they changed there too")
+    return draft
+
+
+def without_leading_comments(text: bytes) -> bytes:
+    """A kept text without the comment lines cocrec put on top of it (they are written anew; comments are not kept)."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith(b"#"):
+        lines.pop(0)
+    return b"".join(lines)
+
+
+def meanwhile(record_id: str, draft: drafts.Draft, plaintext: bytes) -> bytes:
+    """Comment lines for a resumed edit: which fields someone else changed since it was kept."""
+    changed = drafts.changed_fields(draft.base, plaintext)
+    if not changed:
+        return b"# This is your edit as it was kept; the record has not changed since.\n"
+    return (
+        f"# This is your edit as it was kept. Since then someone else changed: {', '.join(changed)}.\n"
+        f"# Saving writes this text: carry their change over (`cocrec show {record_id}` shows the record now).\n"
+    ).encode()
 
 
 def save_edit(ctx: Context, record_id: str, doc: Doc, decrypted_sha: str) -> None:
@@ -72,6 +157,6 @@ def save_edit(ctx: Context, record_id: str, doc: Doc, decrypted_sha: str) -> Non
         if intake.changed_since(ctx.repo, {record_id: decrypted_sha}):
             raise RepoError(
                 f"{ctx.repo.rel(ctx.repo.record_path(record_id))}: changed by someone else while you were editing "
-                f"(another cocrec command, a git pull or checkout): nothing was written; run `cocrec edit {record_id}` again"
+                f"(another cocrec command, a git pull or checkout): nothing was written"
             )
         store.save([doc], intake.others_than(store, {record_id}))

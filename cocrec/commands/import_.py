@@ -152,8 +152,7 @@ def run(
     if dry_run:
         plan, _ = _plan(ctx, file, mapping_file, as_of)
         return _dry_run(ctx, plan, file)
-    with ctx.repo.lock():
-        ctx.store.cleanup()
+    with ctx.writing(yes).writer():
         plan, loaded = _plan(ctx, file, mapping_file, as_of)
         if plan.problems:
             return _report_problems(ctx, plan, file)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from .. import access, crypto, dates, membership, output, recusal, rekeying, validate, yaml_io
 from ..context import Context
@@ -67,31 +67,41 @@ def render_members(ctx: Context, members: Members) -> bytes:
     return data
 
 
-def change_members(
-    ctx: Context, new_members: Members, yes: bool, consented: tuple[str, Sequence[str]] = ("", ()), full: bool = False
-) -> tuple[int, int]:
-    """members.yaml and trust.yaml changed, signed by the acting member (current before the change), and
-    every record re-encrypted to `new_members` (a rekey with the new set); returns (re-encrypted, records).
+# A change of members as a function of members.yaml as it is once the lock is held; None: it is made
+# already (an interrupted run of the same command), so only the records are left to re-encrypt.
+Change = Callable[[Members], Optional[Members]]
 
+
+def change_members(
+    ctx: Context, change: Change, yes: bool, consented: tuple[str, Sequence[str]] = ("", ()), full: bool = False
+) -> tuple[int, Members]:
+    """members.yaml and trust.yaml changed, signed by the acting member (current before the change), and
+    every record re-encrypted to the new members (a rekey with the new set); returns (re-encrypted, members).
+
+    The change is made to members.yaml as read under the lock, after an interrupted change is finished.
     Every new ciphertext is verified before members.yaml is written, and members.yaml before any record:
     a run killed at any moment leaves either nothing changed or a state that the next writer finishes.
     `consented` are the keys the member gave on the command line: encrypting to them needs no question.
     """
     store = ctx.writing(yes)
     with store.writer():
-        store.members  # validate the old file before replacing it
-        data = render_members(ctx, new_members)
-        changed = membership.signed_change(store, new_members, data)
+        new_members = change(store.members)  # validates the old file before replacing it
         store.accept_keys(*consented)
-        store.__dict__["members"] = new_members
-        store.__dict__.pop("_expected", None)
-        written, total = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data), full=full)
-        if not written:
-            membership.write(store, changed, data)
-            store.write_index(store.load())
+        if new_members is None:
+            written, _ = rekeying.rekey_stale(store, full=full)
+            new_members = store.members
+        else:
+            data = render_members(ctx, new_members)
+            changed = membership.signed_change(store, new_members, data)
+            store.__dict__["members"] = new_members
+            store.__dict__.pop("_expected", None)
+            written, _ = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data), full=full)
+            if not written:
+                membership.write(store, changed, data)
+                store.write_index(store.load())
     if written:
         rekeying.pack(ctx.repo, ctx.err)
-    return written, total
+    return written, new_members
 
 
 def run_add(
@@ -104,12 +114,20 @@ def run_add(
         if key != key.strip() or "\n" in key or "\r" in key:
             raise UsageError(f"--key #{position}: has spaces or a line break around it: pass the key alone, on one line")
         crypto.parse_recipient(key)
-    declare = ctx.store.policy.onboarding == "declare" and bool(ctx.store.members.current)
-    earlier = sorted(ctx.repo.record_files()) if declare else None
-    new_members = added(ctx.store.members, member_id, name, keys, since or dates.today(), identifiers, earlier)
+    found: dict[str, Optional[list[str]]] = {}
+
+    def change(members: Members) -> Optional[Members]:
+        if already_added(members, member_id, keys):
+            ctx.err(f"cocrec: {member_id} is a member with these keys already (an earlier `members add` was interrupted?): re-encrypting what is left")
+            return None
+        declare = ctx.store.policy.onboarding == "declare" and bool(members.current)
+        found["earlier"] = earlier = sorted(ctx.repo.record_files()) if declare else None
+        return added(members, member_id, name, keys, since or dates.today(), identifiers, earlier)
+
     # Records that name the new member (by the identifiers just given) must not reach them: only each
     # record's plaintext tells, so every record is opened and its excluded set computed anew.
-    written, _ = change_members(ctx, new_members, yes, consented=(member_id, keys), full=bool(identifiers))
+    written, new_members = change_members(ctx, change, yes, consented=(member_id, keys), full=bool(identifiers))
+    earlier = found.get("earlier")
     ctx.out(f"Added {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
     if earlier:
         ctx.out(
@@ -133,7 +151,7 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
     """A pending member declared their conflicts: the conflicted records become recused for them, then
     every other earlier record is re-encrypted to them."""
     store = ctx.store
-    new_members = cleared(store.members, member_id)
+    cleared(store.members, member_id)  # someone not pending is refused before anything is written
     earlier = next(p.records for p in store.members.pending if p.id == member_id)
     for position, rid in enumerate(conflicts, 1):
         if rid not in earlier:
@@ -143,9 +161,15 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
             )
     if conflicts:
         recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
-    written, _ = change_members(ctx, new_members, yes, full=True)
+    written, _ = change_members(ctx, lambda members: cleared(members, member_id), yes, full=True)
     ctx.out(f"Cleared {member_id}; re-encrypted {written} record(s); recused from {len(set(conflicts))} record(s)")
     return EXIT_OK
+
+
+def already_added(members: Members, member_id: str, keys: Sequence[str]) -> bool:
+    """A current member has this id and exactly these keys: running `members add` again finishes the rekey (pure)."""
+    wanted = {crypto.normalize_key(k) for k in keys}
+    return any(m.id == member_id and {crypto.normalize_key(k) for k in m.keys} == wanted for m in members.current)
 
 
 def removed(members: Members, member_id: str, until: dt.date) -> Members:
@@ -168,9 +192,22 @@ def removed(members: Members, member_id: str, until: dt.date) -> Members:
     return replace(members, current=current, former=former, pending=pending)
 
 
+def already_removed(members: Members, member_id: str, until: Optional[dt.date]) -> bool:
+    """A former member with this id (who left on `until`, when given) and no current one: running `members
+    remove` again finishes the rekey (pure)."""
+    if any(m.id == member_id for m in members.current):
+        return False
+    return any(m.id == member_id and (until is None or m.until == until) for m in members.former)
+
+
 def run_remove(ctx: Context, member_id: str, on: Optional[dt.date], yes: bool = False) -> int:
-    new_members = removed(ctx.store.members, member_id, on or dates.today())
-    written, _ = change_members(ctx, new_members, yes)
+    def change(members: Members) -> Optional[Members]:
+        if already_removed(members, member_id, on):
+            ctx.err(f"cocrec: {member_id} is a former member already (an earlier `members remove` was interrupted?): re-encrypting what is left")
+            return None
+        return removed(members, member_id, on or dates.today())
+
+    written, new_members = change_members(ctx, change, yes)
     ctx.out(f"Removed {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
     ctx.out(f"What {member_id} already cloned or decrypted stays readable to them: remove their access to the git remote too.")
     return EXIT_OK

@@ -9,7 +9,13 @@ A plaintext file is what the member typed: the command ends by saying to delete 
 A record identical to one already there (all but its id: the same file given twice, a re-run)
 is not made again unless the member says so: on a terminal they are asked; without one,
 `--yes` makes it; otherwise nothing is written and the existing record's id is printed (exit 0),
-as importing the same spreadsheet again adds nothing.
+as importing the same spreadsheet again adds nothing. A run killed after writing its record
+and before the index is finished by the next: the record is indexed, and running the same
+`new` again finds it and makes no second one.
+
+In the editor, a record that cannot be written (a problem the member chose not to fix, a
+write that failed) is kept encrypted to the member's own key (cocrec.drafts); the next
+`cocrec new` offers to resume it (`--resume`, `--discard-draft` without a terminal).
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .. import crypto, editor, intake, yaml_io
+from .. import crypto, drafts, editor, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, UsageError
+from ..errors import EXIT_OK, CocrecError, UsageError, ValidationError
 
 NEW_SOURCE = "new record"
 # A yes/no on the terminal; None when there is none to ask on.
@@ -66,6 +72,9 @@ def add_record(
         )
         intake.refuse(ctx.err, intake.problems(store, doc, source, doc["id"], loaded, as_of), again)
         same = intake.identical(doc, loaded)
+        if same is not None and same in store.recovered:
+            ctx.err(f"cocrec: {source}: record {same} holds it already: an earlier run wrote it and was stopped before the index; indexed now")
+            return same
         if same is not None and not _make_again(ctx, source, same, yes, confirm):
             return same
         store.save([doc], loaded)
@@ -91,10 +100,19 @@ def _make_again(ctx: Context, source: str, same: str, yes: bool, confirm: Confir
     return False
 
 
-def run(ctx: Context, from_file: Optional[str], as_of: dt.date, yes: bool, confirm: Confirm) -> int:
+def run(
+    ctx: Context,
+    from_file: Optional[str],
+    as_of: dt.date,
+    yes: bool,
+    confirm: Confirm,
+    resume: Optional[bool] = None,
+    ask_resume: Confirm = lambda _question: None,
+) -> int:
+    """`resume`: what to do with a new record kept from an earlier run (None: `ask_resume`, yes by default)."""
     ctx.yes = yes  # --yes answers every question: a duplicate, and keys this clone has not accepted
     if from_file is None:
-        return run_editor(ctx, as_of, yes, confirm)
+        return run_editor(ctx, as_of, yes, confirm, resume, ask_resume)
     data, source, encrypted = read_source(ctx, from_file)
     ctx.out(add_record(ctx, yaml_io.loads(data, source), source, as_of, yes, confirm))
     if not encrypted and from_file != "-":
@@ -106,9 +124,20 @@ def run(ctx: Context, from_file: Optional[str], as_of: dt.date, yes: bool, confi
 
 # -- the editor (no --from) ---------------------------------------------------------------
 
+RESUME = "cocrec new --resume"
 
-def run_editor(ctx: Context, as_of: dt.date, yes: bool, confirm: Confirm) -> int:
+
+def run_editor(
+    ctx: Context,
+    as_of: dt.date,
+    yes: bool,
+    confirm: Confirm,
+    resume: Optional[bool] = None,
+    ask_resume: Confirm = lambda _question: None,
+) -> int:
     store = ctx.store
+    ctx.writing().recover()  # a record a killed run wrote is indexed before the new one is typed
+    draft = resumed_draft(ctx, resume, ask_resume)
     template = editor.new_template(store.policy, [m.id for m in store.members.current])
     others = store.load()
     taken = frozenset(ctx.repo.record_files())
@@ -122,15 +151,57 @@ def run_editor(ctx: Context, as_of: dt.date, yes: bool, confirm: Confirm) -> int
             raise errors[0]
         return doc
 
-    result = editor.edit_loop(
-        template.encode(),
-        "new-record.yaml",
-        accept,
-        editor.editor_command(ctx.env),
-        editor.ask_reopen,
-    )
+    def keep(text: bytes) -> str:
+        drafts.discard(draft.path if draft else None)  # the newer text replaces it
+        return drafts.kept_line(drafts.keep(ctx.repo.git_dir, ctx.identities, text), RESUME)
+
+    kept: list[str] = []
+    try:
+        result = editor.edit_loop(
+            draft.text if draft else template.encode(),
+            "new-record.yaml",
+            accept,
+            editor.editor_command(ctx.env),
+            editor.ask_reopen,
+            declined=lambda text: kept.append(keep(text)),
+        )
+        if result.status == "unchanged" and draft is not None:  # resumed, looked at, left as it was kept
+            result = editor.Edited("changed", accept(draft.text), draft.text)
+    except ValidationError as exc:
+        if not kept:
+            raise
+        raise CocrecError(f"{exc}; no record was made; {kept[0]}", exit_code=exc.exit_code) from None
     if result.value is None:
         how = "left unchanged" if result.status == "unchanged" else "saved empty"
         raise CocrecError(f"aborted (the template was {how}): no record was made")
-    ctx.out(add_record(ctx, result.value, NEW_SOURCE, as_of, yes, confirm))
+    try:
+        made = add_record(ctx, result.value, NEW_SOURCE, as_of, yes, confirm)
+    except CocrecError as exc:
+        raise CocrecError(f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details) from None
+    drafts.discard(draft.path if draft else None)
+    ctx.out(made)
     return EXIT_OK
+
+
+def resumed_draft(ctx: Context, resume: Optional[bool], confirm: Confirm) -> Optional[drafts.Draft]:
+    """The oldest new record kept from a run that could not write it, if the member wants it (else discarded)."""
+    found = drafts.new_records(ctx.repo.git_dir)
+    if not found:
+        return None
+    path = found[0]
+    more = f" ({len(found) - 1} more after it)" if len(found) > 1 else ""
+    if resume is False:
+        drafts.discard(path)
+        ctx.err(f"cocrec: the new record kept from an earlier run is discarded{more}")
+        return None
+    if resume is None:
+        answer = confirm(f"A new record you typed is kept from an earlier run that could not write it{more}. Resume it? (no discards it)")
+        if answer is None:
+            raise UsageError(
+                f"{drafts.SHOWN}/{path.name}: a new record you typed is kept from an earlier run{more}: "
+                "run `cocrec new --resume` to continue it, or `cocrec new --discard-draft` to start afresh"
+            )
+        if not answer:
+            drafts.discard(path)
+            return None
+    return drafts.load(path, ctx.identities, drop="cocrec new --discard-draft")

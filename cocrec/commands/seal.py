@@ -18,8 +18,9 @@ removed without following any link inside it (shutil.rmtree's fd-based walk).
 A file whose text is still what `open` wrote (the manifest's plaintext hash)
 is left out: its record stays as it is now, even if someone else changed it
 meanwhile. For every edited file, under the repository lock, the record must
-still be the version that was opened (or already hold exactly the edited
-text); every edited and new file must parse and validate, alone and with the
+still hold the text that was opened (re-encrypted since by a rekey or a change
+of members is fine: the plaintext is compared), or already hold exactly the
+edited text; every edited and new file must parse and validate, alone and with the
 rest of the collection. Any problem: each is listed, nothing is written and
 the plaintext stays in workspace/ to be fixed. Otherwise only the records
 whose content changed are re-encrypted (Store.save, which also rewrites the
@@ -194,11 +195,24 @@ def _in_sync(ctx: Context, rid: str, path: Path) -> bool:
     return ctx.store.serialise(doc) == plaintext
 
 
+def _same_text(ctx: Context, rid: str, opened: ManifestEntry) -> bool:
+    """The record's file changed but its text is the one opened: only re-encrypted (a rekey, a change of members)."""
+    record = ctx.repo.record_path(rid)
+    try:
+        plaintext = crypto.decrypt(record.read_bytes(), ctx.identities, ctx.repo.rel(record))
+    except (CocrecError, OSError):
+        return False
+    return opened.plaintext is not None and index.sha256(plaintext) == opened.plaintext
+
+
 def _refuse_conflicts(ctx: Context, work: WorkspaceFiles, manifest: Mapping[str, ManifestEntry]) -> None:
     repo = ctx.repo
     opened = {rid: manifest[rid].ciphertext or "" for rid in work.edited if not manifest[rid].is_new}
     claimed = [rid for rid in work.edited if manifest[rid].is_new and repo.record_path(rid).exists()]
-    conflicts = [rid for rid in sorted({*changed_since(repo, opened), *claimed}) if not _in_sync(ctx, rid, work.edited[rid])]
+    reencrypted = {rid for rid in changed_since(repo, opened) if _same_text(ctx, rid, manifest[rid])}
+    conflicts = [
+        rid for rid in sorted({*changed_since(repo, opened), *claimed} - reencrypted) if not _in_sync(ctx, rid, work.edited[rid])
+    ]
     if conflicts:
         raise RepoError(
             f"{', '.join(conflicts)}: changed by someone else since `cocrec open` (another command, a git pull or checkout): "

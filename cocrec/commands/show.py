@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import output, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK
+from ..errors import EXIT_OK, CocrecError
 from ..model import Record
 from ..retention import RecordSchedule
 from ..views import schedule_json, step_cell
@@ -51,6 +51,8 @@ def run(ctx: Context, record_id: str, as_of: dt.date, only_shareable: bool, fmt:
     record_id = store.resolve(record_id)
     store.require([record_id])
     loaded = store.load()
+    if record_id not in loaded:  # left out, and why said above: not as a member signed it, an older version put back
+        raise CocrecError(f"{ctx.repo.record_source(record_id)}: not shown: it is not as a member signed it (see above)")
     item = loaded[record_id]
     if only_shareable:
         data = shareable(item.record)

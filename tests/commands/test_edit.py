@@ -145,7 +145,7 @@ def test_a_record_someone_else_changed_meanwhile_is_not_overwritten(repo: Cocrec
     result = repo("edit", rid, env=script.env)
     assert result.exit_code == 4
     (line,) = result.stderr.strip().splitlines()
-    assert "changed by someone else while you were editing" in line and f"run `cocrec edit {rid}` again" in line
+    assert "changed by someone else while you were editing" in line and f"`cocrec edit {rid} --resume` continues it" in line
     assert "Alice's change" not in result.output and "Jane" not in result.output
     shown = repo("show", rid).stdout
     assert "Bob's change." in shown and "Alice's change" not in shown
@@ -261,6 +261,7 @@ def test_edit_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec, script: 
     (line,) = result.stderr.strip().splitlines()
     assert line == (
         f"cocrec: records/{rid}.yaml.age: reported_on: is after 2026-08-01 (today, or --as-of): "
-        "a report is dated when it was received; fix the date"
+        "a report is dated when it was received; fix the date; nothing was written; your text is kept, encrypted "
+        f"to your key, in .git/cocrec/drafts/{rid}.age: `cocrec edit {rid} --resume` continues it"
     )
     assert repo.files() == before

@@ -46,6 +46,19 @@ def test_invalid_key_is_refused_and_nothing_changes(repo: Cocrec) -> None:
     assert repo.files() == before
 
 
+def test_adding_the_same_member_again_finishes_the_job_and_changes_nothing_else(repo: Cocrec, carol: Person, bob: Person) -> None:
+    args = ("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01", "--yes")
+    repo.add(record())
+    assert repo(*args).exit_code == 0
+    before = repo.files()
+    again = repo(*args)  # the same command run again (after a kill, say): it finishes what is left, here nothing
+    assert again.exit_code == 0, again.output
+    assert "carol is a member with these keys already" in again.stderr and "re-encrypted 0 record(s)" in again.stdout
+    assert repo.files() == before
+    other_key = repo("members", "add", "carol", "--name", carol.name, "--key", bob.public)
+    assert other_key.exit_code == 2 and "already has id 'carol'" in other_key.stderr
+
+
 def test_duplicate_member_id_and_duplicate_key_are_refused(repo: Cocrec, alice: Person, carol: Person) -> None:
     before = repo.files()
     same_id = repo("members", "add", "alice", "--name", "Another", "--key", carol.public)
