@@ -38,27 +38,107 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 AS_OF = "2026-12-01"
 TARGETS = {"rekey": 1.5, "check": 1.3, "help": 2.0, "screen": 1.5, "status": 1.5}
-Row = tuple[str, Optional[float], str, Optional[float], str]  # operation, cocrec s, floor name, floor s, target key
+Row = tuple[
+    str, float | None, str, float | None, str
+]  # operation, cocrec s, floor name, floor s, target key
 
 # -- synthetic records ------------------------------------------------------------------
 
-REGIONS = ["europe", "north-america", "africa", "asia", "oceania", "latin-america", "online", "other"]
-CATEGORIES = ["harassment", "discrimination", "inappropriate-content", "disruptive-behaviour", "unwanted-contact", "other"]
+REGIONS = [
+    "europe",
+    "north-america",
+    "africa",
+    "asia",
+    "oceania",
+    "latin-america",
+    "online",
+    "other",
+]
+CATEGORIES = [
+    "harassment",
+    "discrimination",
+    "inappropriate-content",
+    "disruptive-behaviour",
+    "unwanted-contact",
+    "other",
+]
 CHANNELS = ["email", "event-staff", "online-moderators", "other"]
 OUTCOMES = ["no-violation", "unidentified", "resolved", "resolved", "flagged", "flagged", "banned"]
 # Invented name parts: varied names, as real lists have (a name matcher's cost depends on their variety).
-FIRST = ["Ada", "Bram", "Chioma", "Dario", "Elif", "Farah", "Goran", "Hana", "Ines", "Jonas", "Kaito", "Lena",
-         "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sami", "Tomas", "Uma", "Viktor", "Wen", "Ximena",
-         "Yusuf", "Zofia", "Amara", "Bilal", "Carmen", "Dmitri", "Esther", "Felix", "Greta", "Hamid", "Ivana"]
-LAST = ["Abara", "Bergstrom", "Castellano", "Dimitrov", "Eriksen", "Fontaine", "Gallagher", "Hoffmann", "Ishikawa",
-        "Jovanovic", "Kowalczyk", "Lindqvist", "Marchetti", "Novak", "Okonkwo", "Petrovic", "Quintero", "Rasmussen",
-        "Sandoval", "Takahashi", "Umarov", "Vasquez", "Wojcik", "Xu", "Yilmaz", "Zielinski", "Achterberg", "Brennan"]
+FIRST = [
+    "Ada",
+    "Bram",
+    "Chioma",
+    "Dario",
+    "Elif",
+    "Farah",
+    "Goran",
+    "Hana",
+    "Ines",
+    "Jonas",
+    "Kaito",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Oskar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomas",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zofia",
+    "Amara",
+    "Bilal",
+    "Carmen",
+    "Dmitri",
+    "Esther",
+    "Felix",
+    "Greta",
+    "Hamid",
+    "Ivana",
+]
+LAST = [
+    "Abara",
+    "Bergstrom",
+    "Castellano",
+    "Dimitrov",
+    "Eriksen",
+    "Fontaine",
+    "Gallagher",
+    "Hoffmann",
+    "Ishikawa",
+    "Jovanovic",
+    "Kowalczyk",
+    "Lindqvist",
+    "Marchetti",
+    "Novak",
+    "Okonkwo",
+    "Petrovic",
+    "Quintero",
+    "Rasmussen",
+    "Sandoval",
+    "Takahashi",
+    "Umarov",
+    "Vasquez",
+    "Wojcik",
+    "Xu",
+    "Yilmaz",
+    "Zielinski",
+    "Achterberg",
+    "Brennan",
+]
 
 
 def invented_name(n: int) -> str:
@@ -77,11 +157,20 @@ def synthetic(count: int, member_ids: Sequence[str], seed: int = 4) -> list[dict
         reported = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(0, 2800))
         rid = new_record_id(reported.year, frozenset(taken))
         taken.add(rid)
-        docs.append(_record(rid, reported, rng.randrange(people), rng, member_ids, open_case=n % 10 == 0))
+        docs.append(
+            _record(rid, reported, rng.randrange(people), rng, member_ids, open_case=n % 10 == 0)
+        )
     return docs
 
 
-def _record(rid: str, reported: dt.date, person: int, rng: random.Random, member_ids: Sequence[str], open_case: bool) -> dict[str, Any]:
+def _record(
+    rid: str,
+    reported: dt.date,
+    person: int,
+    rng: random.Random,
+    member_ids: Sequence[str],
+    open_case: bool,
+) -> dict[str, Any]:
     private = rng.random() < 0.3
     doc: dict[str, Any] = {
         "id": rid,
@@ -91,9 +180,23 @@ def _record(rid: str, reported: dt.date, person: int, rng: random.Random, member
         "region": rng.choice(REGIONS),
         "categories": [rng.choice(CATEGORIES)],
         "channel": rng.choice(CHANNELS),
-        "reporter": {"kind": "private"} if private else {"kind": "public", "name": f"Reporter {rid}", "contact": f"reporter-{rid}@example.org"},
-        "subjects": [{"name": invented_name(person), "emails": [f"person{person}@example.org"], "usernames": [f"github:person{person}"]}],
-        "summary": f"{invented_name(person)} behaved against the code of conduct at Example Conf {reported.year}. " * 12 + "\n",
+        "reporter": {"kind": "private"}
+        if private
+        else {
+            "kind": "public",
+            "name": f"Reporter {rid}",
+            "contact": f"reporter-{rid}@example.org",
+        },
+        "subjects": [
+            {
+                "name": invented_name(person),
+                "emails": [f"person{person}@example.org"],
+                "usernames": [f"github:person{person}"],
+            }
+        ],
+        "summary": f"{invented_name(person)} behaved against the code of conduct at Example Conf {reported.year}. "
+        * 12
+        + "\n",
         "action_by_committee": {"taken": True, "description": "Emailed the subject."},
         "action_by_local_rep": {"taken": rng.random() < 0.3},
     }
@@ -108,7 +211,11 @@ def _outcome(decided: dt.date, rng: random.Random) -> dict[str, Any]:
     kind = rng.choice(OUTCOMES)
     out: dict[str, Any] = {"type": kind, "decided_on": decided.isoformat()}
     if kind == "banned":
-        out["ban"] = {"permanent": True} if rng.random() < 0.2 else {"until": (decided + dt.timedelta(days=365)).isoformat()}
+        out["ban"] = (
+            {"permanent": True}
+            if rng.random() < 0.2
+            else {"until": (decided + dt.timedelta(days=365)).isoformat()}
+        )
     if kind in ("flagged", "banned"):
         out["recommendations"] = "May attend talks, not the social events."
     out["shareable_summary"] = "A violation of the code of conduct was found and addressed.\n"
@@ -118,14 +225,23 @@ def _outcome(decided: dt.date, rng: random.Random) -> dict[str, Any]:
 # -- the repository ---------------------------------------------------------------------
 
 
-def cocrec(root: Path, identity: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    run = subprocess.run([sys.executable, "-m", "cocrec", "-C", str(root), "-i", str(identity), *args], capture_output=True)
+def cocrec(
+    root: Path, identity: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    run = subprocess.run(
+        [sys.executable, "-m", "cocrec", "-C", str(root), "-i", str(identity), *args],
+        capture_output=True,
+    )
     if check and run.returncode not in (0, 1):
-        raise SystemExit(f"cocrec {' '.join(args)} failed ({run.returncode}): {run.stderr.decode().strip()}")
+        raise SystemExit(
+            f"cocrec {' '.join(args)} failed ({run.returncode}): {run.stderr.decode().strip()}"
+        )
     return run
 
 
-def make_repo(base: Path, records: int, member_count: int, kind: str) -> tuple[Path, list[tuple[Path, str]]]:
+def make_repo(
+    base: Path, records: int, member_count: int, kind: str
+) -> tuple[Path, list[tuple[Path, str]]]:
     """A committed records repository; returns it and (identity file, public key) of each member plus one joiner.
 
     Every member holds a `kind` key (ssh-ed25519 or x25519), but the first, who writes and signs, an ssh-ed25519 one."""
@@ -136,21 +252,50 @@ def make_repo(base: Path, records: int, member_count: int, kind: str) -> tuple[P
     from cocrec.store import Store
 
     root = base / "records-repo"
-    subprocess.run([sys.executable, "-m", "cocrec", "init", str(root)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "cocrec", "init", str(root)], check=True, capture_output=True
+    )
     people = []
     for n in range(member_count + 1):
         text, public = crypto.generate_identity("ssh-ed25519" if n == 0 else kind)
         (base / f"m{n + 1}.txt").write_text(text)
         people.append((base / f"m{n + 1}.txt", public))
     me = people[0][0]
-    cocrec(root, me, "members", "add", "m1", "--name", "Member 1", "--key", people[0][1], "--since", "2020-01-01")
-    current = tuple(Member(f"m{n + 1}", f"Member {n + 1}", (public,), dt.date(2020, 1, 1)) for n, (_, public) in enumerate(people[:member_count]))
+    cocrec(
+        root,
+        me,
+        "members",
+        "add",
+        "m1",
+        "--name",
+        "Member 1",
+        "--key",
+        people[0][1],
+        "--since",
+        "2020-01-01",
+    )
+    current = tuple(
+        Member(f"m{n + 1}", f"Member {n + 1}", (public,), dt.date(2020, 1, 1))
+        for n, (_, public) in enumerate(people[:member_count])
+    )
     (root / "members.yaml").write_text(HEADER + yaml_io.dumps(Members(current=current).to_doc()))
     cocrec(root, me, "adopt", "--yes")
     store = Store(Repo(root), lambda: crypto.load_identities([me], lambda _: ""))
     with store.writer():
         store.save(synthetic(records, [m.id for m in current]), {})
-    git = ["git", "-C", str(root), "-c", "user.name=Bench", "-c", "user.email=bench@example.org", "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0"]
+    git = [
+        "git",
+        "-C",
+        str(root),
+        "-c",
+        "user.name=Bench",
+        "-c",
+        "user.email=bench@example.org",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "gc.auto=0",
+    ]
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "synthetic records"], check=True)
     subprocess.run([*git, "gc", "-q"], check=True)
@@ -171,7 +316,12 @@ def _init(secret: str, keys: Sequence[str]) -> None:
         _identity = pyrage.x25519.Identity.from_str(secret)
     else:
         _identity = pyrage.ssh.Identity.from_buffer(secret.encode())
-    _recipients = [pyrage.x25519.Recipient.from_str(k) if k.startswith("age1") else pyrage.ssh.Recipient.from_str(k) for k in keys]
+    _recipients = [
+        pyrage.x25519.Recipient.from_str(k)
+        if k.startswith("age1")
+        else pyrage.ssh.Recipient.from_str(k)
+        for k in keys
+    ]
 
 
 def _decrypt(path: str) -> bytes:
@@ -207,7 +357,11 @@ def _parse(paths: list[str]) -> int:
 
 def floor(kind: str, directory: str, identity: str, keys: Sequence[str]) -> None:
     text = Path(identity).read_text()
-    secret = text if "PRIVATE KEY" in text else next(line for line in text.splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    secret = (
+        text
+        if "PRIVATE KEY" in text
+        else next(line for line in text.splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    )
     paths = sorted(str(p) for p in Path(directory).glob("*.yaml.age"))
     chunks = [paths[i : i + 32] for i in range(0, len(paths), 32)]
     with ProcessPoolExecutor(2, initializer=_init, initargs=(secret, list(keys))) as pool:
@@ -224,8 +378,12 @@ def age_cli_loop(directory: Path, identity: Path, keys: Sequence[str]) -> None:
     recipients = [arg for key in keys for arg in ("-r", key)]
     for path in sorted(directory.glob("*.yaml.age")):
         tmp = path.with_name(path.name + ".tmp")
-        decrypt = subprocess.Popen(["age", "-d", "-i", str(identity), str(path)], stdout=subprocess.PIPE)
-        encrypt = subprocess.run(["age", "-e", "-a", *recipients, "-o", str(tmp)], stdin=decrypt.stdout)
+        decrypt = subprocess.Popen(
+            ["age", "-d", "-i", str(identity), str(path)], stdout=subprocess.PIPE
+        )
+        encrypt = subprocess.run(
+            ["age", "-e", "-a", *recipients, "-o", str(tmp)], stdin=decrypt.stdout
+        )
         assert decrypt.stdout is not None
         decrypt.stdout.close()
         if decrypt.wait() != 0 or encrypt.returncode != 0:
@@ -246,7 +404,6 @@ def byte_compile() -> None:
     compileall.compile_dir(str(Path(cocrec.__file__).parent), quiet=1)
 
 
-
 def timed(argv: Sequence[str], ok: Sequence[int] = (0,)) -> float:
     """Seconds one process takes; `ok` are the exit codes it may end with (check exits 1 on overdue records)."""
     os.sync()  # the copies and checkouts made just before must not be flushed on this run's time
@@ -254,7 +411,9 @@ def timed(argv: Sequence[str], ok: Sequence[int] = (0,)) -> float:
     run = subprocess.run(list(argv), capture_output=True)
     elapsed = time.perf_counter() - start
     if run.returncode not in ok:
-        raise SystemExit(f"{' '.join(argv[:8])}... failed ({run.returncode}): {run.stderr.decode().strip()}")
+        raise SystemExit(
+            f"{' '.join(argv[:8])}... failed ({run.returncode}): {run.stderr.decode().strip()}"
+        )
     return elapsed
 
 
@@ -266,7 +425,14 @@ def floor_argv(kind: str, directory: Path, identity: Path, keys: Sequence[str]) 
     return [sys.executable, __file__, "_floor", kind, str(directory), str(identity), *keys]
 
 
-def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat: int, kind: str = "ssh-ed25519") -> list[Row]:
+def measure(
+    base: Path,
+    records: int,
+    member_count: int,
+    skip_age: bool,
+    repeat: int,
+    kind: str = "ssh-ed25519",
+) -> list[Row]:
     """Each timing is the best of `repeat` runs, cocrec's and its floor's taken in turn (a shared machine is noisy)."""
     root, people = make_repo(base, records, member_count, kind)
     me, joiner = people[0][0], people[-1]
@@ -278,18 +444,45 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
     pyrage_floor, joined = [], []
     for _ in range(repeat):
         subprocess.run([*git, "checkout", "-q", "--", "."], check=True)  # back to the 15 members
-        (root / ".git/cocrec/seen.json").unlink(missing_ok=True)  # this clone saw m16 join: forget it, as if new
+        (root / ".git/cocrec/seen.json").unlink(
+            missing_ok=True
+        )  # this clone saw m16 join: forget it, as if new
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(root / "records", scratch)
         pyrage_floor.append(timed(floor_argv("rekey", scratch, me, all_keys)))
-        joined.append(timed([*py, "members", "add", "m16", "--name", "Member 16", "--key", joiner[1], "--since", "2026-11-01"]))
-    rows: list[Row] = [("rekey after a member joins (`members add`)", min(joined), "pyrage loop, 2 processes", min(pyrage_floor), "rekey")]
+        joined.append(
+            timed(
+                [
+                    *py,
+                    "members",
+                    "add",
+                    "m16",
+                    "--name",
+                    "Member 16",
+                    "--key",
+                    joiner[1],
+                    "--since",
+                    "2026-11-01",
+                ]
+            )
+        )
+    rows: list[Row] = [
+        (
+            "rekey after a member joins (`members add`)",
+            min(joined),
+            "pyrage loop, 2 processes",
+            min(pyrage_floor),
+            "rekey",
+        )
+    ]
     if not skip_age and shutil.which("age"):
         shutil.rmtree(scratch)
         shutil.copytree(root / "records", scratch)
         start = time.perf_counter()
         age_cli_loop(scratch, me, all_keys)
-        rows.append(("", None, "`age` CLI once per file (passage)", time.perf_counter() - start, ""))
+        rows.append(
+            ("", None, "`age` CLI once per file (passage)", time.perf_counter() - start, "")
+        )
 
     commands = {"check": ["check"], "due": ["due"], "stats": ["stats"]}
     if importlib.util.find_spec("cocrec.commands.stats") is None:
@@ -300,13 +493,29 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
         for name, args in commands.items():
             times[name].append(timed([*py, *args, "--as-of", AS_OF], ok=(0, 1)))
     parse_floor = min(times["floor"])
-    rows.append(("check (everything, decrypted)", min(times["check"]), "decrypt + parse, 2 processes", parse_floor, "check"))
+    rows.append(
+        (
+            "check (everything, decrypted)",
+            min(times["check"]),
+            "decrypt + parse, 2 processes",
+            parse_floor,
+            "check",
+        )
+    )
     rows.append(("due", min(times["due"]), "decrypt + parse, 2 processes", parse_floor, ""))
     if "stats" in commands:
         rows.append(("stats", min(times["stats"]), "decrypt + parse, 2 processes", parse_floor, ""))
     else:
         rows.append(("stats: not implemented yet, skipped", None, "", None, ""))
-    rows.append(("rekey --check (no key needed)", min(timed([*py, "rekey", "--check"]) for _ in range(repeat)), "", None, ""))
+    rows.append(
+        (
+            "rekey --check (no key needed)",
+            min(timed([*py, "rekey", "--check"]) for _ in range(repeat)),
+            "",
+            None,
+            "",
+        )
+    )
     attendees = attendee_list(base / "attendees.csv", records, 3000)
     lookalikes = attendee_list(base / "lookalikes.csv", records, 3000, strangers=False)
     lookups, screens, alike = [], [], []
@@ -314,8 +523,24 @@ def measure(base: Path, records: int, member_count: int, skip_age: bool, repeat:
         lookups.append(timed([*py, "lookup", "person1@example.org", "--as-of", AS_OF], ok=(0, 1)))
         screens.append(timed([*py, "screen", str(attendees), "--as-of", AS_OF], ok=(0, 1)))
         alike.append(timed([*py, "screen", str(lookalikes), "--as-of", AS_OF], ok=(0, 1)))
-    rows.append(("screen (3,000 attendees, varied names)", min(screens), "lookup (one query)", min(lookups), "screen"))
-    rows.append(("screen (3,000 attendees, every name like a reported one)", min(alike), "lookup (one query)", min(lookups), ""))
+    rows.append(
+        (
+            "screen (3,000 attendees, varied names)",
+            min(screens),
+            "lookup (one query)",
+            min(lookups),
+            "screen",
+        )
+    )
+    rows.append(
+        (
+            "screen (3,000 attendees, every name like a reported one)",
+            min(alike),
+            "lookup (one query)",
+            min(lookups),
+            "",
+        )
+    )
     return rows + start_up()
 
 
@@ -323,30 +548,82 @@ def start_up() -> list[Row]:
     """`--help` and `status` on the demo, each beside importing click."""
     help_time = median_of(7, [sys.executable, "-m", "cocrec", "--help"])
     click_time = median_of(7, [sys.executable, "-c", "import click"])
-    return [("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"), status_on_the_demo()]
+    return [
+        ("`cocrec --help`", help_time, '`python -c "import click"`', click_time, "help"),
+        status_on_the_demo(),
+    ]
 
 
 def status_on_the_demo(runs: int = 9) -> Row:
     """`cocrec status` on the demo repository (README quick start) beside importing click, each the
     best of `runs`, taken in turn: start-up is what a member waits for here."""
     demo = Path(__file__).resolve().parent.parent
-    status = [sys.executable, "-m", "cocrec", "-C", str(demo), "-i", str(demo / "examples" / "demo-identities" / "ada.txt"), "status", "--as-of", "2026-12-01"]
+    status = [
+        sys.executable,
+        "-m",
+        "cocrec",
+        "-C",
+        str(demo),
+        "-i",
+        str(demo / "examples" / "demo-identities" / "ada.txt"),
+        "status",
+        "--as-of",
+        "2026-12-01",
+    ]
     ours, click = [], []
     for _ in range(runs):
         ours.append(timed(status, ok=(0, 1)))
         click.append(timed([sys.executable, "-c", "import click"]))
-    return ("`cocrec status` (the demo)", min(ours), '`python -c "import click"`', min(click), "status")
+    return (
+        "`cocrec status` (the demo)",
+        min(ours),
+        '`python -c "import click"`',
+        min(click),
+        "status",
+    )
 
 
-SYLLABLES = ["ka", "ri", "mo", "sen", "ta", "lu", "vi", "na", "dor", "el", "phi", "ga", "ron", "be", "sa",
-             "to", "mi", "ul", "ha", "zen", "ko", "li", "an", "dra", "pe", "is", "ve", "jo", "nu", "ce"]
+SYLLABLES = [
+    "ka",
+    "ri",
+    "mo",
+    "sen",
+    "ta",
+    "lu",
+    "vi",
+    "na",
+    "dor",
+    "el",
+    "phi",
+    "ga",
+    "ron",
+    "be",
+    "sa",
+    "to",
+    "mi",
+    "ul",
+    "ha",
+    "zen",
+    "ko",
+    "li",
+    "an",
+    "dra",
+    "pe",
+    "is",
+    "ve",
+    "jo",
+    "nu",
+    "ce",
+]
 
 
 def stranger_name(rng: random.Random) -> str:
     """An invented name from syllables: a stranger, unlike the reported people's names (as most of a
     real list is)."""
+
     def word() -> str:
         return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
     return f"{word()} {word()}"
 
 
@@ -395,19 +672,38 @@ def fast_paths(root: Path, identity: Path) -> list[str]:
         return min(times)
 
     pairs = [
-        ("YAML documents", "node builder", lambda: [yaml_io._load(t) for t in texts],
-         "PyYAML's constructor", lambda: [yaml.load(t, Loader=yaml_io._Loader) for t in texts]),
-        ("records/index.yaml", "template reader", lambda: index._parse_plain(index_bytes.decode()),
-         "YAML loader", lambda: index.Index._parse_yaml(index_bytes, "i")),
-        ("age headers", "quick reader", lambda: [crypto.recipient_stanzas(c) for c in ciphertexts],
-         "careful reader", lambda: [crypto.header_recipients(c) for c in ciphertexts]),
+        (
+            "YAML documents",
+            "node builder",
+            lambda: [yaml_io._load(t) for t in texts],
+            "PyYAML's constructor",
+            lambda: [yaml.load(t, Loader=yaml_io._Loader) for t in texts],
+        ),
+        (
+            "records/index.yaml",
+            "template reader",
+            lambda: index._parse_plain(index_bytes.decode()),
+            "YAML loader",
+            lambda: index.Index._parse_yaml(index_bytes, "i"),
+        ),
+        (
+            "age headers",
+            "quick reader",
+            lambda: [crypto.recipient_stanzas(c) for c in ciphertexts],
+            "careful reader",
+            lambda: [crypto.header_recipients(c) for c in ciphertexts],
+        ),
     ]
     lines = [f"Fast paths beside their references ({len(texts):,} records, one process):"]
     for what, name, fast, reference_name, reference in pairs:
         ours, theirs = best(fast), best(reference)
-        lines.append(f"- {what}: {name} {_ms(ours)}, {reference_name} {_ms(theirs)} ({ours / theirs:.2f}x)")
+        lines.append(
+            f"- {what}: {name} {_ms(ours)}, {reference_name} {_ms(theirs)} ({ours / theirs:.2f}x)"
+        )
     check = schema.validator("record")
-    lines.append(f"- record schema, jsonschema-rs: {_ms(best(lambda: [check.is_valid(d) for d in docs]))}")
+    lines.append(
+        f"- record schema, jsonschema-rs: {_ms(best(lambda: [check.is_valid(d) for d in docs]))}"
+    )
     return lines
 
 
@@ -453,14 +749,19 @@ def table(rows: Sequence[Row], records: int, member_count: int) -> str:
         goal = f"{TARGETS[target]}x" if target else ""
         if target and ours is not None and floor_time and ours / floor_time > TARGETS[target]:
             goal += " (missed)"
-        lines.append(f"| {what} | {_s(ours)} | {floor_name} | {_s(floor_time)} | {ratio} | {goal} |")
+        lines.append(
+            f"| {what} | {_s(ours)} | {floor_name} | {_s(floor_time)} | {ratio} | {goal} |"
+        )
     age = next((r for r in rows if r[2].startswith("`age`")), None)
     if age is not None and age[3] and rows[0][1]:
-        lines += ["", f"The age CLI loop takes {age[3] / rows[0][1]:.1f}x as long as `members add`."]
+        lines += [
+            "",
+            f"The age CLI loop takes {age[3] / rows[0][1]:.1f}x as long as `members add`.",
+        ]
     return "\n".join(lines)
 
 
-def _s(seconds: Optional[float]) -> str:
+def _s(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds:.2f} s"
 
 
@@ -468,7 +769,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["_floor"]:
         floor(args[1], args[2], args[3], args[4:])
@@ -476,11 +777,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--members", type=int, default=15)
-    parser.add_argument("--no-age", action="store_true", help="skip the age CLI loop (slow: two processes per file)")
-    parser.add_argument("--repeat", type=int, default=1, help="best of this many runs of each timing (default 1)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp directory and print where it is")
-    parser.add_argument("--keys", choices=["ssh-ed25519", "x25519"], default="ssh-ed25519", help="the members' key kind")
-    parser.add_argument("--start-up", action="store_true", help="time only `--help` and `status` on the demo (no records made)")
+    parser.add_argument(
+        "--no-age", action="store_true", help="skip the age CLI loop (slow: two processes per file)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="best of this many runs of each timing (default 1)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp directory and print where it is"
+    )
+    parser.add_argument(
+        "--keys",
+        choices=["ssh-ed25519", "x25519"],
+        default="ssh-ed25519",
+        help="the members' key kind",
+    )
+    parser.add_argument(
+        "--start-up",
+        action="store_true",
+        help="time only `--help` and `status` on the demo (no records made)",
+    )
     options = parser.parse_args(args)
     byte_compile()
     if options.start_up:
@@ -488,7 +804,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     base = Path(tempfile.mkdtemp(prefix="cocrec-bench-"))
     try:
-        rows = measure(base, options.records, options.members, options.no_age, max(options.repeat, 1), options.keys)
+        rows = measure(
+            base,
+            options.records,
+            options.members,
+            options.no_age,
+            max(options.repeat, 1),
+            options.keys,
+        )
         print(table(rows, options.records, options.members))
         print("\n" + "\n".join(fast_paths(base / "records-repo", base / "m1.txt")))
         print("\n" + "\n".join(signatures(base / "records-repo", base / "m1.txt")))

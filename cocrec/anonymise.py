@@ -18,7 +18,8 @@ redaction. This module adds what text leaving the committee needs on top:
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from .matcher import MARKER, Matcher, WordSet, fold_text
 from .model import Reporter, Subject
@@ -27,21 +28,32 @@ from .redact import Pii, pii_values, redact_text
 PLACEHOLDER = MARKER
 NOBODY = Pii()
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>()\[\]{}\"']*[^\s<>()\[\]{}\"'.,;:!?]")
+_URL = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>()\[\]{}\"']*[^\s<>()\[\]{}\"'.,;:!?]"
+)
 _HANDLE = re.compile(r"(?<![\w@])@\w(?:[\w.-]*\w)?")
 _WORD = re.compile(r"\w+")
 _MASK = "\ue000"  # private-use characters: neither letters nor digits, never in a record
 
 
 def _subject_doc(subject: Subject) -> dict[str, Any]:
-    return {"name": subject.name or "", "emails": list(subject.emails), "usernames": list(subject.usernames), "urls": list(subject.urls)}
+    return {
+        "name": subject.name or "",
+        "emails": list(subject.emails),
+        "usernames": list(subject.usernames),
+        "urls": list(subject.urls),
+    }
 
 
-def pii_of(subjects: Iterable[Subject] = (), reporter: Optional[Reporter] = None) -> Pii:
+def pii_of(subjects: Iterable[Subject] = (), reporter: Reporter | None = None) -> Pii:
     """The identifying values of these subject entries and this reporter, with their variants (cocrec.redact)."""
     doc: dict[str, Any] = {"subjects": [_subject_doc(s) for s in subjects if not s.expunged]}
     if reporter is not None:
-        doc["reporter"] = {key: value for key, value in (("name", reporter.name), ("contact", reporter.contact)) if value}
+        doc["reporter"] = {
+            key: value
+            for key, value in (("name", reporter.name), ("contact", reporter.contact))
+            if value
+        }
     return pii_values(doc, "reporter") | pii_values(doc, "subjects")
 
 

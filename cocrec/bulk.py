@@ -22,8 +22,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Optional, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import fsutil, progress
 from .errors import CocrecError
@@ -37,7 +38,7 @@ CHUNK = 32
 T = TypeVar("T")
 R = TypeVar("R")
 C = TypeVar("C")
-Progress = Optional[Callable[[int], None]]
+Progress = Callable[[int], None] | None
 Batch = Callable[[list[T], C], list[R]]  # one chunk of items and the shared context: a result each
 
 _shared: Any = None  # in a worker: what its setup made

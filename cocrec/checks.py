@@ -14,9 +14,10 @@ records say, and the retention warnings.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from . import access, bulk, crypto, index, opening, trust, validate
 from .errors import EXIT_REPO, CocrecError
@@ -31,7 +32,9 @@ from .store import Loaded, Store
 if TYPE_CHECKING:
     from . import message_check
 
-Facts = tuple[str, tuple[crypto.Stanza, ...]]  # a record file's sha256 and the recipients in its age header
+Facts = tuple[
+    str, tuple[crypto.Stanza, ...]
+]  # a record file's sha256 and the recipients in its age header
 # (step, field path) of text kept after expunge that names that step's people
 TextHits = tuple[tuple[StepName, str], ...]
 
@@ -43,22 +46,38 @@ ADVICE: Mapping[EncryptionState, str] = {
 }
 
 
-def keyless(store: Store, as_of: Optional[dt.date], known: Mapping[str, Facts] = {}, idx: Optional[Index] = None) -> list[Problem]:
+def keyless(
+    store: Store,
+    as_of: dt.date | None,
+    known: Mapping[str, Facts] = {},
+    idx: Index | None = None,
+) -> list[Problem]:
     """What needs no key; `as_of` None leaves out what depends on the date (the pre-commit hook).
     `known` holds the facts of files already read (by `check`'s decrypting workers)."""
     repo = store.repo
     files = repo.record_files()
     try:
-        store.policy, store.members  # both must parse and validate: everything else rests on them
+        _ = (
+            store.policy,
+            store.members,
+        )  # both must parse and validate: everything else rests on them
     except CocrecError as exc:
         return [Problem.of(exc, "members.yaml")]
     try:
         idx = store.read_index() if idx is None else idx
     except CocrecError as exc:
-        return [*store.verification.flaws, Problem(repo.rel(repo.index_path), str(exc), exc.exit_code)]
+        return [
+            *store.verification.flaws,
+            Problem(repo.rel(repo.index_path), str(exc), exc.exit_code),
+        ]
     problems = list(store.verification.flaws) + listing_problems(repo, idx, files, store)
     if not repo.index_path.exists() and files:
-        problems.append(Problem(repo.rel(repo.index_path), "missing: run `cocrec index` (it is rebuilt from the last commit)"))
+        problems.append(
+            Problem(
+                repo.rel(repo.index_path),
+                "missing: run `cocrec index` (it is rebuilt from the last commit)",
+            )
+        )
         idx = store.previous_index()
     problems += file_problems(store, idx, files, known)
     if as_of is not None:
@@ -66,19 +85,30 @@ def keyless(store: Store, as_of: Optional[dt.date], known: Mapping[str, Facts] =
     return problems
 
 
-def listing_problems(repo: Repo, idx: Index, files: Mapping[str, Path], store: Optional[Store] = None) -> list[Problem]:
+def listing_problems(
+    repo: Repo, idx: Index, files: Mapping[str, Path], store: Store | None = None
+) -> list[Problem]:
     """records/ holds only record files and the index, and the index lists no file that is not there."""
-    problems = [Problem(name, "only record files (*.yaml.age) and index.yaml belong in records/; remove it") for name in repo.stray_files()]
+    problems = [
+        Problem(name, "only record files (*.yaml.age) and index.yaml belong in records/; remove it")
+        for name in repo.stray_files()
+    ]
     index_name = repo.rel(repo.index_path)
     signed = store.verification.signed if store is not None else {}
     for rid in sorted(set(idx.entries) - set(files)):
-        if idx.entries[rid].removed or rid in signed:  # a signed entry without its file is a removal, reported as such
+        if (
+            idx.entries[rid].removed or rid in signed
+        ):  # a signed entry without its file is a removal, reported as such
             continue
-        problems.append(Problem(index_name, f"lists {rid} but there is no such record file: run `cocrec index`"))
+        problems.append(
+            Problem(index_name, f"lists {rid} but there is no such record file: run `cocrec index`")
+        )
     return problems
 
 
-def file_problems(store: Store, idx: Index, files: Mapping[str, Path], known: Mapping[str, Facts] = {}) -> list[Problem]:
+def file_problems(
+    store: Store, idx: Index, files: Mapping[str, Path], known: Mapping[str, Facts] = {}
+) -> list[Problem]:
     """Each file against the signed index and the members: signed by a current member, encrypted to
     exactly the keys it should be (by count, type and ssh key tag)."""
     problems = []
@@ -98,26 +128,48 @@ def file_facts(ciphertext: bytes, source: str) -> Facts:
     return index.sha256(ciphertext), tuple(crypto.header_recipients(ciphertext, source))
 
 
-def record_problems(store: Store, rid: str, facts: Facts, entry: Optional[index.Entry]) -> list[Problem]:
+def record_problems(
+    store: Store, rid: str, facts: Facts, entry: index.Entry | None
+) -> list[Problem]:
     source = store.repo.record_source(rid)
     sha, stanzas = facts
     why = store.why_not(rid, sha)
     if why is not None:
         return [Problem(source, why, EXIT_REPO)]
     doubt = store.verification.entry_flaws.get(rid)
-    if entry is not None and doubt is not None:  # the file is vouched for elsewhere (the last commit): its entry here is not
-        return [Problem(source, f"{doubt.split(':')[0]}; the record itself is signed: run `cocrec index` to write its entry anew", EXIT_REPO)]
+    if (
+        entry is not None and doubt is not None
+    ):  # the file is vouched for elsewhere (the last commit): its entry here is not
+        return [
+            Problem(
+                source,
+                f"{doubt.split(':')[0]}; the record itself is signed: run `cocrec index` to write its entry anew",
+                EXIT_REPO,
+            )
+        ]
     state = encryption_state(store, entry, sha, stanzas)
     if state != "current":
         return [Problem(source, ADVICE[state])]
     assert entry is not None
     pending = access.pending_missing(rid, entry.excluded, store.members)
-    if pending:  # members.yaml (signed) says who is not cleared for it; the signed entry must leave them out
-        return [Problem(source, f"not cleared for {', '.join(pending)} (pending in members.yaml), yet its index entry does not leave them out: run `cocrec rekey`")]
+    if (
+        pending
+    ):  # members.yaml (signed) says who is not cleared for it; the signed entry must leave them out
+        return [
+            Problem(
+                source,
+                f"not cleared for {', '.join(pending)} (pending in members.yaml), yet its index entry does not leave them out: run `cocrec rekey`",
+            )
+        ]
     return []
 
 
-def encryption_state(store: Store, entry: Optional[index.Entry], file_sha: str, stanzas: Optional[tuple[crypto.Stanza, ...]]) -> EncryptionState:
+def encryption_state(
+    store: Store,
+    entry: index.Entry | None,
+    file_sha: str,
+    stanzas: tuple[crypto.Stanza, ...] | None,
+) -> EncryptionState:
     """Whether the signed index vouches that this ciphertext is encrypted to the keys it should be: the
     current members but those left out of it; with `stanzas`, its age header must name exactly those keys."""
     if entry is None:
@@ -132,31 +184,53 @@ def encryption_state(store: Store, entry: Optional[index.Entry], file_sha: str, 
     return "current"
 
 
-def date_problems(repo: Repo, idx: Index, files: Mapping[str, Path], store: Store, as_of: dt.date) -> list[Problem]:
+def date_problems(
+    repo: Repo, idx: Index, files: Mapping[str, Path], store: Store, as_of: dt.date
+) -> list[Problem]:
     problems = []
     policy = store.policy
     for rid, entry in sorted(idx.entries.items()):
         if rid in files:
-            problems += _schedule_problems(repo.record_source(rid), entry, policy.stale_open_case_days, as_of)
+            problems += _schedule_problems(
+                repo.record_source(rid), entry, policy.stale_open_case_days, as_of
+            )
     return problems
 
 
-def _date(value: Optional[str]) -> Optional[dt.date]:
+def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _schedule_problems(source: str, entry: index.Entry, stale_days: int, as_of: dt.date) -> list[Problem]:
+def _schedule_problems(
+    source: str, entry: index.Entry, stale_days: int, as_of: dt.date
+) -> list[Problem]:
     try:
         reported, due, deadline = _date(entry.reported_on), _date(entry.due), _date(entry.deadline)
     except ValueError:
-        return [Problem(source, f"records/index.yaml has a malformed date for {entry.id}: run `cocrec index`")]
+        return [
+            Problem(
+                source,
+                f"records/index.yaml has a malformed date for {entry.id}: run `cocrec index`",
+            )
+        ]
     problems = []
     if entry.status == "open" and reported and (as_of - reported).days > stale_days:
-        problems.append(Problem(source, f"open case reported on {entry.reported_on} is stale (over {stale_days} days): decide an outcome"))
+        problems.append(
+            Problem(
+                source,
+                f"open case reported on {entry.reported_on} is stale (over {stale_days} days): decide an outcome",
+            )
+        )
     if due is not None and due < as_of and not entry.held:
-        problems.append(Problem(source, f"an expunge step is overdue since {due}: run `cocrec expunge {entry.id}`"))
+        problems.append(
+            Problem(
+                source, f"an expunge step is overdue since {due}: run `cocrec expunge {entry.id}`"
+            )
+        )
     if deadline is not None and deadline < as_of:
-        problems.append(Problem(source, f"a deadline passed on {deadline}: see `cocrec due {entry.id}`"))
+        problems.append(
+            Problem(source, f"a deadline passed on {deadline}: see `cocrec due {entry.id}`")
+        )
     return problems
 
 
@@ -165,7 +239,7 @@ class Checked(NamedTuple):
     in its age header and the text that survives expunge naming its people (found in the worker)."""
 
     opened: opening.Opened
-    stanzas: Optional[tuple[crypto.Stanza, ...]] = None
+    stanzas: tuple[crypto.Stanza, ...] | None = None
     text_hits: TextHits = ()
 
 
@@ -247,10 +321,19 @@ def with_keys(
     people = PeopleIndex.build([item.record for item in loaded.values()])
     schedules = store.schedules(loaded, as_of, people)
     problems = []
-    collection = validate.collection_errors({repo.record_source(rid): item.doc for rid, item in loaded.items()})
+    collection = validate.collection_errors(
+        {repo.record_source(rid): item.doc for rid, item in loaded.items()}
+    )
     problems += [Problem(e.file, str(e)) for e in collection]
-    if len(loaded) == len(files) and not index_says(idx, store.index_entries(loaded, schedules=schedules, as_read=True)):
-        problems.append(Problem(repo.rel(repo.index_path), "disagrees with the records (status, due dates, holds): run `cocrec index`"))
+    if len(loaded) == len(files) and not index_says(
+        idx, store.index_entries(loaded, schedules=schedules, as_read=True)
+    ):
+        problems.append(
+            Problem(
+                repo.rel(repo.index_path),
+                "disagrees with the records (status, due dates, holds): run `cocrec index`",
+            )
+        )
     problems += _retention_warnings(repo, schedules, people)
     problems += _surviving_text_warnings(repo, text_hits, schedules)
     return problems
@@ -264,20 +347,38 @@ def index_says(idx: Index, expected: Mapping[str, index.Entry]) -> bool:
     return all(idx.entries[rid].facts() == entry.facts() for rid, entry in expected.items())
 
 
-def _retention_warnings(repo: Repo, schedules: Mapping[str, RecordSchedule], people: PeopleIndex) -> list[Problem]:
+def _retention_warnings(
+    repo: Repo, schedules: Mapping[str, RecordSchedule], people: PeopleIndex
+) -> list[Problem]:
     warnings = []
     for rid, sched in sorted(schedules.items()):
         if not (sched.hold_needs_review or sched.override_blocked_by):
             continue
         source = repo.record_source(rid)
         if sched.hold_needs_review:
-            warnings.append(Problem(source, "retention.hold: review_on has passed: review the hold, then update or remove it", warning=True))
+            warnings.append(
+                Problem(
+                    source,
+                    "retention.hold: review_on has passed: review the hold, then update or remove it",
+                    warning=True,
+                )
+            )
         if sched.override_blocked_by:
             later = ", ".join(sched.override_blocked_by)
-            warnings.append(Problem(source, f"retention.override: later violation(s) {later} would have extended it: confirm the override", warning=True))
+            warnings.append(
+                Problem(
+                    source,
+                    f"retention.override: later violation(s) {later} would have extended it: confirm the override",
+                    warning=True,
+                )
+            )
     for first, second in people.name_only_matches():
         warnings.append(
-            Problem(repo.record_source(first), f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in", warning=True)
+            Problem(
+                repo.record_source(first),
+                f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in",
+                warning=True,
+            )
         )
     return warnings
 
@@ -312,7 +413,13 @@ def workspace_warnings(repo: Repo) -> list[Problem]:
     files = repo.workspace_files()
     if not files:
         return []
-    return [Problem(repo.rel(repo.workspace_dir), f"{len(files)} plaintext file(s) opened and not sealed: run `cocrec seal`", warning=True)]
+    return [
+        Problem(
+            repo.rel(repo.workspace_dir),
+            f"{len(files)} plaintext file(s) opened and not sealed: run `cocrec seal`",
+            warning=True,
+        )
+    ]
 
 
 def history_problems(store: Store) -> list[Problem]:
@@ -328,27 +435,43 @@ def history_problems(store: Store) -> list[Problem]:
     except CocrecError:
         return []  # reported by the checks that read them
     for rid in set(repo.record_files()) - set(now.records):
-        now.records[rid] = 1 << 30  # its file is there: not removed (its missing entry is reported as such)
+        now.records[rid] = (
+            1 << 30
+        )  # its file is there: not removed (its missing entry is reported as such)
     problems: list[Problem] = [
         Problem(f.source, f.message, EXIT_REPO)
-        for f in trust.history_flaws(store.trust_file, git.history_blobs(repo.root, "HEAD", trust.TRUST_FILE), "an earlier commit")
+        for f in trust.history_flaws(
+            store.trust_file,
+            git.history_blobs(repo.root, "HEAD", trust.TRUST_FILE),
+            "an earlier commit",
+        )
     ]
     for rev in ["HEAD", *git.parents(repo.root, "HEAD")]:
         before = _seen_at(repo, rev)
         if before is not None:
-            flaws = trust.rollbacks(now, before, repo.record_source, f"commit {rev[:7] if rev != 'HEAD' else 'HEAD'}")
-            problems += [Problem(f.source, f.message, EXIT_REPO) for f in flaws if str(f) not in {str(p) for p in problems}]
+            flaws = trust.rollbacks(
+                now, before, repo.record_source, f"commit {rev[:7] if rev != 'HEAD' else 'HEAD'}"
+            )
+            problems += [
+                Problem(f.source, f.message, EXIT_REPO)
+                for f in flaws
+                if str(f) not in {str(p) for p in problems}
+            ]
     return problems
 
 
-def _seen_at(repo: Repo, rev: str) -> Optional[trust.Seen]:
+def _seen_at(repo: Repo, rev: str) -> trust.Seen | None:
     from . import git
 
     tf_data = git.show_file(repo.root, rev, trust.TRUST_FILE)
     index_data = git.show_file(repo.root, rev, "records/index.yaml")
     try:
         tf = trust.parse(tf_data) if tf_data else trust.TrustFile()
-        idx = index.Index.parse(index_data, f"{rev}:records/index.yaml") if index_data else index.Index.empty()
+        idx = (
+            index.Index.parse(index_data, f"{rev}:records/index.yaml")
+            if index_data
+            else index.Index.empty()
+        )
     except CocrecError:
         return None  # an older format or a broken file there: nothing to compare with
     return trust.seen_in(tf, idx.entries)
@@ -364,12 +487,19 @@ def clone_warnings(repo: Repo) -> list[Problem]:
 
 # -- the tree: only the repository's layout, and no plaintext anywhere --------------------------------
 
-OWN_CLEARTEXT = ("members.yaml", "trust.yaml", "records/index.yaml")  # cocrec writes them: keys, ids, dates
+OWN_CLEARTEXT = (
+    "members.yaml",
+    "trust.yaml",
+    "records/index.yaml",
+)  # cocrec writes them: keys, ids, dates
 MAX_SCANNED = 4 << 20  # a larger file is judged by its name alone
 
 
 def tree_problems(
-    paths: Sequence[str], read: Callable[[str], Optional[bytes]], extra_files: Sequence[str], docs: Optional[Mapping[str, Sequence[Any]]] = None,
+    paths: Sequence[str],
+    read: Callable[[str], bytes | None],
+    extra_files: Sequence[str],
+    docs: Mapping[str, Sequence[Any]] | None = None,
     invented: Sequence[str] = (),
 ) -> list[Problem]:
     """Each path git holds (or a commit would) that is outside the repository's layout and the policy's
@@ -382,11 +512,25 @@ def tree_problems(
     finder = _IdentifierFinder(docs) if docs else None
     for path in sorted(paths):
         if path == "workspace" or path.startswith("workspace/"):
-            problems.append(Problem(path, f"plaintext from `cocrec open` must never be committed: `git rm --cached {path}` and add workspace/ to .gitignore"))
+            problems.append(
+                Problem(
+                    path,
+                    f"plaintext from `cocrec open` must never be committed: `git rm --cached {path}` and add workspace/ to .gitignore",
+                )
+            )
             continue
         if not layout.is_allowed(path, extra_files):
-            problems.append(Problem(path, f"not part of a records repository: remove it from git (`git rm --cached {path}`), or, if the committee keeps it here on purpose, list it in cocrec.yaml's extra_files (then `cocrec adopt`)"))
-        if path in OWN_CLEARTEXT or _is_record_file(path) or (invented and layout.is_allowed(path, invented) and not layout.in_layout(path)):
+            problems.append(
+                Problem(
+                    path,
+                    f"not part of a records repository: remove it from git (`git rm --cached {path}`), or, if the committee keeps it here on purpose, list it in cocrec.yaml's extra_files (then `cocrec adopt`)",
+                )
+            )
+        if (
+            path in OWN_CLEARTEXT
+            or _is_record_file(path)
+            or (invented and layout.is_allowed(path, invented) and not layout.in_layout(path))
+        ):
             continue
         data = read(path)
         if path == RECORDS_WORKFLOW:
@@ -394,31 +538,50 @@ def tree_problems(
         if data is None or len(data) > MAX_SCANNED:
             continue
         if layout.looks_like_record(data):
-            problems.append(Problem(path, f"holds what reads as a plaintext record: remove it from git (`git rm --cached {path}`) and delete it; records live encrypted in records/"))
+            problems.append(
+                Problem(
+                    path,
+                    f"holds what reads as a plaintext record: remove it from git (`git rm --cached {path}`) and delete it; records live encrypted in records/",
+                )
+            )
         elif finder is not None:  # any other file, the layout's own (.gitignore, workflows) too
             for rid, what in finder.find(data.decode("utf-8", "replace")).items():
-                problems.append(Problem(path, f"holds {' and '.join(what)} of record {rid}: remove it from git (`git rm --cached {path}`) and delete it, or reword it"))
+                problems.append(
+                    Problem(
+                        path,
+                        f"holds {' and '.join(what)} of record {rid}: remove it from git (`git rm --cached {path}`) and delete it, or reword it",
+                    )
+                )
     return problems
 
 
 RECORDS_WORKFLOW = ".github/workflows/records.yml"
 
 
-def _workflow_problems(data: Optional[bytes]) -> list[Problem]:
+def _workflow_problems(data: bytes | None) -> list[Problem]:
     """The records workflow is what makes CI check what members rely on, and nobody signs it: it must
     be the one cocrec installs, or the push that hides an overdue expunge could also make CI pass."""
     from .scaffold import template
 
     if data is not None and data.decode("utf-8", "replace") == template("records.yml"):
         return []
-    return [Problem(RECORDS_WORKFLOW, "is not the workflow cocrec installs, so CI may not be checking the records: "
-                    "see who changed it (`git log -p -- .github/workflows/records.yml`) and restore it "
-                    "(`cocrec init DIR` writes a fresh copy into DIR)")]
+    return [
+        Problem(
+            RECORDS_WORKFLOW,
+            "is not the workflow cocrec installs, so CI may not be checking the records: "
+            "see who changed it (`git log -p -- .github/workflows/records.yml`) and restore it "
+            "(`cocrec init DIR` writes a fresh copy into DIR)",
+        )
+    ]
 
 
 def _is_record_file(path: str) -> bool:
     """records/ID.yaml.age itself (ciphertext, checked as a record): not a file of that name elsewhere."""
-    return path.startswith("records/") and path.endswith(".yaml.age") and "/" not in path[len("records/"):]
+    return (
+        path.startswith("records/")
+        and path.endswith(".yaml.age")
+        and "/" not in path[len("records/") :]
+    )
 
 
 class _IdentifierFinder:
@@ -426,13 +589,18 @@ class _IdentifierFinder:
 
     def __init__(self, docs: Mapping[str, Sequence[Any]]) -> None:
         self._docs = docs
-        self._people: Optional[list[tuple[str, message_check.Person]]] = None
+        self._people: list[tuple[str, message_check.Person]] | None = None
 
     def find(self, text: str) -> dict[str, list[str]]:
         from . import matcher, message_check
 
         if self._people is None:
-            self._people = [(rid, p) for rid, versions in sorted(self._docs.items()) for doc in versions for p in message_check.people(doc, with_names=False)]
+            self._people = [
+                (rid, p)
+                for rid, versions in sorted(self._docs.items())
+                for doc in versions
+                for p in message_check.people(doc, with_names=False)
+            ]
         folded = matcher.fold_text(text)
         found: dict[str, list[str]] = {}
         for rid, person in self._people:
@@ -444,14 +612,14 @@ class _IdentifierFinder:
         return found
 
 
-def tracked_problems(store: Store, loaded: Optional[Mapping[str, Loaded]] = None) -> list[Problem]:
+def tracked_problems(store: Store, loaded: Mapping[str, Loaded] | None = None) -> list[Problem]:
     """`tree_problems` of what git tracks in this clone's working tree (none outside git)."""
     repo = store.repo
     if not (repo.root / ".git").exists():
         return []
     from . import git
 
-    def read(path: str) -> Optional[bytes]:
+    def read(path: str) -> bytes | None:
         full = repo.root / path
         try:
             return None if full.is_symlink() or not full.is_file() else full.read_bytes()
@@ -463,4 +631,6 @@ def tracked_problems(store: Store, loaded: Optional[Mapping[str, Loaded]] = None
         policy = store.policy
     except CocrecError:
         return []  # reported where it is read
-    return tree_problems(git.tracked_paths(repo.root), read, policy.extra_files, docs, policy.invented_files)
+    return tree_problems(
+        git.tracked_paths(repo.root), read, policy.extra_files, docs, policy.invented_files
+    )

@@ -14,7 +14,8 @@ import datetime as dt
 import gc
 import sys
 import traceback
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,7 +37,7 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(
-        self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.date:
         if isinstance(value, dt.date):
             return value
@@ -50,7 +51,7 @@ class WrittenDate(DateType):
     """A date that a writing command writes, or writes as of: never after today (`write_date`)."""
 
     def convert(
-        self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.date:
         option = param.opts[0] if param is not None and param.opts else "--as-of"
         return write_date(super().convert(value, param, ctx), option)
@@ -64,7 +65,7 @@ def _today() -> dt.date:
     return dates.today()  # looked up when called: the date a command runs on, read once per option
 
 
-def write_date(value: Optional[dt.date], option: str = "--as-of") -> dt.date:
+def write_date(value: dt.date | None, option: str = "--as-of") -> dt.date:
     """The date a writing command writes or writes as of: today by default, never later (SPEC 8).
 
     Every date a command writes (its --as-of, --since, --on) passes through here, so that a date
@@ -107,14 +108,14 @@ def format_option(choices: Sequence[str]) -> Decorator:
     )
 
 
-def ask(question: str) -> Optional[bool]:
+def ask(question: str) -> bool | None:
     """Yes or no on the member's terminal (no unless they say yes); None without a terminal."""
     if sys.stdin is None or not sys.stdin.isatty():
         return None
     return bool(click.confirm(question, default=False, err=True))
 
 
-def ask_resume(question: str) -> Optional[bool]:
+def ask_resume(question: str) -> bool | None:
     """Whether to resume kept typing: yes unless the member says no (no discards it); None without a terminal."""
     if sys.stdin is None or not sys.stdin.isatty():
         return None
@@ -143,14 +144,18 @@ NEW_KEYS_HELP = "Encrypt to member keys this clone has not accepted yet, without
 def draft_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--resume / --discard-draft: what to do with typing kept from a run that could not write it."""
     func = click.option(
-        "--discard-draft", is_flag=True, help="Discard the text kept from an earlier run that could not write it."
+        "--discard-draft",
+        is_flag=True,
+        help="Discard the text kept from an earlier run that could not write it.",
     )(func)
     return click.option(
-        "--resume", is_flag=True, help="Continue the text kept from an earlier run that could not write it."
+        "--resume",
+        is_flag=True,
+        help="Continue the text kept from an earlier run that could not write it.",
     )(func)
 
 
-def draft_choice(resume: bool, discard_draft: bool) -> Optional[bool]:
+def draft_choice(resume: bool, discard_draft: bool) -> bool | None:
     if resume and discard_draft:
         raise UsageError("--resume and --discard-draft: give one of them")
     return True if resume else False if discard_draft else None
@@ -167,9 +172,9 @@ class CocrecGroup(click.Group):
 
     def main(
         self,
-        args: Optional[Sequence[str]] = None,
-        prog_name: Optional[str] = None,
-        complete_var: Optional[str] = None,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
@@ -208,7 +213,7 @@ class CocrecGroup(click.Group):
 @click.version_option(__version__, prog_name="cocrec")
 @click.pass_context
 def cli(
-    click_ctx: click.Context, repo: Optional[str], identities: tuple[str, ...], debug: bool
+    click_ctx: click.Context, repo: str | None, identities: tuple[str, ...], debug: bool
 ) -> None:
     """Encrypted, retention-aware incident records for Code of Conduct committees."""
     from .context import Context
@@ -217,7 +222,7 @@ def cli(
 
 
 @cli.result_callback()
-def _exit_code(code: Optional[int], **_options: Any) -> int:
+def _exit_code(code: int | None, **_options: Any) -> int:
     """A command's exit code; a reading command that left out an unsigned record exits 1."""
     return _context().exit_code(code or 0)
 
@@ -269,7 +274,7 @@ def setup(repin: bool, yes: bool) -> int:
     show_default=True,
     help="ssh-ed25519 decrypts and signs; x25519 (a plain age key) only decrypts.",
 )
-def keygen(output: Optional[str], passphrase: bool, kind: str) -> int:
+def keygen(output: str | None, passphrase: bool, kind: str) -> int:
     """Make a new identity (private key, mode 0600) and print its public key."""
     from .commands import keygen
 
@@ -320,14 +325,25 @@ def members_list(fmt: str) -> int:
 )
 @click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
 def members_add(
-    member_id: str, name: str, keys: tuple[str, ...], since: dt.date, identifiers: tuple[str, ...], yes: bool
+    member_id: str,
+    name: str,
+    keys: tuple[str, ...],
+    since: dt.date,
+    identifiers: tuple[str, ...],
+    yes: bool,
 ) -> int:
     """Add a member and re-encrypt every record so they can read all of them
     (with `access.onboarding: declare`, only the records written from now on until `members clear`)."""
     from .commands import members
 
     return members.run_add(
-        _context(), member_id=member_id, name=name, keys=keys, since=since, yes=yes, identifiers=identifiers
+        _context(),
+        member_id=member_id,
+        name=name,
+        keys=keys,
+        since=since,
+        yes=yes,
+        identifiers=identifiers,
     )
 
 
@@ -394,14 +410,24 @@ def rekey(check_only: bool, yes: bool, as_of: dt.date) -> int:
     "not accepted yet.",
 )
 @draft_options
-def new(from_file: Optional[str], as_of: dt.date, yes: bool, resume: bool, discard_draft: bool) -> int:
+def new(from_file: str | None, as_of: dt.date, yes: bool, resume: bool, discard_draft: bool) -> int:
     """Record a new incident; prints its id."""
     from .commands import new
 
     choice = draft_choice(resume, discard_draft)
     if choice is not None and from_file is not None:
-        raise UsageError("--resume and --discard-draft are for the editor (a new record typed there), not --from")
-    return new.run(_context(), from_file=from_file, as_of=as_of, yes=yes, confirm=ask, resume=choice, ask_resume=ask_resume)
+        raise UsageError(
+            "--resume and --discard-draft are for the editor (a new record typed there), not --from"
+        )
+    return new.run(
+        _context(),
+        from_file=from_file,
+        as_of=as_of,
+        yes=yes,
+        confirm=ask,
+        resume=choice,
+        ask_resume=ask_resume,
+    )
 
 
 @cli.command("import")
@@ -419,9 +445,7 @@ def new(from_file: Optional[str], as_of: dt.date, yes: bool, resume: bool, disca
 )
 @click.option("--yes", is_flag=True, help="Write without asking (needed without a terminal).")
 @as_of_option
-def import_(
-    file: str, mapping_file: Optional[str], dry_run: bool, yes: bool, as_of: dt.date
-) -> int:
+def import_(file: str, mapping_file: str | None, dry_run: bool, yes: bool, as_of: dt.date) -> int:
     """Import the committee's spreadsheet (CSV), a record a row; nothing is written unless
     every row is valid."""
     from .commands import import_
@@ -452,15 +476,32 @@ def show(record_id: str, shareable: bool, as_of: dt.date, fmt: str) -> int:
 @cli.command()
 @click.argument("record_id", metavar="ID")
 @click.argument("member_ids", metavar="MEMBER...", nargs=-1)
-@click.option("--reason", metavar="TEXT", help="Why they are recused (confidential, encrypted with the record).")
-@click.option("--undo", is_flag=True, help="Remove the members from the record's recused list (they then see it).")
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    help="Why they are recused (confidential, encrypted with the record).",
+)
+@click.option(
+    "--undo",
+    is_flag=True,
+    help="Remove the members from the record's recused list (they then see it).",
+)
 @click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
 @writing_as_of_option
-def recuse(record_id: str, member_ids: tuple[str, ...], reason: Optional[str], undo: bool, yes: bool, as_of: dt.date) -> int:
+def recuse(
+    record_id: str,
+    member_ids: tuple[str, ...],
+    reason: str | None,
+    undo: bool,
+    yes: bool,
+    as_of: dt.date,
+) -> int:
     """Recuse members from a record (a conflict of interest): it is re-encrypted without their keys."""
     from .commands import recuse
 
-    return recuse.run(_context(), record_id=record_id, member_ids=member_ids, reason=reason, undo=undo, yes=yes)
+    return recuse.run(
+        _context(), record_id=record_id, member_ids=member_ids, reason=reason, undo=undo, yes=yes
+    )
 
 
 @cli.command("list")
@@ -471,10 +512,10 @@ def recuse(record_id: str, member_ids: tuple[str, ...], reason: Optional[str], u
 @as_of_option
 @format_option(output.LISTING)
 def list_(
-    status: Optional[str],
-    outcome: Optional[str],
-    year: Optional[int],
-    subject: Optional[str],
+    status: str | None,
+    outcome: str | None,
+    year: int | None,
+    subject: str | None,
     as_of: dt.date,
     fmt: str,
 ) -> int:
@@ -580,7 +621,9 @@ def edit(record_id: str, as_of: dt.date, yes: bool, resume: bool, discard_draft:
     from .commands import edit
 
     choice = draft_choice(resume, discard_draft)
-    return edit.run(_context(), record_id=record_id, as_of=as_of, yes=yes, resume=choice, confirm=ask_resume)
+    return edit.run(
+        _context(), record_id=record_id, as_of=as_of, yes=yes, resume=choice, confirm=ask_resume
+    )
 
 
 @cli.command("open")
@@ -665,7 +708,7 @@ def lookup(query: str, as_of: dt.date, fmt: str) -> int:
 @format_option(output.LISTING)
 @click.option("--yes", is_flag=True, help=NEW_KEYS_HELP)
 def screen(
-    file: str, column: Optional[str], disclose: Optional[str], as_of: dt.date, fmt: str, yes: bool
+    file: str, column: str | None, disclose: str | None, as_of: dt.date, fmt: str, yes: bool
 ) -> int:
     """Match an attendee or speaker list (CSV) against flagged and banned people."""
     from .commands import screen

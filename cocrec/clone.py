@@ -17,10 +17,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping, Optional
 
 from .fsutil import atomic_write
 from .trust import Keys, Seen
@@ -31,16 +31,16 @@ CHAINS = " membership"  # seen.json's key for the membership histories of every 
 
 @dataclass
 class Clone:
-    directory: Optional[Path]  # None: not a git clone, nothing is remembered
+    directory: Path | None  # None: not a git clone, nothing is remembered
 
     @classmethod
     def of(cls, git_dir: Path) -> Clone:
         return cls(git_dir / "cocrec" if git_dir.is_dir() else None)
 
-    def _path(self, name: str) -> Optional[Path]:
+    def _path(self, name: str) -> Path | None:
         return self.directory / name if self.directory is not None else None
 
-    def _read(self, name: str) -> Optional[bytes]:
+    def _read(self, name: str) -> bytes | None:
         path = self._path(name)
         if path is None:
             return None
@@ -63,7 +63,7 @@ class Clone:
     # -- the trust root ---------------------------------------------------------------
 
     @property
-    def root(self) -> Optional[str]:
+    def root(self) -> str | None:
         data = self._read("root")
         return data.decode("ascii", "replace").strip() if data else None
 
@@ -77,7 +77,7 @@ class Clone:
     # -- accepted keys ------------------------------------------------------------------
 
     @property
-    def accepted(self) -> Optional[Keys]:
+    def accepted(self) -> Keys | None:
         data = self._read("accepted.json")
         if data is None:
             return None
@@ -93,7 +93,7 @@ class Clone:
     # -- seen versions (per branch: branches legitimately hold older versions and fewer records) ---------
 
     @cached_property
-    def branch(self) -> Optional[str]:
+    def branch(self) -> str | None:
         """The checked-out branch (None when HEAD is detached, as during a rebase: nothing is remembered then)."""
         if self.directory is None:
             return None
@@ -118,7 +118,13 @@ class Clone:
         with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
             if isinstance(doc, dict):
                 chain = tuple(str(d) for d in doc.get("chain", ()))
-                return Seen(int(doc["log"]), int(doc["policy"]), {str(k): int(v) for k, v in doc["records"].items()}, chain, others)
+                return Seen(
+                    int(doc["log"]),
+                    int(doc["policy"]),
+                    {str(k): int(v) for k, v in doc["records"].items()},
+                    chain,
+                    others,
+                )
         return Seen(others=others)
 
     @staticmethod
@@ -133,8 +139,17 @@ class Clone:
         if self.branch is None:
             return
         everything = self._all_seen()
-        everything[self.branch] = {"log": seen.log, "policy": seen.policy, "records": dict(sorted(seen.records.items())), "chain": list(seen.chain)}
-        chains = [c for c in self._chains(everything) if not (len(c) <= len(seen.chain) and seen.chain[: len(c)] == c)]
+        everything[self.branch] = {
+            "log": seen.log,
+            "policy": seen.policy,
+            "records": dict(sorted(seen.records.items())),
+            "chain": list(seen.chain),
+        }
+        chains = [
+            c
+            for c in self._chains(everything)
+            if not (len(c) <= len(seen.chain) and seen.chain[: len(c)] == c)
+        ]
         if seen.chain and not any(seen.chain == c[: len(seen.chain)] for c in chains):
             chains.append(seen.chain)
         everything[CHAINS] = [list(c) for c in chains]
@@ -166,7 +181,11 @@ class Clone:
 
     def _journal_lines(self) -> list[list[str]]:
         data = self._read("journal") or b""
-        return [parts for line in data.decode("ascii", "replace").splitlines() if len(parts := line.split()) in (2, 3)]
+        return [
+            parts
+            for line in data.decode("ascii", "replace").splitlines()
+            if len(parts := line.split()) in (2, 3)
+        ]
 
     def journal(self) -> dict[str, set[str]]:
         """record id -> the sha256 of each file of it this clone wrote (or re-signs) and has not indexed yet."""
@@ -177,17 +196,24 @@ class Clone:
 
     def journal_recipients(self) -> dict[tuple[str, str], str]:
         """(record id, sha256) -> the fingerprint of the keys that file was encrypted to, as noted when it was written."""
-        return {(parts[0], parts[1]): parts[2] for parts in self._journal_lines() if len(parts) == 3}
+        return {
+            (parts[0], parts[1]): parts[2] for parts in self._journal_lines() if len(parts) == 3
+        }
 
     def note(self, written: Mapping[str, str], recipients: Mapping[str, str] = {}) -> None:
         """Before files are replaced: remember each (id, sha256) as this clone's own, with the fingerprint of the
         keys it is encrypted to (`recipients`, by id), so that indexing it later says whom it opens for."""
         if not written:
             return
-        entries = {(parts[0], parts[1]): parts[2] if len(parts) == 3 else "" for parts in self._journal_lines()}
+        entries = {
+            (parts[0], parts[1]): parts[2] if len(parts) == 3 else ""
+            for parts in self._journal_lines()
+        }
         for rid, sha in written.items():
             entries[(rid, sha)] = recipients.get(rid, "")
-        lines = "".join(f"{rid} {sha} {fp}".rstrip() + "\n" for (rid, sha), fp in sorted(entries.items()))
+        lines = "".join(
+            f"{rid} {sha} {fp}".rstrip() + "\n" for (rid, sha), fp in sorted(entries.items())
+        )
         if not self._write("journal", lines.encode("ascii")) and self.directory is not None:
             raise OSError("cannot write the write journal in the git directory")
 

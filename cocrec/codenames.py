@@ -29,15 +29,9 @@ _TRIES = 64  # random draws before falling back to listing what is free (a nearl
 @lru_cache(maxsize=1)
 def words() -> tuple[str, ...]:
     """The shipped word list, in its order (comments and blank lines left out)."""
-    text = (
-        resources.files("cocrec")
-        .joinpath("data/code-words.txt")
-        .read_text(encoding="utf-8")
-    )
+    text = resources.files("cocrec").joinpath("data/code-words.txt").read_text(encoding="utf-8")
     return tuple(
-        line.strip()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
 
 
@@ -76,10 +70,7 @@ def choose(taken: Collection[str], vocabulary: Sequence[str] = ()) -> str:
         if first != second and name not in taken:
             return name
     free = [
-        f"{a} {b}"
-        for a in vocabulary
-        for b in vocabulary
-        if a != b and f"{a} {b}" not in taken
+        f"{a} {b}" for a in vocabulary for b in vocabulary if a != b and f"{a} {b}" not in taken
     ]
     if not free:
         raise ValueError("every code name of the word list is taken")

@@ -9,8 +9,9 @@ Paths are checked from git's index directly: what may never be committed at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from . import checks, git, index, trust, validate
 from .context import Context
@@ -25,7 +26,7 @@ INDEX_PATH = RECORDS + INDEX_NAME
 PROTECTED = (POLICY_FILE, MEMBERS_FILE, trust.TRUST_FILE)
 
 
-def record_id_of(path: str) -> Optional[str]:
+def record_id_of(path: str) -> str | None:
     """The id of a path `records/<id>.yaml.age`, else None."""
     name = path[len(RECORDS) :] if path.startswith(RECORDS) else ""
     stem = name[: -len(RECORD_SUFFIX)] if name.endswith(RECORD_SUFFIX) else ""
@@ -39,24 +40,36 @@ def path_problems(changed: list[str], staged: Mapping[str, git.GitFile]) -> list
         if path not in staged:
             continue
         if path.startswith(RECORDS) and staged[path].mode == "120000":
-            problems.append(f"{path}: records may not be symlinks: `git rm --cached {path}` and add the file itself")
+            problems.append(
+                f"{path}: records may not be symlinks: `git rm --cached {path}` and add the file itself"
+            )
         elif path.startswith(RECORDS) and path != INDEX_PATH and record_id_of(path) is None:
             what = "plaintext? " if path.endswith((".yaml", ".yml")) else ""
-            problems.append(f"{path}: {what}only record files (<id>.yaml.age) and index.yaml belong in records/: `git rm --cached {path}`")
+            problems.append(
+                f"{path}: {what}only record files (<id>.yaml.age) and index.yaml belong in records/: `git rm --cached {path}`"
+            )
         elif path in PROTECTED and staged[path].mode == "120000":
-            problems.append(f"{path}: may not be a symlink: `git rm --cached {path}` and add the file itself")
+            problems.append(
+                f"{path}: may not be a symlink: `git rm --cached {path}` and add the file itself"
+            )
     return problems
 
 
-def staged_problems(ctx: Context) -> tuple[list[str], Optional[str]]:
+def staged_problems(ctx: Context) -> tuple[list[str], str | None]:
     """Every problem of what is staged, and a note when the checks that need a key were skipped."""
     root = ctx.repo.root
     changed = git.staged_changes(root)
     staged = git.staged_files(root)
-    problems = path_problems(changed, staged) + _tree(ctx, [p for p in changed if p in staged and not p.startswith(RECORDS)])
+    problems = path_problems(changed, staged) + _tree(
+        ctx, [p for p in changed if p in staged and not p.startswith(RECORDS)]
+    )
     if not any(p.startswith(RECORDS) or p in PROTECTED for p in changed):
         return problems, None  # an unrelated commit: its own files only, so it stays fast
-    wanted = [p for p, f in staged.items() if (p.startswith(RECORDS) or p in PROTECTED) and f.mode != "120000"]
+    wanted = [
+        p
+        for p, f in staged.items()
+        if (p.startswith(RECORDS) or p in PROTECTED) and f.mode != "120000"
+    ]
     with private_dir("cocrec-commit-") as snapshot:
         git.export_index(root, wanted, snapshot)
         if not (snapshot / POLICY_FILE).is_file():
@@ -84,18 +97,26 @@ def _tree(ctx: Context, paths: list[str]) -> list[str]:
         docs = _readable_docs(ctx)
     except CocrecError as exc:
         return [str(exc)]
-    found = checks.tree_problems(paths, lambda path: git.show_file(root, ":", path), policy.extra_files, docs, policy.invented_files)
+    found = checks.tree_problems(
+        paths,
+        lambda path: git.show_file(root, ":", path),
+        policy.extra_files,
+        docs,
+        policy.invented_files,
+    )
     return problems + [str(p) for p in found]
 
 
-def _trust_problems(store: Store, policy_data: Optional[bytes]) -> list[str]:
+def _trust_problems(store: Store, policy_data: bytes | None) -> list[str]:
     """Why the repository as it is cannot be believed: its flaws, the staged policy's seal, unsigned records."""
     v = store.verification
     problems = [str(flaw) for flaw in v.flaws]
     if v.members is None:
         return problems  # no trust root yet and nothing to sign (a new repository): nothing more to ask
     if policy_data is not None and not problems:
-        why = trust.verify_policy(store.trust_file.policy, v.members, index.sha256(policy_data), store.verifier)
+        why = trust.verify_policy(
+            store.trust_file.policy, v.members, index.sha256(policy_data), store.verifier
+        )
         if why is not None:
             problems.append(f"{POLICY_FILE}: {why}")
     for rid, path in sorted(store.repo.record_files().items()):
@@ -105,20 +126,22 @@ def _trust_problems(store: Store, policy_data: Optional[bytes]) -> list[str]:
     return problems
 
 
-def _readable_docs(ctx: Context) -> Optional[dict[str, list[Any]]]:
+def _readable_docs(ctx: Context) -> dict[str, list[Any]] | None:
     """Every record this member's key opens (None on a machine with no key, or a key that opens none)."""
     try:
-        ctx.identities
+        ctx.identities  # noqa: B018 - loads them: an unusable identity is refused here
         loaded, _ = ctx.store.open_files()
     except DecryptError:
         return None
     return {rid: [item.doc] for rid, item in loaded.items()}
 
 
-def _snapshot_problems(ctx: Context, snapshot: Repo) -> tuple[list[str], Optional[str]]:
+def _snapshot_problems(ctx: Context, snapshot: Repo) -> tuple[list[str], str | None]:
     store = Store(snapshot, lambda: ctx.identities, lambda _: None)
     store.env = ctx.env
-    store.__dict__["clone"] = ctx.store.clone  # this clone's pins and signature cache, not the snapshot's
+    store.__dict__["clone"] = (
+        ctx.store.clone
+    )  # this clone's pins and signature cache, not the snapshot's
     store.history = ctx.repo
     try:
         problems = checks.keyless(store, None)
@@ -128,7 +151,7 @@ def _snapshot_problems(ctx: Context, snapshot: Repo) -> tuple[list[str], Optiona
     if any(not p.warning for p in problems):
         return _lines(problems), None
     try:
-        ctx.identities
+        ctx.identities  # noqa: B018 - loads them: an unusable identity is refused here
     except DecryptError as exc:
         return [], f"no key available ({exc}): records were not decrypted, so not validated"
     return _lines(_keyed(store)), None
@@ -138,7 +161,9 @@ def _keyed(store: Store) -> list[Problem]:
     files = store.repo.record_files()
     loaded, opened = store.open_files(files=files)
     idx = store.read_index()
-    authentic = {rid: item for rid, item in loaded.items() if store.why_not(rid, item.file_sha) is None}
+    authentic = {
+        rid: item for rid, item in loaded.items() if store.why_not(rid, item.file_sha) is None
+    }
     return opened + checks.with_keys(store, authentic, dt.date.max, idx, files)
 
 
@@ -148,7 +173,10 @@ def _rollbacks(store: Store, repo: Repo) -> list[Problem]:
     before = checks._seen_at(repo, "HEAD")
     if before is None:
         return []
-    return [Problem(f.source, f.message, 4) for f in trust.rollbacks(now, before, store.repo.record_source, "HEAD")]
+    return [
+        Problem(f.source, f.message, 4)
+        for f in trust.rollbacks(now, before, store.repo.record_source, "HEAD")
+    ]
 
 
 def _lines(problems: list[Problem]) -> list[str]:

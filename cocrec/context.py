@@ -5,10 +5,11 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Mapping, Optional, TextIO
+from typing import TextIO
 
 from . import crypto
 from .repo import Repo
@@ -25,12 +26,12 @@ def ask_passphrase(path: str) -> str:
 
 @dataclass
 class Context:
-    repo_flag: Optional[str] = None
+    repo_flag: str | None = None
     identity_flags: tuple[str, ...] = ()
     debug: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    stdout: Optional[TextIO] = None
-    stderr: Optional[TextIO] = None
+    stdout: TextIO | None = None
+    stderr: TextIO | None = None
     passphrase: Callable[[str], str] = ask_passphrase
     yes: bool = False  # the member's --yes: encrypt to member keys this clone has not accepted, without asking
 

@@ -25,9 +25,10 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 import pyrage  # type: ignore[import-untyped]
 
@@ -92,12 +93,14 @@ def _describe(key: str) -> str:
     return "the key"
 
 
-def parse_recipient(key: str, label: Optional[str] = None) -> Recipient:
+def parse_recipient(key: str, label: str | None = None) -> Recipient:
     """A pyrage recipient for an age X25519, ssh-ed25519 or ssh-rsa public key, or a UsageError."""
     try:
         return _recipient(normalize_key(key))
     except ValueError:
-        raise UsageError(f"{label or _describe(key)} is not a valid age or ssh recipient: {RECIPIENT_HELP}") from None
+        raise UsageError(
+            f"{label or _describe(key)} is not a valid age or ssh recipient: {RECIPIENT_HELP}"
+        ) from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -147,7 +150,7 @@ def passphrase_encrypt(text: bytes, passphrase: str) -> bytes:
 # -- the age header -----------------------------------------------------------
 
 
-def header_stanzas(ciphertext: bytes, source: Optional[str] = None) -> list[str]:
+def header_stanzas(ciphertext: bytes, source: str | None = None) -> list[str]:
     """The recipient stanza types of an armored or binary age v1 file, e.g. ["X25519", "ssh-ed25519"].
 
     Needs no key. Grease stanzas (decoys rage adds, type ending in "-grease")
@@ -160,7 +163,7 @@ def header_stanzas(ciphertext: bytes, source: Optional[str] = None) -> list[str]
 Stanza = tuple[str, str]  # (type, tag): the tag an ssh stanza names its key by, "" for X25519
 
 
-def header_recipients(ciphertext: bytes, source: Optional[str] = None) -> list[Stanza]:
+def header_recipients(ciphertext: bytes, source: str | None = None) -> list[Stanza]:
     """The (type, tag) of each recipient stanza (`header_stanzas`, with the key tags of ssh stanzas)."""
     try:
         stanzas = _stanzas(_dearmor(ciphertext) if _is_armored(ciphertext) else ciphertext)
@@ -182,11 +185,15 @@ def recipient_stanzas(ciphertext: bytes) -> tuple[Stanza, ...]:
         start, end = data.find(b"\n") + 1, data.find(ARMOR_END)
         if end < 0:
             return tuple(header_recipients(ciphertext))
-        size = 40 * (COLUMNS + 1)  # 40 lines of base64 (a2b_base64 skips the newlines): a 15-key header fills about 35
+        size = 40 * (
+            COLUMNS + 1
+        )  # 40 lines of base64 (a2b_base64 skips the newlines): a 15-key header fills about 35
         while True:
             try:
                 decoded = binascii.a2b_base64(data[start : min(start + size, end)])
-            except binascii.Error:  # not whole base64 quanta (lines of another width): the careful way
+            except (
+                binascii.Error
+            ):  # not whole base64 quanta (lines of another width): the careful way
                 return tuple(header_recipients(ciphertext))
             if b"\n--- " in decoded or start + size >= end:
                 break
@@ -209,7 +216,7 @@ def _stanza_lines(header: bytes) -> list[Stanza]:
     return found
 
 
-def _not_age(source: Optional[str], detail: str) -> str:
+def _not_age(source: str | None, detail: str) -> str:
     where = f"{source}: " if source else ""
     return f"{where}not a valid age file (garbage or truncated: {detail}): restore it from git"
 
@@ -252,8 +259,8 @@ def _stanzas(data: bytes) -> list[Stanza]:
 class _Entry:
     secret: str = field(repr=False)
     identity: PyrageIdentity = field(repr=False)
-    public_key: Optional[str]
-    signer: Optional[keys.SigningKey] = field(default=None, repr=False)
+    public_key: str | None
+    signer: keys.SigningKey | None = field(default=None, repr=False)
     signs_later: bool = False  # an ssh key whose signer is loaded when first asked for
 
 
@@ -287,7 +294,9 @@ class Identities:
     @property
     def signing_keys(self) -> list[keys.SigningKey]:
         """The ssh keys among these identities: the ones that sign (an age X25519 key only decrypts)."""
-        loaded = [_signer(entry.secret) if entry.signs_later else entry.signer for entry in self._entries]
+        loaded = [
+            _signer(entry.secret) if entry.signs_later else entry.signer for entry in self._entries
+        ]
         return [signer for signer in loaded if signer is not None]
 
     def __len__(self) -> int:
@@ -298,7 +307,7 @@ class Identities:
 
 
 @functools.cache
-def _signer(secret: str) -> Optional[keys.SigningKey]:
+def _signer(secret: str) -> keys.SigningKey | None:
     """An ssh identity's signing key, loaded once, when first asked for (cryptography is slow to
     import, and most commands sign nothing)."""
     return keys.private_key(secret)
@@ -330,7 +339,9 @@ def _ssh_entry(secret: str) -> _Entry:
                 "a passphrase-protected ssh key, which cocrec cannot unlock: protect it with age instead "
                 "(`cocrec keygen --passphrase` makes such a key)"
             ) from None
-        raise _BadIdentity("not a usable ssh private key: only unencrypted ssh-ed25519 and ssh-rsa keys work") from None
+        raise _BadIdentity(
+            "not a usable ssh private key: only unencrypted ssh-ed25519 and ssh-rsa keys work"
+        ) from None
     stated = keys.stated_public_key(secret)
     if stated is not None:
         return _Entry(secret, identity, stated, signs_later=True)
@@ -392,17 +403,23 @@ def _read_identity_file(path: Path) -> bytes:
             raise DecryptError(f"{path}: too large for an identity file: {IDENTITY_FILE_HELP}")
         return path.read_bytes()
     except OSError as exc:
-        raise DecryptError(f"{path}: cannot read the identity file ({exc.strerror}): check its permissions") from None
+        raise DecryptError(
+            f"{path}: cannot read the identity file ({exc.strerror}): check its permissions"
+        ) from None
 
 
 def _unlock(path: Path, data: bytes, ask_passphrase: Callable[[str], str]) -> bytes:
     if "scrypt" not in header_stanzas(data, str(path)):
-        raise DecryptError(f"{path}: an age file, but not passphrase-protected: {IDENTITY_FILE_HELP}, or one encrypted with `age -p`")
+        raise DecryptError(
+            f"{path}: an age file, but not passphrase-protected: {IDENTITY_FILE_HELP}, or one encrypted with `age -p`"
+        )
     passphrase = ask_passphrase(str(path))
     try:
         plaintext: bytes = pyrage.passphrase.decrypt(data, passphrase)
     except pyrage.DecryptError:
-        raise DecryptError(f"{path}: wrong passphrase (or a damaged file): run the command again") from None
+        raise DecryptError(
+            f"{path}: wrong passphrase (or a damaged file): run the command again"
+        ) from None
     return plaintext
 
 
@@ -428,9 +445,13 @@ def _identity_lines(text: str, where: str) -> list[_Entry]:
         if not line or line.startswith("#"):
             continue
         if line.startswith("AGE-PLUGIN-"):
-            raise DecryptError(f"{where}: line {number}: age plugin identities are not supported: {IDENTITY_FILE_HELP}")
+            raise DecryptError(
+                f"{where}: line {number}: age plugin identities are not supported: {IDENTITY_FILE_HELP}"
+            )
         if line.startswith(("age1", *SSH_TYPES)):
-            raise DecryptError(f"{where}: line {number}: a public key, not an identity: pass the private key file")
+            raise DecryptError(
+                f"{where}: line {number}: a public key, not an identity: pass the private key file"
+            )
         if not line.startswith(SECRET_KEY_HRP):
             raise DecryptError(f"{where}: line {number}: not an age identity: {IDENTITY_FILE_HELP}")
         entries.append(_entry(line, f"{where}: line {number}"))
@@ -485,7 +506,9 @@ def _decrypt_failure(ciphertext: bytes, source: str, detail: str) -> str:
     return f"{source}: not encrypted to your identity: ask a member to run `cocrec rekey`"
 
 
-def verify_roundtrip(ciphertext: bytes, plaintext: bytes, identities: Identities, source: str = "record") -> None:
+def verify_roundtrip(
+    ciphertext: bytes, plaintext: bytes, identities: Identities, source: str = "record"
+) -> None:
     """Decrypt what was just encrypted and compare, before it replaces anything (SPEC 8)."""
     try:
         again = decrypt(ciphertext, identities, source)
@@ -494,7 +517,9 @@ def verify_roundtrip(ciphertext: bytes, plaintext: bytes, identities: Identities
             f"{source}: cannot verify the new encryption with your identity (is your key among the current members'?): nothing was written"
         ) from None
     if again != plaintext:
-        raise CocrecError(f"{source}: the new encryption did not decrypt to the same text: nothing was written")
+        raise CocrecError(
+            f"{source}: the new encryption did not decrypt to the same text: nothing was written"
+        )
 
 
 def stanza_of(key: str) -> Stanza:

@@ -6,7 +6,6 @@ import calendar
 import datetime as dt
 import re
 
-
 # Every date cocrec reads lies in these years: people write `until: 9999-12-31` for "forever" (a
 # permanent ban is `permanent: true`), and retention adds months to a date (up to 100 years), which
 # must stay on Python's calendar.

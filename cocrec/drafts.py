@@ -20,7 +20,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from . import crypto, yaml_io
 from .errors import CocrecError, DecryptError
@@ -37,12 +37,12 @@ class Draft:
     """What the member typed (`text`), and for an edit the record's text it started from (`base`)."""
 
     path: Path
-    record_id: Optional[str]  # None: a new record
+    record_id: str | None  # None: a new record
     text: bytes
-    base: Optional[bytes] = None
+    base: bytes | None = None
 
 
-def directory_of(git_dir: Path) -> Optional[Path]:
+def directory_of(git_dir: Path) -> Path | None:
     """Where drafts live (None outside a git clone: there is nowhere private to keep them)."""
     return git_dir / "cocrec" / DIRECTORY if git_dir.is_dir() else None
 
@@ -51,16 +51,21 @@ def keep(
     git_dir: Path,
     identities: crypto.Identities,
     text: bytes,
-    record_id: Optional[str] = None,
-    base: Optional[bytes] = None,
-) -> Optional[Path]:
+    record_id: str | None = None,
+    base: bytes | None = None,
+) -> Path | None:
     """Encrypt `text` to the member's own keys and keep it; returns where, or None when it cannot be kept."""
     directory = directory_of(git_dir)
     mine = identities.public_keys
     if directory is None or not mine:
         return None
     name = f"{record_id}{SUFFIX}" if record_id else f"{NEW_PREFIX}{secrets.token_hex(4)}{SUFFIX}"
-    header = {"version": 1, "record": record_id, "text": len(text), "base": None if base is None else len(base)}
+    header = {
+        "version": 1,
+        "record": record_id,
+        "text": len(text),
+        "base": None if base is None else len(base),
+    }
     payload = json.dumps(header).encode() + b"\n" + text + (base or b"")
     try:
         ciphertext = crypto.encrypt(payload, mine)
@@ -72,7 +77,7 @@ def keep(
     return directory / name
 
 
-def for_record(git_dir: Path, record_id: str) -> Optional[Path]:
+def for_record(git_dir: Path, record_id: str) -> Path | None:
     directory = directory_of(git_dir)
     path = directory / f"{record_id}{SUFFIX}" if directory is not None else None
     return path if path is not None and path.is_file() else None
@@ -110,13 +115,13 @@ def load(path: Path, identities: crypto.Identities, drop: str = "") -> Draft:
     return Draft(path, str(record_id) if record_id else None, text, base)
 
 
-def discard(path: Optional[Path]) -> None:
+def discard(path: Path | None) -> None:
     if path is not None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
 
 
-def changed_fields(base: Optional[bytes], now: bytes) -> list[str]:
+def changed_fields(base: bytes | None, now: bytes) -> list[str]:
     """The top-level fields that differ between the record as the edit began and as it is now (names only)."""
     if base is None or base == now:
         return []
@@ -129,8 +134,10 @@ def changed_fields(base: Optional[bytes], now: bytes) -> list[str]:
     return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 
 
-def kept_line(path: Optional[Path], resume: str) -> str:
+def kept_line(path: Path | None, resume: str) -> str:
     """What the member is told of their kept text (or that it could not be kept)."""
     if path is None:
         return "your text could not be kept (no git directory, or no public key of your identity is known)"
-    return f"your text is kept, encrypted to your key, in {SHOWN}/{path.name}: `{resume}` continues it"
+    return (
+        f"your text is kept, encrypted to your key, in {SHOWN}/{path.name}: `{resume}` continues it"
+    )

@@ -30,9 +30,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Generic, Literal, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from . import schema
 from .errors import CocrecError, DecryptError, UsageError, ValidationError
@@ -51,7 +52,7 @@ class Edited(Generic[T]):
     """What the member did: changed the text (and `value` is what `accept` made of it), left it, or emptied it."""
 
     status: EditStatus
-    value: Optional[T] = None
+    value: T | None = None
     text: bytes = b""  # what the member saved, without cocrec's error lines (when changed)
 
 
@@ -64,7 +65,9 @@ def editor_command(env: Mapping[str, str]) -> list[str]:
     try:
         parts = shlex.split(raw)
     except ValueError:
-        raise UsageError("$VISUAL/$EDITOR is not a valid command line (unbalanced quotes): fix it") from None
+        raise UsageError(
+            "$VISUAL/$EDITOR is not a valid command line (unbalanced quotes): fix it"
+        ) from None
     return parts or [DEFAULT_EDITOR]
 
 
@@ -85,12 +88,11 @@ VIM_EARLY = "silent! set noundofile | silent! set nobackup nowritebackup"
 VIM_LATE = {
     "vim": "silent! setlocal noundofile noswapfile | silent! set noundofile"
     " | set nobackup nowritebackup | silent! set viminfo=",
-    "nvim": "silent! setlocal noundofile noswapfile"
-    " | set noundofile nobackup nowritebackup shada=",
+    "nvim": "silent! setlocal noundofile noswapfile | set noundofile nobackup nowritebackup shada=",
 }
 
 
-def vim_kind(program: str) -> Optional[VimKind]:
+def vim_kind(program: str) -> VimKind | None:
     """Whether `program` is vim or neovim: by its name, or the name of the file it resolves to."""
     found = shutil.which(program)
     real = os.path.basename(os.path.realpath(found)) if found else ""
@@ -104,12 +106,14 @@ def vim_kind(program: str) -> Optional[VimKind]:
     return None
 
 
-def _kind_by_version(path: str) -> Optional[VimKind]:
+def _kind_by_version(path: str) -> VimKind | None:
     """A program named vi that is no link to a known one: ask it (macOS's vi is vim, a BSD's is
     nvi)."""
     try:
         argv = [path, "--version"]
-        done = subprocess.run(argv, capture_output=True, timeout=5, check=False, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            argv, capture_output=True, timeout=5, check=False, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     first = done.stdout.split(b"\n", 1)[0]
@@ -148,9 +152,13 @@ def run_editor(command: Sequence[str], path: Path) -> None:
     try:
         completed = subprocess.run([*keeps_no_copies(command), str(path)], check=False)
     except OSError:
-        raise UsageError(f"cannot run the editor `{command[0]}`: set $VISUAL or $EDITOR to an editor on your PATH") from None
+        raise UsageError(
+            f"cannot run the editor `{command[0]}`: set $VISUAL or $EDITOR to an editor on your PATH"
+        ) from None
     if completed.returncode != 0:
-        raise CocrecError(f"the editor `{command[0]}` exited with status {completed.returncode}: nothing was changed")
+        raise CocrecError(
+            f"the editor `{command[0]}` exited with status {completed.returncode}: nothing was changed"
+        )
 
 
 def is_blank(data: bytes) -> bool:
@@ -159,7 +167,9 @@ def is_blank(data: bytes) -> bool:
 
 
 def _without_error_lines(data: bytes) -> bytes:
-    return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(ERROR_MARK.encode()))
+    return b"".join(
+        line for line in data.splitlines(keepends=True) if not line.startswith(ERROR_MARK.encode())
+    )
 
 
 def edit_loop(
@@ -168,7 +178,7 @@ def edit_loop(
     accept: Callable[[bytes], T],
     command: Sequence[str],
     ask: Callable[[ValidationError], bool],
-    declined: Optional[Callable[[bytes], None]] = None,
+    declined: Callable[[bytes], None] | None = None,
 ) -> Edited[T]:
     """Edit `initial` in a private file named `name` until `accept` takes it, the member gives up, or aborts.
 
@@ -223,7 +233,9 @@ def terminal_passphrase(path: str) -> str:
     try:
         os.close(os.open("/dev/tty", os.O_RDWR))
     except OSError:
-        raise DecryptError(f"{path}: passphrase-protected, and there is no terminal to ask on") from None
+        raise DecryptError(
+            f"{path}: passphrase-protected, and there is no terminal to ask on"
+        ) from None
     import getpass
 
     return getpass.getpass(f"Passphrase for {path}: ")
@@ -304,7 +316,11 @@ def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
         if key in NOT_IN_TEMPLATE or key not in record["properties"]:
             continue
         node = record["properties"][key]
-        status = "required" if key in required else CONDITIONAL.get(key, "later" if key in LATER else "optional")
+        status = (
+            "required"
+            if key in required
+            else CONDITIONAL.get(key, "later" if key in LATER else "optional")
+        )
         head = f"# {key} ({status}): {_explain(key, node, choices.get(key))}"
         block = [head, *_value_lines(key, node, 0, choices=choices)]
         if key in LATER:
@@ -314,9 +330,13 @@ def new_template(policy: Policy, member_ids: Sequence[str]) -> str:
     return "\n".join(lines + later).rstrip("\n") + "\n"
 
 
-def _explain(path: str, node: Mapping[str, Any], choices: Optional[Sequence[str]] = None) -> str:
+def _explain(path: str, node: Mapping[str, Any], choices: Sequence[str] | None = None) -> str:
     meaning = MEANING.get(path, "")
-    form = (("any of: " if node.get("type") == "array" else "one of: ") + ", ".join(choices)) if choices else _form(node)
+    form = (
+        (("any of: " if node.get("type") == "array" else "one of: ") + ", ".join(choices))
+        if choices
+        else _form(node)
+    )
     return "; ".join(part for part in (meaning, "" if form in meaning else form) if part)
 
 
@@ -329,7 +349,7 @@ def _form(node: Mapping[str, Any]) -> str:
     return str(description) if isinstance(description, str) and description != "text" else ""
 
 
-def _object_properties(node: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+def _object_properties(node: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The fields of a mapping node (a subject's live in its `else` branch: the form that is not expunged)."""
     for candidate in (node, node.get("else", {})):
         props = candidate.get("properties") if isinstance(candidate, Mapping) else None
@@ -343,7 +363,11 @@ NO_CHOICES: Choices = {}
 
 
 def _value_lines(
-    path: str, node: Mapping[str, Any], indent: int, key: Optional[str] = None, choices: Choices = NO_CHOICES
+    path: str,
+    node: Mapping[str, Any],
+    indent: int,
+    key: str | None = None,
+    choices: Choices = NO_CHOICES,
 ) -> list[str]:
     """`key:` and an empty value of the node's shape (nested mappings spelled out), with inline comments."""
     key = key or path.rsplit(".", 1)[-1]
@@ -379,7 +403,11 @@ def prune(node: Any) -> Any:
         kept = {key: prune(value) for key, value in node.items()}
         return {key: value for key, value in kept.items() if not _empty(value)}
     if isinstance(node, list):
-        return [item for item in (prune(value) for value in node) if not (isinstance(item, dict) and not item)]
+        return [
+            item
+            for item in (prune(value) for value in node)
+            if not (isinstance(item, dict) and not item)
+        ]
     return node
 
 

@@ -19,7 +19,9 @@ class CocrecError(Exception):
 
     exit_code = EXIT_PROBLEMS
 
-    def __init__(self, message: str, exit_code: int | None = None, details: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, exit_code: int | None = None, details: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.details = details
         if exit_code is not None:

@@ -26,14 +26,15 @@ import difflib
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Literal, Mapping, Optional, Sequence
+from typing import Literal
 
 from .anonymise import pii_of, redact
-from .redact import Pii
 from .model import Record
 from .people import PeopleIndex, SubjectRef, identifiers, normalize_name, query_identifiers
 from .policy import Policy
+from .redact import Pii
 from .retention import RecordSchedule, schedule
 
 FlagStatus = Literal["flagged", "banned"]
@@ -51,11 +52,11 @@ class Match:
     subject_index: int
     status: FlagStatus
     decided_on: dt.date
-    ban_until: Optional[dt.date]
+    ban_until: dt.date | None
     ban_permanent: bool
     ban_ended: bool
-    recommendations: Optional[str]
-    shareable_summary: Optional[str]
+    recommendations: str | None
+    shareable_summary: str | None
     matched_by: str
     """"email", "username", "url" (possibly several, joined by "+"), "also_in", or "name"."""
     strong: bool
@@ -63,11 +64,15 @@ class Match:
     similarity: float = 1.0
 
     @property
-    def until(self) -> Optional[str]:
+    def until(self) -> str | None:
         """The ban's end as shown: a date, "permanent", or None for a flag."""
         if self.status != "banned":
             return None
-        return "permanent" if self.ban_permanent else (self.ban_until.isoformat() if self.ban_until else None)
+        return (
+            "permanent"
+            if self.ban_permanent
+            else (self.ban_until.isoformat() if self.ban_until else None)
+        )
 
     @property
     def status_text(self) -> str:
@@ -80,12 +85,20 @@ class Match:
 
     @property
     def match_text(self) -> str:
-        return self.matched_by if self.strong else f"name, weaker ({round(self.similarity * 100)}% similar): confirm before acting"
+        return (
+            self.matched_by
+            if self.strong
+            else f"name, weaker ({round(self.similarity * 100)}% similar): confirm before acting"
+        )
 
 
-def is_flagging(record: Record, schedule: Optional[RecordSchedule]) -> bool:
+def is_flagging(record: Record, schedule: RecordSchedule | None) -> bool:
     """Flagged or banned, and the subjects' data is still to be kept (see the module docstring)."""
-    if record.outcome is None or record.outcome.type not in ("flagged", "banned") or "subjects" in record.expunged:
+    if (
+        record.outcome is None
+        or record.outcome.type not in ("flagged", "banned")
+        or "subjects" in record.expunged
+    ):
         return False
     steps = schedule.steps if schedule is not None else None
     return not (steps is not None and steps["subjects"].state in PAST_RETENTION)
@@ -305,7 +318,9 @@ class Persons:
         """Every subject entry of the person an email, username or url names, with the kind(s) of identifier that matched."""
         matched: dict[SubjectRef, str] = {}
         for candidate in [query, *(_EMAIL_IN_TEXT.findall(query) if "<" in query else [])]:
-            kinds = "+".join(sorted(tag.partition(":")[0] for tag in query_identifiers(candidate) & self.known))
+            kinds = "+".join(
+                sorted(tag.partition(":")[0] for tag in query_identifiers(candidate) & self.known)
+            )
             for ref in self.people.find(candidate):
                 matched.setdefault(ref, kinds or "identifier")
         todo = list(matched)
@@ -334,9 +349,13 @@ class FlagIndex:
             for i, subject in enumerate(self.records[rid].subjects)
             if subject.name and not subject.expunged
         )
-        self._cleaned: dict[SubjectRef, tuple[Optional[str], Optional[str]]] = {}
+        self._cleaned: dict[SubjectRef, tuple[str | None, str | None]] = {}
         self.past_retention = frozenset(
-            r.id for r in records if r.outcome is not None and r.outcome.type in ("flagged", "banned") and r.id not in self.flagging
+            r.id
+            for r in records
+            if r.outcome is not None
+            and r.outcome.type in ("flagged", "banned")
+            and r.id not in self.flagging
         )
 
     @classmethod
@@ -350,11 +369,21 @@ class FlagIndex:
         if not query:
             return []
         strong = self.persons.entries(query)
-        found = [self._match(ref, how, True, 1.0, as_of) for ref, how in strong.items() if self._live(ref)]
+        found = [
+            self._match(ref, how, True, 1.0, as_of)
+            for ref, how in strong.items()
+            if self._live(ref)
+        ]
         if names:
             weak = self.names.similar(query)
-            found += [self._match(ref, "name", False, score, as_of) for ref, score in weak.items() if ref not in strong and self._live(ref)]
-        return sorted(found, key=lambda m: (not m.strong, -m.similarity, m.record_id, m.subject_index))
+            found += [
+                self._match(ref, "name", False, score, as_of)
+                for ref, score in weak.items()
+                if ref not in strong and self._live(ref)
+            ]
+        return sorted(
+            found, key=lambda m: (not m.strong, -m.similarity, m.record_id, m.subject_index)
+        )
 
     def past_retention_matches(self, query: str) -> list[str]:
         """Ids of flagged or banned records the query's identifiers match but whose data is past its date."""
@@ -364,7 +393,7 @@ class FlagIndex:
     def _live(self, ref: SubjectRef) -> bool:
         return ref[0] in self.flagging and not self.records[ref[0]].subjects[ref[1]].expunged
 
-    def _shareable(self, ref: SubjectRef) -> tuple[Optional[str], Optional[str]]:
+    def _shareable(self, ref: SubjectRef) -> tuple[str | None, str | None]:
         """The entry's recommendations and shareable summary with everyone else in its record
         redacted: worked out once per entry (a list names the same person on many rows)."""
         if ref not in self._cleaned:
@@ -377,12 +406,18 @@ class FlagIndex:
             )
         return self._cleaned[ref]
 
-    def _match(self, ref: SubjectRef, how: str, strong: bool, score: float, as_of: dt.date) -> Match:
+    def _match(
+        self, ref: SubjectRef, how: str, strong: bool, score: float, as_of: dt.date
+    ) -> Match:
         record = self.records[ref[0]]
         outcome = record.outcome
         assert outcome is not None and outcome.type in ("flagged", "banned")
         status: FlagStatus = "banned" if outcome.type == "banned" else "flagged"
-        ended = outcome.ban_until is not None and not outcome.ban_permanent and outcome.ban_until < as_of
+        ended = (
+            outcome.ban_until is not None
+            and not outcome.ban_permanent
+            and outcome.ban_until < as_of
+        )
         recommendations, shareable_summary = self._shareable(ref)
         return Match(
             record_id=record.id,
@@ -405,7 +440,7 @@ def others_pii(record: Record, index: int) -> Pii:
     return pii_of([s for i, s in enumerate(record.subjects) if i != index], record.reporter)
 
 
-def _clean(text: Optional[str], hide: Pii, keep: Pii) -> Optional[str]:
+def _clean(text: str | None, hide: Pii, keep: Pii) -> str | None:
     return redact(text, hide, keep).strip() if text else None
 
 
@@ -427,7 +462,13 @@ def match_json(match: Match) -> dict[str, object]:
 
 def match_lines(match: Match, indent: str = "  ") -> list[str]:
     """One match as text: a heading line, then what may be shared."""
-    lines = [f"{match.record_id}  {match.status_text}  (matched by {match.match_text})", f"{indent}decided on: {match.decided_on.isoformat()}"]
-    for label, text in (("recommendations", match.recommendations), ("shareable summary", match.shareable_summary)):
+    lines = [
+        f"{match.record_id}  {match.status_text}  (matched by {match.match_text})",
+        f"{indent}decided on: {match.decided_on.isoformat()}",
+    ]
+    for label, text in (
+        ("recommendations", match.recommendations),
+        ("shareable summary", match.shareable_summary),
+    ):
         lines.append(f"{indent}{label}: " + (" ".join(text.split()) if text else "-"))
     return lines

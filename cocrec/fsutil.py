@@ -26,9 +26,10 @@ import signal
 import stat
 import sys
 import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import subprocess
@@ -57,7 +58,9 @@ def advice(exc: OSError) -> str:
 def io_failure(exc: OSError) -> str:
     """One line for a read or write that failed where no caller said more: the file, the reason, what to do."""
     where = f"{_target(str(exc.filename))}: " if exc.filename else ""
-    return f"{where}{exc.strerror or 'input/output error'}: {advice(exc)}, then run the command again"
+    return (
+        f"{where}{exc.strerror or 'input/output error'}: {advice(exc)}, then run the command again"
+    )
 
 
 def _target(name: str) -> str:
@@ -177,7 +180,7 @@ class NotAFile(Exception):
         self.what = what
 
 
-def kind_of_entry(info: os.stat_result) -> Optional[str]:
+def kind_of_entry(info: os.stat_result) -> str | None:
     """None for a regular file with one name; else what it is, in words."""
     mode = info.st_mode
     if stat.S_ISLNK(mode):
@@ -235,7 +238,7 @@ SHM = "/dev/shm"
 _PRIVATE_NAME = re.compile(r"^cocrec-(\d+)-(\d+)-[a-z]+-")
 
 
-def _shm() -> Optional[str]:
+def _shm() -> str | None:
     return SHM if os.path.isdir(SHM) and os.access(SHM, os.W_OK) else None
 
 
@@ -399,7 +402,7 @@ PR_SET_PDEATHSIG = 1
 
 
 @functools.cache
-def _prctl() -> Optional[Callable[..., int]]:
+def _prctl() -> Callable[..., int] | None:
     """Linux's prctl, looked up before any fork (a child about to exec loads no library)."""
     if not sys.platform.startswith("linux"):
         return None
@@ -424,7 +427,7 @@ def die_with_parent(parent: int) -> bool:
     return True
 
 
-def _dies_with_parent() -> Optional[Callable[[], None]]:
+def _dies_with_parent() -> Callable[[], None] | None:
     """A preexec function asking the kernel to SIGKILL the child when this process dies (Linux)."""
     if _prctl() is None:
         return None
@@ -437,7 +440,7 @@ def _dies_with_parent() -> Optional[Callable[[], None]]:
 
 
 def run_child(
-    argv: Sequence[str], cwd: Path, env: Optional[Mapping[str, str]] = None
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `argv` to completion, capturing its output; it does not outlive this process: on any
     exception (a signal included) its process group is killed, and if this process is SIGKILLed
@@ -447,7 +450,7 @@ def run_child(
     process = subprocess.Popen(
         list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        preexec_fn=_dies_with_parent(),
+        preexec_fn=_dies_with_parent(),  # noqa: PLW1509
     )  # fmt: skip
     try:
         out, err = process.communicate()

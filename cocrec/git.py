@@ -7,9 +7,10 @@ own index writer is far slower on the thousands of files a rekey changes.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 from .errors import RepoError
 
@@ -25,7 +26,9 @@ def open_repo(root: Path) -> Any:
     try:
         return gitpython.Repo(root)
     except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise RepoError(f"{root}: not a git repository; run `git init` there or `cocrec init {root}`") from None
+        raise RepoError(
+            f"{root}: not a git repository; run `git init` there or `cocrec init {root}`"
+        ) from None
 
 
 def is_repo(root: Path) -> bool:
@@ -48,12 +51,21 @@ def set_config(root: Path, key: str, value: str) -> None:
 
 
 def unset_config(root: Path, key: str) -> None:
-    subprocess.run(["git", "-C", str(root), "config", "--local", "--unset-all", key], capture_output=True, check=False)
+    subprocess.run(
+        ["git", "-C", str(root), "config", "--local", "--unset-all", key],
+        capture_output=True,
+        check=False,
+    )
 
 
-def get_config(root: Path, key: str) -> Optional[str]:
+def get_config(root: Path, key: str) -> str | None:
     """A local config value, asked of git itself (`status` asks this: no GitPython to import)."""
-    done = subprocess.run(["git", "-C", str(root), "config", "--local", "--get", key], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(root), "config", "--local", "--get", key],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return done.stdout.rstrip("\n") if done.returncode == 0 else None
 
 
@@ -61,7 +73,9 @@ def is_dirty(root: Path) -> bool:
     return bool(open_repo(root).is_dirty(untracked_files=True))
 
 
-def commit(root: Path, paths: Iterable[Path], message: str, env: Optional[Mapping[str, str]] = None) -> str:
+def commit(
+    root: Path, paths: Iterable[Path], message: str, env: Mapping[str, str] | None = None
+) -> str:
     """Stage `paths` and commit them with `message` (which names ids and steps, never people).
 
     The hooks run; `env` is added to their environment (the identity they decrypt with, say).
@@ -76,7 +90,9 @@ def commit(root: Path, paths: Iterable[Path], message: str, env: Optional[Mappin
     except gitpython.GitCommandError as exc:
         lines = [line.strip() for line in str(exc.stderr or "").splitlines() if line.strip()]
         reason = lines[-1].strip("'\"") if lines else f"exit {exc.status}"
-        raise RepoError(f"git commit failed ({reason}): the files are written; commit them yourself with `git commit`") from None
+        raise RepoError(
+            f"git commit failed ({reason}): the files are written; commit them yourself with `git commit`"
+        ) from None
     return str(repo.head.commit.hexsha)
 
 
@@ -84,26 +100,52 @@ def gc_auto(root: Path) -> None:
     """A rekey leaves thousands of loose objects; let git pack them when it thinks it should.
 
     Runs git directly: importing GitPython would cost more than this one call."""
-    done = subprocess.run(["git", "-C", str(root), "gc", "--auto", "--quiet"], capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(root), "gc", "--auto", "--quiet"], capture_output=True, check=False
+    )
     if done.returncode != 0:
         raise RepoError(f"`git gc --auto` failed (exit {done.returncode})")
 
 
-def show_file(root: Path, rev: str, path: str) -> Optional[bytes]:
+def show_file(root: Path, rev: str, path: str) -> bytes | None:
     """The bytes of `path` in `rev` (a commit, or ":" for git's index), or None when there is none."""
     spec = f":{path}" if rev == ":" else f"{rev}:{path}"
-    done = subprocess.run(["git", "-C", str(root), "cat-file", "blob", spec], capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "blob", spec], capture_output=True, check=False
+    )
     return done.stdout if done.returncode == 0 else None
 
 
 def path_blobs(root: Path, path: str) -> list[bytes]:
     """The content of every version of `path` in the history of every ref, newest first."""
-    done = subprocess.run(["git", "-C", str(root), "log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", path],
-                          capture_output=True, text=True, check=False)
-    shas = [line.split()[3] for line in done.stdout.splitlines() if line.startswith(":") and line.split()[3] != ZERO_SHA]
+    done = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "log",
+            "--all",
+            "--format=",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--",
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    shas = [
+        line.split()[3]
+        for line in done.stdout.splitlines()
+        if line.startswith(":") and line.split()[3] != ZERO_SHA
+    ]
     found = []
     for sha in dict.fromkeys(shas):
-        blob = subprocess.run(["git", "-C", str(root), "cat-file", "blob", sha], capture_output=True, check=False)
+        blob = subprocess.run(
+            ["git", "-C", str(root), "cat-file", "blob", sha], capture_output=True, check=False
+        )
         if blob.returncode == 0:
             found.append(blob.stdout)
     return found
@@ -112,14 +154,42 @@ def path_blobs(root: Path, path: str) -> list[bytes]:
 def history_blobs(root: Path, rev: str, path: str, limit: int = 500) -> list[bytes]:
     """The content of every version of `path` in the history of `rev` (at most `limit`, newest
     first), read in one `git cat-file --batch`."""
-    done = subprocess.run(["git", "-C", str(root), "log", f"-{limit}", "--format=", "--raw", "--no-abbrev", "--no-renames", rev, "--", path],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "log",
+            f"-{limit}",
+            "--format=",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            rev,
+            "--",
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         return []
-    shas = list(dict.fromkeys(line.split()[3] for line in done.stdout.splitlines() if line.startswith(":") and line.split()[3] != ZERO_SHA))
+    shas = list(
+        dict.fromkeys(
+            line.split()[3]
+            for line in done.stdout.splitlines()
+            if line.startswith(":") and line.split()[3] != ZERO_SHA
+        )
+    )
     if not shas:
         return []
-    batch = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=("\n".join(shas) + "\n").encode(), capture_output=True, check=False)
+    batch = subprocess.run(
+        ["git", "-C", str(root), "cat-file", "--batch"],
+        input=("\n".join(shas) + "\n").encode(),
+        capture_output=True,
+        check=False,
+    )
     found, data, pos = [], batch.stdout, 0
     while pos < len(data):
         header_end = data.index(b"\n", pos)
@@ -135,22 +205,37 @@ def history_blobs(root: Path, rev: str, path: str, limit: int = 500) -> list[byt
 
 def parents(root: Path, rev: str = "HEAD") -> list[str]:
     """The parent commits of `rev` (none for a root commit or an empty repository)."""
-    done = subprocess.run(["git", "-C", str(root), "rev-list", "--parents", "-n", "1", rev, "--"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--parents", "-n", "1", rev, "--"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return done.stdout.split()[1:] if done.returncode == 0 else []
 
 
-def git_dir_state(git_dir: Path) -> Optional[str]:
+def git_dir_state(git_dir: Path) -> str | None:
     """What git is in the middle of, if anything: a merge, a rebase, a cherry-pick or a revert."""
-    for name, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
-                       ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert")):
+    for name, what in (
+        ("MERGE_HEAD", "a merge"),
+        ("rebase-merge", "a rebase"),
+        ("rebase-apply", "a rebase"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+    ):
         if (git_dir / name).exists():
             return what
     return None
 
 
-def last_commit_of(root: Path, path: str) -> Optional[str]:
+def last_commit_of(root: Path, path: str) -> str | None:
     """The short id of the last commit that changed `path`, to name it in a message."""
-    done = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h", "--", path], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%h", "--", path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
@@ -159,7 +244,20 @@ def export_index(root: Path, paths: Iterable[str], target: Path) -> None:
     only: the hooks check a commit as files, with the same checks as the working tree)."""
     wanted = list(paths)
     if wanted:
-        subprocess.run(["git", "-C", str(root), "checkout-index", "--force", f"--prefix={target}/", "--", *wanted], capture_output=True, check=True)
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "checkout-index",
+                "--force",
+                f"--prefix={target}/",
+                "--",
+                *wanted,
+            ],
+            capture_output=True,
+            check=True,
+        )
 
 
 # -- staged content, for the hooks -------------------------------------------------
@@ -216,8 +314,14 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
 
 def tracked_paths(root: Path, under: str = ".") -> list[str]:
     """The paths git tracks (in its index) at or under `under`, relative to root (run by git itself)."""
-    done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", under], capture_output=True, check=False)
-    return [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p] if done.returncode == 0 else []
+    done = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--", under], capture_output=True, check=False
+    )
+    return (
+        [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p]
+        if done.returncode == 0
+        else []
+    )
 
 
 def is_ignored(root: Path, path: str) -> bool:
@@ -338,13 +442,13 @@ def paths_at(root: Path, rev: str, under: str) -> list[str]:
     return [path for path in out.decode("utf-8", "surrogateescape").split("\0") if path]
 
 
-def blob_at(root: Path, rev: str, path: str) -> Optional[str]:
+def blob_at(root: Path, rev: str, path: str) -> str | None:
     """The blob id of `path` in `rev`, or None when it has no such file."""
     out = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}:{path}", check=False).strip()
     return out.decode() or None
 
 
-def head_ref(root: Path) -> Optional[str]:
+def head_ref(root: Path) -> str | None:
     """The branch HEAD names (refs/heads/...), or None when it is detached."""
     out = _git(root, "symbolic-ref", "--quiet", "HEAD", check=False).strip()
     return out.decode("utf-8", "surrogateescape") or None
@@ -426,14 +530,16 @@ def unmerged(root: Path, paths: Iterable[str]) -> dict[str, frozenset[int]]:
 
 def has_changes(root: Path, path: str) -> bool:
     """True when `path` (a file or directory) has staged, unstaged or untracked changes."""
-    return bool(str(open_repo(root).git.status("--porcelain", "--untracked-files=all", "--", path)).strip())
+    return bool(
+        str(open_repo(root).git.status("--porcelain", "--untracked-files=all", "--", path)).strip()
+    )
 
 
 def remote_names(root: Path) -> list[str]:
     return _git(root, "remote").decode("utf-8", "surrogateescape").split()
 
 
-def filter_repo_program() -> Optional[str]:
+def filter_repo_program() -> str | None:
     import shutil
 
     return shutil.which("git-filter-repo")

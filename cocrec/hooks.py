@@ -10,18 +10,21 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Optional
 
 from .fsutil import atomic_write
 from .repo import Repo
 
 MARK = "# Installed by cocrec (`cocrec setup`)"
 HOOKS = {
-    "pre-commit": "refuses plaintext, unsigned or invalid records and a stale index", 
+    "pre-commit": "refuses plaintext, unsigned or invalid records and a stale index",
     "pre-merge-commit": "a merge commit gets the pre-commit checks",
     "commit-msg": "refuses a commit message that names anyone in the records",
 }
-COMMANDS = {"pre-commit": "cocrec hook pre-commit", "pre-merge-commit": "cocrec hook pre-commit", "commit-msg": 'cocrec hook commit-msg "$1"'}
+COMMANDS = {
+    "pre-commit": "cocrec hook pre-commit",
+    "pre-merge-commit": "cocrec hook pre-commit",
+    "commit-msg": 'cocrec hook commit-msg "$1"',
+}
 
 
 def script(name: str) -> str:
@@ -58,7 +61,7 @@ def install(repo: Repo) -> list[str]:
     return written
 
 
-def installed_problem(repo: Repo) -> Optional[tuple[str, str]]:
+def installed_problem(repo: Repo) -> tuple[str, str] | None:
     """(where, what to do) when this clone's hooks are missing, not cocrec's, or bypassed by core.hooksPath."""
     if not repo.git_dir.is_dir():
         return None
@@ -66,11 +69,21 @@ def installed_problem(repo: Repo) -> Optional[tuple[str, str]]:
 
     hooks_path = git.get_config(repo.root, "core.hooksPath")
     if hooks_path:
-        return "git config core.hooksPath", f"points git at {hooks_path}, not this clone's own cocrec hooks: run `cocrec setup`"
+        return (
+            "git config core.hooksPath",
+            f"points git at {hooks_path}, not this clone's own cocrec hooks: run `cocrec setup`",
+        )
     directory = hooks_dir(repo)
     for name in HOOKS:
         path = directory / name
-        if path.is_symlink() or not path.is_file() or path.read_text(errors="replace") != script(name):
+        if (
+            path.is_symlink()
+            or not path.is_file()
+            or path.read_text(errors="replace") != script(name)
+        ):
             state = "missing" if not path.exists() else "not cocrec's"
-            return f".git/hooks/{name}", f"{state}: commits here are not checked; run `cocrec setup`"
+            return (
+                f".git/hooks/{name}",
+                f"{state}: commits here are not checked; run `cocrec setup`",
+            )
     return None

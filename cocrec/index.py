@@ -22,8 +22,9 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Literal, Mapping, Optional
+from typing import Any, Literal
 
 from . import codenames, yaml_io
 from .errors import ValidationError
@@ -54,13 +55,13 @@ class Entry:
     recipients: str
     status: str
     excluded: tuple[str, ...] = ()
-    reported_on: Optional[str] = None
-    due: Optional[str] = None
-    deadline: Optional[str] = None
+    reported_on: str | None = None
+    due: str | None = None
+    deadline: str | None = None
     held: bool = False
     version: int = 0
     sig: str = ""
-    code_name: Optional[str] = None
+    code_name: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {}
@@ -77,7 +78,11 @@ class Entry:
         doc["excluded"] = list(self.excluded)
         if self.code_name is None:  # entries signed before code names existed keep their signatures
             del doc["code_name"]
-        return json.dumps({"kind": "record", "repo": repo, "id": self.id, **doc}, sort_keys=True, separators=(",", ":")).encode()
+        return json.dumps(
+            {"kind": "record", "repo": repo, "id": self.id, **doc},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
 
     @property
     def removed(self) -> bool:
@@ -106,19 +111,27 @@ FIELDS: tuple[tuple[str, Kind, bool], ...] = (
 assert {name for name, _, _ in FIELDS} | {"id"} == {f.name for f in fields(Entry)}
 
 
-def _iso(day: Optional[dt.date]) -> Optional[str]:
+def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def next_due(sched: RecordSchedule) -> Optional[str]:
+def next_due(sched: RecordSchedule) -> str | None:
     """The earliest due date of a step not done (None: nothing left, or nothing ever falls due)."""
-    dues = [info.due for info in (sched.steps or {}).values() if info.state != "done" and info.due is not None]
+    dues = [
+        info.due
+        for info in (sched.steps or {}).values()
+        if info.state != "done" and info.due is not None
+    ]
     return _iso(min(dues)) if dues else None
 
 
 def entry_for(
-    sched: RecordSchedule, record: Record, file_sha: str, recipients: str, excluded: tuple[str, ...] = (),
-    deadline: Optional[dt.date] = None,
+    sched: RecordSchedule,
+    record: Record,
+    file_sha: str,
+    recipients: str,
+    excluded: tuple[str, ...] = (),
+    deadline: dt.date | None = None,
 ) -> Entry:
     is_open = sched.status == "open"
     return Entry(
@@ -134,7 +147,9 @@ def entry_for(
     )
 
 
-Facts = Callable[[Record], tuple[tuple[str, ...], Optional[dt.date]]]  # a record's excluded members and next deadline
+Facts = Callable[
+    [Record], tuple[tuple[str, ...], dt.date | None]
+]  # a record's excluded members and next deadline
 
 
 def entries_of(
@@ -143,8 +158,8 @@ def entries_of(
     fingerprints: Callable[[tuple[str, ...]], str],
     old: Index,
     written: frozenset[str] = frozenset(),
-    schedules: Optional[Mapping[str, RecordSchedule]] = None,
-    facts: Optional[Facts] = None,
+    schedules: Mapping[str, RecordSchedule] | None = None,
+    facts: Facts | None = None,
 ) -> dict[str, Entry]:
     """The index's entries (unsigned) for these records, each given with the sha256 of its ciphertext.
 
@@ -158,12 +173,14 @@ def entries_of(
     entries = {}
     for rid, (record, file_sha) in records.items():
         excluded, deadline = facts(record) if facts is not None else ((), None)
-        recipients = fingerprints(excluded) if rid in written else old.known_recipients(rid, file_sha)
+        recipients = (
+            fingerprints(excluded) if rid in written else old.known_recipients(rid, file_sha)
+        )
         entries[rid] = entry_for(schedules[rid], record, file_sha, recipients, excluded, deadline)
     return entries
 
 
-def tombstone(rid: str, code_name: Optional[str] = None) -> Entry:
+def tombstone(rid: str, code_name: str | None = None) -> Entry:
     """The entry of a record the committee removed on purpose (to be signed); it keeps its code name,
     so that no later record is given it."""
     return Entry(id=rid, sha256="none", recipients="none", status=REMOVED, code_name=code_name)
@@ -192,7 +209,7 @@ def _plain(kind: Kind, value: Any) -> bool:
     return True
 
 
-def _lines(entry: Entry) -> Optional[str]:
+def _lines(entry: Entry) -> str | None:
     if not yaml_io.is_plain(entry.id):
         return None
     parts = [f"  {entry.id}:\n"]
@@ -223,13 +240,23 @@ def render(fingerprint: str, entries: Mapping[str, Entry]) -> str:
             parts.append(lines)
         else:
             return "".join(parts)
-    doc = {"version": VERSION, "recipients": fingerprint, "records": {rid: entries[rid].to_doc() for rid in sorted(entries)}}
+    doc = {
+        "version": VERSION,
+        "recipients": fingerprint,
+        "records": {rid: entries[rid].to_doc() for rid in sorted(entries)},
+    }
     return HEADER + yaml_io.dumps(doc)
 
 
 # -- reading -------------------------------------------------------------------------
 
-_VALUE = {"word": r"(?P<{0}>\S+)", "name": r"(?P<{0}>[a-z]+ [a-z]+)", "bool": r"(?P<{0}>true|false)", "int": r"(?P<{0}>[1-9][0-9]{{0,8}}|0)", "sig": r"(?P<{0}>\S+)"}
+_VALUE = {
+    "word": r"(?P<{0}>\S+)",
+    "name": r"(?P<{0}>[a-z]+ [a-z]+)",
+    "bool": r"(?P<{0}>true|false)",
+    "int": r"(?P<{0}>[1-9][0-9]{{0,8}}|0)",
+    "sig": r"(?P<{0}>\S+)",
+}
 
 
 def _pattern() -> re.Pattern[str]:
@@ -247,7 +274,7 @@ _ENTRY = _pattern()
 _RECIPIENTS = re.compile(rf"version: {VERSION}\nrecipients: (\S+)\nrecords:\n")
 
 
-def _entry_of(match: re.Match[str]) -> Optional[Entry]:
+def _entry_of(match: re.Match[str]) -> Entry | None:
     values: dict[str, Any] = {"id": match["id"]}
     for name, kind, _ in FIELDS:
         raw = match[name]
@@ -266,7 +293,7 @@ def _entry_of(match: re.Match[str]) -> Optional[Entry]:
     return Entry(**values)
 
 
-def _parse_plain(text: str) -> Optional[Index]:
+def _parse_plain(text: str) -> Index | None:
     """The index, if `text` is exactly what the template writes: its lines, ids in strictly increasing
     order, every value written bare (then the YAML loader reads the same, and rendering gives the very text)."""
     if not text.startswith(HEADER):
@@ -278,16 +305,22 @@ def _parse_plain(text: str) -> Optional[Index]:
     pos, last = head.end(), ""
     while pos < len(text):
         match = _ENTRY.match(text, pos)
-        entry = _entry_of(match) if match is not None and match["id"] > last and yaml_io.is_plain(match["id"]) else None
+        entry = (
+            _entry_of(match)
+            if match is not None and match["id"] > last and yaml_io.is_plain(match["id"])
+            else None
+        )
         if match is None or entry is None:
             return None
         last = entry.id
         entries[last] = entry
         pos = match.end()
-    return Index(head[1], entries, canonical=True) if entries else None  # no entries: the dumper writes `records: {}`
+    return (
+        Index(head[1], entries, canonical=True) if entries else None
+    )  # no entries: the dumper writes `records: {}`
 
 
-def _str(value: Any) -> Optional[str]:
+def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
@@ -319,10 +352,22 @@ class Index:
         try:
             doc = yaml_io.loads(text, source, max_bytes=MAX_INDEX_BYTES)
         except ValidationError as exc:  # the index is generated: regenerating it is the fix
-            raise ValidationError(source, exc.path, f"{exc.message.split(';')[0]}; regenerate it with `cocrec index`") from None
-        if not isinstance(doc, dict) or doc.get("version") != VERSION or not isinstance(doc.get("records"), dict):
-            raise ValidationError(source, "version", f"not a cocrec index (version {VERSION}); regenerate it with `cocrec index`")
-        entries = {str(rid): _entry_from_doc(str(rid), raw, source) for rid, raw in doc["records"].items()}
+            raise ValidationError(
+                source, exc.path, f"{exc.message.split(';')[0]}; regenerate it with `cocrec index`"
+            ) from None
+        if (
+            not isinstance(doc, dict)
+            or doc.get("version") != VERSION
+            or not isinstance(doc.get("records"), dict)
+        ):
+            raise ValidationError(
+                source,
+                "version",
+                f"not a cocrec index (version {VERSION}); regenerate it with `cocrec index`",
+            )
+        entries = {
+            str(rid): _entry_from_doc(str(rid), raw, source) for rid, raw in doc["records"].items()
+        }
         return cls(str(doc.get("recipients", "")), entries)
 
     @classmethod
@@ -339,13 +384,19 @@ class Index:
 
 def _entry_from_doc(rid: str, raw: Any, source: str) -> Entry:
     if not isinstance(raw, dict):
-        raise ValidationError(source, f"records.{rid}", "malformed entry; regenerate it with `cocrec index`")
+        raise ValidationError(
+            source, f"records.{rid}", "malformed entry; regenerate it with `cocrec index`"
+        )
     excluded = raw.get("excluded") or []
     version = raw.get("version", 0)
     if not isinstance(excluded, list) or not isinstance(version, int) or isinstance(version, bool):
-        raise ValidationError(source, f"records.{rid}", "malformed entry; regenerate it with `cocrec index`")
+        raise ValidationError(
+            source, f"records.{rid}", "malformed entry; regenerate it with `cocrec index`"
+        )
     code_name = raw.get("code_name")
-    if code_name is not None and not (isinstance(code_name, str) and codenames.is_code_name(code_name)):
+    if code_name is not None and not (
+        isinstance(code_name, str) and codenames.is_code_name(code_name)
+    ):
         message = "not a code name (two different lowercase words, one space between); restore records/index.yaml from git"
         raise ValidationError(source, f"records.{rid}.code_name", message)
     return Entry(

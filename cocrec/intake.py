@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Callable, Mapping, Optional, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from . import index, validate
 from .errors import CocrecError, ValidationError
@@ -82,7 +83,7 @@ def refuse(ctx_err: Callable[[str], None], errors: Sequence[ValidationError], ag
     )
 
 
-def identical(doc: Mapping[str, Any], others: Mapping[str, Loaded]) -> Optional[str]:
+def identical(doc: Mapping[str, Any], others: Mapping[str, Loaded]) -> str | None:
     """The id of a record that holds exactly `doc` but for its id (the same file added twice), if any."""
     mine = {key: value for key, value in doc.items() if key != "id"}
     for rid, item in sorted(others.items()):
@@ -103,5 +104,9 @@ def changed_since(repo: Repo, expected: Mapping[str, str]) -> list[str]:
 
 def others_than(store: Store, ids: set[str]) -> dict[str, Loaded]:
     """Every other record, decrypted and valid (they are needed to validate links and to rewrite the index)."""
-    withheld = store.withheld_ids()  # not this member's to open: their signed entries are kept as they are
-    return store.load([rid for rid in store.repo.record_files() if rid not in ids and rid not in withheld])
+    withheld = (
+        store.withheld_ids()
+    )  # not this member's to open: their signed entries are kept as they are
+    return store.load(
+        [rid for rid in store.repo.record_files() if rid not in ids and rid not in withheld]
+    )

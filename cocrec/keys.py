@@ -15,7 +15,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -84,7 +84,11 @@ def blob_key(blob: bytes) -> str:
 def age_tag(public_key: str) -> str:
     """The tag age writes in an ssh recipient stanza: base64 (no padding) of the first 4 bytes of
     SHA-256 of the key's wire-format blob. CI matches a file's stanzas to members' keys by it."""
-    return base64.b64encode(hashlib.sha256(key_blob(public_key)).digest()[:4]).decode("ascii").rstrip("=")
+    return (
+        base64.b64encode(hashlib.sha256(key_blob(public_key)).digest()[:4])
+        .decode("ascii")
+        .rstrip("=")
+    )
 
 
 def fingerprint(public_key: str) -> str:
@@ -110,7 +114,11 @@ def _load_public(public_key: str) -> PublicKey:
 def _openssh_public(key: Any) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    return str(key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode("ascii"))
+    return str(
+        key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode(
+            "ascii"
+        )
+    )
 
 
 # -- private keys ------------------------------------------------------------------
@@ -157,7 +165,7 @@ _OPENSSH_ARMOUR = ("-----BEGIN OPENSSH PRIVATE KEY-----", "-----END OPENSSH PRIV
 _SIGNING_TYPES = ("ssh-ed25519", "ssh-rsa")
 
 
-def stated_public_key(text: str) -> Optional[str]:
+def stated_public_key(text: str) -> str | None:
     """The public key an unencrypted OpenSSH private key file states beside its secret part
     (`type base64`), read without loading the key: what `status` needs of an identity, while
     cryptography is imported only to sign. None when the file is anything else (PEM, encrypted,
@@ -166,9 +174,15 @@ def stated_public_key(text: str) -> Optional[str]:
     if start < 0 or end < start:
         return None
     try:
-        data = base64.b64decode("".join(text[start + len(_OPENSSH_ARMOUR[0]) : end].split()), validate=True)
+        data = base64.b64decode(
+            "".join(text[start + len(_OPENSSH_ARMOUR[0]) : end].split()), validate=True
+        )
         fields, rest = _ssh_strings(data.removeprefix(b"openssh-key-v1\0"), 3)
-        if not data.startswith(b"openssh-key-v1\0") or fields[0] != b"none" or rest[:4] != b"\0\0\0\1":
+        if (
+            not data.startswith(b"openssh-key-v1\0")
+            or fields[0] != b"none"
+            or rest[:4] != b"\0\0\0\1"
+        ):
             return None
         (blob,), _ = _ssh_strings(rest[4:], 1)
         (kind,), _ = _ssh_strings(blob, 1)
@@ -190,7 +204,7 @@ def _ssh_strings(data: bytes, count: int) -> tuple[list[bytes], bytes]:
     return found, data
 
 
-def private_key(text: str) -> Optional[SigningKey]:
+def private_key(text: str) -> SigningKey | None:
     """The signing key in an (unencrypted) OpenSSH or PEM private key file; None when it is no ssh key
     cocrec can use (an encrypted one, another algorithm)."""
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
@@ -210,7 +224,11 @@ def new_ed25519() -> tuple[str, str]:
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     key = ed25519.Ed25519PrivateKey.generate()
-    text = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
+    text = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
     return text.decode("ascii"), _openssh_public(key.public_key())
 
 
@@ -219,7 +237,13 @@ def new_ed25519() -> tuple[str, str]:
 
 def _signed_data(message: bytes, namespace: str) -> bytes:
     digest = hashlib.sha512(message).digest()
-    return MAGIC + _string(namespace.encode()) + _string(b"") + _string(HASH_ALG.encode()) + _string(digest)
+    return (
+        MAGIC
+        + _string(namespace.encode())
+        + _string(b"")
+        + _string(HASH_ALG.encode())
+        + _string(digest)
+    )
 
 
 def sign(message: bytes, key: SigningKey, namespace: str = NAMESPACE) -> bytes:
@@ -274,18 +298,29 @@ def verify(blob: bytes, message: bytes, namespace: str = NAMESPACE) -> str:
         raise BadSignature(str(exc)) from None
     algorithm, rest = _read_string(inner, 0)
     raw, end = _read_string(inner, rest)
-    digest = hashlib.sha512(message).digest() if hash_alg == b"sha512" else hashlib.sha256(message).digest()
+    digest = (
+        hashlib.sha512(message).digest()
+        if hash_alg == b"sha512"
+        else hashlib.sha256(message).digest()
+    )
     data = MAGIC + _string(signed_namespace) + _string(b"") + _string(hash_alg) + _string(digest)
     try:
         if isinstance(loaded, ed25519.Ed25519PublicKey) and algorithm == b"ssh-ed25519":
             loaded.verify(raw, data)
-        elif isinstance(loaded, rsa.RSAPublicKey) and algorithm in (b"rsa-sha2-512", b"rsa-sha2-256"):
-            digest_alg: hashes.HashAlgorithm = hashes.SHA512() if algorithm == b"rsa-sha2-512" else hashes.SHA256()
+        elif isinstance(loaded, rsa.RSAPublicKey) and algorithm in (
+            b"rsa-sha2-512",
+            b"rsa-sha2-256",
+        ):
+            digest_alg: hashes.HashAlgorithm = (
+                hashes.SHA512() if algorithm == b"rsa-sha2-512" else hashes.SHA256()
+            )
             loaded.verify(raw, data, padding.PKCS1v15(), digest_alg)
         else:
             raise BadSignature("the signature's algorithm does not fit its key")
     except InvalidSignature:
-        raise BadSignature("it does not verify: the signed text was changed, or it was made by another key") from None
+        raise BadSignature(
+            "it does not verify: the signed text was changed, or it was made by another key"
+        ) from None
     if end != len(inner):
         raise BadSignature("trailing data in the signature")
     return public_key

@@ -31,7 +31,8 @@ from __future__ import annotations
 import codecs
 import functools
 import re
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import yaml_io
 from .errors import CocrecError

@@ -225,7 +225,11 @@ def is_common(word: str) -> bool:
     if folded in words:
         return True
     for suffix in ("'s", "’s", "es", "s"):
-        if folded.endswith(suffix) and len(folded) > len(suffix) + 1 and folded[: -len(suffix)] in words:
+        if (
+            folded.endswith(suffix)
+            and len(folded) > len(suffix) + 1
+            and folded[: -len(suffix)] in words
+        ):
             return True
     return False
 
@@ -397,7 +401,9 @@ class Matcher:
             # An inflected form that is itself an ordinary word ("does" for a subject called Doe)
             # counts as a common word: it is redacted, but names nobody on its own.
             common = pattern.common or (
-                pattern.part == "word" and match.group(0) != pattern.word and is_common(match.group(0))
+                pattern.part == "word"
+                and match.group(0) != pattern.word
+                and is_common(match.group(0))
             )
             found.append(
                 Hit(offset + start, offset + end, pattern.label, pattern.part, pattern.word, common)
@@ -531,7 +537,6 @@ class WordSet:
     """The name words and single-word identifiers (bare handles) of many people, looked up word by
     word: linear in the text whatever the number of people (one pattern of every value held would
     be slow for thousands of records). Same folding, inflections and word rules as `Matcher`."""
-
 
     def __init__(self, names: Iterable[str] = (), handles: Iterable[str] = ()) -> None:
         spaced: set[str] = set()

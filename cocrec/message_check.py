@@ -118,7 +118,9 @@ def _subject(subject: Mapping[str, Any], with_names: bool = True) -> Person:
     for field, label in (("emails", "email"), ("usernames", "username"), ("urls", "url")):
         for value in _strings(subject.get(field)):
             ids += [(label, form) for form in identifier_forms(field, value.strip())]
-    return Person(ROLES["subjects"], Matcher([name] if isinstance(name, str) and with_names else [], ids))
+    return Person(
+        ROLES["subjects"], Matcher([name] if isinstance(name, str) and with_names else [], ids)
+    )
 
 
 def people(doc: Any, with_names: bool = True) -> list[Person]:

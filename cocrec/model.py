@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
-from typing import Any, Callable, Literal, Mapping, Optional, TypeVar, cast, get_args, get_origin, get_type_hints
+from typing import (
+    Any,
+    Literal,
+    TypeVar,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from .dates import parse_date
 
@@ -29,7 +38,7 @@ COUNT_BY: tuple[CountBy, ...] = get_args(CountBy)
 Doc = dict[str, Any]
 
 
-def _opt_date(value: Any) -> Optional[dt.date]:
+def _opt_date(value: Any) -> dt.date | None:
     return parse_date(value) if value is not None else None
 
 
@@ -39,7 +48,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Subject:
-    name: Optional[str] = None
+    name: str | None = None
     emails: tuple[str, ...] = ()
     usernames: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
@@ -54,41 +63,41 @@ class Subject:
 @dataclass(frozen=True)
 class Reporter:
     kind: ReporterKind
-    name: Optional[str] = None
-    contact: Optional[str] = None
+    name: str | None = None
+    contact: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
     type: OutcomeType
     decided_on: dt.date
-    ban_until: Optional[dt.date] = None
+    ban_until: dt.date | None = None
     ban_permanent: bool = False
-    consequence: Optional[str] = None
-    recommendations: Optional[str] = None
-    shareable_summary: Optional[str] = None
+    consequence: str | None = None
+    recommendations: str | None = None
+    shareable_summary: str | None = None
 
 
 @dataclass(frozen=True)
 class UnilateralAction:
     taken_on: dt.date
-    reviewed_on: Optional[dt.date] = None
+    reviewed_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
 class Appeal:
     received_on: dt.date
-    decided_on: Optional[dt.date] = None
+    decided_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
 class Override:
     reason: str
-    decided_on: Optional[dt.date] = None
-    reporter: Optional[dt.date] = None
-    subjects: Optional[dt.date] = None
+    decided_on: dt.date | None = None
+    reporter: dt.date | None = None
+    subjects: dt.date | None = None
 
-    def date_for(self, step: StepName) -> Optional[dt.date]:
+    def date_for(self, step: StepName) -> dt.date | None:
         return self.reporter if step == "reporter" else self.subjects
 
 
@@ -96,13 +105,13 @@ class Override:
 class Hold:
     reason: str
     since: dt.date
-    review_on: Optional[dt.date] = None
+    review_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
 class Disclosure:
     on: dt.date
-    to: Optional[str]
+    to: str | None
     what: str
 
 
@@ -113,21 +122,21 @@ class Record:
     region: str
     reporter: Reporter
     subjects: tuple[Subject, ...] = ()
-    outcome: Optional[Outcome] = None
-    event: Optional[str] = None
+    outcome: Outcome | None = None
+    event: str | None = None
     categories: tuple[str, ...] = ()
-    channel: Optional[str] = None
-    handled_by: Optional[str] = None
+    channel: str | None = None
+    handled_by: str | None = None
     recused: tuple[str, ...] = ()
     action_by_committee: bool = False
     action_by_local_rep: bool = False
-    override: Optional[Override] = None
-    hold: Optional[Hold] = None
+    override: Override | None = None
+    hold: Hold | None = None
     disclosures: tuple[Disclosure, ...] = ()
     expunged: Mapping[StepName, dt.date] = field(default_factory=dict)
-    acknowledged_on: Optional[dt.date] = None
-    unilateral_action: Optional[UnilateralAction] = None
-    appeal: Optional[Appeal] = None
+    acknowledged_on: dt.date | None = None
+    unilateral_action: UnilateralAction | None = None
+    appeal: Appeal | None = None
     decided_on_assumed: bool = False
     """Imported from a sheet without a decision date: outcome.decided_on is only the report date."""
 
@@ -157,11 +166,13 @@ class Record:
         )
 
 
-def _outcome(doc: Optional[Mapping[str, Any]]) -> Optional[Outcome]:
+def _outcome(doc: Mapping[str, Any] | None) -> Outcome | None:
     if not doc:
         return None
     ban = doc.get("ban") or {}
-    return _from_mapping(Outcome, doc, ban_until=ban.get("until"), ban_permanent=ban.get("permanent", False))
+    return _from_mapping(
+        Outcome, doc, ban_until=ban.get("until"), ban_permanent=ban.get("permanent", False)
+    )
 
 
 T = TypeVar("T")
@@ -171,11 +182,13 @@ def _from_mapping(cls: type[T], doc: Mapping[str, Any], **nested: Any) -> T:
     """The dataclass `cls` from the keys of `doc` named like its fields (`nested` gives those kept
     elsewhere), each converted by its field's type; an absent optional field is its default."""
     given = {**doc, **nested}
-    return cls(**{
-        name: convert(given[name]) if name in given else None
-        for name, convert, optional in _converters(cast(Any, cls))
-        if name in given or optional
-    })
+    return cls(
+        **{
+            name: convert(given[name]) if name in given else None
+            for name, convert, optional in _converters(cast(Any, cls))
+            if name in given or optional
+        }
+    )
 
 
 @functools.cache
@@ -183,7 +196,11 @@ def _converters(cls: type[Any]) -> tuple[tuple[str, Callable[[Any], Any], bool],
     """Each field's name, converter, and whether it is optional without a default (then None)."""
     hints = get_type_hints(cls)
     return tuple(
-        (f.name, _converter(hints[f.name]), f.default is MISSING and type(None) in get_args(hints[f.name]))
+        (
+            f.name,
+            _converter(hints[f.name]),
+            f.default is MISSING and type(None) in get_args(hints[f.name]),
+        )
         for f in fields(cls)
     )
 
@@ -217,14 +234,22 @@ class Member:
     id: str
     name: str
     keys: tuple[str, ...]
-    since: Optional[dt.date] = None
+    since: dt.date | None = None
     identifiers: Subject = Subject()  # the member's own emails, usernames and urls (no name)
 
     def to_doc(self) -> Doc:
         doc: Doc = {"id": self.id, "name": self.name, "keys": list(self.keys)}
         if self.since:
             doc["since"] = self.since.isoformat()
-        own = {k: list(v) for k, v in (("emails", self.identifiers.emails), ("usernames", self.identifiers.usernames), ("urls", self.identifiers.urls)) if v}
+        own = {
+            k: list(v)
+            for k, v in (
+                ("emails", self.identifiers.emails),
+                ("usernames", self.identifiers.usernames),
+                ("urls", self.identifiers.urls),
+            )
+            if v
+        }
         if own:
             doc["identifiers"] = own
         return doc
@@ -234,8 +259,8 @@ class Member:
 class FormerMember:
     id: str
     name: str
-    since: Optional[dt.date] = None
-    until: Optional[dt.date] = None
+    since: dt.date | None = None
+    until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -269,16 +294,26 @@ class Members:
         return cls(
             current=tuple(
                 Member(
-                    str(m["id"]), str(m["name"]), _strings(m.get("keys")), _opt_date(m.get("since")),
+                    str(m["id"]),
+                    str(m["name"]),
+                    _strings(m.get("keys")),
+                    _opt_date(m.get("since")),
                     Subject.from_doc(m.get("identifiers") or {}),
                 )
                 for m in doc.get("members") or ()
             ),
             former=tuple(
-                FormerMember(str(m["id"]), str(m["name"]), _opt_date(m.get("since")), _opt_date(m.get("until")))
+                FormerMember(
+                    str(m["id"]),
+                    str(m["name"]),
+                    _opt_date(m.get("since")),
+                    _opt_date(m.get("until")),
+                )
                 for m in doc.get("former") or ()
             ),
-            pending=tuple(Pending(str(p["id"]), _strings(p.get("records"))) for p in doc.get("pending") or ()),
+            pending=tuple(
+                Pending(str(p["id"]), _strings(p.get("records"))) for p in doc.get("pending") or ()
+            ),
         )
 
     def to_doc(self) -> Doc:

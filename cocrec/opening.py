@@ -9,15 +9,19 @@ Validating is spread over the workers too: it costs a good part of what decrypti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import Any, NamedTuple
 
 from . import bulk, crypto, index, validate, yaml_io
 from .model import Members
 from .policy import Policy
 from .problems import Problem, attempt
 from .repo import RECORD_SUFFIX
+
+NO_MEMBERS = Members()  # frozen: one shared default
 
 Item = tuple[Path, str]  # a record file and its name as messages show it
 
@@ -42,7 +46,7 @@ class Opening:
     """What the batches of one worker share: the identities, and what to validate against."""
 
     identities: crypto.Identities
-    policy: Optional[Policy] = None
+    policy: Policy | None = None
     members: Members = Members()
 
 
@@ -52,15 +56,15 @@ class Opener:
     keys do not pickle, their secret strings do) and builds the worker's `Opening` there."""
 
     secrets: tuple[str, ...] = field(repr=False)
-    policy: Optional[Policy] = None  # None: parse, do not validate
+    policy: Policy | None = None  # None: parse, do not validate
     members: Members = Members()
 
     @classmethod
     def of(
         cls,
         identities: crypto.Identities,
-        policy: Optional[Policy] = None,
-        members: Members = Members(),
+        policy: Policy | None = None,
+        members: Members = NO_MEMBERS,
     ) -> Opener:
         return cls(tuple(identities.to_secrets()), policy, members)
 
@@ -78,7 +82,7 @@ def open_ciphertexts(
     """Decrypt every file, then parse every plaintext, then validate every document."""
     identities = opening.identities
     plaintexts = [
-        attempt(lambda: crypto.decrypt(ciphertext, identities, source), source)
+        attempt(partial(crypto.decrypt, ciphertext, identities, source), source)
         for ciphertext, (_, source) in zip(ciphertexts, items)
     ]
     docs = [_parsed(plain, source) for plain, (_, source) in zip(plaintexts, items)]

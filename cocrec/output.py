@@ -6,7 +6,8 @@ json and csv are imported when something is rendered with them, not before.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 Row = Sequence[Any]
 Format = Literal["table", "json", "csv", "md", "html", "yaml"]

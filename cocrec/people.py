@@ -12,9 +12,9 @@ committee can add `also_in`. Expunged subjects have no identifiers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from .matcher import fold_name
 from .model import Record, Subject
@@ -102,7 +102,9 @@ def _group(subjects: Mapping[SubjectRef, frozenset[str]]) -> dict[SubjectRef, st
     return {ref: groups.find(next(iter(found))) for ref, found in subjects.items() if found}
 
 
-def _record_links(records: Sequence[Record], members: Mapping[int, frozenset[SubjectRef]]) -> dict[str, set[str]]:
+def _record_links(
+    records: Sequence[Record], members: Mapping[int, frozenset[SubjectRef]]
+) -> dict[str, set[str]]:
     """Which records share a subject: through a person, or an `also_in` either way (known records only)."""
     known = {r.id for r in records}
     links: dict[str, set[str]] = defaultdict(set)
@@ -159,7 +161,7 @@ class PeopleIndex:
             {name: frozenset(refs) for name, refs in by_name.items()},
         )
 
-    def person_of(self, record_id: str, subject_index: int) -> Optional[int]:
+    def person_of(self, record_id: str, subject_index: int) -> int | None:
         """The person key of a subject entry; None when it has no identifiers (it then links to nobody)."""
         return self._person.get((record_id, subject_index))
 
@@ -172,7 +174,9 @@ class PeopleIndex:
 
     def find(self, query: str) -> frozenset[SubjectRef]:
         """Every subject entry of the person(s) a raw email, username or url belongs to."""
-        keys = {self._by_identifier[i] for i in query_identifiers(query) if i in self._by_identifier}
+        keys = {
+            self._by_identifier[i] for i in query_identifiers(query) if i in self._by_identifier
+        }
         return frozenset(ref for key in keys for ref in self._members[key])
 
     def find_name(self, query: str) -> frozenset[SubjectRef]:

@@ -9,15 +9,18 @@ deadlines in days, and the columns of its public report. `cocrec init
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Literal
 
 from .model import DEADLINE_KINDS, DeadlineKind, OutcomeType, StepName
 
-Months = Optional[int]  # None means "never"
-Days = Optional[int]  # None turns a deadline off
+Months = int | None  # None means "never"
+Days = int | None  # None turns a deadline off
 BanKind = Literal["until", "permanent"]
-Onboarding = Literal["all", "declare"]  # a new member receives earlier records at once, or once cleared
+Onboarding = Literal[
+    "all", "declare"
+]  # a new member receives earlier records at once, or once cleared
 
 # Each preset is a template shipped in cocrec/templates, naming its source in a comment.
 PRESETS: dict[str, str] = {
@@ -53,7 +56,16 @@ DEFAULT_DOC: dict[str, Any] = {
         "repeat_violation_extends": True,
         "stale_open_case_days": 90,
     },
-    "regions": ["europe", "north-america", "africa", "asia", "oceania", "latin-america", "online", "other"],
+    "regions": [
+        "europe",
+        "north-america",
+        "africa",
+        "asia",
+        "oceania",
+        "latin-america",
+        "online",
+        "other",
+    ],
     "categories": [
         "harassment",
         "discrimination",
@@ -82,7 +94,7 @@ class Consequence:
 
     name: str
     outcomes: tuple[OutcomeType, ...]
-    ban: Optional[BanKind] = None
+    ban: BanKind | None = None
 
     def allows(self, outcome: OutcomeType, ban_permanent: bool) -> bool:
         if outcome not in self.outcomes:
@@ -126,7 +138,9 @@ class Policy:
     deadlines: Mapping[DeadlineKind, Days]
     report_columns: tuple[ReportColumn, ...]
     extra_files: tuple[str, ...] = ()  # globs: what the committee keeps besides cocrec's own files
-    invented_files: tuple[str, ...] = ()  # globs: files of invented people (a demo, tests), not searched for record data
+    invented_files: tuple[
+        str, ...
+    ] = ()  # globs: files of invented people (a demo, tests), not searched for record data
     onboarding: Onboarding = "all"
 
     @classmethod

@@ -4,8 +4,9 @@ so it pickles; the wording every check shares."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from .errors import EXIT_PROBLEMS, CocrecError
 

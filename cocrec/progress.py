@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from typing import Callable, Iterator, Optional, TextIO
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
 Advance = Callable[[int], None]
 
@@ -19,14 +20,16 @@ WIDTH = 30
 
 
 class Bar:
-    def __init__(self, total: int, label: str, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, total: int, label: str, stream: TextIO, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.total = max(total, 1)
         self.label = label
         self.stream = stream
         self.clock = clock
         self.done = 0
         self.started = clock()
-        self.drawn_at: Optional[float] = None
+        self.drawn_at: float | None = None
 
     def advance(self, count: int) -> None:
         self.done = min(self.done + count, self.total)
@@ -45,7 +48,9 @@ class Bar:
 
     def close(self) -> None:
         if self.drawn_at is not None:
-            self.stream.write("\r" + " " * (len(self.label) + WIDTH + 2 * len(str(self.total)) + 5) + "\r")
+            self.stream.write(
+                "\r" + " " * (len(self.label) + WIDTH + 2 * len(str(self.total)) + 5) + "\r"
+            )
             self.stream.flush()
 
 
@@ -55,7 +60,7 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 @contextlib.contextmanager
-def bar(total: int, label: str, stream: Optional[TextIO] = None) -> Iterator[Advance]:
+def bar(total: int, label: str, stream: TextIO | None = None) -> Iterator[Advance]:
     """Yields `advance(n)`; draws on `stream` (default stderr) only when it is a terminal."""
     out = stream if stream is not None else sys.stderr
     if not _is_terminal(out):

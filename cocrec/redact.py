@@ -30,14 +30,15 @@ import copy
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
+from typing import Any, Literal
 
-from .matcher import MARKER, MIN_ALONE, Matcher, fold_text, spellings
+from .matcher import MIN_ALONE, Matcher, fold_text, spellings
 from .model import STEPS, StepName
-from .schema import field_path
 from .record_layout import Removal, Shape, layout
+from .schema import field_path
 from .validate import FieldPath, find
 
 Doc = dict[str, Any]
@@ -81,7 +82,9 @@ class Pii:
     @cached_property
     def words(self) -> frozenset[str]:
         """Each word of 3 or more letters of a removed name (as written; the matcher folds them)."""
-        return frozenset(w for name in self.names for w in _WORD.findall(name) if len(w) >= MIN_NAME_WORD)
+        return frozenset(
+            w for name in self.names for w in _WORD.findall(name) if len(w) >= MIN_NAME_WORD
+        )
 
     @cached_property
     def _folded(self) -> frozenset[str]:
@@ -200,7 +203,9 @@ def _matches(shape: Shape, pattern: Shape) -> bool:
 def survives_expunge(path: FieldPath) -> bool:
     """A text field that no step removes: it is kept forever (redacted), so it should name nobody."""
     shape = shape_of(path)
-    return kind_of(path) == "text" and not any(_matches(shape, r.shape) for step in STEPS for r in REMOVALS[step])
+    return kind_of(path) == "text" and not any(
+        _matches(shape, r.shape) for step in STEPS for r in REMOVALS[step]
+    )
 
 
 # -- redacting and verifying ----------------------------------------------------------------------
@@ -237,7 +242,9 @@ def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
     """(step, field path) of each text field that survives expunge and names people that step removes
     (what `check` warns about). `pii_values` of both steps, found in the same one walk of the document."""
     expunged = doc.get("expunged") or {}
-    found: dict[StepName, tuple[set[str], set[str]]] = {step: (set(), set()) for step in STEPS if step not in expunged}
+    found: dict[StepName, tuple[set[str], set[str]]] = {
+        step: (set(), set()) for step in STEPS if step not in expunged
+    }
     kept = []
     for path, value in strings(doc):
         kind = kind_of(path)
@@ -246,10 +253,16 @@ def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
                 kept.append((path, value))
         elif kind in found:
             _add_identifying(shape_of(path), value, *found[kind])
-    by_step = [(step, pii) for step, (identifiers, names) in found.items() if (pii := Pii(frozenset(identifiers), frozenset(names)))]
+    by_step = [
+        (step, pii)
+        for step, (identifiers, names) in found.items()
+        if (pii := Pii(frozenset(identifiers), frozenset(names)))
+    ]
     if not by_step:
         return []
-    everything = "\n".join(value for _, value in kept)  # most records name nobody there: one test, not one per field
+    everything = "\n".join(
+        value for _, value in kept
+    )  # most records name nobody there: one test, not one per field
     return [
         (step, field_path(path))
         for step, pii in by_step

@@ -20,9 +20,9 @@ members.yaml and trust.yaml once every new file is verified.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence
 
 from . import access, checks, crypto, index, staging
 from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError
@@ -31,7 +31,7 @@ from .problems import Problem
 from .repo import Repo
 from .store import Loaded, Store
 
-BeforeWrite = Optional[Callable[[], None]]
+BeforeWrite = Callable[[], None] | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,9 @@ def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Proble
 def require_writer(members: Members, identities: crypto.Identities) -> None:
     """What is written is verified by decrypting it, so the writer must hold a member's key."""
     mine = {crypto.normalize_key(k) for k in identities.public_keys}
-    if len(mine) < len(identities):  # an identity whose public key cocrec cannot tell: verification will say
+    if len(mine) < len(
+        identities
+    ):  # an identity whose public key cocrec cannot tell: verification will say
         return
     if not mine & {crypto.normalize_key(k) for k in members.keys}:
         raise DecryptError(
@@ -103,7 +105,9 @@ def require_readers(store: Store, idx: index.Index) -> None:
             )
 
 
-def rekey_stale(store: Store, before_write: BeforeWrite = None, full: bool = False) -> tuple[int, int]:
+def rekey_stale(
+    store: Store, before_write: BeforeWrite = None, full: bool = False
+) -> tuple[int, int]:
     """Re-encrypt the stale records (caller is in `store.writer()`); returns (re-encrypted, records).
     `full` opens every record, so that each one's excluded set is computed anew from what it says
     (a member cleared: whether a record names them only its plaintext tells). Records this member
@@ -147,18 +151,26 @@ def _stage(store: Store, stale: Sequence[Stale]) -> Callable[[], list[staging.St
     return stage_all
 
 
-def _patch(store: Store, stale: Sequence[Stale], idx: index.Index, before_write: BeforeWrite) -> None:
+def _patch(
+    store: Store, stale: Sequence[Stale], idx: index.Index, before_write: BeforeWrite
+) -> None:
     staged = {item.path: item for item in _write(store, stale, before_write)}
     entries = dict(idx.entries)
     for item in stale:
         new = staged[store.repo.record_path(item.id)]
         entries[item.id] = replace(
-            entries[item.id], sha256=new.sha256, recipients=store.fingerprint_without(item.excluded), excluded=item.excluded, sig=""
+            entries[item.id],
+            sha256=new.sha256,
+            recipients=store.fingerprint_without(item.excluded),
+            excluded=item.excluded,
+            sig="",
         )
     store.write_entries(entries)
 
 
-def _full(store: Store, stale: Sequence[Stale], before_write: BeforeWrite, anew: bool = False) -> list[Stale]:
+def _full(
+    store: Store, stale: Sequence[Stale], before_write: BeforeWrite, anew: bool = False
+) -> list[Stale]:
     """Open every record; with `anew`, also re-encrypt each whose excluded set its plaintext changes."""
     loaded, problems = store.open_files()
     if problems:
@@ -184,7 +196,15 @@ def _changed_sets(store: Store, loaded: Mapping[str, Loaded], known: set[str]) -
         entry = idx.entries.get(rid)
         excluded, _ = store.record_facts(item.record)
         if rid not in known and (entry is None or entry.excluded != excluded):
-            changed.append(Stale(rid, store.repo.record_source(rid), "encrypted to another set of members", False, excluded))
+            changed.append(
+                Stale(
+                    rid,
+                    store.repo.record_source(rid),
+                    "encrypted to another set of members",
+                    False,
+                    excluded,
+                )
+            )
     return changed
 
 
@@ -193,7 +213,9 @@ def _write(store: Store, stale: Sequence[Stale], before_write: BeforeWrite) -> l
     directory = store.repo.records_dir
     recipients = {item.id: store.fingerprint_without(item.excluded) for item in stale}
     try:
-        return staging.write_staged(_stage(store, stale), directory, store.journaled(before_write, recipients))
+        return staging.write_staged(
+            _stage(store, stale), directory, store.journaled(before_write, recipients)
+        )
     except staging.NotStaged as exc:
         raise refusal(exc.problems) from None
 

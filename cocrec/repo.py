@@ -8,10 +8,10 @@ import fcntl
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Optional
 
 from .errors import RepoError, ValidationError
 
@@ -25,7 +25,10 @@ WORKSPACE_MANIFEST = ".cocrec-open.yaml"  # ciphertext hashes at `cocrec open`, 
 
 
 LOCK_HELP = "cocrec keeps its writer lock there: remove what is there (cocrec makes the lock again), or make it writable"
-_LOCK_PROBLEMS = {errno.ELOOP: "a symlink, not cocrec's lock file", errno.EISDIR: "a directory, not cocrec's lock file"}
+_LOCK_PROBLEMS = {
+    errno.ELOOP: "a symlink, not cocrec's lock file",
+    errno.EISDIR: "a directory, not cocrec's lock file",
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ GIT_OPERATIONS = (
     GitOperation("merge", "MERGE_HEAD", "git commit", "git merge --abort"),
     GitOperation("rebase", "rebase-merge", "git rebase --continue", "git rebase --abort"),
     GitOperation("rebase", "rebase-apply", "git rebase --continue", "git rebase --abort"),
-    GitOperation("cherry-pick", "CHERRY_PICK_HEAD", "git cherry-pick --continue", "git cherry-pick --abort"),
+    GitOperation(
+        "cherry-pick", "CHERRY_PICK_HEAD", "git cherry-pick --continue", "git cherry-pick --abort"
+    ),
     GitOperation("revert", "REVERT_HEAD", "git revert --continue", "git revert --abort"),
 )
 
@@ -86,18 +91,22 @@ class Repo:
     root: Path
 
     @classmethod
-    def find(cls, explicit: Optional[str], cwd: Optional[Path] = None) -> Repo:
+    def find(cls, explicit: str | None, cwd: Path | None = None) -> Repo:
         """The repository named by --repo, else the nearest parent holding cocrec.yaml."""
         if explicit is not None:
             root = Path(explicit).resolve()
             if not (root / POLICY_FILE).is_file():
-                raise RepoError(f"{root}: not a cocrec records repository (no {POLICY_FILE}); run `cocrec init {explicit}`")
+                raise RepoError(
+                    f"{root}: not a cocrec records repository (no {POLICY_FILE}); run `cocrec init {explicit}`"
+                )
             return cls(root).refuse_conflicts()
         start = (cwd or Path.cwd()).resolve()
         for candidate in (start, *start.parents):
             if (candidate / POLICY_FILE).is_file():
                 return cls(candidate).refuse_conflicts()
-        raise RepoError(f"{start}: not inside a cocrec records repository; pass --repo PATH or run `cocrec init PATH`")
+        raise RepoError(
+            f"{start}: not inside a cocrec records repository; pass --repo PATH or run `cocrec init PATH`"
+        )
 
     @cached_property
     def records_dir(self) -> Path:
@@ -158,17 +167,31 @@ class Repo:
         found: dict[str, Path] = {}
         if not self.records_dir.is_dir():
             return found
-        with os.scandir(self.records_dir) as entries:  # the entries know their type: no stat per file
-            listed = sorted((entry.name, entry.is_symlink(), entry.is_file(follow_symlinks=False)) for entry in entries if entry.name.endswith(RECORD_SUFFIX))
+        with os.scandir(
+            self.records_dir
+        ) as entries:  # the entries know their type: no stat per file
+            listed = sorted(
+                (entry.name, entry.is_symlink(), entry.is_file(follow_symlinks=False))
+                for entry in entries
+                if entry.name.endswith(RECORD_SUFFIX)
+            )
         for name, is_symlink, is_file in listed:
             path = self.records_dir / name
             if is_symlink:
-                raise RepoError(f"{self.rel(path)}: records may not be symlinks; replace it with the file itself")
+                raise RepoError(
+                    f"{self.rel(path)}: records may not be symlinks; replace it with the file itself"
+                )
             if not is_file:
-                raise RepoError(f"{self.rel(path)}: not a file (a directory?), but named like a record; move it out of records/")
+                raise RepoError(
+                    f"{self.rel(path)}: not a file (a directory?), but named like a record; move it out of records/"
+                )
             record_id = path.name[: -len(RECORD_SUFFIX)]
             if not ID_PATTERN.match(record_id):
-                raise ValidationError(self.rel(path), "", "file name is not a record id (YYYY-xxxx.yaml.age); rename it")
+                raise ValidationError(
+                    self.rel(path),
+                    "",
+                    "file name is not a record id (YYYY-xxxx.yaml.age); rename it",
+                )
             found[record_id] = path
         return found
 
@@ -180,14 +203,17 @@ class Repo:
             return sorted(
                 self.rel(Path(entry.path))
                 for entry in entries
-                if entry.is_symlink() or not (entry.name.endswith(RECORD_SUFFIX) or entry.name == INDEX_NAME)
+                if entry.is_symlink()
+                or not (entry.name.endswith(RECORD_SUFFIX) or entry.name == INDEX_NAME)
             )
 
     def workspace_files(self) -> list[Path]:
         """Plaintext a member opened with `cocrec open` and has not sealed yet."""
         if not self.workspace_dir.is_dir():
             return []
-        return sorted(p for p in self.workspace_dir.rglob("*") if p.is_file() and p != self.workspace_manifest)
+        return sorted(
+            p for p in self.workspace_dir.rglob("*") if p.is_file() and p != self.workspace_manifest
+        )
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -203,7 +229,9 @@ class Repo:
                     raise RepoError(
                         f"{self.rel(path)}: another cocrec command is writing to this repository; wait for it to finish"
                     ) from None
-                raise RepoError(f"{self.rel(path)}: cannot lock it ({exc.strerror}): {LOCK_HELP}") from None
+                raise RepoError(
+                    f"{self.rel(path)}: cannot lock it ({exc.strerror}): {LOCK_HELP}"
+                ) from None
             yield
         finally:
             os.close(fd)
@@ -214,13 +242,15 @@ class Repo:
             return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError as exc:
             verb = "open" if os.path.lexists(path) else "create"
-            hint = ": an immutable file or directory? see `lsattr`" if exc.errno == errno.EPERM else ""
+            hint = (
+                ": an immutable file or directory? see `lsattr`" if exc.errno == errno.EPERM else ""
+            )
             problem = _LOCK_PROBLEMS.get(exc.errno or 0, f"cannot {verb} it ({exc.strerror}{hint})")
             raise RepoError(f"{self.rel(path)}: {problem}: {LOCK_HELP}") from None
 
     # -- a merge, rebase or cherry-pick in progress ------------------------------------------
 
-    def operation_in_progress(self) -> Optional[GitOperation]:
+    def operation_in_progress(self) -> GitOperation | None:
         """The git operation this clone is in the middle of, if any (git leaves these files in its directory)."""
         git_dir = self.git_dir
         for operation in GIT_OPERATIONS:
@@ -241,7 +271,11 @@ class Repo:
             conflicts = git.unmerged(self.root, ["records", POLICY_FILE, MEMBERS_FILE])
         except RepoError:
             return self
-        lines = [conflict_advice(path, stages, operation) for path, stages in conflicts.items() if path != f"records/{INDEX_NAME}"]
+        lines = [
+            conflict_advice(path, stages, operation)
+            for path, stages in conflicts.items()
+            if path != f"records/{INDEX_NAME}"
+        ]
         if not lines:
             return self
         raise RepoError(

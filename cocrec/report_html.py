@@ -9,8 +9,8 @@ outcome below `min_cell` is merged into one grey "fewer than N each" segment
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 from . import stats
 from .transparency import Report, cell, intro, labels, outcomes_note, published_rows
@@ -57,7 +57,11 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; }
 
 def _segments(row: stats.Row, min_cell: int) -> list[tuple[str, str, int]]:
     """(label, colour, count) of one bar: each outcome at or above min_cell, the rest merged."""
-    shown = [(label, colour, row.counts[key]) for key, label, colour in SERIES if row.counts[key] >= min_cell and row.counts[key] > 0]
+    shown = [
+        (label, colour, row.counts[key])
+        for key, label, colour in SERIES
+        if row.counts[key] >= min_cell and row.counts[key] > 0
+    ]
     rest = row.counts["reports"] - sum(count for _, _, count in shown)
     return shown + ([(f"Fewer than {min_cell} each", MERGED_COLOUR, rest)] if rest > 0 else [])
 
@@ -68,13 +72,17 @@ def _bar(row: stats.Row, index: int, unit: float, min_cell: int) -> list[str]:
     parts = [f'<text x="{x + BAR / 2}" y="{base + 16}" text-anchor="middle">{row.key}</text>']
     reports = row.counts["reports"]
     if reports < min_cell:
-        parts.append(f'<text x="{x + BAR / 2}" y="{base - 6}" text-anchor="middle">{escape(cell(reports, min_cell))}</text>')
+        parts.append(
+            f'<text x="{x + BAR / 2}" y="{base - 6}" text-anchor="middle">{escape(cell(reports, min_cell))}</text>'
+        )
         return parts
     y = float(base)
     for label, colour, count in _segments(row, min_cell):
         height = count * unit
         y -= height
-        parts.append(f'<rect x="{x}" y="{y:.1f}" width="{BAR}" height="{height:.1f}" fill="{colour}"><title>{escape(label)}</title></rect>')
+        parts.append(
+            f'<rect x="{x}" y="{y:.1f}" width="{BAR}" height="{height:.1f}" fill="{colour}"><title>{escape(label)}</title></rect>'
+        )
     parts.append(f'<text x="{x + BAR / 2}" y="{y - 5:.1f}" text-anchor="middle">{reports}</text>')
     return parts
 
@@ -99,12 +107,20 @@ def chart(report: Report) -> str:
 
 
 def legend(min_cell: int) -> str:
-    items = [(label, colour) for _, label, colour in SERIES] + [(f"Fewer than {min_cell} each", MERGED_COLOUR)]
-    return '<ul class="legend">' + "".join(f'<li><span style="background:{c}"></span>{escape(label)}</li>' for label, c in items) + "</ul>"
+    items = [(label, colour) for _, label, colour in SERIES] + [
+        (f"Fewer than {min_cell} each", MERGED_COLOUR)
+    ]
+    return (
+        '<ul class="legend">'
+        + "".join(
+            f'<li><span style="background:{c}"></span>{escape(label)}</li>' for label, c in items
+        )
+        + "</ul>"
+    )
 
 
 def table(report: Report) -> str:
-    head = "".join(f"<th scope=\"col\">{escape(label)}</th>" for label in ("Year", *labels(report)))
+    head = "".join(f'<th scope="col">{escape(label)}</th>' for label in ("Year", *labels(report)))
     rows = []
     for values in published_rows(report):
         current = ' class="current"' if values[0] == str(report.year) else ""
@@ -114,7 +130,11 @@ def table(report: Report) -> str:
 
 
 def outcomes(texts: Sequence[str]) -> str:
-    return '<ul class="outcomes">' + "".join(f"<li>{escape(t)}</li>" for t in texts) + "</ul>" if texts else ""
+    return (
+        '<ul class="outcomes">' + "".join(f"<li>{escape(t)}</li>" for t in texts) + "</ul>"
+        if texts
+        else ""
+    )
 
 
 def summaries(report: Report) -> str:

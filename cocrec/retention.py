@@ -10,8 +10,9 @@ A due date of None means "never".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Optional, Sequence
+from typing import Literal
 
 from .dates import add_months
 from .model import STEPS, Outcome, OutcomeType, Record, RecordStatus, StepName
@@ -19,7 +20,7 @@ from .people import PeopleIndex
 from .policy import Policy
 
 StepState = Literal["done", "never", "held", "pending", "due", "overdue"]
-Due = Optional[dt.date]
+Due = dt.date | None
 Dates = dict[StepName, Due]
 
 EXTENDING: frozenset[OutcomeType] = frozenset({"resolved", "flagged", "banned"})
@@ -29,7 +30,7 @@ EXTENDING: frozenset[OutcomeType] = frozenset({"resolved", "flagged", "banned"})
 class StepSchedule:
     due: Due
     state: StepState
-    done_on: Optional[dt.date] = None
+    done_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class RecordSchedule:
 
     id: str
     status: RecordStatus
-    outcome: Optional[OutcomeType]
-    steps: Optional[Mapping[StepName, StepSchedule]]
+    outcome: OutcomeType | None
+    steps: Mapping[StepName, StepSchedule] | None
     extended_by: tuple[str, ...] = ()
     held_by: tuple[str, ...] = ()
     override: bool = False
@@ -71,7 +72,7 @@ def start_of(record: Record, outcome: Outcome, policy: Policy) -> dt.date:
     return outcome.decided_on if policy.starts == "decided_on" else record.reported_on
 
 
-def _after(start: Optional[dt.date], months: Optional[int]) -> Due:
+def _after(start: dt.date | None, months: int | None) -> Due:
     return None if start is None or months is None else add_months(start, months)
 
 
@@ -161,7 +162,9 @@ def _extend(records: Sequence[Record], policy: Policy, people: PeopleIndex) -> _
     # Latest first, so that each later record's dates are final before it extends earlier ones.
     for n in reversed(range(len(ordered))):
         earlier = ordered[n]
-        linked = (position[rid] for rid in people.records_sharing_subject(earlier.id) if rid in position)
+        linked = (
+            position[rid] for rid in people.records_sharing_subject(earlier.id) if rid in position
+        )
         _extend_from_later(earlier, [ordered[p] for p in sorted(p for p in linked if p > n)], ext)
     return ext
 
@@ -171,7 +174,7 @@ def due_dates(records: Sequence[Record], policy: Policy) -> dict[str, dict[StepN
     return _extend(records, policy, PeopleIndex.build(records)).dates
 
 
-def step_state(due: Due, done_on: Optional[dt.date], held: bool, as_of: dt.date) -> StepState:
+def step_state(due: Due, done_on: dt.date | None, held: bool, as_of: dt.date) -> StepState:
     """Rule 7: the state of one step as of `as_of`."""
     if done_on is not None:
         return "done"
@@ -184,7 +187,9 @@ def step_state(due: Due, done_on: Optional[dt.date], held: bool, as_of: dt.date)
     return "due" if as_of == due else "overdue"
 
 
-def _open_holders(record: Record, subjects_due: Due, people: PeopleIndex, by_id: Mapping[str, Record]) -> set[str]:
+def _open_holders(
+    record: Record, subjects_due: Due, people: PeopleIndex, by_id: Mapping[str, Record]
+) -> set[str]:
     """Open records sharing a subject with `record`, reported on or before its subjects date (rule 6)."""
     return {
         rid
@@ -217,15 +222,21 @@ def _open_schedule(record: Record, policy: Policy, as_of: dt.date) -> RecordSche
     )
 
 
-def _steps(record: Record, dates: Dates, held: bool, as_of: dt.date) -> dict[StepName, StepSchedule]:
+def _steps(
+    record: Record, dates: Dates, held: bool, as_of: dt.date
+) -> dict[StepName, StepSchedule]:
     steps: dict[StepName, StepSchedule] = {}
     for step in STEPS:
         done_on = record.expunged.get(step)
-        steps[step] = StepSchedule(dates[step], step_state(dates[step], done_on, held, as_of), done_on)
+        steps[step] = StepSchedule(
+            dates[step], step_state(dates[step], done_on, held, as_of), done_on
+        )
     return steps
 
 
-def _closed_schedule(record: Record, ext: _Extension, holders: tuple[str, ...], as_of: dt.date) -> RecordSchedule:
+def _closed_schedule(
+    record: Record, ext: _Extension, holders: tuple[str, ...], as_of: dt.date
+) -> RecordSchedule:
     assert record.outcome is not None
     return RecordSchedule(
         id=record.id,
@@ -241,7 +252,9 @@ def _closed_schedule(record: Record, ext: _Extension, holders: tuple[str, ...], 
     )
 
 
-def schedule(records: Sequence[Record], policy: Policy, as_of: dt.date, people: Optional[PeopleIndex] = None) -> dict[str, RecordSchedule]:
+def schedule(
+    records: Sequence[Record], policy: Policy, as_of: dt.date, people: PeopleIndex | None = None
+) -> dict[str, RecordSchedule]:
     """Every record's retention schedule as of `as_of` (SPEC section 5), keyed by record id.
 
     `people` is these records' PeopleIndex, for a caller that needs it too."""
@@ -255,7 +268,9 @@ def schedule(records: Sequence[Record], policy: Policy, as_of: dt.date, people: 
             result[record.id] = _open_schedule(record, policy, as_of)
             continue
         subjects_due = ext.dates[record.id]["subjects"]
-        holders = tuple(sorted(_open_holders(record, subjects_due, people, by_id) | _own_hold(record)))
+        holders = tuple(
+            sorted(_open_holders(record, subjects_due, people, by_id) | _own_hold(record))
+        )
         result[record.id] = _closed_schedule(record, ext, holders, as_of)
     return result
 
@@ -267,11 +282,18 @@ ATTENTION: tuple[StepState, ...] = ("overdue", "due", "held")
 
 def step_due_within(step: StepSchedule, as_of: dt.date, within: int) -> bool:
     """A pending step whose due date comes within `within` days of `as_of`."""
-    return step.state == "pending" and step.due is not None and step.due <= as_of + dt.timedelta(days=within)
+    return (
+        step.state == "pending"
+        and step.due is not None
+        and step.due <= as_of + dt.timedelta(days=within)
+    )
 
 
 def needs_listing(schedule: RecordSchedule, as_of: dt.date, within: int) -> bool:
     """Overdue, due or held now, or due within `within` days; stale open cases too."""
     if schedule.steps is None:
         return schedule.stale
-    return any(step.state in ATTENTION or step_due_within(step, as_of, within) for step in schedule.steps.values())
+    return any(
+        step.state in ATTENTION or step_due_within(step, as_of, within)
+        for step in schedule.steps.values()
+    )

@@ -22,9 +22,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ValidationError
 
@@ -265,7 +265,7 @@ class _Error:
         false = error.kind.name == "falseSchema"
         # The keyword (None: the subschema is `false`, nothing is allowed there) and the subschema
         # holding it.
-        self.keyword: Optional[str] = None if false else str(where[-1])
+        self.keyword: str | None = None if false else str(where[-1])
         self.owner: Any = _walk(schema, where if false else where[:-1])
         self.order = _document_order(schema, where)
         original = [keys.original(part) for part in error.instance_path]
@@ -317,7 +317,7 @@ class _Error:
         wanted = [dep for field, deps in rule.items() if field in instance for dep in deps]
         return [str(name) for name in wanted if name not in instance]
 
-    def _missing(self, source: str, name: str, custom: Optional[str]) -> ValidationError:
+    def _missing(self, source: str, name: str, custom: str | None) -> ValidationError:
         where = field_path([*self.path, name])
         if custom is not None:
             return ValidationError(source, where, custom)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
 
 from . import bulk, crypto, index
 from .errors import EXIT_REPO, CocrecError, RepoError
@@ -29,9 +29,9 @@ class Staged:
 
     path: Path
     source: str
-    tmp: Optional[Path] = None
+    tmp: Path | None = None
     sha256: str = ""
-    problem: Optional[Problem] = None
+    problem: Problem | None = None
     unwritable: bool = False  # the problem is the disk's (full, read-only), not the record's
 
 
@@ -42,7 +42,7 @@ class Sealing:
 
     identities: crypto.Identities
     keys: tuple[str, ...]
-    unless: Optional[tuple[crypto.Stanza, ...]] = None  # leave files whose header names these
+    unless: tuple[crypto.Stanza, ...] | None = None  # leave files whose header names these
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,14 @@ class Sealer:
 
     secrets: tuple[str, ...] = field(repr=False)
     keys: tuple[str, ...]
-    unless: Optional[tuple[crypto.Stanza, ...]] = None
+    unless: tuple[crypto.Stanza, ...] | None = None
 
     @classmethod
     def of(
         cls,
         identities: crypto.Identities,
         keys: Sequence[str],
-        unless: Optional[tuple[crypto.Stanza, ...]] = None,
+        unless: tuple[crypto.Stanza, ...] | None = None,
     ) -> Sealer:
         return cls(
             tuple(identities.to_secrets()), writer_first(keys, identities.public_keys), unless
@@ -123,7 +123,7 @@ def encrypt_all(
         return list(staged)
 
 
-def _recipients(ciphertext: bytes) -> Optional[tuple[crypto.Stanza, ...]]:
+def _recipients(ciphertext: bytes) -> tuple[crypto.Stanza, ...] | None:
     try:
         return tuple(crypto.header_recipients(ciphertext))
     except CocrecError:
@@ -135,7 +135,7 @@ def reencrypt_all(
     keys: Sequence[str],
     identities: crypto.Identities,
     progress: bulk.Progress = None,
-    unless: Optional[tuple[crypto.Stanza, ...]] = None,
+    unless: tuple[crypto.Stanza, ...] | None = None,
 ) -> list[Staged]:
     """Decrypt each (path, display name), encrypt it to `keys`, verify and stage it; the plaintext
     stays in the worker.
@@ -148,7 +148,7 @@ def reencrypt_all(
         return list(staged)
 
 
-def _same(found: Optional[tuple[crypto.Stanza, ...]], wanted: tuple[crypto.Stanza, ...]) -> bool:
+def _same(found: tuple[crypto.Stanza, ...] | None, wanted: tuple[crypto.Stanza, ...]) -> bool:
     return found is not None and sorted(found) == sorted(wanted)
 
 
@@ -198,7 +198,7 @@ class NotStaged(CocrecError):
 def write_staged(
     stage_all: Callable[[], list[Staged]],
     directory: Path,
-    before_write: Optional[Callable[[list[Staged]], None]] = None,
+    before_write: Callable[[list[Staged]], None] | None = None,
 ) -> list[Staged]:
     """Stage every file; only when all are verified, run `before_write` (given what was staged)
     and replace them.

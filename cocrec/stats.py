@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any
 
 from .model import OUTCOME_TYPES, CountBy, Record
 
 By = CountBy
-Key = Union[int, str]
-Median = Optional[Union[int, float]]
+Key = int | str
+Median = int | float | None
 
 OPEN = "open"
 UNCATEGORISED = "uncategorised"
@@ -93,13 +94,13 @@ def keys_of(record: Record, by: By) -> tuple[Key, ...]:
     return tuple(dict.fromkeys(record.categories)) or (UNCATEGORISED,)
 
 
-def days_to_acknowledge(record: Record) -> Optional[int]:
+def days_to_acknowledge(record: Record) -> int | None:
     if record.acknowledged_on is None:
         return None
     return (record.acknowledged_on - record.reported_on).days
 
 
-def days_to_decide(record: Record) -> Optional[int]:
+def days_to_decide(record: Record) -> int | None:
     """None for an open case, and for an imported one whose decision date is still its report date
     only because the sheet had none."""
     if record.outcome is None:
@@ -174,7 +175,9 @@ def total(rows: Sequence[Row]) -> dict[str, int]:
     return {name: sum(row.counts[name] for row in rows) for name in COUNTS}
 
 
-def by_year(records: Sequence[Record], first: int, last: int, ladder: Sequence[str] = ()) -> list[Row]:
+def by_year(
+    records: Sequence[Record], first: int, last: int, ladder: Sequence[str] = ()
+) -> list[Row]:
     """One row for every year from `first` to `last`, years without records as zeros (a trend has no gaps)."""
     found = {row.key: row for row in count(records, "year", ladder)}
     return [found.get(year, row_of(year, [], ladder)) for year in range(first, last + 1)]
@@ -191,4 +194,3 @@ def received_in(records: Sequence[Record], year: int) -> list[Record]:
 
 def first_year(records: Sequence[Record], default: int) -> int:
     return min((r.year for r in records), default=default)
-

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Any
 
 from . import access, codenames, crypto, index, keys, opening, staging, trust, validate, yaml_io
 from .clone import Clone
@@ -60,15 +61,19 @@ class Verification:
     signed, and `entry_flaws` why each other entry is not believed.
     """
 
-    members: Optional[trust.Members]
+    members: trust.Members | None
     flaws: list[Problem] = field(default_factory=list)
     signed: dict[str, index.Entry] = field(default_factory=dict)
     entry_flaws: dict[str, str] = field(default_factory=dict)
     journal: dict[str, set[str]] = field(default_factory=dict)
-    also: dict[str, list[index.Entry]] = field(default_factory=dict)  # signed entries of the commits being merged
-    committed: Optional[Callable[[], Mapping[str, index.Entry]]] = None  # HEAD's signed entries, read when needed
+    also: dict[str, list[index.Entry]] = field(
+        default_factory=dict
+    )  # signed entries of the commits being merged
+    committed: Callable[[], Mapping[str, index.Entry]] | None = (
+        None  # HEAD's signed entries, read when needed
+    )
 
-    def why_not(self, rid: str, file_sha: str) -> Optional[str]:
+    def why_not(self, rid: str, file_sha: str) -> str | None:
         """None when the record file with this hash is authentic; else why not, in words a member can act on.
 
         A signed entry vouches for its file wherever it is found: the index as it is, or (when that one
@@ -78,11 +83,11 @@ class Verification:
             return None
         if any(e.sha256 == file_sha for e in self.also.get(rid, ())):
             return None
-        if self.signed.get(rid, None) is None or self.signed[rid].sha256 != file_sha:
-            if self.committed is not None:
-                entry = self.committed().get(rid)
-                if entry is not None and entry.sha256 == file_sha:
-                    return None
+        signed = self.signed.get(rid)
+        if (signed is None or signed.sha256 != file_sha) and self.committed is not None:
+            entry = self.committed().get(rid)
+            if entry is not None and entry.sha256 == file_sha:
+                return None
         entry = self.signed.get(rid)
         if entry is not None:
             if entry.sha256 == file_sha:
@@ -90,34 +95,53 @@ class Verification:
             return f"changed since a member signed its index entry: restore it from git, or {ADOPT}"
         if self.members is None:
             return "cannot be verified until trust.yaml is (see above)"
-        return self.entry_flaws.get(rid, f"not in records/index.yaml, so signed by no member: if a member made it, {ADOPT}")
+        return self.entry_flaws.get(
+            rid, f"not in records/index.yaml, so signed by no member: if a member made it, {ADOPT}"
+        )
 
 
 class Store:
-    def __init__(self, repo: Repo, identities: Callable[[], crypto.Identities], err: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        repo: Repo,
+        identities: Callable[[], crypto.Identities],
+        err: Callable[[str], None] = lambda _: None,
+    ) -> None:
         self.repo = repo
         self._identities = identities
         self.err = err
-        self.strict = False  # a writing command: refuse what is not authentic instead of leaving it out
+        self.strict = (
+            False  # a writing command: refuse what is not authentic instead of leaving it out
+        )
         self.left_out: list[str] = []
         self.env: Mapping[str, str] = {}
         self.consented = set()
-        self.recovered: set[str] = set()  # records a killed run of this clone wrote, indexed by this one
-        self.finished_members_change = False  # members.yaml written as a killed run signed it in trust.yaml
+        self.recovered: set[str] = (
+            set()
+        )  # records a killed run of this clone wrote, indexed by this one
+        self.finished_members_change = (
+            False  # members.yaml written as a killed run signed it in trust.yaml
+        )
         self.history: Repo = repo  # where git history is read (the clone, also when checking a commit's exported files)
         self.withheld: list[str] = []  # records the last read left out: not this member's to open
-        self.linked: access.Linked = access.NO_LINKS  # members named in each record through same-person links
+        self.linked: access.Linked = (
+            access.NO_LINKS
+        )  # members named in each record through same-person links
 
     @cached_property
     def policy(self) -> Policy:
-        return validate.load_policy(self.repo.policy_path.read_bytes(), self.repo.rel(self.repo.policy_path))
+        return validate.load_policy(
+            self.repo.policy_path.read_bytes(), self.repo.rel(self.repo.policy_path)
+        )
 
     @cached_property
     def members(self) -> Members:
         path = self.repo.members_path
         if not path.exists():
             return Members()
-        return validate.load_members(path.read_bytes(), self.repo.rel(path), key_check=crypto.parse_recipient)
+        return validate.load_members(
+            path.read_bytes(), self.repo.rel(path), key_check=crypto.parse_recipient
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -127,7 +151,9 @@ class Store:
         """The fingerprint of the keys a record is encrypted to when these members are left out of it."""
         return crypto.fingerprint(self.recipient_keys(excluded))
 
-    def expected_recipients(self, excluded: tuple[str, ...]) -> tuple[str, tuple[crypto.Stanza, ...]]:
+    def expected_recipients(
+        self, excluded: tuple[str, ...]
+    ) -> tuple[str, tuple[crypto.Stanza, ...]]:
         """(fingerprint, age header stanzas) of a record that leaves out `excluded`: computed once per set."""
         cache = self.__dict__.setdefault("_expected", {})
         if excluded not in cache:
@@ -139,11 +165,13 @@ class Store:
         left_out = set(excluded)
         return [k for m in self.members.current if m.id not in left_out for k in m.keys]
 
-    def record_facts(self, record: Record) -> tuple[tuple[str, ...], Optional[dt.date]]:
+    def record_facts(self, record: Record) -> tuple[tuple[str, ...], dt.date | None]:
         """The members a record is not encrypted to, and its next deadline (what CI checks of it)."""
         from . import deadlines
 
-        return access.excluded(record, self.members, self.linked), deadlines.next_deadline(record, self.policy)
+        return access.excluded(record, self.members, self.linked), deadlines.next_deadline(
+            record, self.policy
+        )
 
     def know(self, loaded: Mapping[str, Loaded]) -> None:
         """The collection records are written in: members named through same-person links are found
@@ -153,7 +181,7 @@ class Store:
     # -- per-case access (SPEC section 11) -------------------------------------------
 
     @property
-    def reader_id(self) -> Optional[str]:
+    def reader_id(self) -> str | None:
         """The current member whose identity this is (None: not a member, or no identity)."""
         cached = self.__dict__.get("_reader_id", False)
         if cached is False:
@@ -171,7 +199,9 @@ class Store:
         if me is None:
             return frozenset()
         try:
-            signed = self.verification.signed  # only what a member signed: an edited index hides nothing
+            signed = (
+                self.verification.signed
+            )  # only what a member signed: an edited index hides nothing
         except CocrecError:
             return frozenset()
         return frozenset(rid for rid, e in signed.items() if me in e.excluded and not e.removed)
@@ -188,13 +218,17 @@ class Store:
         """On stderr: how many records this member's command could not include (no ids, no reasons)."""
         count = len(self.withheld)
         if count:
-            self.err(f"cocrec: {count} record(s) left out{what}: you cannot open them (recused, named in them, or not yet cleared); a member recused from nothing can include them")
+            self.err(
+                f"cocrec: {count} record(s) left out{what}: you cannot open them (recused, named in them, or not yet cleared); a member recused from nothing can include them"
+            )
 
     def keys_for(self, excluded: tuple[str, ...], source: str) -> list[str]:
         """The keys to encrypt a record to; refused when nobody who may open it would be left."""
         wanted = self.recipient_keys(excluded)
         if not wanted:
-            raise UsageError(f"{source}: nobody who may open it would be left (every current member is recused, named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first")
+            raise UsageError(
+                f"{source}: nobody who may open it would be left (every current member is recused, named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first"
+            )
         return wanted
 
     @cached_property
@@ -255,7 +289,9 @@ class Store:
         except CocrecError:
             return index.Index.empty()
 
-    def _committed_evidence(self, members: trust.Members) -> Callable[[], Mapping[str, index.Entry]]:
+    def _committed_evidence(
+        self, members: trust.Members
+    ) -> Callable[[], Mapping[str, index.Entry]]:
         found: list[dict[str, index.Entry]] = []
 
         def entries() -> Mapping[str, index.Entry]:
@@ -263,7 +299,11 @@ class Store:
                 vouching: dict[str, index.Entry] = {}
                 for rev in self._last_commits():
                     for rid, e in self._committed_index(rev).entries.items():
-                        if rid not in vouching and e.sig and trust.entry_signer(e, members, self.verifier):
+                        if (
+                            rid not in vouching
+                            and e.sig
+                            and trust.entry_signer(e, members, self.verifier)
+                        ):
                             vouching[rid] = e
                 found.append(vouching)
             return found[0]
@@ -296,7 +336,10 @@ class Store:
         return v
 
     def _verify(self) -> Verification:
-        self.policy, self.members  # a malformed file is its own one-line error, before what its hash says
+        _ = (
+            self.policy,
+            self.members,
+        )  # a malformed file is its own one-line error, before what its hash says
         tf = self._trust_or_flaw()
         if isinstance(tf, Problem):
             return Verification(None, [tf])
@@ -314,10 +357,20 @@ class Store:
         files = self.repo.record_files()
         for rid, entry in sorted(v.signed.items()):
             if not entry.removed and rid not in files:
-                v.flaws.append(Problem(self.repo.record_source(rid), "was removed (its file is gone; its signed index entry is not): restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`", EXIT_REPO))
+                v.flaws.append(
+                    Problem(
+                        self.repo.record_source(rid),
+                        "was removed (its file is gone; its signed index entry is not): restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`",
+                        EXIT_REPO,
+                    )
+                )
         for rid, why in sorted(v.entry_flaws.items()):
-            if rid not in files:  # a removal nobody signed: a tombstone, or any entry, that no member vouches for
-                v.flaws.append(Problem(self.repo.record_source(rid), f"its file is gone and {why}", EXIT_REPO))
+            if (
+                rid not in files
+            ):  # a removal nobody signed: a tombstone, or any entry, that no member vouches for
+                v.flaws.append(
+                    Problem(self.repo.record_source(rid), f"its file is gone and {why}", EXIT_REPO)
+                )
         self._check_rollbacks(v, tf)
         return v
 
@@ -331,10 +384,14 @@ class Store:
         """No trust root yet: a new repository before its first member, or one made before signing existed."""
         if not self.members.current and not self.repo.record_files():
             return Verification(None)
-        flaw = Problem(trust.TRUST_FILE, f"missing: nothing here is signed yet; a current member signs the repository as it is with `cocrec adopt` (they become its trust root)", EXIT_REPO)
+        flaw = Problem(
+            trust.TRUST_FILE,
+            "missing: nothing here is signed yet; a current member signs the repository as it is with `cocrec adopt` (they become its trust root)",
+            EXIT_REPO,
+        )
         return Verification(None, [flaw])
 
-    def _root_flaw(self, members: trust.Members, tf: trust.TrustFile) -> Optional[Problem]:
+    def _root_flaw(self, members: trust.Members, tf: trust.TrustFile) -> Problem | None:
         pinned = self.env.get("COCREC_TRUST_ROOT") or self.clone.root
         if pinned is None:
             self._pin_first_use(members, tf)
@@ -354,18 +411,32 @@ class Store:
         if self.clone.pin_root(members.root):
             self.clone.accept(members.keys)
             first = tf.log[0]
-            prints = ", ".join(keys.fingerprint(k) for k in first.keys.get(first.by, ()) if k.split()[0] in keys.SIGNING_TYPES)
-            self.err(f"cocrec: pinned this clone's trust root: the repository's first member, {first.by} ({prints}); confirm it with them")
+            prints = ", ".join(
+                keys.fingerprint(k)
+                for k in first.keys.get(first.by, ())
+                if k.split()[0] in keys.SIGNING_TYPES
+            )
+            self.err(
+                f"cocrec: pinned this clone's trust root: the repository's first member, {first.by} ({prints}); confirm it with them"
+            )
 
     def _file_flaws(self, tf: trust.TrustFile, members: trust.Members) -> list[Problem]:
         flaws = []
-        members_sha = index.sha256(self.repo.members_path.read_bytes()) if self.repo.members_path.exists() else ""
+        members_sha = (
+            index.sha256(self.repo.members_path.read_bytes())
+            if self.repo.members_path.exists()
+            else ""
+        )
         if members_sha != members.members_sha256:
             if self._pending_members(members):
                 message = "an interrupted change of members (signed in trust.yaml, not written here yet): any writing command, such as `cocrec rekey`, finishes it"
                 flaws.append(Problem("members.yaml", message, EXIT_REPO))
             else:
-                flaws.append(Problem("members.yaml", str(trust.members_flaw(members, members_sha)), EXIT_REPO))
+                flaws.append(
+                    Problem(
+                        "members.yaml", str(trust.members_flaw(members, members_sha)), EXIT_REPO
+                    )
+                )
         policy_sha = index.sha256(self.repo.policy_path.read_bytes())
         why = trust.verify_policy(tf.policy, members, policy_sha, self.verifier)
         if why is not None:
@@ -375,7 +446,9 @@ class Store:
     def _pending_members(self, members: trust.Members) -> bool:
         """A members change this clone signed and was killed before writing members.yaml (the writer finishes it)."""
         path = self.clone.directory / PENDING_MEMBERS if self.clone.directory else None
-        return bool(path and path.is_file() and index.sha256(path.read_bytes()) == members.members_sha256)
+        return bool(
+            path and path.is_file() and index.sha256(path.read_bytes()) == members.members_sha256
+        )
 
     def _believe_entries(self, v: Verification, members: trust.Members) -> None:
         entries = dict(self.previous_index().entries)
@@ -390,9 +463,13 @@ class Store:
             elif not entry.sig:
                 v.entry_flaws[rid] = f"its index entry is not signed: if a member made it, {ADOPT}"
             elif self.verifier.signer(entry.sig, entry.message(members.root)) is None:
-                v.entry_flaws[rid] = f"its index entry's signature fails to verify (edited after signing): restore records/index.yaml from git, or {ADOPT}"
+                v.entry_flaws[rid] = (
+                    f"its index entry's signature fails to verify (edited after signing): restore records/index.yaml from git, or {ADOPT}"
+                )
             else:
-                v.entry_flaws[rid] = f"signed by a key that is no current member's (a former member's, or an outsider's): {ADOPT}"
+                v.entry_flaws[rid] = (
+                    f"signed by a key that is no current member's (a former member's, or an outsider's): {ADOPT}"
+                )
 
     def _check_rollbacks(self, v: Verification, tf: trust.TrustFile) -> None:
         now = trust.seen_in(tf, v.signed)
@@ -411,12 +488,14 @@ class Store:
         rolled_back = {f.source for f in flaws}
         for rid in list(v.signed):
             if self.repo.record_source(rid) in rolled_back:
-                v.entry_flaws[rid] = "an older version than this clone has seen: restore it from git"
+                v.entry_flaws[rid] = (
+                    "an older version than this clone has seen: restore it from git"
+                )
                 del v.signed[rid]
         if not v.flaws:
             self.clone.remember(trust.seen_in(tf, v.signed))
 
-    def why_not(self, rid: str, file_sha: str) -> Optional[str]:
+    def why_not(self, rid: str, file_sha: str) -> str | None:
         return self.verification.why_not(rid, file_sha)
 
     def require_trusted(self) -> None:
@@ -450,7 +529,7 @@ class Store:
             "a current member must run this; nothing was changed"
         )
 
-    def _reader_member(self, identities: crypto.Identities) -> Optional[str]:
+    def _reader_member(self, identities: crypto.Identities) -> str | None:
         mine = {crypto.normalize_key(k) for k in identities.public_keys}
         for member in self.members.current:
             if mine & {crypto.normalize_key(k) for k in member.keys}:
@@ -481,7 +560,16 @@ class Store:
 
     def reread(self) -> None:
         """Forget what was read of members.yaml, cocrec.yaml, trust.yaml and the index, and what they prove."""
-        for name in ("trust_file", "members", "verification", "signer", "policy", "_expected", "_previous", "_reader_id"):
+        for name in (
+            "trust_file",
+            "members",
+            "verification",
+            "signer",
+            "policy",
+            "_expected",
+            "_previous",
+            "_reader_id",
+        ):
             self.__dict__.pop(name, None)
 
     def _finish_members_change(self) -> None:
@@ -512,15 +600,17 @@ class Store:
         """The records of `loaded` this clone wrote and has not indexed (the journal), and whom each is encrypted to."""
         journal, noted = self.clone.journal(), self.clone.journal_recipients()
         written = [rid for rid, item in loaded.items() if item.file_sha in journal.get(rid, ())]
-        return written, {rid: fp for rid in written if (fp := noted.get((rid, loaded[rid].file_sha)))}
+        return written, {
+            rid: fp for rid in written if (fp := noted.get((rid, loaded[rid].file_sha)))
+        }
 
     # -- reading -------------------------------------------------------------
 
     def open_files(
         self,
-        ids: Optional[Iterable[str]] = None,
-        progress: Optional[Callable[[int], None]] = None,
-        files: Optional[Mapping[str, Path]] = None,
+        ids: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        files: Mapping[str, Path] | None = None,
     ) -> tuple[dict[str, Loaded], list[Problem]]:
         """Decrypt and validate records (all, or `ids`, of `files` if the caller has listed them);
         problems are returned so a command can list them all. Authenticity is not decided here
@@ -539,7 +629,7 @@ class Store:
         return loaded, problems
 
     def items(
-        self, ids: Optional[Iterable[str]] = None, files: Optional[Mapping[str, Path]] = None
+        self, ids: Iterable[str] | None = None, files: Mapping[str, Path] | None = None
     ) -> tuple[list[str], list[opening.Item]]:
         """The ids of the records to open (all, or `ids`, of `files`) and their (file, name); told
         once, before any, when this member's identity opens none."""
@@ -560,7 +650,7 @@ class Store:
     def loaded(rid: str, path: Path, item: opening.Opened) -> Loaded:
         return Loaded(rid, path, item.plaintext, item.doc, Record.from_doc(item.doc), item.file_sha)
 
-    def load(self, ids: Optional[Iterable[str]] = None) -> dict[str, Loaded]:
+    def load(self, ids: Iterable[str] | None = None) -> dict[str, Loaded]:
         """Every authentic record (or of `ids`), or the first problem raised as its error.
 
         A record no member signed is left out and named on stderr (`left_out`); a writing command
@@ -613,7 +703,9 @@ class Store:
         identities = self._identities()
         mine = {crypto.normalize_key(k) for k in identities.public_keys}
         current = {crypto.normalize_key(k) for k in self.members.keys}
-        if len(mine) < len(identities) or not current or mine & current:  # a key cocrec cannot read: decrypting says
+        if (
+            len(mine) < len(identities) or not current or mine & current
+        ):  # a key cocrec cannot read: decrypting says
             return
         raise DecryptError(
             f"{self.repo.rel(self.repo.members_path)}: your identity holds none of the current members' keys, so it opens no "
@@ -630,13 +722,17 @@ class Store:
         files = self.repo.record_files()
         for rid in ids:
             if rid not in files:
-                raise UsageError(f"records/{rid}.yaml.age: no such record; `cocrec list` shows the ids")
+                raise UsageError(
+                    f"records/{rid}.yaml.age: no such record; `cocrec list` shows the ids"
+                )
         withheld = self.withheld_ids()
         for rid in ids:
             if rid in withheld:
                 raise DecryptError(self.why_withheld(rid))
 
-    def schedules(self, loaded: Mapping[str, Loaded], as_of: dt.date, people: Optional[PeopleIndex] = None) -> dict[str, RecordSchedule]:
+    def schedules(
+        self, loaded: Mapping[str, Loaded], as_of: dt.date, people: PeopleIndex | None = None
+    ) -> dict[str, RecordSchedule]:
         return schedule([item.record for item in loaded.values()], self.policy, as_of, people)
 
     # -- writing -------------------------------------------------------------
@@ -644,19 +740,32 @@ class Store:
     def serialise(self, doc: Mapping[str, Any]) -> bytes:
         return yaml_io.dumps(validate.canonical(dict(doc))).encode("utf-8")
 
-    def check_docs(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> dict[str, Loaded]:
+    def check_docs(
+        self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]
+    ) -> dict[str, Loaded]:
         """Validate changed documents against the whole collection; return the collection as it would be."""
         after = dict(loaded)
         for doc in docs:
             rid = str(doc.get("id", ""))
             source = self.repo.record_source(rid) if rid else "record"
-            errors = validate.record_errors(doc, source, self.policy, self.members, expected_id=rid or None)
+            errors = validate.record_errors(
+                doc, source, self.policy, self.members, expected_id=rid or None
+            )
             if errors:
                 raise errors[0]
             plaintext = self.serialise(doc)
             previous = loaded.get(rid)
-            after[rid] = Loaded(rid, self.repo.record_path(rid), plaintext, doc, Record.from_doc(doc), previous.file_sha if previous else "")
-        collection = validate.collection_errors({self.repo.record_source(rid): item.doc for rid, item in after.items()})
+            after[rid] = Loaded(
+                rid,
+                self.repo.record_path(rid),
+                plaintext,
+                doc,
+                Record.from_doc(doc),
+                previous.file_sha if previous else "",
+            )
+        collection = validate.collection_errors(
+            {self.repo.record_source(rid): item.doc for rid, item in after.items()}
+        )
         if collection:
             raise collection[0]
         self.know(after)
@@ -665,7 +774,11 @@ class Store:
     def save(self, docs: Sequence[dict[str, Any]], loaded: Mapping[str, Loaded]) -> list[str]:
         """Write the documents that changed (caller is in `writer()`); rewrite the index. Returns written ids."""
         after = self.check_docs(docs, loaded)
-        changed = [rid for rid in {str(d["id"]) for d in docs} if rid not in loaded or after[rid].plaintext != loaded[rid].plaintext]
+        changed = [
+            rid
+            for rid in {str(d["id"]) for d in docs}
+            if rid not in loaded or after[rid].plaintext != loaded[rid].plaintext
+        ]
         moved = self._newly_named(after, set(changed)) if changed else []
         self.write_ciphertexts({rid: after[rid] for rid in sorted(changed + moved)})
         self.write_index(after, written=changed + moved)
@@ -680,11 +793,17 @@ class Store:
         moved = []
         for rid, item in after.items():
             entry = entries.get(rid)
-            if rid not in changed and entry is not None and entry.excluded != access.excluded(item.record, self.members, self.linked):
+            if (
+                rid not in changed
+                and entry is not None
+                and entry.excluded != access.excluded(item.record, self.members, self.linked)
+            ):
                 moved.append(rid)
         return moved
 
-    def write_ciphertexts(self, records: Mapping[str, Loaded], before_write: Optional[Callable[[], None]] = None) -> None:
+    def write_ciphertexts(
+        self, records: Mapping[str, Loaded], before_write: Callable[[], None] | None = None
+    ) -> None:
         """Encrypt each to its recipients and verify it (on every core), then replace the files.
 
         Every new ciphertext is verified and staged in a temp file before any
@@ -692,17 +811,23 @@ class Store:
         after the journal has noted each new file as this clone's own.
         """
         if records and not self.members.keys:
-            raise CocrecError(f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`")
+            raise CocrecError(
+                f"{self.repo.rel(self.repo.members_path)}: no current members to encrypt to; run `cocrec members add`"
+            )
         self.repo.records_dir.mkdir(exist_ok=True)
         groups: dict[tuple[str, ...], list[tuple[Path, str, bytes]]] = {}
         recipients: dict[str, str] = {}
         for rid, item in records.items():
             excluded, _ = self.record_facts(item.record)
             self._may_write(item.record, excluded)
-            groups.setdefault(excluded, []).append((self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext))
+            groups.setdefault(excluded, []).append(
+                (self.repo.record_path(rid), self.repo.record_source(rid), item.plaintext)
+            )
             recipients[rid] = self.fingerprint_without(excluded)
         self.confirm_recipients()
-        keys = {excluded: self.keys_for(excluded, items[0][1]) for excluded, items in groups.items()}
+        keys = {
+            excluded: self.keys_for(excluded, items[0][1]) for excluded, items in groups.items()
+        }
 
         def stage_all() -> list[staging.Staged]:
             staged: list[staging.Staged] = []
@@ -710,7 +835,9 @@ class Store:
                 staged += staging.encrypt_all(items, keys[excluded], self._identities())
             return staged
 
-        staging.write_staged(stage_all, self.repo.records_dir, self.journaled(before_write, recipients))
+        staging.write_staged(
+            stage_all, self.repo.records_dir, self.journaled(before_write, recipients)
+        )
 
     def _may_write(self, record: Record, excluded: tuple[str, ...]) -> None:
         """The writer verifies each ciphertext by opening it: a record they would not receive is refused;
@@ -719,19 +846,29 @@ class Store:
         named = access.named(record, self.members, self.linked)
         me = self.reader_id
         if me is not None and me in named:
-            raise UsageError(f"{source}: names you ({me}) by one of your identifiers in members.yaml: a report about you is never encrypted to you; ask another member to write it; nothing was changed")
+            raise UsageError(
+                f"{source}: names you ({me}) by one of your identifiers in members.yaml: a report about you is never encrypted to you; ask another member to write it; nothing was changed"
+            )
         if me is not None and me in excluded:
-            raise UsageError(f"{source}: you ({me}) would not receive it (recused or not yet cleared), so you cannot write it: ask another member; nothing was changed")
+            raise UsageError(
+                f"{source}: you ({me}) would not receive it (recused or not yet cleared), so you cannot write it: ask another member; nothing was changed"
+            )
         if named:
-            self.err(f"cocrec: {source}: not encrypted to {', '.join(named)}: it names them (their identifiers in members.yaml)")
+            self.err(
+                f"cocrec: {source}: not encrypted to {', '.join(named)}: it names them (their identifiers in members.yaml)"
+            )
 
     def journaled(
-        self, before_write: Optional[Callable[[], None]], recipients: Mapping[str, str] = {}
+        self, before_write: Callable[[], None] | None, recipients: Mapping[str, str] = {}
     ) -> Callable[[list[staging.Staged]], None]:
         """Note each staged file in the journal (with `recipients`, by id: whom it is encrypted to), then run `before_write`."""
 
         def note(staged: list[staging.Staged]) -> None:
-            written = {item.path.name[: -len(".yaml.age")]: item.sha256 for item in staged if item.tmp is not None}
+            written = {
+                item.path.name[: -len(".yaml.age")]: item.sha256
+                for item in staged
+                if item.tmp is not None
+            }
             self.clone.note(written, recipients)
             if before_write is not None:
                 before_write()
@@ -741,7 +878,7 @@ class Store:
     def write_index(
         self,
         loaded: Mapping[str, Loaded],
-        written: Optional[Iterable[str]] = None,
+        written: Iterable[str] | None = None,
         removed: Iterable[str] = (),
         known: Mapping[str, str] = {},
         name_all: bool = False,
@@ -756,8 +893,14 @@ class Store:
         for rid, fingerprint in known.items():
             if rid in entries:
                 entries[rid] = replace(entries[rid], recipients=fingerprint)
-        for rid in self.withheld_ids() - set(entries):  # not this member's to open: its signed entry stays as it is
-            entry = self.vouching_entry(rid, index.sha256(self.repo.record_path(rid).read_bytes())) if self.repo.record_path(rid).is_file() else None
+        for rid in self.withheld_ids() - set(
+            entries
+        ):  # not this member's to open: its signed entry stays as it is
+            entry = (
+                self.vouching_entry(rid, index.sha256(self.repo.record_path(rid).read_bytes()))
+                if self.repo.record_path(rid).is_file()
+                else None
+            )
             if entry is not None:
                 entries[rid] = entry
         for rid, entry in self.verification.signed.items():
@@ -790,7 +933,11 @@ class Store:
 
     def _index_left(self) -> str:
         count = self.__dict__.get("_written_count", 0)
-        return f"{count} record(s) were written, but not the index" if count else "the index is as it was"
+        return (
+            f"{count} record(s) were written, but not the index"
+            if count
+            else "the index is as it was"
+        )
 
     def sign_entries(self, entries: Mapping[str, index.Entry]) -> dict[str, index.Entry]:
         """Each entry as a current member signed it: an entry already signed with the same facts (here, on
@@ -798,7 +945,11 @@ class Store:
         carried: dict[str, index.Entry] = {}
         for rid, entry in entries.items():
             same = self._signed_alike(rid, entry)
-            carried[rid] = same if same is not None else replace(entry, version=self.latest_version(rid) + 1, sig="")
+            carried[rid] = (
+                same
+                if same is not None
+                else replace(entry, version=self.latest_version(rid) + 1, sig="")
+            )
         todo = {rid: e for rid, e in carried.items() if not e.sig}
         if not todo:
             return carried
@@ -807,12 +958,14 @@ class Store:
         assert root is not None, "a signed repository has a trust root"
         for rid, entry in todo.items():
             carried[rid] = trust.sign_entry(entry, root, key)
-            self.verifier.remember(carried[rid].sig, carried[rid].message(root))  # made here: no need to check it again
+            self.verifier.remember(
+                carried[rid].sig, carried[rid].message(root)
+            )  # made here: no need to check it again
         if todo:
             self.clone.save_verified(self.verifier.seen)
         return carried
 
-    def _signed_alike(self, rid: str, entry: index.Entry) -> Optional[index.Entry]:
+    def _signed_alike(self, rid: str, entry: index.Entry) -> index.Entry | None:
         if entry.sig and self.verification.signed.get(rid) == entry:
             return entry
         v = self.verification
@@ -826,22 +979,41 @@ class Store:
         self,
         loaded: Mapping[str, Loaded],
         written: frozenset[str] = frozenset(),
-        schedules: Optional[Mapping[str, RecordSchedule]] = None,
+        schedules: Mapping[str, RecordSchedule] | None = None,
         as_read: bool = False,
     ) -> dict[str, index.Entry]:
         """The (unsigned) index entries of `loaded`, hashing each file as it now is; with `as_read`, the caller
         vouches that nothing was written since the files were read, so the hashes taken then are used."""
 
         def file_sha(rid: str, item: Loaded) -> str:
-            return item.file_sha if as_read and item.file_sha else index.sha256(self.repo.record_path(rid).read_bytes())
+            return (
+                item.file_sha
+                if as_read and item.file_sha
+                else index.sha256(self.repo.record_path(rid).read_bytes())
+            )
 
         records = {rid: (item.record, file_sha(rid, item)) for rid, item in loaded.items()}
         self.know(loaded)
-        known = index.Index("", {rid: e for rid, (_, sha) in records.items() if (e := self.vouching_entry(rid, sha)) is not None})
-        entries = index.entries_of(records, self.policy, self.fingerprint_without, known, written, schedules, self.record_facts)
+        known = index.Index(
+            "",
+            {
+                rid: e
+                for rid, (_, sha) in records.items()
+                if (e := self.vouching_entry(rid, sha)) is not None
+            },
+        )
+        entries = index.entries_of(
+            records,
+            self.policy,
+            self.fingerprint_without,
+            known,
+            written,
+            schedules,
+            self.record_facts,
+        )
         return self.carry_code_names(entries)
 
-    def vouching_entry(self, rid: str, file_sha: str) -> Optional[index.Entry]:
+    def vouching_entry(self, rid: str, file_sha: str) -> index.Entry | None:
         """A signed entry for exactly this file (the index's, a merged side's, the last commit's): it knows
         whom the file was encrypted to."""
         v = self.verification
@@ -853,18 +1025,26 @@ class Store:
     def latest_version(self, rid: str) -> int:
         """The highest version any entry of this record has shown: the next one signed goes past it."""
         v = self.verification
-        versions = [e.version for e in (self.previous_index().entries.get(rid), v.signed.get(rid), *v.also.get(rid, ())) if e is not None]
+        versions = [
+            e.version
+            for e in (
+                self.previous_index().entries.get(rid),
+                v.signed.get(rid),
+                *v.also.get(rid, ()),
+            )
+            if e is not None
+        ]
         if v.committed is not None and rid in v.committed():
             versions.append(v.committed()[rid].version)
         return max(versions, default=0)
 
     # -- code names ----------------------------------------------------------------
 
-    def signed_code_name(self, rid: str) -> Optional[str]:
+    def signed_code_name(self, rid: str) -> str | None:
         """The code name a member signed for this record (in the index, on a merged side, or as last
         committed); None for a record that has none yet. An entry no member signed names nothing."""
         v = self.verification
-        candidates: list[Optional[index.Entry]] = [v.signed.get(rid), *v.also.get(rid, ())]
+        candidates: list[index.Entry | None] = [v.signed.get(rid), *v.also.get(rid, ())]
         for entry in candidates:
             if entry is not None and entry.code_name is not None:
                 return entry.code_name
@@ -873,7 +1053,9 @@ class Store:
         committed = v.committed().get(rid)
         return committed.code_name if committed is not None else None
 
-    def with_code_names(self, entries: Mapping[str, index.Entry], name_all: bool = False) -> dict[str, index.Entry]:
+    def with_code_names(
+        self, entries: Mapping[str, index.Entry], name_all: bool = False
+    ) -> dict[str, index.Entry]:
         """Each entry with its record's signed code name. A record without one gets a new one when its
         entry changes anyway (it is written: `new`, `edit`, `rekey`...), or, with `name_all`, always."""
         carried = self.carry_code_names(entries)
@@ -901,7 +1083,7 @@ class Store:
         known += [e for side in v.also.values() for e in side]
         return {e.code_name for e in known if e.code_name is not None}
 
-    def code_names(self) -> dict[str, Optional[str]]:
+    def code_names(self) -> dict[str, str | None]:
         """Record id -> its signed code name (None: none yet), for every record file and tombstone."""
         ids = set(self.repo.record_files()) | set(self.verification.signed)
         return {rid: self.signed_code_name(rid) for rid in sorted(ids)}
@@ -915,19 +1097,25 @@ class Store:
         name = codenames.normalise(text)
         if name is None:
             raise UsageError(
-                "ID: neither a record id (such as 2026-k7qd) nor a code name (two words, such as \"home shelf\"): "
+                'ID: neither a record id (such as 2026-k7qd) nor a code name (two words, such as "home shelf"): '
                 "`cocrec list` shows each record's id and code name"
             )
         self._report_flaws()  # when nothing can be believed, that is the one line to read, not "no such name"
         found = codenames.holders(name, self.code_names())
         live = [rid for rid in found if rid in self.repo.record_files()]
         if len(live) > 1:
-            raise UsageError(f"ID: that code name is held by records {', '.join(live)}: give the one you mean by its id")
+            raise UsageError(
+                f"ID: that code name is held by records {', '.join(live)}: give the one you mean by its id"
+            )
         if live:
             return live[0]
         if found:
-            raise UsageError(f"ID: that code name is record {found[0]}'s, which the committee removed")
-        raise UsageError("ID: no record has that code name: `cocrec list` shows each record's id and code name")
+            raise UsageError(
+                f"ID: that code name is record {found[0]}'s, which the committee removed"
+            )
+        raise UsageError(
+            "ID: no record has that code name: `cocrec list` shows each record's id and code name"
+        )
 
     def resolve_all(self, texts: Iterable[str]) -> list[str]:
         """`resolve` for each (ids and code names may be mixed)."""
@@ -935,8 +1123,10 @@ class Store:
 
     # -- recipients this clone has accepted ----------------------------------------
 
-    consent: Optional[Callable[[str], bool]] = None
-    consented: set[str] = set()  # keys given on this command's line (replaced per store in __init__)
+    consent: Callable[[str], bool] | None = None
+    consented: set[str] = (
+        set()
+    )  # keys given on this command's line (replaced per store in __init__)
 
     def confirm_recipients(self) -> None:
         """Before encrypting to a key this clone has not accepted: list what changed, per member, and ask
@@ -946,7 +1136,10 @@ class Store:
         if accepted is None or self.clone.directory is None:
             self.clone.accept(current)
             return
-        changes = key_changes(accepted, {m: tuple(k for k in ks if k not in self.consented) for m, ks in current.items()})
+        changes = key_changes(
+            accepted,
+            {m: tuple(k for k in ks if k not in self.consented) for m, ks in current.items()},
+        )
         if not changes.added:
             if changes.removed:
                 self.clone.accept(current)
@@ -969,11 +1162,15 @@ class Store:
         if accepted is None or not given:
             return
         mine = dict(accepted)
-        mine[member_id] = tuple(sorted({*mine.get(member_id, ()), *(trust.normalize(k) for k in given)}))
+        mine[member_id] = tuple(
+            sorted({*mine.get(member_id, ()), *(trust.normalize(k) for k in given)})
+        )
         self.clone.accept(mine)
 
     def accept_current_keys(self) -> None:
-        self.clone.accept({m.id: tuple(trust.normalize(k) for k in m.keys) for m in self.members.current})
+        self.clone.accept(
+            {m.id: tuple(trust.normalize(k) for k in m.keys) for m in self.members.current}
+        )
 
     def cleanup(self) -> None:
         """Remove temp files that a killed writer left in records/, beside members.yaml and in .git/cocrec."""
@@ -996,7 +1193,9 @@ class KeyChanges:
         return out
 
 
-def key_changes(before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]]) -> KeyChanges:
+def key_changes(
+    before: Mapping[str, Sequence[str]], after: Mapping[str, Sequence[str]]
+) -> KeyChanges:
     added: dict[str, list[str]] = {}
     removed: dict[str, list[str]] = {}
     for member in sorted(set(before) | set(after)):

@@ -18,8 +18,8 @@ A year without records is a usage error (exit 2): there is nothing to report.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from . import output, stats
 from .anonymise import anonymise, known_words, pii_of, redact_words
@@ -51,7 +51,10 @@ def cell(value: int, min_cell: int) -> str:
 def everyone(records: Sequence[Record]) -> Pii:
     """Every identifying value held: every subject's and every reporter's, of every record."""
     each = [pii_of(record.subjects, record.reporter) for record in records]
-    return Pii(frozenset().union(*(p.identifiers for p in each)), frozenset().union(*(p.names for p in each)))
+    return Pii(
+        frozenset().union(*(p.identifiers for p in each)),
+        frozenset().union(*(p.names for p in each)),
+    )
 
 
 def outcome_summaries(records: Sequence[Record], year: int) -> list[str]:
@@ -66,9 +69,17 @@ def outcome_summaries(records: Sequence[Record], year: int) -> list[str]:
     return sorted(t for t in texts if t)
 
 
-def build(records: Sequence[Record], year: int, as_of: dt.date, policy: Policy, with_summaries: bool = False) -> Report:
+def build(
+    records: Sequence[Record],
+    year: int,
+    as_of: dt.date,
+    policy: Policy,
+    with_summaries: bool = False,
+) -> Report:
     if not stats.received_in(records, year):
-        raise UsageError(f"--year {year}: no records were received in {year}, so there is nothing to report; `cocrec stats` lists the years")
+        raise UsageError(
+            f"--year {year}: no records were received in {year}, so there is nothing to report; `cocrec stats` lists the years"
+        )
     rows = stats.by_year(records, stats.first_year(records, year), year, tuple(policy.consequences))
     min_cell = policy.min_cell
     if not with_summaries:
@@ -76,7 +87,16 @@ def build(records: Sequence[Record], year: int, as_of: dt.date, policy: Policy, 
     summaries = outcome_summaries(records, year)
     withheld = len(summaries) < min_cell
     listed = () if withheld else tuple(summaries)
-    return Report(year, as_of, min_cell, policy.report_columns, tuple(rows), listed, withheld and bool(summaries), True)
+    return Report(
+        year,
+        as_of,
+        min_cell,
+        policy.report_columns,
+        tuple(rows),
+        listed,
+        withheld and bool(summaries),
+        True,
+    )
 
 
 def column_count(row: stats.Row, column: ReportColumn) -> int:
@@ -89,14 +109,17 @@ def labels(report: Report) -> list[str]:
 
 def published_rows(report: Report) -> list[list[str]]:
     """The table as published: the year, then each column's count (suppressed below min_cell)."""
-    return [[str(row.key), *(cell(column_count(row, c), report.min_cell) for c in report.columns)] for row in report.rows]
+    return [
+        [str(row.key), *(cell(column_count(row, c), report.min_cell) for c in report.columns)]
+        for row in report.rows
+    ]
 
 
 def intro(report: Report) -> str:
     return (
         f"Reports received by the Code of Conduct committee in {report.year} and the years before, "
         "counted by the year each report was received. "
-        f"Counts below {report.min_cell} are shown as \"<{report.min_cell}\", so that nobody can be identified by a small number."
+        f'Counts below {report.min_cell} are shown as "<{report.min_cell}", so that nobody can be identified by a small number.'
     )
 
 
@@ -116,4 +139,3 @@ def markdown(report: Report) -> str:
         lines += [""] + [f"- {text}" for text in report.outcomes] if report.outcomes else []
     lines += ["", f"_Report date: {report.as_of.isoformat()}._"]
     return "\n".join(lines)
-

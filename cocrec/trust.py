@@ -26,8 +26,9 @@ import contextlib
 import hashlib
 import json
 import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any
 
 from . import keys, yaml_io
 from .errors import CocrecError, ValidationError
@@ -57,13 +58,13 @@ class LogEntry:
     by: str
     keys: Keys
     members_sha256: str
-    prev: Optional[str] = None
+    prev: str | None = None
     sig: str = ""
     # Random, in the first entry: two repositories started alike (the same first member, the same
     # members.yaml) still get different roots, so no statement of one verifies in the other.
-    nonce: Optional[str] = None
+    nonce: str | None = None
 
-    def message(self, repo: Optional[str]) -> bytes:
+    def message(self, repo: str | None) -> bytes:
         doc: dict[str, Any] = {
             "kind": "members",
             "repo": repo,
@@ -73,11 +74,13 @@ class LogEntry:
             "keys": {member: list(ks) for member, ks in sorted(self.keys.items())},
             "members_sha256": self.members_sha256,
         }
-        if self.nonce is not None:  # absent from roots made before it existed: their messages are unchanged
+        if (
+            self.nonce is not None
+        ):  # absent from roots made before it existed: their messages are unchanged
             doc["nonce"] = self.nonce
         return _canonical(doc)
 
-    def digest(self, repo: Optional[str]) -> str:
+    def digest(self, repo: str | None) -> str:
         """What the next entry names as `prev`: the statement and its signature."""
         return digest(self.message(repo) + b"\n" + self.sig.encode())
 
@@ -101,7 +104,15 @@ class PolicySeal:
     sig: str = ""
 
     def message(self, repo: str) -> bytes:
-        return _canonical({"kind": "policy", "repo": repo, "sha256": self.sha256, "version": self.version, "by": self.by})
+        return _canonical(
+            {
+                "kind": "policy",
+                "repo": repo,
+                "sha256": self.sha256,
+                "version": self.version,
+                "by": self.by,
+            }
+        )
 
     def to_doc(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "version": self.version, "by": self.by, "sig": self.sig}
@@ -110,10 +121,10 @@ class PolicySeal:
 @dataclass(frozen=True)
 class TrustFile:
     log: tuple[LogEntry, ...] = ()
-    policy: Optional[PolicySeal] = None
+    policy: PolicySeal | None = None
 
     @property
-    def root(self) -> Optional[str]:
+    def root(self) -> str | None:
         """The repository's id: the digest of the first member's self-signed entry."""
         return root_of(self.log[0]) if self.log else None
 
@@ -133,8 +144,14 @@ def root_of(first: LogEntry) -> str:
 
 def parse(data: bytes, source: str = TRUST_FILE) -> TrustFile:
     doc = yaml_io.loads(data, source)
-    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("members"), list):
-        raise ValidationError(source, "version", "not a cocrec trust file (version 1): restore it from git")
+    if (
+        not isinstance(doc, dict)
+        or doc.get("version") != 1
+        or not isinstance(doc.get("members"), list)
+    ):
+        raise ValidationError(
+            source, "version", "not a cocrec trust file (version 1): restore it from git"
+        )
     log = tuple(_log_entry(raw, n, source) for n, raw in enumerate(doc["members"]))
     policy = _policy(doc.get("policy"), source)
     return TrustFile(log, policy)
@@ -143,7 +160,9 @@ def parse(data: bytes, source: str = TRUST_FILE) -> TrustFile:
 def _need(raw: Mapping[str, Any], name: str, kind: type, where: str, source: str) -> Any:
     value = raw.get(name)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise ValidationError(source, f"{where}.{name}", "missing or malformed: restore trust.yaml from git")
+        raise ValidationError(
+            source, f"{where}.{name}", "missing or malformed: restore trust.yaml from git"
+        )
     return value
 
 
@@ -152,14 +171,20 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
     if not isinstance(raw, dict):
         raise ValidationError(source, where, "malformed entry: restore trust.yaml from git")
     member_keys = _need(raw, "keys", dict, where, source)
-    if not all(isinstance(ks, list) and all(isinstance(k, str) for k in ks) for ks in member_keys.values()):
+    if not all(
+        isinstance(ks, list) and all(isinstance(k, str) for k in ks) for ks in member_keys.values()
+    ):
         raise ValidationError(source, f"{where}.keys", "malformed: restore trust.yaml from git")
     prev = raw.get("prev")
     if prev is not None and not isinstance(prev, str):
         raise ValidationError(source, f"{where}.prev", "malformed: restore trust.yaml from git")
     nonce = raw.get("nonce")
     if nonce is not None and not (isinstance(nonce, str) and n == 0):
-        raise ValidationError(source, f"{where}.nonce", "malformed (only the first entry has one): restore trust.yaml from git")
+        raise ValidationError(
+            source,
+            f"{where}.nonce",
+            "malformed (only the first entry has one): restore trust.yaml from git",
+        )
     return LogEntry(
         seq=_need(raw, "seq", int, where, source),
         by=str(_need(raw, "by", str, where, source)),
@@ -171,7 +196,7 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
     )
 
 
-def _policy(raw: Any, source: str) -> Optional[PolicySeal]:
+def _policy(raw: Any, source: str) -> PolicySeal | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -192,7 +217,7 @@ class Verifier:
     pairs (the signer's key is inside the signature, so the pair decides). Only a clone's own cache,
     which no commit can write, is passed in."""
 
-    def __init__(self, seen: Optional[set[bytes]] = None) -> None:
+    def __init__(self, seen: set[bytes] | None = None) -> None:
         self.seen: set[bytes] = seen if seen is not None else set()
         self.added = 0
 
@@ -201,7 +226,7 @@ class Verifier:
         with contextlib.suppress(keys.BadSignature):
             self.seen.add(hashlib.sha256(message + b"\0" + keys.decode(sig)).digest()[:16])
 
-    def signer(self, sig: str, message: bytes) -> Optional[str]:
+    def signer(self, sig: str, message: bytes) -> str | None:
         """The public key that made `sig` over `message`, or None when it does not verify."""
         if not sig:
             return None
@@ -221,7 +246,7 @@ class Verifier:
         return key
 
 
-def _signature_key(blob: bytes) -> Optional[str]:
+def _signature_key(blob: bytes) -> str | None:
     try:
         public_blob, _ = keys._read_string(blob, 10)
         return keys.blob_key(public_blob)
@@ -234,7 +259,7 @@ def normalize(key: str) -> str:
     return " ".join(fields[:2]) if fields and fields[0] in keys.SIGNING_TYPES else key.strip()
 
 
-def holder(member_keys: Keys, public_key: Optional[str]) -> Optional[str]:
+def holder(member_keys: Keys, public_key: str | None) -> str | None:
     """The member whose keys include `public_key`."""
     if public_key is None:
         return None
@@ -264,16 +289,18 @@ class Members:
     members_sha256: str
     seq: int
 
-    def signer(self, public_key: Optional[str]) -> Optional[str]:
+    def signer(self, public_key: str | None) -> str | None:
         return holder(self.keys, public_key)
 
 
-def verify_log(tf: TrustFile, verifier: Verifier, source: str = TRUST_FILE) -> tuple[Optional[Members], list[Flaw]]:
+def verify_log(
+    tf: TrustFile, verifier: Verifier, source: str = TRUST_FILE
+) -> tuple[Members | None, list[Flaw]]:
     """The membership after the last entry, if every entry is signed by a member of the set before it."""
     if not tf.log:
         return None, []
     root = root_of(tf.log[0])
-    previous: Optional[LogEntry] = None
+    previous: LogEntry | None = None
     for n, entry in enumerate(tf.log):
         where = f"{source}: members[{n}]"
         flaw = _entry_flaw(entry, n, previous, root, verifier)
@@ -284,11 +311,17 @@ def verify_log(tf: TrustFile, verifier: Verifier, source: str = TRUST_FILE) -> t
     return Members(root, last.keys, last.members_sha256, last.seq), []
 
 
-def _entry_flaw(entry: LogEntry, n: int, previous: Optional[LogEntry], root: str, verifier: Verifier) -> Optional[str]:
-    restore = "restore trust.yaml from git (`git checkout trust.yaml`) and ask the members who changed it"
+def _entry_flaw(
+    entry: LogEntry, n: int, previous: LogEntry | None, root: str, verifier: Verifier
+) -> str | None:
+    restore = (
+        "restore trust.yaml from git (`git checkout trust.yaml`) and ask the members who changed it"
+    )
     if entry.seq != n:
         return f"out of order (seq {entry.seq}): {restore}"
-    expected_prev = previous.digest(root if previous.seq else None) if previous is not None else None
+    expected_prev = (
+        previous.digest(root if previous.seq else None) if previous is not None else None
+    )
     if entry.prev != expected_prev:
         return f"breaks the chain from the entry before it: {restore}"
     signed_by = verifier.signer(entry.sig, entry.message(None if n == 0 else root))
@@ -301,7 +334,9 @@ def _entry_flaw(entry: LogEntry, n: int, previous: Optional[LogEntry], root: str
     return None
 
 
-def verify_policy(seal: Optional[PolicySeal], members: Members, policy_sha: str, verifier: Verifier) -> Optional[str]:
+def verify_policy(
+    seal: PolicySeal | None, members: Members, policy_sha: str, verifier: Verifier
+) -> str | None:
     """Why cocrec.yaml is not what a current member signed (None: it is)."""
     adopt = "if the change is the committee's, a member reviews and signs it with `cocrec adopt`"
     if seal is None:
@@ -316,7 +351,7 @@ def verify_policy(seal: Optional[PolicySeal], members: Members, policy_sha: str,
     return None
 
 
-def members_flaw(members: Members, members_sha: str) -> Optional[str]:
+def members_flaw(members: Members, members_sha: str) -> str | None:
     if members.members_sha256 != members_sha:
         return (
             "changed since a member signed it (trust.yaml's last entry): if the change is the committee's, "
@@ -325,7 +360,7 @@ def members_flaw(members: Members, members_sha: str) -> Optional[str]:
     return None
 
 
-def entry_signer(entry: Entry, members: Members, verifier: Verifier) -> Optional[str]:
+def entry_signer(entry: Entry, members: Members, verifier: Verifier) -> str | None:
     """The current member who signed this index entry, or None."""
     return members.signer(verifier.signer(entry.sig, entry.message(members.root)))
 
@@ -337,7 +372,7 @@ def sign_entry(entry: Entry, repo: str, key: keys.SigningKey) -> Entry:
     return replace(entry, sig=keys.encode(keys.sign(entry.message(repo), key)))
 
 
-def sign_log(entry: LogEntry, repo: Optional[str], key: keys.SigningKey) -> LogEntry:
+def sign_log(entry: LogEntry, repo: str | None, key: keys.SigningKey) -> LogEntry:
     return replace(entry, sig=keys.encode(keys.sign(entry.message(repo), key)))
 
 
@@ -345,7 +380,9 @@ def sign_policy(seal: PolicySeal, repo: str, key: keys.SigningKey) -> PolicySeal
     return replace(seal, sig=keys.encode(keys.sign(seal.message(repo), key)))
 
 
-def appended(tf: TrustFile, by: str, member_keys: Keys, members_sha: str, key: keys.SigningKey) -> TrustFile:
+def appended(
+    tf: TrustFile, by: str, member_keys: Keys, members_sha: str, key: keys.SigningKey
+) -> TrustFile:
     """The trust file with one more membership entry, signed by `key` (a member of the set before it,
     or, for the first entry, of its own set)."""
     last = tf.log[-1] if tf.log else None
@@ -399,7 +436,12 @@ class Seen:
 
 
 def seen_in(tf: TrustFile, entries: Mapping[str, Entry]) -> Seen:
-    return Seen(len(tf.log) - 1, tf.policy.version if tf.policy else 0, {rid: e.version for rid, e in entries.items()}, chain_of(tf))
+    return Seen(
+        len(tf.log) - 1,
+        tf.policy.version if tf.policy else 0,
+        {rid: e.version for rid, e in entries.items()},
+        chain_of(tf),
+    )
 
 
 def compatible(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
@@ -414,21 +456,48 @@ def chain_of(tf: TrustFile) -> tuple[str, ...]:
     return tuple(entry.digest(root if entry.seq else None) for entry in tf.log)
 
 
-def rollbacks(now: Seen, before: Seen, record_source: Callable[[str], str], what: str) -> list[Flaw]:
+def rollbacks(
+    now: Seen, before: Seen, record_source: Callable[[str], str], what: str
+) -> list[Flaw]:
     """Each statement older than `before` showed: `what` names where `before` comes from."""
     flaws = []
     if now.log < before.log:
-        flaws.append(Flaw(TRUST_FILE, f"has fewer membership entries than {what}: someone put back an older trust.yaml; restore it from git"))
+        flaws.append(
+            Flaw(
+                TRUST_FILE,
+                f"has fewer membership entries than {what}: someone put back an older trust.yaml; restore it from git",
+            )
+        )
     elif any(not compatible(now.chain, chain) for chain in (before.chain, *before.others)):
-        flaws.append(Flaw(TRUST_FILE, f"its membership history is not the one {what} holds: someone replaced or forked it (a former member signing the members again, say): restore trust.yaml and members.yaml from git; if the committee rewrote it on purpose, check it with a member, then `cocrec setup --repin`"))
+        flaws.append(
+            Flaw(
+                TRUST_FILE,
+                f"its membership history is not the one {what} holds: someone replaced or forked it (a former member signing the members again, say): restore trust.yaml and members.yaml from git; if the committee rewrote it on purpose, check it with a member, then `cocrec setup --repin`",
+            )
+        )
     if now.policy < before.policy:
-        flaws.append(Flaw("cocrec.yaml", f"is an older version than {what}: someone put back an older policy; restore it from git"))
+        flaws.append(
+            Flaw(
+                "cocrec.yaml",
+                f"is an older version than {what}: someone put back an older policy; restore it from git",
+            )
+        )
     for rid, version in sorted(before.records.items()):
         current = now.records.get(rid)
         if current is None:
-            flaws.append(Flaw(record_source(rid), f"was removed since {what}: restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`"))
+            flaws.append(
+                Flaw(
+                    record_source(rid),
+                    f"was removed since {what}: restore it from git, or, if the committee removed it on purpose, a member signs the removal with `cocrec adopt`",
+                )
+            )
         elif current < version:
-            flaws.append(Flaw(record_source(rid), f"is an older version than {what}: someone put back an earlier version; restore it from git"))
+            flaws.append(
+                Flaw(
+                    record_source(rid),
+                    f"is an older version than {what}: someone put back an earlier version; restore it from git",
+                )
+            )
     return flaws
 
 

@@ -13,7 +13,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Optional
+from typing import Any
 
 from . import dates, schema, yaml_io
 from .dates import parse_date
@@ -33,7 +33,11 @@ RECORD_DATES: tuple[Shape, ...] = _layout.dates
 RECORD_DATE_ORDER: tuple[tuple[Shape, Shape, str], ...] = _layout.date_order
 RECORD_PAST_DATES: tuple[tuple[Shape, str], ...] = _layout.past_dates
 OUT_OF_RANGE_ADVICE: Mapping[Shape, str] = _layout.out_of_range_advice
-MEMBER_DATES: tuple[tuple[str, ...], ...] = (("members", "*", "since"), ("former", "*", "since"), ("former", "*", "until"))
+MEMBER_DATES: tuple[tuple[str, ...], ...] = (
+    ("members", "*", "since"),
+    ("former", "*", "since"),
+    ("former", "*", "until"),
+)
 ALSO_IN = ("subjects", "*", "also_in", "*")
 RECIPIENT_HELP = "not a valid recipient: use an age1... public key (age-keygen, cocrec keygen) or an ssh-ed25519/ssh-rsa public key"
 
@@ -42,7 +46,7 @@ RECIPIENT_HELP = "not a valid recipient: use an age1... public key (age-keygen, 
 
 
 def record_errors(
-    doc: Any, source: str, policy: Policy, members: Members, expected_id: Optional[str] = None
+    doc: Any, source: str, policy: Policy, members: Members, expected_id: str | None = None
 ) -> list[ValidationError]:
     """Every problem of one record: schema errors alone if there are any, else the cross-field rules."""
     errors = schema.iter_errors("record", doc, source)
@@ -65,18 +69,30 @@ def collection_errors(docs_by_source: Mapping[str, Any]) -> list[ValidationError
     for source in sorted(docs_by_source):
         record_id = _record_id(docs_by_source[source])
         if record_id in first_source:
-            errors.append(ValidationError(source, "id", f"the same id as {first_source[record_id]}: give one of them a new id"))
+            errors.append(
+                ValidationError(
+                    source,
+                    "id",
+                    f"the same id as {first_source[record_id]}: give one of them a new id",
+                )
+            )
         elif record_id is not None:
             first_source[record_id] = source
     for source in sorted(docs_by_source):
         for path, target in find(docs_by_source[source], ALSO_IN):
             if target not in first_source:
-                errors.append(ValidationError(source, schema.field_path(path), "no record has this id: fix the id or remove it"))
+                errors.append(
+                    ValidationError(
+                        source,
+                        schema.field_path(path),
+                        "no record has this id: fix the id or remove it",
+                    )
+                )
     return errors
 
 
 def load_record(
-    data: bytes, source: str, policy: Policy, members: Members, expected_id: Optional[str] = None
+    data: bytes, source: str, policy: Policy, members: Members, expected_id: str | None = None
 ) -> tuple[Doc, Record]:
     """Parse and validate one plaintext record; raise its first problem."""
     doc = yaml_io.loads(data, source)
@@ -86,15 +102,21 @@ def load_record(
     return doc, Record.from_doc(doc)
 
 
-def _record_id(doc: Any) -> Optional[str]:
+def _record_id(doc: Any) -> str | None:
     value = doc.get("id") if isinstance(doc, Mapping) else None
     return value if isinstance(value, str) else None
 
 
-def _id_errors(doc: Doc, source: str, expected_id: Optional[str]) -> list[ValidationError]:
+def _id_errors(doc: Doc, source: str, expected_id: str | None) -> list[ValidationError]:
     if expected_id is None or doc["id"] == expected_id:
         return []
-    return [ValidationError(source, "id", "does not match the file name: a record's id is its file name without .yaml.age")]
+    return [
+        ValidationError(
+            source,
+            "id",
+            "does not match the file name: a record's id is its file name without .yaml.age",
+        )
+    ]
 
 
 def _order_errors(doc: Doc, source: str) -> list[ValidationError]:
@@ -103,7 +125,11 @@ def _order_errors(doc: Doc, source: str) -> list[ValidationError]:
         earlier, later = _date_at(doc, earlier_path), _date_at(doc, later_path)
         if earlier is not None and later is not None and later < earlier:
             where = schema.field_path(later_path)
-            errors.append(ValidationError(source, where, f"is before {schema.field_path(earlier_path)}: {advice}"))
+            errors.append(
+                ValidationError(
+                    source, where, f"is before {schema.field_path(earlier_path)}: {advice}"
+                )
+            )
     return errors
 
 
@@ -123,10 +149,16 @@ def _policy_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationErro
         errors.append(_not_in_policy(source, "region", "regions", policy.regions))
     for index, category in enumerate(doc.get("categories", [])):
         if category not in policy.categories:
-            errors.append(_not_in_policy(source, f"categories[{index}]", "categories", policy.categories))
+            errors.append(
+                _not_in_policy(source, f"categories[{index}]", "categories", policy.categories)
+            )
     if "channel" in doc and doc["channel"] not in policy.channels:
         errors.append(_not_in_policy(source, "channel", "channels", policy.channels))
-    return errors + _consequence_errors(doc, source, policy) + _appeal_window_errors(doc, source, policy)
+    return (
+        errors
+        + _consequence_errors(doc, source, policy)
+        + _appeal_window_errors(doc, source, policy)
+    )
 
 
 def _consequence_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationError]:
@@ -140,8 +172,15 @@ def _consequence_errors(doc: Doc, source: str, policy: Policy) -> list[Validatio
     permanent = bool((outcome.get("ban") or {}).get("permanent"))
     if chosen.allows(outcome["type"], permanent):
         return []
-    fits = ", ".join(name for name, c in policy.consequences.items() if c.allows(outcome["type"], permanent)) or "(none)"
-    kind = {"until": " (a ban until a date)", "permanent": " (a permanent ban)", None: ""}[chosen.ban]
+    fits = (
+        ", ".join(
+            name for name, c in policy.consequences.items() if c.allows(outcome["type"], permanent)
+        )
+        or "(none)"
+    )
+    kind = {"until": " (a ban until a date)", "permanent": " (a permanent ban)", None: ""}[
+        chosen.ban
+    ]
     goes = ", ".join(chosen.outcomes) + kind
     advice = f"does not go with this outcome: it goes with {goes}; use one of {fits}, or change outcome.type"
     return [ValidationError(source, where, advice)]
@@ -149,7 +188,10 @@ def _consequence_errors(doc: Doc, source: str, policy: Policy) -> list[Validatio
 
 def _appeal_window_errors(doc: Doc, source: str, policy: Policy) -> list[ValidationError]:
     days = policy.deadlines["appeal_window"]
-    decided, received = _date_at(doc, ("outcome", "decided_on")), _date_at(doc, ("appeal", "received_on"))
+    decided, received = (
+        _date_at(doc, ("outcome", "decided_on")),
+        _date_at(doc, ("appeal", "received_on")),
+    )
     if days is None or decided is None or received is None or (received - decided).days <= days:
         return []
     advice = f"is after the appeal window ({days} days after outcome.decided_on, deadlines.appeal_window in cocrec.yaml): fix the date"
@@ -158,7 +200,11 @@ def _appeal_window_errors(doc: Doc, source: str, policy: Policy) -> list[Validat
 
 def _not_in_policy(source: str, path: str, listing: str, allowed: Sequence[str]) -> ValidationError:
     choices = ", ".join(allowed) if allowed else "(none yet)"
-    return ValidationError(source, path, f"not one of the {listing} in cocrec.yaml: use one of {choices}, or add it there")
+    return ValidationError(
+        source,
+        path,
+        f"not one of the {listing} in cocrec.yaml: use one of {choices}, or add it there",
+    )
 
 
 def _member_errors(doc: Doc, source: str, members: Members) -> list[ValidationError]:
@@ -167,14 +213,20 @@ def _member_errors(doc: Doc, source: str, members: Members) -> list[ValidationEr
     if "handled_by" in doc and doc["handled_by"] not in members.ids:
         errors.append(ValidationError(source, "handled_by", advice))
     for path, member_id in find(doc, ("recused", "*")):
-        if member_id not in members.ids:  # a recused member who has left stays listed: the record says who was conflicted
+        if (
+            member_id not in members.ids
+        ):  # a recused member who has left stays listed: the record says who was conflicted
             errors.append(ValidationError(source, schema.field_path(path), advice))
     return errors
 
 
 def _self_link_errors(doc: Doc, source: str) -> list[ValidationError]:
     return [
-        ValidationError(source, schema.field_path(path), "names this record itself: also_in links to other records; remove it")
+        ValidationError(
+            source,
+            schema.field_path(path),
+            "names this record itself: also_in links to other records; remove it",
+        )
         for path, target in find(doc, ALSO_IN)
         if target == doc["id"]
     ]
@@ -190,7 +242,7 @@ def find(node: Any, pattern: Sequence[str], path: FieldPath = ()) -> list[tuple[
     eighteen times per record."""
     if "*" not in pattern:
         for head in pattern:
-            if not (isinstance(node, dict) or isinstance(node, Mapping)) or head not in node:
+            if not isinstance(node, (dict, Mapping)) or head not in node:
                 return []
             node = node[head]
         return [((*path, *pattern), node)]
@@ -208,7 +260,9 @@ def find(node: Any, pattern: Sequence[str], path: FieldPath = ()) -> list[tuple[
     return found
 
 
-def calendar_errors(doc: Any, source: str, patterns: Sequence[Sequence[str]]) -> list[ValidationError]:
+def calendar_errors(
+    doc: Any, source: str, patterns: Sequence[Sequence[str]]
+) -> list[ValidationError]:
     """Dates the schema let through by shape that are not on the calendar (2026-02-30) or outside dates.RANGE."""
     errors = []
     for pattern in patterns:
@@ -216,11 +270,21 @@ def calendar_errors(doc: Any, source: str, patterns: Sequence[Sequence[str]]) ->
             try:
                 day = parse_date(value)
             except ValueError:
-                errors.append(ValidationError(source, schema.field_path(path), "not a real calendar date: fix the day or month (YYYY-MM-DD)"))
+                errors.append(
+                    ValidationError(
+                        source,
+                        schema.field_path(path),
+                        "not a real calendar date: fix the day or month (YYYY-MM-DD)",
+                    )
+                )
                 continue
             if not dates.in_range(day):
                 advice = OUT_OF_RANGE_ADVICE.get(tuple(pattern), "fix the year")
-                errors.append(ValidationError(source, schema.field_path(path), f"dates run {dates.RANGE}: {advice}"))
+                errors.append(
+                    ValidationError(
+                        source, schema.field_path(path), f"dates run {dates.RANGE}: {advice}"
+                    )
+                )
     return errors
 
 
@@ -232,11 +296,17 @@ def future_errors(doc: Any, source: str, as_of: dt.date) -> list[ValidationError
             day = _as_date(value)
             if day is not None and day > as_of:
                 where = schema.field_path(path)
-                errors.append(ValidationError(source, where, f"is after {as_of.isoformat()} (today, or --as-of): {what}; fix the date"))
+                errors.append(
+                    ValidationError(
+                        source,
+                        where,
+                        f"is after {as_of.isoformat()} (today, or --as-of): {what}; fix the date",
+                    )
+                )
     return errors
 
 
-def _as_date(value: Any) -> Optional[dt.date]:
+def _as_date(value: Any) -> dt.date | None:
     try:
         return parse_date(value)
     except ValueError:
@@ -251,7 +321,9 @@ def _mapping_or_empty(doc: Any) -> Any:
 # -- members.yaml ----------------------------------------------------------------------------
 
 
-def members_errors(doc: Any, source: str, key_check: Optional[KeyCheck] = None) -> list[ValidationError]:
+def members_errors(
+    doc: Any, source: str, key_check: KeyCheck | None = None
+) -> list[ValidationError]:
     """Every problem of members.yaml: schema errors alone if there are any, else ids, keys and dates."""
     errors = schema.iter_errors("members", doc, source)
     if errors:
@@ -273,14 +345,20 @@ def _pending_errors(doc: Doc, source: str) -> list[ValidationError]:
     for path, member_id in find(doc, ("pending", "*", "id")):
         where = schema.field_path(path)
         if member_id not in current:
-            errors.append(ValidationError(source, where, "not a current member's id: a pending member is a current member not yet cleared; remove the entry"))
+            errors.append(
+                ValidationError(
+                    source,
+                    where,
+                    "not a current member's id: a pending member is a current member not yet cleared; remove the entry",
+                )
+            )
         elif member_id in seen:
             errors.append(ValidationError(source, where, "listed twice: each pending member once"))
         seen.add(member_id)
     return errors
 
 
-def load_members(data: bytes, source: str, key_check: Optional[KeyCheck] = None) -> Members:
+def load_members(data: bytes, source: str, key_check: KeyCheck | None = None) -> Members:
     """Parse and validate members.yaml; `key_check` raises on a key that is not a valid recipient."""
     doc = _mapping_or_empty(yaml_io.loads(data, source))
     errors = members_errors(doc, source, key_check)
@@ -294,7 +372,11 @@ def _former_order_errors(doc: Doc, source: str) -> list[ValidationError]:
     for index, entry in enumerate(doc.get("former", [])):
         since, until = _date_at(entry, ("since",)), _date_at(entry, ("until",))
         if since is not None and until is not None and until < since:
-            errors.append(ValidationError(source, f"former[{index}].until", "is before since: fix either date"))
+            errors.append(
+                ValidationError(
+                    source, f"former[{index}].until", "is before since: fix either date"
+                )
+            )
     return errors
 
 
@@ -304,13 +386,17 @@ def _duplicate_member_ids(doc: Doc, source: str) -> list[ValidationError]:
     for path, member_id in [*find(doc, ("members", "*", "id")), *find(doc, ("former", "*", "id"))]:
         where = schema.field_path(path)
         if member_id in seen:
-            errors.append(ValidationError(source, where, f"the same id as {seen[member_id]}: each member has their own id"))
+            errors.append(
+                ValidationError(
+                    source, where, f"the same id as {seen[member_id]}: each member has their own id"
+                )
+            )
         else:
             seen[member_id] = where
     return errors
 
 
-def _key_errors(doc: Doc, source: str, key_check: Optional[KeyCheck]) -> list[ValidationError]:
+def _key_errors(doc: Doc, source: str, key_check: KeyCheck | None) -> list[ValidationError]:
     seen: dict[str, str] = {}
     errors = []
     for path, key in find(doc, ("members", "*", "keys", "*")):
@@ -321,7 +407,13 @@ def _key_errors(doc: Doc, source: str, key_check: Optional[KeyCheck]) -> list[Va
         # An ssh key is the same key whatever its comment: compare type and body only.
         identity = " ".join(key.split()[:2])
         if identity in seen:
-            errors.append(ValidationError(source, where, f"the same key as {seen[identity]}: each key belongs to one member, once"))
+            errors.append(
+                ValidationError(
+                    source,
+                    where,
+                    f"the same key as {seen[identity]}: each key belongs to one member, once",
+                )
+            )
         else:
             seen[identity] = where
     return errors
@@ -347,18 +439,37 @@ def policy_errors(doc: Any, source: str) -> list[ValidationError]:
 
 
 # A consequence is counted beside these (cocrec.stats.ACTIVITY, outcome types, `--by consequence` keys).
-RESERVED_COUNTS = ("reports", "people_named", "actions_by_committee", "actions_by_local_rep", "open", *OUTCOME_TYPES)
+RESERVED_COUNTS = (
+    "reports",
+    "people_named",
+    "actions_by_committee",
+    "actions_by_local_rep",
+    "open",
+    *OUTCOME_TYPES,
+)
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _consequence_name_errors(doc: Doc, source: str) -> list[ValidationError]:
     errors = []
-    for name in (doc.get("consequences") or {}):
+    for name in doc.get("consequences") or {}:
         where = f"consequences.{name}" if _SLUG.match(str(name)) else "consequences"
         if not _SLUG.match(str(name)):
-            errors.append(ValidationError(source, where, "a consequence is a slug (lower-case words joined by -, like first-suspension): rename it"))
+            errors.append(
+                ValidationError(
+                    source,
+                    where,
+                    "a consequence is a slug (lower-case words joined by -, like first-suspension): rename it",
+                )
+            )
         elif name in RESERVED_COUNTS + ("unspecified",):
-            errors.append(ValidationError(source, where, "is already the name of a count or an outcome type: give the consequence another name"))
+            errors.append(
+                ValidationError(
+                    source,
+                    where,
+                    "is already the name of a count or an outcome type: give the consequence another name",
+                )
+            )
     return errors
 
 
@@ -370,7 +481,13 @@ def _report_column_errors(doc: Doc, source: str) -> list[ValidationError]:
         names = [counts] if isinstance(counts, str) else counts
         if any(name not in known for name in names):
             allowed = ", ".join([*RESERVED_COUNTS, *(doc.get("consequences") or {})])
-            errors.append(ValidationError(source, f"report.columns.{label}", f"counts something cocrec does not count: use {allowed}"))
+            errors.append(
+                ValidationError(
+                    source,
+                    f"report.columns.{label}",
+                    f"counts something cocrec does not count: use {allowed}",
+                )
+            )
     return errors
 
 
@@ -402,11 +519,14 @@ def _ordered(node: Mapping[str, Any], kind: str) -> Doc:
     return {key: _ordered_value(node[key], NESTED.get((kind, key))) for key in keys}
 
 
-def _ordered_value(value: Any, kind: Optional[str]) -> Any:
+def _ordered_value(value: Any, kind: str | None) -> Any:
     if kind is None:
         return copy.deepcopy(value)
     if isinstance(value, Mapping):
         return _ordered(value, kind)
     if isinstance(value, list):
-        return [_ordered(item, kind) if isinstance(item, Mapping) else copy.deepcopy(item) for item in value]
+        return [
+            _ordered(item, kind) if isinstance(item, Mapping) else copy.deepcopy(item)
+            for item in value
+        ]
     return copy.deepcopy(value)

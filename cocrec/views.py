@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .deadlines import DeadlineStatus
 from .retention import RecordSchedule, StepSchedule
@@ -17,7 +18,11 @@ def step_json(step: StepSchedule) -> dict[str, Any]:
 
 def schedule_json(schedule: RecordSchedule) -> dict[str, Any]:
     """One object of `cocrec due --format json` (SPEC section 7)."""
-    steps = None if schedule.steps is None else {name: step_json(s) for name, s in schedule.steps.items()}
+    steps = (
+        None
+        if schedule.steps is None
+        else {name: step_json(s) for name, s in schedule.steps.items()}
+    )
     return {
         "id": schedule.id,
         "status": schedule.status,
@@ -29,7 +34,7 @@ def schedule_json(schedule: RecordSchedule) -> dict[str, Any]:
     }
 
 
-def with_code_name(data: Mapping[str, Any], code_name: Optional[str]) -> dict[str, Any]:
+def with_code_name(data: Mapping[str, Any], code_name: str | None) -> dict[str, Any]:
     """A record's JSON object with its `code_name` (SPEC section 11) right after its `id`."""
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -39,7 +44,7 @@ def with_code_name(data: Mapping[str, Any], code_name: Optional[str]) -> dict[st
     return out
 
 
-def step_cell(step: Optional[StepSchedule]) -> str:
+def step_cell(step: StepSchedule | None) -> str:
     if step is None:
         return "-"
     if step.state == "done" and step.done_on is not None:
@@ -66,7 +71,11 @@ def deadlines_json(statuses: Sequence[DeadlineStatus]) -> list[dict[str, Any]]:
     """The `deadlines` of a record in `cocrec due --format json` (SPEC section 12); a done one adds `done_on`."""
     result = []
     for status in statuses:
-        data: dict[str, Any] = {"kind": status.kind, "due": status.due.isoformat(), "state": status.state}
+        data: dict[str, Any] = {
+            "kind": status.kind,
+            "due": status.due.isoformat(),
+            "state": status.state,
+        }
         if status.done_on is not None:
             data["done_on"] = status.done_on.isoformat()
         result.append(data)

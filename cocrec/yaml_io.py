@@ -35,7 +35,9 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc]
@@ -74,13 +76,17 @@ def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
         size = "1 MiB" if max_bytes == MAX_BYTES else f"{max_bytes >> 20} MiB"
-        raise ValidationError(source, "", f"file is over {size}; records are small text files, split or trim it")
+        raise ValidationError(
+            source, "", f"file is over {size}; records are small text files, split or trim it"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError(source, "", "not UTF-8 text; save the file as UTF-8") from None
     anchors = (b"&" in raw or b"*" in raw) and _MAYBE_ANCHOR.search(raw) is not None
-    if anchors or _may_nest_deeper(raw, _C_SAFE_NESTING):  # else skip the event pass (it doubles the parse)
+    if anchors or _may_nest_deeper(
+        raw, _C_SAFE_NESTING
+    ):  # else skip the event pass (it doubles the parse)
         _scan_events(text, source)
     try:
         doc = _load(text)
@@ -92,7 +98,11 @@ def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
         raise ValidationError(source, f"line {exc.line}", exc.message) from None
     except yaml.YAMLError as exc:
         raise ValidationError(source, *_syntax_error(exc, text)) from None
-    except (ValueError, TypeError, OverflowError):  # defence in depth: `_build` words what PyYAML's constructors raise
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+    ):  # defence in depth: `_build` words what PyYAML's constructors raise
         raise ValidationError(source, "", TAG_MISFIT) from None
 
 
@@ -103,7 +113,9 @@ def loads(data: bytes | str, source: str, max_bytes: int = MAX_BYTES) -> Any:
 # PyYAML's own constructors (a property test holds it to PyYAML's result). Whatever else YAML can
 # express (merge keys, other tags, keys that are lists, a key given twice) is refused with its line.
 
-MAX_DEPTH = 32  # a record is 5 levels deep (subjects[0].emails[0]); deeper is a mistake, or an attack
+MAX_DEPTH = (
+    32  # a record is 5 levels deep (subjects[0].emails[0]); deeper is a mistake, or an attack
+)
 # libyaml composes nodes recursively in C: 20,000 nested levels passed, 50,000 crashed the process.
 _C_SAFE_NESTING = 10_000
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
@@ -176,7 +188,12 @@ def _build(loader: Any, node: yaml.Node, depth: int) -> Any:
             raise _Refused(_line(node), _tag_refusal(tag))
         try:
             return scalar(loader, node)
-        except (ValueError, TypeError, OverflowError, KeyError):  # `!!int abc`, `!!bool maybe`, a 5,000-digit number
+        except (
+            ValueError,
+            TypeError,
+            OverflowError,
+            KeyError,
+        ):  # `!!int abc`, `!!bool maybe`, a 5,000-digit number
             raise _Refused(_line(node), TAG_MISFIT) from None
     if depth >= MAX_DEPTH:
         raise _Refused(_line(node), TOO_DEEP)
@@ -193,9 +210,13 @@ def _build_mapping(loader: Any, node: yaml.Node, depth: int) -> dict[Any, Any]:
         if key_node.tag == _STR:  # nearly every key: no call
             key = key_node.value
         elif type(key_node) is not yaml.ScalarNode:
-            raise _Refused(_line(key_node), "a field name that is a list or mapping: write field: value")
+            raise _Refused(
+                _line(key_node), "a field name that is a list or mapping: write field: value"
+            )
         elif key_node.tag == _MERGE:
-            raise _Refused(_line(key_node), "YAML merge keys (<<) are not allowed; write the fields out")
+            raise _Refused(
+                _line(key_node), "YAML merge keys (<<) are not allowed; write the fields out"
+            )
         else:
             key = _build(loader, key_node, depth + 1)
         if key in mapping:
@@ -207,7 +228,11 @@ def _build_mapping(loader: Any, node: yaml.Node, depth: int) -> dict[Any, Any]:
 
 
 def _tag_refusal(tag: str) -> str:
-    shown = "!!" + tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else "a custom YAML tag"
+    shown = (
+        "!!" + tag.rsplit(":", 1)[-1]
+        if tag.startswith("tag:yaml.org,2002:")
+        else "a custom YAML tag"
+    )
     kinds = "text, numbers, true/false, lists and mappings"
     return f"{shown} is not allowed here: cocrec files hold {kinds}; remove the tag"
 
@@ -272,7 +297,11 @@ def _refuse_cut_comments(text: str) -> None:
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.ScalarNode):
-            if not node.style and node.end_mark is not None and _CUT.match(text, node.end_mark.index):
+            if (
+                not node.style
+                and node.end_mark is not None
+                and _CUT.match(text, node.end_mark.index)
+            ):
                 raise _Refused(int(node.end_mark.line) + 1, CUT_BY_COMMENT)
         elif isinstance(node, yaml.MappingNode):
             stack += [part for pair in node.value for part in pair]
@@ -285,7 +314,11 @@ def _refuse_cut_comments(text: str) -> None:
 # Where PyYAML notices a problem is often a line after the mistake: an unclosed bracket or quote is
 # found at the end of the file, a stray line of text where the next field should be. The context mark
 # is where the construct in trouble began: that is the line to fix.
-_STARTED_AT = ("while scanning a simple key", "while parsing a flow", "while scanning a quoted scalar")
+_STARTED_AT = (
+    "while scanning a simple key",
+    "while parsing a flow",
+    "while scanning a quoted scalar",
+)
 _LINE_BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _SYNTAX = "malformed YAML"
 
@@ -302,7 +335,11 @@ def _syntax_error(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
         return "", f"{_SYNTAX}; fix the syntax there"
     lines = _LINE_BREAKS.split(text)
     line = lines[mark.line] if mark.line < len(lines) else ""
-    where = f"line {mark.line + 1}" if mark is start else f"line {mark.line + 1}, column {mark.column + 1}"
+    where = (
+        f"line {mark.line + 1}"
+        if mark is start
+        else f"line {mark.line + 1}, column {mark.column + 1}"
+    )
     return where, f"{_SYNTAX}; {_advice(problem, context, line, text[mark.index : mark.index + 1])}"
 
 
@@ -328,7 +365,9 @@ def _advice(problem: str, context: str, line: str, at: str) -> str:
     if at in ("@", "`", "%"):
         return f"a value cannot start with {at}: put it in quotes"
     if "expected key" in problem or "expected <block end>" in problem:
-        return "the indentation does not line up: indent the fields of one mapping alike, with spaces"
+        return (
+            "the indentation does not line up: indent the fields of one mapping alike, with spaces"
+        )
     return "fix the syntax there"
 
 
@@ -344,7 +383,9 @@ def is_plain(value: str) -> bool:
     """
     if not _PLAIN_CHARS.fullmatch(value) or value.endswith(":"):
         return False
-    for tag, regexp in _IMPLICIT.get(value[0], ()):  # what `_Dumper.resolve` does for a plain scalar, minus its overhead
+    for tag, regexp in _IMPLICIT.get(
+        value[0], ()
+    ):  # what `_Dumper.resolve` does for a plain scalar, minus its overhead
         if regexp.match(value):
             return bool(tag == _STR_TAG)
     return True
@@ -357,4 +398,13 @@ _IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = dict(_Dumper.yaml_impl
 
 def dumps(doc: Any) -> str:
     """Serialise with stable (insertion) key order; callers order keys canonically."""
-    return str(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=88))
+    return str(
+        yaml.dump(
+            doc,
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=88,
+        )
+    )

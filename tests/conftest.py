@@ -10,7 +10,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -92,11 +92,17 @@ def carol(keys_dir: Path) -> Person:
 class Cocrec:
     """Runs the real command line against one records repository, as one member."""
 
-    def __init__(self, root: Path, identity: Optional[Path]) -> None:
+    def __init__(self, root: Path, identity: Path | None) -> None:
         self.root = root
         self.identity = identity
 
-    def __call__(self, *args: str, input: Optional[str] = None, identity: Optional[Path] = None, env: Optional[dict[str, str]] = None) -> Result:
+    def __call__(
+        self,
+        *args: str,
+        input: str | None = None,
+        identity: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Result:
         who = identity or self.identity
         argv = ["-C", str(self.root)] + (["-i", str(who)] if who else []) + list(args)
         return CliRunner().invoke(cli, argv, input=input, env=env, catch_exceptions=False)
@@ -110,7 +116,11 @@ class Cocrec:
         return result.stdout.strip()
 
     def files(self) -> dict[str, bytes]:
-        return {str(p.relative_to(self.root)): p.read_bytes() for p in sorted(self.root.rglob("*")) if p.is_file() and ".git" not in p.parts}
+        return {
+            str(p.relative_to(self.root)): p.read_bytes()
+            for p in sorted(self.root.rglob("*"))
+            if p.is_file() and ".git" not in p.parts
+        }
 
 
 @pytest.fixture
@@ -120,7 +130,17 @@ def repo(tmp_path: Path, alice: Person, bob: Person) -> Cocrec:
     runner = Cocrec(root, alice.identity)
     assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
     for person in (alice, bob):
-        result = runner("members", "add", person.id, "--name", person.name, "--key", person.public, "--since", "2024-01-01")
+        result = runner(
+            "members",
+            "add",
+            person.id,
+            "--name",
+            person.name,
+            "--key",
+            person.public,
+            "--since",
+            "2024-01-01",
+        )
         assert result.exit_code == 0, result.output
     return runner
 
@@ -196,7 +216,14 @@ def add_many(repo: Cocrec, count: int) -> list[str]:
         taken.add(rid)
         subject = {"name": f"Person {n}", "emails": [f"person{n}@example.org"]}
         closed = outcome("resolved") if n % 2 else None
-        docs.append(record(id=rid, reported_on=f"2026-{1 + n % 6:02d}-{1 + n % 28:02d}", subjects=[subject], outcome=closed))
+        docs.append(
+            record(
+                id=rid,
+                reported_on=f"2026-{1 + n % 6:02d}-{1 + n % 28:02d}",
+                subjects=[subject],
+                outcome=closed,
+            )
+        )
     with store.repo.lock():
         store.save(docs, store.load())
     return [str(doc["id"]) for doc in docs]

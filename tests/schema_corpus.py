@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from cocrec import crypto, schema, yaml_io
-from cocrec.scaffold import template
 from cocrec.policy import DEFAULT_DOC, PRESETS
+from cocrec.scaffold import template
 
 from .conftest import outcome, record, with_changes
 from .test_validate import BAD, closed, example, expunged_doc

@@ -626,7 +626,17 @@ def test_a_same_person_link_names_the_member_in_every_linked_record(
 def test_a_pending_member_who_leaves_is_no_longer_pending(repo: Cocrec, carol: Person) -> None:
     declare(repo)
     repo.add(record(outcome=outcome("resolved")))
-    added = repo("members", "add", carol.id, "--name", carol.name, "--key", carol.public, "--since", "2026-06-01")
+    added = repo(
+        "members",
+        "add",
+        carol.id,
+        "--name",
+        carol.name,
+        "--key",
+        carol.public,
+        "--since",
+        "2026-06-01",
+    )
     assert added.exit_code == 0, added.output
     removed = repo("members", "remove", "carol", "--on", "2026-12-01")
     assert removed.exit_code == 0, removed.output

@@ -10,11 +10,20 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 
 
 def test_the_benchmark_runs_on_a_tiny_committee() -> None:
-    run = subprocess.run([sys.executable, str(BENCH), "--records", "20", "--members", "3"], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--records", "20", "--members", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].startswith("20 records, 3 members (+1 joining)")
-    operations = [line.split(" | ")[0].lstrip("| ") for line in lines if line.startswith("| ") and not line.startswith("| operation")]
+    operations = [
+        line.split(" | ")[0].lstrip("| ")
+        for line in lines
+        if line.startswith("| ") and not line.startswith("| operation")
+    ]
     assert operations == [
         "rekey after a member joins (`members add`)",
         "",
@@ -27,5 +36,7 @@ def test_the_benchmark_runs_on_a_tiny_committee() -> None:
         "`cocrec --help`",
         "`cocrec status` (the demo)",
     ]
-    assert all(" s |" in line for line in lines if line.startswith("| ") and "operation" not in line)
+    assert all(
+        " s |" in line for line in lines if line.startswith("| ") and "operation" not in line
+    )
     assert any(line.startswith("- signing every entry: ") for line in lines)

@@ -27,7 +27,7 @@ def test_check_asks_its_own_questions_of_each_file_that_opened(
     for n, item in enumerate(checked):
         fate = FATES[n % len(FATES)]
         opened = fate in ("valid", "names its subject")
-        assert not item.opened.problems == opened, (n, fate)
+        assert item.opened.problems != opened, (n, fate)
         assert bool(item.text_hits) == (fate == "names its subject"), (n, fate)
         assert item.text_hits == (
             () if fate != "names its subject" else (("subjects", "outcome.shareable_summary"),)

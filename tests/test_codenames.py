@@ -101,12 +101,8 @@ def test_a_code_name_is_two_different_words_of_the_list() -> None:
         first, second = name.split(" ")
         assert first != second and {first, second} <= set(codenames.words())
         assert codenames.is_code_name(name) and codenames.of_shipped_words(name)
-    assert not codenames.is_code_name("home home") and not codenames.is_code_name(
-        "Home shelf"
-    )
-    assert not codenames.is_code_name("home  shelf") and not codenames.is_code_name(
-        "2026-k7qd"
-    )
+    assert not codenames.is_code_name("home home") and not codenames.is_code_name("Home shelf")
+    assert not codenames.is_code_name("home  shelf") and not codenames.is_code_name("2026-k7qd")
 
 
 def test_what_a_member_types_is_read_leniently() -> None:
@@ -160,14 +156,11 @@ def test_new_gives_each_record_a_unique_code_name_in_its_signed_index_entry(
     assert f"  {rid}:\n    code_name: {entries[rid].code_name}\n    sha256: " in text
     assert (
         entries[rid].code_name is not None
-        and json.loads(entries[rid].message("root"))["code_name"]
-        == entries[rid].code_name
+        and json.loads(entries[rid].message("root"))["code_name"] == entries[rid].code_name
     )
 
 
-def test_import_gives_each_record_it_makes_a_code_name(
-    repo: Cocrec, tmp_path: Path
-) -> None:
+def test_import_gives_each_record_it_makes_a_code_name(repo: Cocrec, tmp_path: Path) -> None:
     from .commands.test_import import SEED_HEADERS, seed_rows, write_csv
 
     sheet = write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(12))
@@ -189,10 +182,7 @@ def test_a_code_name_survives_edits_rekeys_and_regenerating_the_index(
     assert repo("edit", rid, "--as-of", AS_OF, env=editor.env).exit_code == 0
     assert code_name(repo, rid) == name
     assert (
-        repo(
-            "members", "add", carol.id, "--name", carol.name, "--key", carol.public
-        ).exit_code
-        == 0
+        repo("members", "add", carol.id, "--name", carol.name, "--key", carol.public).exit_code == 0
     )  # re-encrypts
     assert code_name(repo, rid) == name
     subprocess.run(["git", "-C", str(repo.root), "add", "-A"], check=True)
@@ -201,9 +191,7 @@ def test_a_code_name_survives_edits_rekeys_and_regenerating_the_index(
         check=True,
     )
     (repo.root / "records/index.yaml").unlink()
-    assert (
-        repo("index").exit_code == 0
-    )  # rebuilt from the one last committed, its signatures kept
+    assert repo("index").exit_code == 0  # rebuilt from the one last committed, its signatures kept
     assert code_name(repo, rid) == name
     checked = repo("check", "--no-decrypt", "--as-of", CHECK_AS_OF)
     assert checked.exit_code == 0, checked.output
@@ -224,22 +212,17 @@ def test_index_tampering_with_a_code_name_fails_check_without_a_key(
     repo: Cocrec,
 ) -> None:
     rid = repo.add(record())
-    other = repo.add(
-        record(reported_on="2026-06-05", subjects=[{"name": "Other Person"}])
-    )
+    other = repo.add(record(reported_on="2026-06-05", subjects=[{"name": "Other Person"}]))
     path = repo.root / "records/index.yaml"
     text = path.read_text()
     mine, theirs = code_name(repo, rid), code_name(repo, other)
     path.write_text(
-        text.replace(mine, "placeholder")
-        .replace(theirs, mine)
-        .replace("placeholder", theirs)
+        text.replace(mine, "placeholder").replace(theirs, mine).replace("placeholder", theirs)
     )  # exchanged
     result = repo("check", "--no-decrypt", "--as-of", CHECK_AS_OF)
     assert result.exit_code == 1
     assert (
-        f"records/{rid}.yaml.age" in result.output
-        and "signature fails to verify" in result.output
+        f"records/{rid}.yaml.age" in result.output and "signature fails to verify" in result.output
     )
     path.write_text(text.replace(mine, "Not A Name", 1))
     result = repo("check", "--no-decrypt", "--as-of", CHECK_AS_OF)
@@ -259,9 +242,7 @@ def test_cocrec_index_names_old_records_without_making_them_stale(
         )
         old = [
             repo.add(record()),
-            repo.add(
-                record(reported_on="2026-06-05", subjects=[{"name": "Other Person"}])
-            ),
+            repo.add(record(reported_on="2026-06-05", subjects=[{"name": "Other Person"}])),
         ]
     assert all(index_entries(repo)[rid].code_name is None for rid in old)
     assert (
@@ -269,9 +250,7 @@ def test_cocrec_index_names_old_records_without_making_them_stale(
     )  # the old entries still verify
     assert repo("check", "--as-of", CHECK_AS_OF).exit_code == 0
     files = {p: b for p, b in repo.files().items() if p.endswith(".age")}
-    newer = repo.add(
-        record(reported_on="2026-06-06", subjects=[{"name": "Third Person"}])
-    )
+    newer = repo.add(record(reported_on="2026-06-06", subjects=[{"name": "Third Person"}]))
     assert index_entries(repo)[newer].code_name is not None
     assert all(
         index_entries(repo)[rid].code_name is None for rid in old
@@ -295,9 +274,7 @@ def test_cocrec_index_names_old_records_without_making_them_stale(
 @pytest.fixture
 def named(repo: Cocrec) -> tuple[str, str]:
     """One closed record past its expunge date, with its code name."""
-    rid = repo.add(
-        record(reported_on="2025-01-10", outcome=outcome("resolved", "2025-01-20"))
-    )
+    rid = repo.add(record(reported_on="2025-01-10", outcome=outcome("resolved", "2025-01-20")))
     return rid, code_name(repo, rid)
 
 
@@ -309,19 +286,14 @@ def test_show_and_due_take_a_code_name(repo: Cocrec, named: tuple[str, str]) -> 
         and f"id: {rid}" in shown.stdout
         and f"# code name: {name}" in shown.stdout
     )
-    assert (
-        repo("show", name.upper().replace(" ", "-"), "--as-of", AS_OF).stdout
-        == shown.stdout
-    )
+    assert repo("show", name.upper().replace(" ", "-"), "--as-of", AS_OF).stdout == shown.stdout
     data = json.loads(repo("show", name, "--format", "json", "--as-of", AS_OF).stdout)
     assert data["record"]["id"] == rid and data["code_name"] == name
     due = json.loads(repo("due", name, "--as-of", AS_OF, "--format", "json").stdout)
     assert [row["id"] for row in due] == [rid] and due[0]["code_name"] == name
 
 
-def test_edit_takes_a_code_name(
-    repo: Cocrec, named: tuple[str, str], tmp_path: Path
-) -> None:
+def test_edit_takes_a_code_name(repo: Cocrec, named: tuple[str, str], tmp_path: Path) -> None:
     rid, name = named
     editor = EditorScript(tmp_path / "editor").plan(
         {"replace": [["Emailed the subject.", "Emailed the subject twice."]]}
@@ -349,13 +321,13 @@ def test_open_and_expunge_take_code_names(repo: Cocrec, named: tuple[str, str]) 
     )
     assert {step["id"] for step in dry["steps"]} == {rid}
     done = repo("expunge", name, "--yes", "--as-of", AS_OF, "--format", "json")
-    assert done.exit_code == 0 and {
-        step["id"] for step in json.loads(done.stdout)["steps"]
-    } == {rid}
+    assert done.exit_code == 0 and {step["id"] for step in json.loads(done.stdout)["steps"]} == {
+        rid
+    }
     assert (
-        json.loads(repo("due", other, "--as-of", AS_OF, "--format", "json").stdout)[0][
-            "steps"
-        ]["reporter"]["state"]
+        json.loads(repo("due", other, "--as-of", AS_OF, "--format", "json").stdout)[0]["steps"][
+            "reporter"
+        ]["state"]
         == "overdue"
     )
 
@@ -365,9 +337,7 @@ def test_a_quoted_code_name_works_in_a_shell(
 ) -> None:
     rid, name = named
     line = f'{shlex.quote(sys.executable)} -m cocrec -C {shlex.quote(str(repo.root))} -i {shlex.quote(str(alice.identity))} show "{name}" --as-of {AS_OF}'
-    result = subprocess.run(
-        ["sh", "-c", line], check=False, capture_output=True, text=True
-    )
+    result = subprocess.run(["sh", "-c", line], check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert f"id: {rid}" in result.stdout
 
@@ -390,9 +360,7 @@ def test_an_unknown_code_name_is_one_line_exit_2_and_changes_nothing(
     unknown = next(n for n in (codenames.choose(()) for _ in range(100)) if n != name)
     files = repo.files()
     for typed in (unknown, "jane doe", "not a code name at all"):
-        result = repo(
-            *(part.format(rid=rid, name=typed) for part in command), "--as-of", AS_OF
-        )
+        result = repo(*(part.format(rid=rid, name=typed) for part in command), "--as-of", AS_OF)
         assert result.exit_code == 2, result.output
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith("cocrec: ID: ") and "cocrec list" in line
@@ -419,9 +387,7 @@ def test_two_branches_that_chose_the_same_name_are_told_apart_by_id(
     monkeypatch.setattr(codenames, "choose", lambda taken, vocabulary=(): "home shelf")
     start = git("rev-parse", "--abbrev-ref", "HEAD").strip()
     git("checkout", "-q", "-b", "other")
-    theirs = repo.add(
-        record(reported_on="2026-06-05", subjects=[{"name": "Other Person"}])
-    )
+    theirs = repo.add(record(reported_on="2026-06-05", subjects=[{"name": "Other Person"}]))
     git("add", "-A")
     git("commit", "-q", "--no-verify", "-m", "other")
     git("checkout", "-q", start)
@@ -432,24 +398,16 @@ def test_two_branches_that_chose_the_same_name_are_told_apart_by_id(
     assert repo("check", "--no-decrypt", "--as-of", CHECK_AS_OF).exit_code == 0
     result = repo("show", "home shelf", "--as-of", AS_OF)
     assert result.exit_code == 2
-    assert (
-        "held by records" in result.stderr
-        and ours in result.stderr
-        and theirs in result.stderr
-    )
+    assert "held by records" in result.stderr and ours in result.stderr and theirs in result.stderr
     assert repo("show", ours, "--as-of", AS_OF).exit_code == 0
 
 
 # -- list, due and status show it ---------------------------------------------------------------
 
 
-def test_list_due_and_status_show_code_names(
-    repo: Cocrec, named: tuple[str, str]
-) -> None:
+def test_list_due_and_status_show_code_names(repo: Cocrec, named: tuple[str, str]) -> None:
     rid, name = named
-    opened = repo.add(
-        record(reported_on="2027-01-10", subjects=[{"name": "Other Person"}])
-    )
+    opened = repo.add(record(reported_on="2027-01-10", subjects=[{"name": "Other Person"}]))
     rows = json.loads(repo("list", "--as-of", AS_OF, "--format", "json").stdout)
     assert {row["id"]: row["code_name"] for row in rows} == {
         rid: name,
@@ -461,9 +419,7 @@ def test_list_due_and_status_show_code_names(
     due = repo("due", "--as-of", AS_OF).stdout
     assert "CODE NAME" in due and name in due
     status = json.loads(repo("status", "--as-of", AS_OF, "--format", "json").stdout)
-    assert {(item["id"], item["code_name"]) for item in status["overdue"]} == {
-        (rid, name)
-    }
+    assert {(item["id"], item["code_name"]) for item in status["overdue"]} == {(rid, name)}
     assert status["open_cases"][0]["code_name"] == code_name(repo, opened)
     board = repo("status", "--as-of", AS_OF).stdout
     assert name in board and code_name(repo, opened) in board
@@ -482,9 +438,7 @@ def test_list_shows_records_a_member_cannot_open_from_the_index_alone() -> None:
         "2025-bbbb": index.Entry(
             "2025-bbbb", "y", "r", "closed", due="2027-01-01", code_name="maple tower"
         ),
-        "2026-cccc": index.Entry(
-            "2026-cccc", "none", "none", "removed", code_name="quiet harbor"
-        ),
+        "2026-cccc": index.Entry("2026-cccc", "none", "none", "removed", code_name="quiet harbor"),
     }
     files = {rid: object() for rid in ("2026-aaaa", "2025-bbbb")}
     rows = index_only_rows(entries, {}, files, None, None, False)
@@ -501,12 +455,8 @@ def test_list_shows_records_a_member_cannot_open_from_the_index_alone() -> None:
         ),  # a closed case shows no date
         ("2026-aaaa", "home shelf", "2026-03-01", "open", None, None, None, None),
     ]
-    assert [r[0] for r in index_only_rows(entries, {}, files, "open", None, False)] == [
-        "2026-aaaa"
-    ]
-    assert [r[0] for r in index_only_rows(entries, {}, files, None, 2025, False)] == [
-        "2025-bbbb"
-    ]
+    assert [r[0] for r in index_only_rows(entries, {}, files, "open", None, False)] == ["2026-aaaa"]
+    assert [r[0] for r in index_only_rows(entries, {}, files, None, 2025, False)] == ["2025-bbbb"]
     assert (
         index_only_rows(entries, {}, files, None, None, True) == []
     )  # --outcome/--subject: unknown without the record
@@ -516,16 +466,12 @@ def test_list_shows_records_a_member_cannot_open_from_the_index_alone() -> None:
 
 
 def test_a_code_name_in_a_message_names_nobody_even_when_its_words_are_a_name() -> None:
-    doc: dict[str, Any] = {
-        "subjects": [{"name": "Maple Tower", "emails": ["mt@example.org"]}]
-    }
+    doc: dict[str, Any] = {"subjects": [{"name": "Maple Tower", "emails": ["mt@example.org"]}]}
     names = {"maple tower": "2026-k7qd"}
     assert message_check.check("Maple Tower: decided", {"2026-k7qd": [doc]}) == {
         "2026-k7qd": ["a subject's name"]
     }
-    assert (
-        message_check.check("maple tower: decided", {"2026-k7qd": [doc]}, names) == {}
-    )
+    assert message_check.check("maple tower: decided", {"2026-k7qd": [doc]}, names) == {}
     assert message_check.check(
         "Maple-Tower decided; wrote to mt@example.org", {"2026-k7qd": [doc]}, names
     ) == {"2026-k7qd": ["a subject's email"]}
@@ -538,9 +484,7 @@ def test_a_code_name_in_a_message_names_nobody_even_when_its_words_are_a_name() 
     )
 
 
-def test_the_commit_msg_hook_lets_a_code_name_through(
-    repo: Cocrec, alice: Person
-) -> None:
+def test_the_commit_msg_hook_lets_a_code_name_through(repo: Cocrec, alice: Person) -> None:
     rid = repo.add(record())
     name = code_name(repo, rid)
     first, second = name.split(" ")
@@ -576,9 +520,7 @@ def test_the_commit_msg_hook_lets_a_code_name_through(
             env=env,
         )
 
-    assert commit(f"{name.title()}: outcome decided").returncode == 0, (
-        "a code name passes"
-    )
+    assert commit(f"{name.title()}: outcome decided").returncode == 0, "a code name passes"
     refused = commit("Jane Doe: outcome decided")
     assert (
         refused.returncode != 0

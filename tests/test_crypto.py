@@ -20,10 +20,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -53,7 +53,19 @@ def ssh_keygen(path: Path, kind: str, passphrase: str = "") -> str:
     """A real OpenSSH key pair; returns the public key line (with its comment)."""
     assert shutil.which("ssh-keygen"), "ssh-keygen is needed: apt-get install -y openssh-client"
     bits = ["-b", "2048"] if kind == "rsa" else []
-    run("ssh-keygen", "-q", "-t", kind, *bits, "-N", passphrase, "-C", "member@example.org", "-f", str(path))
+    run(
+        "ssh-keygen",
+        "-q",
+        "-t",
+        kind,
+        *bits,
+        "-N",
+        passphrase,
+        "-C",
+        "member@example.org",
+        "-f",
+        str(path),
+    )
     return path.with_suffix(".pub").read_text().strip()
 
 
@@ -117,7 +129,9 @@ def _make_rsa(directory: Path) -> SshKey:
 def _make_protected(directory: Path) -> tuple[Path, str]:
     public = age_keygen(directory / "plain.txt")
     protected = directory / "protected.age"
-    age_on_terminal(["age", "-p", "-a", "-o", str(protected), str(directory / "plain.txt")], PASSPHRASE)
+    age_on_terminal(
+        ["age", "-p", "-a", "-o", str(protected), str(directory / "plain.txt")], PASSPHRASE
+    )
     (directory / "plain.txt").unlink()
     return protected, public
 
@@ -182,12 +196,17 @@ def test_fingerprint_is_sha256_of_sorted_unique_normalized_keys(ed25519: SshKey)
     assert crypto.fingerprint(keys) == expected
     assert crypto.fingerprint(reversed(keys)) == expected
     assert crypto.fingerprint(keys + ["age1aaa", " age1zzz\n"]) == expected
-    assert crypto.fingerprint(["age1zzz", ed25519.public, ssh + " another-comment", "age1aaa"]) == expected
+    assert (
+        crypto.fingerprint(["age1zzz", ed25519.public, ssh + " another-comment", "age1aaa"])
+        == expected
+    )
     assert crypto.fingerprint([]) == "sha256:" + hashlib.sha256(b"").hexdigest()
     assert crypto.fingerprint(["age1aaa"]) != expected
 
 
-def test_parse_recipient_accepts_age_and_ssh_keys(ed25519: SshKey, rsa: SshKey, me: tuple[Path, str]) -> None:
+def test_parse_recipient_accepts_age_and_ssh_keys(
+    ed25519: SshKey, rsa: SshKey, me: tuple[Path, str]
+) -> None:
     for key in (me[1], ed25519.public, rsa.public, " ".join(rsa.public.split()[:2]), me[1] + "\n"):
         assert crypto.parse_recipient(key) is not None
 
@@ -232,7 +251,9 @@ def test_encrypt_needs_a_recipient() -> None:
 
 
 def test_encrypt_writes_armor_and_each_key_once(me: tuple[Path, str], ed25519: SshKey) -> None:
-    ciphertext = crypto.encrypt(PLAINTEXT, [me[1], ed25519.public, me[1] + " ", " ".join(ed25519.public.split()[:2])])
+    ciphertext = crypto.encrypt(
+        PLAINTEXT, [me[1], ed25519.public, me[1] + " ", " ".join(ed25519.public.split()[:2])]
+    )
     assert ciphertext.startswith(b"-----BEGIN AGE ENCRYPTED FILE-----\n")
     assert ciphertext.rstrip().endswith(b"-----END AGE ENCRYPTED FILE-----")
     assert crypto.header_stanzas(ciphertext) == ["X25519", "ssh-ed25519"]
@@ -247,7 +268,9 @@ def test_cocrec_files_to_15_members_open_with_age(committee: list[tuple[Path, st
 
 
 @pytest.mark.parametrize("armor", [["-a"], []], ids=["armored", "binary"])
-def test_age_files_to_15_members_open_with_cocrec(committee: list[tuple[Path, str]], armor: list[str]) -> None:
+def test_age_files_to_15_members_open_with_cocrec(
+    committee: list[tuple[Path, str]], armor: list[str]
+) -> None:
     recipients = [arg for _, public in committee for arg in ("-r", public)]
     ciphertext = run("age", *armor, *recipients, stdin=PLAINTEXT)
     assert crypto.header_stanzas(ciphertext) == ["X25519"] * 15
@@ -256,10 +279,14 @@ def test_age_files_to_15_members_open_with_cocrec(committee: list[tuple[Path, st
 
 
 @pytest.mark.parametrize("kind", ["ed25519", "rsa"])
-def test_ssh_keys_interoperate_both_ways(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_ssh_keys_interoperate_both_ways(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     key: SshKey = request.getfixturevalue(kind)
     identities = load(key.private)
-    assert identities.public_keys == [crypto.normalize_key(key.public)]  # derived from the private key file
+    assert identities.public_keys == [
+        crypto.normalize_key(key.public)
+    ]  # derived from the private key file
     ours = crypto.encrypt(PLAINTEXT, [key.public])
     assert crypto.header_stanzas(ours) == [f"ssh-{kind}"]
     assert run("age", "-d", "-i", str(key.private), stdin=ours) == PLAINTEXT
@@ -269,7 +296,9 @@ def test_ssh_keys_interoperate_both_ways(kind: str, request: pytest.FixtureReque
 
 
 def test_mixed_key_types_in_one_file(me: tuple[Path, str], ed25519: SshKey, rsa: SshKey) -> None:
-    ciphertext = run("age", "-a", "-r", me[1], "-r", ed25519.public, "-r", rsa.public, stdin=PLAINTEXT)
+    ciphertext = run(
+        "age", "-a", "-r", me[1], "-r", ed25519.public, "-r", rsa.public, stdin=PLAINTEXT
+    )
     assert crypto.header_stanzas(ciphertext) == ["X25519", "ssh-ed25519", "ssh-rsa"]
     for identity in (me[0], ed25519.private, rsa.private):
         assert crypto.decrypt(ciphertext, load(identity), "r.age") == PLAINTEXT
@@ -279,7 +308,9 @@ def test_old_pem_rsa_keys_work_and_give_their_public_key(tmp_path: Path, rsa: Ss
     pem = tmp_path / "id_rsa"
     shutil.copy(rsa.private, pem)
     pem.chmod(0o600)
-    run("ssh-keygen", "-q", "-p", "-m", "PEM", "-N", "", "-P", "", "-f", str(pem))  # rewrite in PKCS#1 PEM
+    run(
+        "ssh-keygen", "-q", "-p", "-m", "PEM", "-N", "", "-P", "", "-f", str(pem)
+    )  # rewrite in PKCS#1 PEM
     assert pem.read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
     identities = load(pem)
     assert identities.public_keys == [crypto.normalize_key(rsa.public)]
@@ -296,31 +327,45 @@ def synthetic(*stanzas: bytes, payload: bytes = b"\0" * 32) -> bytes:
 
 def test_header_stanzas_leaves_out_grease() -> None:
     body = b"B" * 43 + b"\n"
-    data = synthetic(b"-> X25519 abc\n" + body, b"-> x#Y-grease ~ !\n\n", b"-> ssh-ed25519 tag abc\n" + body)
+    data = synthetic(
+        b"-> X25519 abc\n" + body, b"-> x#Y-grease ~ !\n\n", b"-> ssh-ed25519 tag abc\n" + body
+    )
     assert crypto.header_stanzas(data) == ["X25519", "ssh-ed25519"]
 
 
-def test_the_recipient_count_of_a_file_that_opened_reads_only_its_header(committee: list[tuple[Path, str]], ed25519: SshKey, rsa: SshKey) -> None:
+def test_the_recipient_count_of_a_file_that_opened_reads_only_its_header(
+    committee: list[tuple[Path, str]], ed25519: SshKey, rsa: SshKey
+) -> None:
     """`check` counts recipients of files that just decrypted from the header alone: it must count what
     `header_stanzas` counts, for any number of keys (past the first 40 lines of armor), any key type, armored or
     binary, grease left out, and armor with CRLF line ends."""
     keys = [public for _, public in committee]
-    many = keys + [crypto.generate_identity()[1] for _ in range(25)]  # a 40-key header fills about 90 lines
+    many = keys + [
+        crypto.generate_identity()[1] for _ in range(25)
+    ]  # a 40-key header fills about 90 lines
     files = [
         crypto.encrypt(PLAINTEXT, keys[:1]),
         crypto.encrypt(PLAINTEXT, keys),
         crypto.encrypt(PLAINTEXT * 300, many),
         run("age", "-a", "-r", keys[0], "-r", ed25519.public, "-r", rsa.public, stdin=PLAINTEXT),
         run("age", *[arg for key in keys for arg in ("-r", key)], stdin=PLAINTEXT),  # binary
-        synthetic(b"-> X25519 abc\n" + b"B" * 43 + b"\n", b"-> x#Y-grease ~ !\n\n", b"-> ssh-ed25519 tag abc\n" + b"B" * 43 + b"\n"),
+        synthetic(
+            b"-> X25519 abc\n" + b"B" * 43 + b"\n",
+            b"-> x#Y-grease ~ !\n\n",
+            b"-> ssh-ed25519 tag abc\n" + b"B" * 43 + b"\n",
+        ),
     ]
     files.append(files[1].replace(b"\n", b"\r\n"))
     counts = [crypto.recipient_count(data) for data in files]
-    assert counts == [len(crypto.header_stanzas(data)) for data in files] == [1, 15, 40, 3, 15, 2, 15]
+    assert (
+        counts == [len(crypto.header_stanzas(data)) for data in files] == [1, 15, 40, 3, 15, 2, 15]
+    )
 
 
 def test_header_stanzas_reads_multi_line_bodies() -> None:
-    data = synthetic(b"-> ssh-rsa tag\n" + b"C" * 64 + b"\n" + b"C" * 64 + b"\n" + b"C" * 10 + b"\n")
+    data = synthetic(
+        b"-> ssh-rsa tag\n" + b"C" * 64 + b"\n" + b"C" * 64 + b"\n" + b"C" * 10 + b"\n"
+    )
     assert crypto.header_stanzas(data) == ["ssh-rsa"]
 
 
@@ -343,7 +388,11 @@ def test_header_stanzas_reads_multi_line_bodies() -> None:
 def test_header_stanzas_refuses_what_is_not_an_age_file(data: bytes) -> None:
     with pytest.raises(DecryptError) as exc:
         crypto.header_stanzas(data, "records/2026-k7qd.yaml.age")
-    assert_decrypt_error(exc, "records/2026-k7qd.yaml.age: not a valid age file (garbage or truncated", "restore it from git")
+    assert_decrypt_error(
+        exc,
+        "records/2026-k7qd.yaml.age: not a valid age file (garbage or truncated",
+        "restore it from git",
+    )
 
 
 # -- decryption errors ----------------------------------------------------------------
@@ -368,31 +417,47 @@ def test_garbage_and_truncated_files_say_so_and_name_the_file(me: tuple[Path, st
     for data in [b"garbage\n", PLAINTEXT, *truncations(armored, binary)]:
         with pytest.raises(DecryptError) as exc:
             crypto.decrypt(data, identities, "records/2026-k7qd.yaml.age")
-        assert_decrypt_error(exc, "records/2026-k7qd.yaml.age: not a valid age file (garbage or truncated", "restore it from git")
+        assert_decrypt_error(
+            exc,
+            "records/2026-k7qd.yaml.age: not a valid age file (garbage or truncated",
+            "restore it from git",
+        )
         assert "Jane" not in str(exc.value)
 
 
-def test_a_file_for_someone_else_says_ask_for_a_rekey(me: tuple[Path, str], committee: list[tuple[Path, str]]) -> None:
+def test_a_file_for_someone_else_says_ask_for_a_rekey(
+    me: tuple[Path, str], committee: list[tuple[Path, str]]
+) -> None:
     ciphertext = crypto.encrypt(PLAINTEXT, [public for _, public in committee[:3]])
     with pytest.raises(DecryptError) as exc:
         crypto.decrypt(ciphertext, load(me[0]), "records/2026-k7qd.yaml.age")
-    assert_decrypt_error(exc, "records/2026-k7qd.yaml.age: not encrypted to your identity", "cocrec rekey")
+    assert_decrypt_error(
+        exc, "records/2026-k7qd.yaml.age: not encrypted to your identity", "cocrec rekey"
+    )
 
 
 def test_a_damaged_header_mac_is_not_mistaken_for_not_a_recipient(me: tuple[Path, str]) -> None:
     ciphertext = run("age", "-r", me[1], stdin=PLAINTEXT)
     at = ciphertext.index(b"\n--- ") + 5
-    damaged = ciphertext[:at] + (b"B" if ciphertext[at:at + 1] == b"A" else b"A") + ciphertext[at + 1 :]
+    damaged = (
+        ciphertext[:at] + (b"B" if ciphertext[at : at + 1] == b"A" else b"A") + ciphertext[at + 1 :]
+    )
     with pytest.raises(DecryptError) as exc:
         crypto.decrypt(damaged, load(me[0]), "r.age")
     assert_decrypt_error(exc, "r.age: not a valid age file")
 
 
-def test_a_damaged_stanza_for_my_ssh_key_is_not_mistaken_for_not_a_recipient(ed25519: SshKey) -> None:
+def test_a_damaged_stanza_for_my_ssh_key_is_not_mistaken_for_not_a_recipient(
+    ed25519: SshKey,
+) -> None:
     ciphertext = run("age", "-r", ed25519.public, stdin=PLAINTEXT)
     stanza = ciphertext.index(b"-> ssh-ed25519 ")
     body = ciphertext.index(b"\n", stanza) + 1
-    damaged = ciphertext[:body] + (b"B" if ciphertext[body:body + 1] == b"A" else b"A") + ciphertext[body + 1 :]
+    damaged = (
+        ciphertext[:body]
+        + (b"B" if ciphertext[body : body + 1] == b"A" else b"A")
+        + ciphertext[body + 1 :]
+    )
     with pytest.raises(DecryptError) as exc:
         crypto.decrypt(damaged, load(ed25519.private), "r.age")
     assert_decrypt_error(exc, "r.age: not a valid age file")
@@ -401,11 +466,20 @@ def test_a_damaged_stanza_for_my_ssh_key_is_not_mistaken_for_not_a_recipient(ed2
 # -- identities -----------------------------------------------------------------------
 
 
-def test_identity_file_with_comments_blank_lines_and_two_keys(tmp_path: Path, committee: list[tuple[Path, str]]) -> None:
+def test_identity_file_with_comments_blank_lines_and_two_keys(
+    tmp_path: Path, committee: list[tuple[Path, str]]
+) -> None:
     (first, first_public), (second, second_public) = committee[0], committee[1]
-    secrets = [line for path in (first, second) for line in path.read_text().splitlines() if line.startswith("AGE-")]
+    secrets = [
+        line
+        for path in (first, second)
+        for line in path.read_text().splitlines()
+        if line.startswith("AGE-")
+    ]
     path = tmp_path / "identity.txt"
-    path.write_text(f"# created: by hand\n\n# first\n{secrets[0]}\r\n   \n# second\n  {secrets[1]}  \n\n")
+    path.write_text(
+        f"# created: by hand\n\n# first\n{secrets[0]}\r\n   \n# second\n  {secrets[1]}  \n\n"
+    )
     identities = load(path)
     assert identities.public_keys == [first_public, second_public]
     for public in (first_public, second_public):
@@ -421,7 +495,10 @@ def test_several_identity_paths_add_up(committee: list[tuple[Path, str]], ed2551
 def test_missing_identity_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DecryptError) as exc:
         load(tmp_path / "nowhere.txt")
-    assert_decrypt_error(exc, f"no identity found at {tmp_path / 'nowhere.txt'}: pass --identity or set COCREC_IDENTITY, or run `cocrec keygen`")
+    assert_decrypt_error(
+        exc,
+        f"no identity found at {tmp_path / 'nowhere.txt'}: pass --identity or set COCREC_IDENTITY, or run `cocrec keygen`",
+    )
 
 
 @pytest.mark.parametrize(
@@ -433,7 +510,9 @@ def test_missing_identity_file_says_what_to_do(tmp_path: Path) -> None:
         ("AGE-PLUGIN-YUBIKEY-1QQQQQQ\n", "plugin identities are not supported"),
     ],
 )
-def test_bad_identity_files_say_why_without_quoting_secrets(tmp_path: Path, text: str, expected: str) -> None:
+def test_bad_identity_files_say_why_without_quoting_secrets(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     path = tmp_path / "identity.txt"
     path.write_text(text)
     with pytest.raises(DecryptError) as exc:
@@ -449,7 +528,9 @@ def test_passphrase_protected_ssh_keys_are_refused_clearly(tmp_path: Path) -> No
     assert_decrypt_error(exc, "passphrase-protected ssh key", "cocrec keygen --passphrase")
 
 
-def test_an_age_file_that_is_not_passphrase_protected_is_no_identity(tmp_path: Path, me: tuple[Path, str]) -> None:
+def test_an_age_file_that_is_not_passphrase_protected_is_no_identity(
+    tmp_path: Path, me: tuple[Path, str]
+) -> None:
     path = tmp_path / "not-an-identity.age"
     path.write_bytes(crypto.encrypt(b"AGE-SECRET-KEY-1...\n", [me[1]]))
     with pytest.raises(DecryptError) as exc:
@@ -457,7 +538,9 @@ def test_an_age_file_that_is_not_passphrase_protected_is_no_identity(tmp_path: P
     assert_decrypt_error(exc, str(path), "not passphrase-protected")
 
 
-def test_identities_travel_to_workers_as_strings(committee: list[tuple[Path, str]], ed25519: SshKey) -> None:
+def test_identities_travel_to_workers_as_strings(
+    committee: list[tuple[Path, str]], ed25519: SshKey
+) -> None:
     identities = load(committee[3][0], ed25519.private)
     secrets = pickle.loads(pickle.dumps(identities.to_secrets()))
     rebuilt = crypto.Identities.from_secrets(secrets)
@@ -489,7 +572,9 @@ def test_identity_path_precedence(tmp_path: Path) -> None:
     assert resolve([], env) == [Path("/env/key.txt")]
     assert resolve([], {**env, "COCREC_IDENTITY": ""}) == [Path("/xdg/cocrec/identity.txt")]
     assert resolve([], {"HOME": "/home/m"}) == [Path("/home/m/.config/cocrec/identity.txt")]
-    assert resolve([], {"HOME": "/home/m", "XDG_CONFIG_HOME": "relative"}) == [Path("/home/m/.config/cocrec/identity.txt")]
+    assert resolve([], {"HOME": "/home/m", "XDG_CONFIG_HOME": "relative"}) == [
+        Path("/home/m/.config/cocrec/identity.txt")
+    ]
     assert resolve(["~/k.txt"], {"HOME": "/home/m"}) == [Path("/home/m/k.txt")]
 
 
@@ -511,7 +596,9 @@ def test_identity_file_protected_by_age_p_asks_once(slow: Slow) -> None:
     files = [crypto.encrypt(PLAINTEXT, [public]) for _ in range(3)]
     assert [crypto.decrypt(f, identities, "r.age") for f in files] == [PLAINTEXT] * 3
     assert asked == [str(protected)]  # unlocked once, not per file
-    assert crypto.Identities.from_secrets(identities.to_secrets()).public_keys == [public]  # workers never ask
+    assert crypto.Identities.from_secrets(identities.to_secrets()).public_keys == [
+        public
+    ]  # workers never ask
 
 
 def test_wrong_passphrase_is_a_decrypt_error(slow: Slow) -> None:
@@ -543,7 +630,10 @@ def test_verify_roundtrip(me: tuple[Path, str], committee: list[tuple[Path, str]
     identities = load(me[0])
     ciphertext = crypto.encrypt(PLAINTEXT, [me[1], committee[0][1]])
     crypto.verify_roundtrip(ciphertext, PLAINTEXT, identities, "records/a.yaml.age")
-    with pytest.raises(CocrecError, match=r"^records/a\.yaml\.age: the new encryption did not decrypt to the same text"):
+    with pytest.raises(
+        CocrecError,
+        match=r"^records/a\.yaml\.age: the new encryption did not decrypt to the same text",
+    ):
         crypto.verify_roundtrip(ciphertext, PLAINTEXT + b"x", identities, "records/a.yaml.age")
     not_mine = crypto.encrypt(PLAINTEXT, [committee[0][1]])
     with pytest.raises(DecryptError, match="cannot verify the new encryption with your identity"):
@@ -557,8 +647,18 @@ def test_verify_roundtrip(me: tuple[Path, str], committee: list[tuple[Path, str]
 def key_pool(rsa: SshKey) -> list[tuple[str, str]]:
     """(secret, public key) of 24 X25519 and 3 ssh-ed25519 identities, and an ssh-rsa one: enough keys to
     fill more than the 40 lines of armor the quick reader decodes first."""
-    pool = [crypto.generate_identity("x25519") for _ in range(24)] + [crypto.generate_identity("ssh-ed25519") for _ in range(3)]
-    secrets = [(next(line for line in text.splitlines() if line.startswith("AGE-SECRET-KEY-")) if "AGE-SECRET-KEY-" in text else text, public) for text, public in pool]
+    pool = [crypto.generate_identity("x25519") for _ in range(24)] + [
+        crypto.generate_identity("ssh-ed25519") for _ in range(3)
+    ]
+    secrets = [
+        (
+            next(line for line in text.splitlines() if line.startswith("AGE-SECRET-KEY-"))
+            if "AGE-SECRET-KEY-" in text
+            else text,
+            public,
+        )
+        for text, public in pool
+    ]
     return secrets + [(rsa.private.read_text(), rsa.public)]
 
 
@@ -583,9 +683,17 @@ SHAPES = {
 }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(chosen=st.sets(st.integers(0, 27), min_size=1, max_size=28), shape=st.sampled_from(sorted(SHAPES)), size=st.integers(0, 3000))
-def test_the_quick_header_reader_reads_what_the_careful_one_reads(key_pool: list[tuple[str, str]], chosen: set[int], shape: str, size: int) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    chosen=st.sets(st.integers(0, 27), min_size=1, max_size=28),
+    shape=st.sampled_from(sorted(SHAPES)),
+    size=st.integers(0, 3000),
+)
+def test_the_quick_header_reader_reads_what_the_careful_one_reads(
+    key_pool: list[tuple[str, str]], chosen: set[int], shape: str, size: int
+) -> None:
     """For every file that decrypts, `recipient_stanzas` (header only) says what `header_recipients` (the
     whole file checked) says: any keys, any number, any armor pyrage accepts."""
     keys = [key_pool[n] for n in sorted(chosen)]

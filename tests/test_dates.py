@@ -14,13 +14,25 @@ def test_an_iso_date_is_read(text: str) -> None:
     assert dates.parse_date(text) == dt.date(2026, 6, 4)
 
 
-@pytest.mark.parametrize("text", ["20260604", "2026-W23-4", "2026-156", "2026-06-04\n", " 2026-06-04", "04/06/2026", "2026-6-4"])
+@pytest.mark.parametrize(
+    "text",
+    ["20260604", "2026-W23-4", "2026-156", "2026-06-04\n", " 2026-06-04", "04/06/2026", "2026-6-4"],
+)
 def test_only_yyyy_mm_dd_is_a_date(text: str) -> None:
     with pytest.raises(ValueError, match="written YYYY-MM-DD"):
         dates.parse_date(text)
 
 
-@pytest.mark.parametrize(("text", "inside"), [("1900-01-01", True), ("2199-12-31", True), ("1899-12-31", False), ("2200-01-01", False), ("9999-12-31", False)])
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ("1900-01-01", True),
+        ("2199-12-31", True),
+        ("1899-12-31", False),
+        ("2200-01-01", False),
+        ("9999-12-31", False),
+    ],
+)
 def test_dates_run_from_1900_to_2199(text: str, inside: bool) -> None:
     assert dates.in_range(dates.parse_date(text)) is inside
     if inside:

@@ -20,7 +20,9 @@ DEMO_DATE = "2026-12-01"
 
 
 def cocrec(*args: str, identity: str = "ada") -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["-C", str(ROOT), "-i", str(IDENTITIES / f"{identity}.txt"), *args])
+    result = CliRunner().invoke(
+        cli, ["-C", str(ROOT), "-i", str(IDENTITIES / f"{identity}.txt"), *args]
+    )
     return result.exit_code, result.stdout
 
 
@@ -33,7 +35,9 @@ def test_quick_start_dashboard_runs_on_the_demo() -> None:
 
 def test_demo_checks_clean_with_and_without_keys() -> None:
     assert cocrec("check", "--as-of", DEMO_DATE)[0] == 0
-    result = CliRunner().invoke(cli, ["-C", str(ROOT), "check", "--no-decrypt", "--as-of", DEMO_DATE])
+    result = CliRunner().invoke(
+        cli, ["-C", str(ROOT), "check", "--no-decrypt", "--as-of", DEMO_DATE]
+    )
     assert result.exit_code == 0, result.stdout
 
 
@@ -43,14 +47,22 @@ def test_demo_covers_every_outcome_a_chain_an_open_case_and_a_hold() -> None:
     assert {"no-violation", "unidentified", "resolved", "flagged", "banned"} <= outcomes
     assert any(row["extended_by"] for row in rows)
     assert any(row["status"] == "open" for row in rows)
-    assert any(step["state"] == "held" for row in rows if row["steps"] for step in row["steps"].values())
-    assert any(step["state"] == "done" for row in rows if row["steps"] for step in row["steps"].values())
+    assert any(
+        step["state"] == "held" for row in rows if row["steps"] for step in row["steps"].values()
+    )
+    assert any(
+        step["state"] == "done" for row in rows if row["steps"] for step in row["steps"].values()
+    )
 
 
 @pytest.mark.parametrize("member", ["ada", "ben", "chidi"])
 def test_every_demo_member_opens_every_record_with_plain_age(member: str) -> None:
     for path in sorted((ROOT / "records").glob("*.yaml.age")):
-        out = subprocess.run(["age", "-d", "-i", str(IDENTITIES / f"{member}.txt"), str(path)], capture_output=True, check=True)
+        out = subprocess.run(
+            ["age", "-d", "-i", str(IDENTITIES / f"{member}.txt"), str(path)],
+            capture_output=True,
+            check=True,
+        )
         assert out.stdout.startswith(b"id: " + path.name.split(".")[0].encode())
 
 
@@ -70,16 +82,26 @@ def test_demo_identities_are_marked_demo_only() -> None:
 
 def test_the_demo_sheet_imports_into_a_scratch_copy_as_the_readme_says(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text()
-    command = next(line for line in readme.splitlines() if line.startswith("python3 examples/make_demo.py --into"))
+    command = next(
+        line
+        for line in readme.splitlines()
+        if line.startswith("python3 examples/make_demo.py --into")
+    )
     scratch = tmp_path / "demo"
-    built = subprocess.run([sys.executable, str(ROOT / "examples" / "make_demo.py"), "--into", str(scratch)], capture_output=True, text=True)
+    built = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "make_demo.py"), "--into", str(scratch)],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     args = shlex.split(command.split("&&", 1)[1])[1:]  # after `cocrec`
     assert args[:2] == ["-C", "/tmp/cocrec-demo"] and args[-1] == "--dry-run"
 
     def cocrec_in(*extra: str) -> Any:
         argv = ["-C", str(scratch), *args[2:-1], *extra]
-        return CliRunner().invoke(cli, [str(ROOT / a) if a.startswith("examples/") else a for a in argv])
+        return CliRunner().invoke(
+            cli, [str(ROOT / a) if a.startswith("examples/") else a for a in argv]
+        )
 
     preview = cocrec_in("--dry-run")
     assert preview.exit_code == 0, preview.output
@@ -88,10 +110,36 @@ def test_the_demo_sheet_imports_into_a_scratch_copy_as_the_readme_says(tmp_path:
     assert "Owen Hartley" in sheet and "Owen" not in preview.output
     done = cocrec_in("--yes")
     assert done.exit_code == 0, done.output
-    assert "Imported 8 record(s)" in done.stdout and "Already past their date to expunge: row 5" in done.stdout
-    rows = {row["id"]: row for row in json.loads(CliRunner().invoke(cli, ["-C", str(scratch), "-i", str(IDENTITIES / "ada.txt"), "due", "--all", "--as-of", DEMO_DATE, "--format", "json"]).stdout)}
+    assert (
+        "Imported 8 record(s)" in done.stdout
+        and "Already past their date to expunge: row 5" in done.stdout
+    )
+    rows = {
+        row["id"]: row
+        for row in json.loads(
+            CliRunner()
+            .invoke(
+                cli,
+                [
+                    "-C",
+                    str(scratch),
+                    "-i",
+                    str(IDENTITIES / "ada.txt"),
+                    "due",
+                    "--all",
+                    "--as-of",
+                    DEMO_DATE,
+                    "--format",
+                    "json",
+                ],
+            )
+            .stdout
+        )
+    }
     assert len(rows) == 21
-    morgan = rows["2025-b7nc"]  # the demo's flagged record about Morgan Vale, extended by the sheet's later report
+    morgan = rows[
+        "2025-b7nc"
+    ]  # the demo's flagged record about Morgan Vale, extended by the sheet's later report
     assert morgan["extended_by"] and morgan["steps"]["subjects"]["due"] == "2028-05-03"
     again = cocrec_in("--yes")
     assert again.exit_code == 0 and "Nothing to import" in again.stdout
@@ -100,6 +148,8 @@ def test_the_demo_sheet_imports_into_a_scratch_copy_as_the_readme_says(tmp_path:
 def test_every_demo_record_has_a_code_name_that_works_as_its_id() -> None:
     rows = json.loads(cocrec("list", "--as-of", DEMO_DATE, "--format", "json")[1])
     names = [row["code_name"] for row in rows]
-    assert all(name and len(name.split(" ")) == 2 for name in names) and len(set(names)) == len(names)
+    assert all(name and len(name.split(" ")) == 2 for name in names) and len(set(names)) == len(
+        names
+    )
     code, out = cocrec("show", names[0], "--as-of", DEMO_DATE)
     assert code == 0 and f"id: {rows[0]['id']}" in out

@@ -26,7 +26,9 @@ def all_commands(group: click.Group = cli, prefix: str = "") -> list[tuple[str, 
     return found
 
 
-@pytest.mark.parametrize("name, command", all_commands(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, command", all_commands(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_command_has_help_and_is_in_the_readme(name: str, command: click.Command) -> None:
     assert command.help and len(command.help) > 15, name
     assert f"cocrec {name}" in README, f"README.md does not mention `cocrec {name}`"

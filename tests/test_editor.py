@@ -97,7 +97,9 @@ def accept_yaml(data: bytes) -> Any:
     return doc
 
 
-def run_loop(script: EditorScript, initial: bytes = b"a: 1\n", ask: Any = never) -> editor.Edited[Any]:
+def run_loop(
+    script: EditorScript, initial: bytes = b"a: 1\n", ask: Any = never
+) -> editor.Edited[Any]:
     return editor.edit_loop(initial, "x.yaml", accept_yaml, shlex.split(script.command), ask)
 
 
@@ -123,7 +125,9 @@ def test_an_editor_that_does_not_exist_says_what_to_set(script: EditorScript) ->
 # -- the private directory ------------------------------------------------------
 
 
-def test_the_file_is_0600_in_a_0700_directory_in_memory_and_both_are_gone_after(script: EditorScript) -> None:
+def test_the_file_is_0600_in_a_0700_directory_in_memory_and_both_are_gone_after(
+    script: EditorScript,
+) -> None:
     script.plan({"replace": [["a: 1", "ok: 1"]], "swap": True})
     result = run_loop(script)
     assert result.status == "changed" and result.value == {"ok": 1}
@@ -141,10 +145,14 @@ def test_extra_editor_arguments_come_before_the_file(tmp_path: Path) -> None:
     assert script.log[0]["argv"][0] == "--wait" and script.log[0]["argv"][1].endswith("x.yaml")
 
 
-LOOKED = {"sleep": editor.QUICK_RETURN_SECONDS + 0.1}  # the member read it, then quit without saving
+LOOKED = {
+    "sleep": editor.QUICK_RETURN_SECONDS + 0.1
+}  # the member read it, then quit without saving
 
 
-def test_an_unchanged_file_is_reported_as_unchanged_without_validation(script: EditorScript) -> None:
+def test_an_unchanged_file_is_reported_as_unchanged_without_validation(
+    script: EditorScript,
+) -> None:
     script.plan(LOOKED)
     result = run_loop(script, b"not: valid for accept\n")
     assert result.status == "unchanged" and result.value is None
@@ -164,7 +172,9 @@ def test_an_editor_that_fails_changes_nothing_and_leaves_no_directory(script: Ed
     assert not Path(script.log[0]["dir"]).exists()
 
 
-def test_an_error_reopens_the_editor_with_the_error_on_top_until_it_validates(script: EditorScript) -> None:
+def test_an_error_reopens_the_editor_with_the_error_on_top_until_it_validates(
+    script: EditorScript,
+) -> None:
     script.plan({"replace": [["a: 1", "b: 1"]]}, {"replace": [["b: 1", "ok: 1"]]})
     asked: list[str] = []
 
@@ -176,11 +186,15 @@ def test_an_error_reopens_the_editor_with_the_error_on_top_until_it_validates(sc
     assert result.value == {"ok": 1}
     assert asked == ["test.yaml: ok: required: add it"]
     second = script.log[1]["text"]
-    assert second.startswith("# cocrec error: test.yaml: ok: required: add it\n") and "b: 1" in second
+    assert (
+        second.startswith("# cocrec error: test.yaml: ok: required: add it\n") and "b: 1" in second
+    )
     assert script.log[1]["file_mode"] == 0o600
 
 
-def test_a_refusal_to_reopen_raises_the_error_and_removes_the_directory(script: EditorScript) -> None:
+def test_a_refusal_to_reopen_raises_the_error_and_removes_the_directory(
+    script: EditorScript,
+) -> None:
     script.plan({"replace": [["a: 1", "b: [unclosed"]]})
     with pytest.raises(ValidationError, match="malformed YAML"):
         run_loop(script)
@@ -231,12 +245,27 @@ def test_the_template_filled_in_where_it_says_is_a_valid_record() -> None:
         text = text.replace(old, new, 1)
     doc = editor.prune(yaml_io.loads(text, "template"))
     doc.update(id="2026-k7qd", schema_version=1)
-    assert validate.record_errors(doc, "new", POLICY, Members.from_doc({"members": [{"id": "alice", "name": "A", "keys": []}]})) == []
+    assert (
+        validate.record_errors(
+            doc,
+            "new",
+            POLICY,
+            Members.from_doc({"members": [{"id": "alice", "name": "A", "keys": []}]}),
+        )
+        == []
+    )
     assert doc["subjects"] == [{"name": "Jane Doe", "emails": ["jane@example.org"]}]
 
 
 def test_prune_drops_empty_values_and_empty_list_items_but_keeps_false() -> None:
-    doc = {"a": None, "b": "", "c": [], "d": {"e": None}, "f": [{"g": None}, {"h": 1}], "t": {"taken": False}}
+    doc = {
+        "a": None,
+        "b": "",
+        "c": [],
+        "d": {"e": None},
+        "f": [{"g": None}, {"h": 1}],
+        "t": {"taken": False},
+    }
     assert editor.prune(doc) == {"f": [{"h": 1}], "t": {"taken": False}}
 
 
@@ -245,23 +274,33 @@ def test_the_template_asks_for_the_acknowledgement_and_offers_the_policy_s_conse
     assert "\nacknowledged_on:\n" in text  # asked for now, not under "later"
     assert "\n# unilateral_action:" in text and "\n# appeal:" in text  # later, commented out
     assert "imported" not in text  # written by `cocrec import` only
-    ladder = Policy.from_doc({"consequences": {"warning": {"outcomes": ["resolved"]}, "ban": {"outcomes": ["banned"]}}})
-    assert "consequence:" in editor.new_template(ladder, ["alice"]) and "one of: warning, ban" in editor.new_template(ladder, ["alice"])
+    ladder = Policy.from_doc(
+        {"consequences": {"warning": {"outcomes": ["resolved"]}, "ban": {"outcomes": ["banned"]}}}
+    )
+    assert "consequence:" in editor.new_template(
+        ladder, ["alice"]
+    ) and "one of: warning, ban" in editor.new_template(ladder, ["alice"])
 
 
 # -- an editor that does not wait ---------------------------------------------------------------
 
 
-def test_an_editor_that_returns_at_once_unchanged_gets_a_hint_not_no_changes(script: EditorScript) -> None:
+def test_an_editor_that_returns_at_once_unchanged_gets_a_hint_not_no_changes(
+    script: EditorScript,
+) -> None:
     script.plan({})  # returns at once, as `code` without --wait does
-    with pytest.raises(CocrecError, match="your editor returned at once: use `code --wait`") as raised:
+    with pytest.raises(
+        CocrecError, match="your editor returned at once: use `code --wait`"
+    ) as raised:
         run_loop(script)
     assert "nothing was edited and nothing was written" in str(raised.value)
     assert not Path(script.log[0]["dir"]).exists()
 
 
 def test_a_quick_editor_that_changed_the_file_is_taken_at_its_word(script: EditorScript) -> None:
-    script.plan({"replace": [["a: 1", "ok: 1"]]})  # a scripted editor: fast, and it did change the file
+    script.plan(
+        {"replace": [["a: 1", "ok: 1"]]}
+    )  # a scripted editor: fast, and it did change the file
     assert run_loop(script).value == {"ok": 1}
 
 
@@ -286,8 +325,14 @@ def test_vim_and_nvim_are_told_to_keep_no_copies_before_the_members_own_options(
     for option in ("noundofile", "noswapfile", "nobackup", "nowritebackup", "viminfo="):
         assert option in late
     nvim = editor.keeps_no_copies(["nvim"])
-    assert nvim[:4] == ["nvim", "-n", "-i", "NONE"] and "shada=" in nvim[-1] and "viminfo" not in nvim[-1]
-    assert editor.keeps_no_copies(["/usr/local/bin/gvim"])[1] == "-f"  # else it forks and returns at once
+    assert (
+        nvim[:4] == ["nvim", "-n", "-i", "NONE"]
+        and "shada=" in nvim[-1]
+        and "viminfo" not in nvim[-1]
+    )
+    assert (
+        editor.keeps_no_copies(["/usr/local/bin/gvim"])[1] == "-f"
+    )  # else it forks and returns at once
     assert editor.keeps_no_copies(["nano", "-w"]) == ["nano", "-w"]
     assert editor.keeps_no_copies(["code", "--wait"]) == ["code", "--wait"]
 
@@ -298,10 +343,14 @@ def test_vi_is_known_by_what_it_really_is(tmp_path: Path) -> None:
     busybox = fake_program(tmp_path / "c", "busybox", "BusyBox v1.36")
     (tmp_path / "c" / "vi").symlink_to(busybox)
     (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "vi").symlink_to("/usr/bin/nvim")  # a dangling link: still named for what it is
+    (tmp_path / "d" / "vi").symlink_to(
+        "/usr/bin/nvim"
+    )  # a dangling link: still named for what it is
     assert editor.vim_kind(str(vim_as_vi)) == "vim"
     assert editor.vim_kind(str(nvi)) is None and editor.keeps_no_copies([str(nvi)]) == [str(nvi)]
-    assert editor.vim_kind(str(tmp_path / "c" / "vi")) is None  # busybox vi takes none of vim's options
+    assert (
+        editor.vim_kind(str(tmp_path / "c" / "vi")) is None
+    )  # busybox vi takes none of vim's options
     assert editor.vim_kind("/nonexistent/vim") == "vim" and editor.vim_kind("nvim") == "nvim"
 
 
@@ -325,7 +374,9 @@ def run_in_terminal(argv: list[str], env: dict[str, str], timeout: float = 60.0)
     import time
 
     master, slave = pty.openpty()
-    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    process = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True
+    )
     os.close(slave)
     screen = b""
     deadline = time.monotonic() + timeout
@@ -357,9 +408,16 @@ def vim_home(private_home: Path) -> Path:
 
 def traces(home: Path) -> dict[str, list[str]]:
     """What vim kept of the record in the member's home: viminfo, undo, backup and swap files."""
-    found = {sub: sorted(p.name for p in (home / ".vim" / sub).iterdir()) for sub in ("undo", "backup", "swap")}
+    found = {
+        sub: sorted(p.name for p in (home / ".vim" / sub).iterdir())
+        for sub in ("undo", "backup", "swap")
+    }
     viminfo = home / ".viminfo"
-    found["viminfo"] = ["Jane Doe"] if viminfo.exists() and "Jane Doe" in viminfo.read_text(errors="replace") else []
+    found["viminfo"] = (
+        ["Jane Doe"]
+        if viminfo.exists() and "Jane Doe" in viminfo.read_text(errors="replace")
+        else []
+    )
     return found
 
 
@@ -367,20 +425,26 @@ NONE_KEPT = {"undo": [], "backup": [], "swap": [], "viminfo": []}
 
 
 @pytest.mark.skipif(VIM is None, reason="vim is not installed (.ci/run installs it)")
-def test_stock_vim_with_this_vimrc_keeps_copies_of_what_it_edits(vim_home: Path, tmp_path: Path) -> None:
+def test_stock_vim_with_this_vimrc_keeps_copies_of_what_it_edits(
+    vim_home: Path, tmp_path: Path
+) -> None:
     """The control for the next test: without cocrec's options the same keys leave the text behind."""
     keys = tmp_path / "vim-keys"
     keys.write_text(KEYS)
     draft = tmp_path / "draft.yaml"
     draft.write_text("name: Jane Doe\naction: Emailed the subject.\n")
-    code, _ = run_in_terminal([str(VIM), "-s", str(keys), str(draft)], {**os.environ, "TERM": "xterm"})
+    code, _ = run_in_terminal(
+        [str(VIM), "-s", str(keys), str(draft)], {**os.environ, "TERM": "xterm"}
+    )
     assert code == 0 and "Phoned the subject." in draft.read_text()
     kept = traces(vim_home)
     assert kept["viminfo"] and kept["undo"] and kept["backup"]
 
 
 @pytest.mark.skipif(VIM is None, reason="vim is not installed (.ci/run installs it)")
-def test_cocrec_edit_with_vim_keeps_no_copy_of_the_record(vim_home: Path, tmp_path: Path, repo: Any) -> None:
+def test_cocrec_edit_with_vim_keeps_no_copy_of_the_record(
+    vim_home: Path, tmp_path: Path, repo: Any
+) -> None:
     import sys
 
     from .conftest import record
@@ -389,7 +453,17 @@ def test_cocrec_edit_with_vim_keeps_no_copy_of_the_record(vim_home: Path, tmp_pa
     keys = tmp_path / "vim-keys"
     keys.write_text(KEYS)
     env = {**os.environ, "TERM": "xterm", "EDITOR": f"vim -s {keys}"}
-    argv = [sys.executable, "-m", "cocrec", "-C", str(repo.root), "-i", str(repo.identity), "edit", rid]
+    argv = [
+        sys.executable,
+        "-m",
+        "cocrec",
+        "-C",
+        str(repo.root),
+        "-i",
+        str(repo.identity),
+        "edit",
+        rid,
+    ]
     code, screen = run_in_terminal(argv, env)
     assert code == 0, screen
     assert f"{rid}: saved" in screen and "Phoned the subject." in repo("show", rid).stdout

@@ -3,6 +3,7 @@ process left, child processes. Real signals on real `python -m cocrec` processes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,8 +11,9 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -55,10 +57,8 @@ def wait_gone(pid: int, timeout: float = 10.0) -> bool:
 
 
 def kill_quietly(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 class Editing:
@@ -69,8 +69,20 @@ class Editing:
         script.write_text(SLEEPING_EDITOR)
         self.log = tmp_path / "editor.json"
         env = {**os.environ, "EDITOR": f"{sys.executable} {script} {self.log}"}
-        argv = [sys.executable, "-m", "cocrec", "-C", str(repo.root), "-i", str(repo.identity), "edit", rid]
-        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        argv = [
+            sys.executable,
+            "-m",
+            "cocrec",
+            "-C",
+            str(repo.root),
+            "-i",
+            str(repo.identity),
+            "edit",
+            rid,
+        ]
+        self.process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         seen = wait_for(self.log)
         self.file, self.editor_pid = Path(seen["path"]), int(seen["pid"])
 
@@ -81,7 +93,9 @@ class Editing:
         self.process.wait(timeout=30)
         left = self.file.exists()
         editor_gone = sig != signal.SIGKILL and wait_gone(self.editor_pid, 10.0)
-        kill_quietly(self.editor_pid)  # after a SIGKILL it is still running, and holds cocrec's stderr open
+        kill_quietly(
+            self.editor_pid
+        )  # after a SIGKILL it is still running, and holds cocrec's stderr open
         _, err = self.process.communicate(timeout=30)
         return self.process.returncode, err, left, editor_gone
 
@@ -99,28 +113,44 @@ def editing(repo: Cocrec, tmp_path: Path) -> Iterator[Editing]:
 
 def test_the_private_file_is_0600_in_a_0700_directory_named_for_its_owner(editing: Editing) -> None:
     directory = editing.file.parent
-    assert stat.S_IMODE(directory.stat().st_mode) == 0o700 and stat.S_IMODE(editing.file.stat().st_mode) == 0o600
+    assert (
+        stat.S_IMODE(directory.stat().st_mode) == 0o700
+        and stat.S_IMODE(editing.file.stat().st_mode) == 0o600
+    )
     if os.path.isdir("/dev/shm"):
         assert str(directory).startswith("/dev/shm/")
-    assert directory.name.startswith(f"cocrec-{editing.process.pid}-{fsutil.start_time(editing.process.pid)}-edit-")
+    assert directory.name.startswith(
+        f"cocrec-{editing.process.pid}-{fsutil.start_time(editing.process.pid)}-edit-"
+    )
     assert "Jane Doe" in editing.file.read_text()
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
-def test_sigterm_and_sighup_remove_the_plaintext_as_ctrl_c_does(editing: Editing, sig: int, code: int) -> None:
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)]
+)
+def test_sigterm_and_sighup_remove_the_plaintext_as_ctrl_c_does(
+    editing: Editing, sig: int, code: int
+) -> None:
     returncode, err, left, editor_gone = editing.stop(sig)
     assert returncode == code
-    assert not left and not editing.file.parent.exists(), "the decrypted record outlived the command"
+    assert not left and not editing.file.parent.exists(), (
+        "the decrypted record outlived the command"
+    )
     assert editor_gone, "the editor outlived the command"
     assert "nothing was half-written" in err and "Traceback" not in err
 
 
-def test_after_a_sigkill_the_next_command_removes_the_plaintext_and_says_so(editing: Editing, repo: Cocrec) -> None:
+def test_after_a_sigkill_the_next_command_removes_the_plaintext_and_says_so(
+    editing: Editing, repo: Cocrec
+) -> None:
     returncode, _, left, _ = editing.stop(signal.SIGKILL)
     assert returncode == -signal.SIGKILL and left  # nothing can catch SIGKILL
     result = repo("list")
     assert result.exit_code == 0
-    assert f"removed {editing.file.parent}: plaintext left by cocrec process {editing.process.pid}, which was killed" in result.stderr
+    assert (
+        f"removed {editing.file.parent}: plaintext left by cocrec process {editing.process.pid}, which was killed"
+        in result.stderr
+    )
     assert not editing.file.parent.exists()
     assert repo("list").stderr == ""  # said once
 
@@ -135,7 +165,11 @@ def dead_pid() -> int:
 def stray(repo: Cocrec) -> Iterator[Path]:
     """A private directory, named as cocrec names them, of a process that is gone (made after the
     repository: any cocrec command would remove it)."""
-    base = Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else Path(os.environ.get("TMPDIR", "/tmp"))
+    base = (
+        Path("/dev/shm")
+        if os.access("/dev/shm", os.W_OK)
+        else Path(os.environ.get("TMPDIR", "/tmp"))
+    )
     path = base / f"cocrec-{dead_pid()}-0-edit-test{os.getpid()}"
     path.mkdir(mode=0o700)
     (path / "2026-k7qd.yaml").write_text("name: Jane Doe\n")
@@ -147,13 +181,18 @@ def stray(repo: Cocrec) -> Iterator[Path]:
         path.rmdir()
 
 
-def test_a_directory_not_made_as_cocrec_makes_them_is_left_alone_and_status_lists_it(stray: Path, repo: Cocrec) -> None:
+def test_a_directory_not_made_as_cocrec_makes_them_is_left_alone_and_status_lists_it(
+    stray: Path, repo: Cocrec
+) -> None:
     stray.chmod(0o755)  # not 0700: someone changed it, or cocrec did not make it
     result = repo("status", "--as-of", "2026-07-01", "--format", "json")
     assert stray.exists() and "removed" not in result.stderr
     assert json.loads(result.stdout)["leftover_private_dirs"] == [str(stray)]
     table = repo("status", "--as-of", "2026-07-01")
-    assert "Plaintext left by killed cocrec commands (1 folder)" in table.stdout and str(stray) in table.stdout
+    assert (
+        "Plaintext left by killed cocrec commands (1 folder)" in table.stdout
+        and str(stray) in table.stdout
+    )
     assert "All clear" not in table.stdout
     stray.chmod(0o700)
     swept = repo("status", "--as-of", "2026-07-01", "--format", "json")
@@ -167,7 +206,9 @@ def test_a_live_owner_keeps_its_directory_even_when_its_pid_was_reused(tmp_path:
         started = fsutil.start_time(sleeper.pid)
         assert started > 0
         assert fsutil._owner_alive(sleeper.pid, started)
-        assert not fsutil._owner_alive(sleeper.pid, started + 1)  # same pid, another process: the owner is dead
+        assert not fsutil._owner_alive(
+            sleeper.pid, started + 1
+        )  # same pid, another process: the owner is dead
         assert not fsutil._owner_alive(dead_pid(), 0)
     finally:
         sleeper.kill()

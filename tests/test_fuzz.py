@@ -28,17 +28,65 @@ from cocrec.cli import cli
 from .conftest import Cocrec, make_person, outcome, record
 
 AS_OF = "2026-12-01"
-EXAMPLES = int(os.environ.get("COCREC_FUZZ_EXAMPLES", "45"))  # per target: 270 in all, a few seconds; set it higher to hunt
+EXAMPLES = int(
+    os.environ.get("COCREC_FUZZ_EXAMPLES", "45")
+)  # per target: 270 in all, a few seconds; set it higher to hunt
 DOCUMENTED_EXITS = {0, 1, 2, 3, 4}
-FLORA = {"name": "Flora Fennimore", "emails": ["flora@example.org"], "usernames": ["github:florafen"]}
+FLORA = {
+    "name": "Flora Fennimore",
+    "emails": ["flora@example.org"],
+    "usernames": ["github:florafen"],
+}
 BRUNO = {"name": "Bruno Bannister", "emails": ["bruno@example.org"]}
 
 # What people and tools type into YAML by mistake, or on purpose.
 TRAPS = [
-    "\t", ": ", " #42", " # note", "&a ", "*a", "<<: {x: 1}\n", "!!binary aGk=", "!!python/object:os.system ", "!!set ",
-    "[" * 40, "{a: " * 40, "- " * 40, "9999-12-31", "0001-01-01", "2026-13-01", "01/12/2026", "\n", "\r\n", "\x00",
-    "\ufeff", "\u2028", "'", '"', "~", "null", "{}", "[]", "-", "?", ":", "%YAML 1.1\n", "---\n", "...\n", "\\",
-    "yes", "on", "1e400", "9" * 5000, "=", "|", ">", "@x", "`x`", "github:janedoe\n", " jane@example.org",
+    "\t",
+    ": ",
+    " #42",
+    " # note",
+    "&a ",
+    "*a",
+    "<<: {x: 1}\n",
+    "!!binary aGk=",
+    "!!python/object:os.system ",
+    "!!set ",
+    "[" * 40,
+    "{a: " * 40,
+    "- " * 40,
+    "9999-12-31",
+    "0001-01-01",
+    "2026-13-01",
+    "01/12/2026",
+    "\n",
+    "\r\n",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "'",
+    '"',
+    "~",
+    "null",
+    "{}",
+    "[]",
+    "-",
+    "?",
+    ":",
+    "%YAML 1.1\n",
+    "---\n",
+    "...\n",
+    "\\",
+    "yes",
+    "on",
+    "1e400",
+    "9" * 5000,
+    "=",
+    "|",
+    ">",
+    "@x",
+    "`x`",
+    "github:janedoe\n",
+    " jane@example.org",
 ]
 VALUES = st.recursive(
     st.none()
@@ -46,8 +94,29 @@ VALUES = st.recursive(
     | st.integers(-(10**30), 10**30)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=12)
-    | st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30", "2026-06-04\n", "github:jane\n", "alice\n", "europe", "banned", "x" * 2000, "never", "-1"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8) | st.sampled_from(["id", "on", "until", "type", "<<"]), inner, max_size=3),
+    | st.sampled_from(
+        [
+            "9999-12-31",
+            "0001-01-01",
+            "2026-02-30",
+            "2026-06-04\n",
+            "github:jane\n",
+            "alice\n",
+            "europe",
+            "banned",
+            "x" * 2000,
+            "never",
+            "-1",
+        ]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=8) | st.sampled_from(["id", "on", "until", "type", "<<"]),
+            inner,
+            max_size=3,
+        )
+    ),
     max_leaves=8,
 )
 
@@ -63,7 +132,11 @@ class Fuzzed:
 
     def files(self) -> dict[str, bytes]:
         root = self.repo.root
-        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.parts}
+        return {
+            str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.parts
+        }
 
     def restore(self) -> None:
         """The baseline, byte for byte: whatever a command wrote or a mutation changed is put back."""
@@ -76,7 +149,9 @@ class Fuzzed:
             if now.get(name) != data:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-        for directory in sorted((p for p in root.rglob("*") if p.is_dir() and ".git" not in p.parts), reverse=True):
+        for directory in sorted(
+            (p for p in root.rglob("*") if p.is_dir() and ".git" not in p.parts), reverse=True
+        ):
             if not any(directory.iterdir()) and directory.name != "records":
                 directory.rmdir()
 
@@ -93,16 +168,44 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
             patch.setenv(f"GIT_{kind}_NAME", "Test Committee")
             patch.setenv(f"GIT_{kind}_EMAIL", "committee@example.org")
         keys = tmp_path_factory.mktemp("fuzz-keys")
-        alice, bob = make_person(keys, "alice", "Alice Member"), make_person(keys, "bob", "Bob Member")
+        alice, bob = (
+            make_person(keys, "alice", "Alice Member"),
+            make_person(keys, "bob", "Bob Member"),
+        )
         root = tmp_path_factory.mktemp("fuzz") / "records-repo"
         assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
         repo = Cocrec(root, alice.identity)
         for person in (alice, bob):
-            assert repo("members", "add", person.id, "--name", person.name, "--key", person.public, "--since", "2024-01-01").exit_code == 0
+            assert (
+                repo(
+                    "members",
+                    "add",
+                    person.id,
+                    "--name",
+                    person.name,
+                    "--key",
+                    person.public,
+                    "--since",
+                    "2024-01-01",
+                ).exit_code
+                == 0
+            )
         ids = {
             "open": repo.add(record()),
-            "flagged": repo.add(record(reported_on="2026-02-01", subjects=[FLORA], outcome=outcome("flagged", "2026-03-01"))),
-            "banned": repo.add(record(reported_on="2026-03-01", subjects=[BRUNO], outcome=outcome("banned", "2026-04-01", ban={"until": "2027-04-01"}))),
+            "flagged": repo.add(
+                record(
+                    reported_on="2026-02-01",
+                    subjects=[FLORA],
+                    outcome=outcome("flagged", "2026-03-01"),
+                )
+            ),
+            "banned": repo.add(
+                record(
+                    reported_on="2026-03-01",
+                    subjects=[BRUNO],
+                    outcome=outcome("banned", "2026-04-01", ban={"until": "2027-04-01"}),
+                )
+            ),
         }
         assert repo("open", ids["flagged"]).exit_code == 0
         inputs = tmp_path_factory.mktemp("fuzz-inputs")
@@ -126,11 +229,23 @@ def byte_mutations(draw: st.DrawFn, data: bytes) -> bytes:
     for _ in range(draw(st.integers(1, 3))):
         at = draw(st.integers(0, len(data)))
         lines = data.splitlines(keepends=True)
-        kind = draw(st.sampled_from(["trap", "bytes", "delete", "truncate", "dup-line", "drop-line", "swap-lines"]))
+        kind = draw(
+            st.sampled_from(
+                ["trap", "bytes", "delete", "truncate", "dup-line", "drop-line", "swap-lines"]
+            )
+        )
         if kind == "trap":
-            data = data[:at] + draw(st.sampled_from(TRAPS)).encode("utf-8", "surrogatepass") + data[at:]
+            data = (
+                data[:at]
+                + draw(st.sampled_from(TRAPS)).encode("utf-8", "surrogatepass")
+                + data[at:]
+            )
         elif kind == "bytes":
-            data = data[:at] + draw(st.binary(min_size=1, max_size=6)) + data[at + draw(st.integers(0, 4)) :]
+            data = (
+                data[:at]
+                + draw(st.binary(min_size=1, max_size=6))
+                + data[at + draw(st.integers(0, 4)) :]
+            )
         elif kind == "delete":
             data = data[:at] + data[at + draw(st.integers(1, 40)) :]
         elif kind == "truncate":
@@ -178,16 +293,27 @@ def value_mutations(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 def mutations(data: bytes, yaml_file: bool = True) -> st.SearchStrategy[bytes]:
-    return st.one_of(byte_mutations(data), value_mutations(data)) if yaml_file else byte_mutations(data)
+    return (
+        st.one_of(byte_mutations(data), value_mutations(data))
+        if yaml_file
+        else byte_mutations(data)
+    )
 
 
 # -- the check -------------------------------------------------------------------------------------
 
 
 def run(fuzzed: Fuzzed, *args: str, stdin: bytes | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["-C", str(fuzzed.repo.root), "-i", str(fuzzed.repo.identity), *args], input=stdin, catch_exceptions=True)
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(fuzzed.repo.root), "-i", str(fuzzed.repo.identity), *args],
+        input=stdin,
+        catch_exceptions=True,
+    )
     output = result.stdout + result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert "internal error" not in output and "Traceback" not in output, output
     assert result.exit_code in DOCUMENTED_EXITS, (result.exit_code, output)
     if result.exit_code != 0:
@@ -200,11 +326,19 @@ def unchanged_unless_it_succeeded(fuzzed: Fuzzed, before: dict[str, bytes], code
         assert fuzzed.files() == before, "a failed command changed the repository"
 
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def record_text(fuzzed: Fuzzed) -> bytes:
-    return yaml_io.dumps(record(subjects=[FLORA], outcome=outcome("banned", "2026-07-01", ban={"until": "2027-07-01"}))).encode()
+    return yaml_io.dumps(
+        record(
+            subjects=[FLORA], outcome=outcome("banned", "2026-07-01", ban={"until": "2027-07-01"})
+        )
+    ).encode()
 
 
 @FUZZ
@@ -222,8 +356,14 @@ def test_a_record_given_to_new(ready: Fuzzed, data: st.DataObject) -> None:
 @FUZZ
 @given(data=st.data())
 def test_a_workspace_file_given_to_seal(ready: Fuzzed, data: st.DataObject) -> None:
-    name = data.draw(st.sampled_from([f"workspace/{ready.ids['flagged']}.yaml", "workspace/new-report.yaml"]))
-    valid = ready.baseline[f"workspace/{ready.ids['flagged']}.yaml"] if name != "workspace/new-report.yaml" else record_text(ready)
+    name = data.draw(
+        st.sampled_from([f"workspace/{ready.ids['flagged']}.yaml", "workspace/new-report.yaml"])
+    )
+    valid = (
+        ready.baseline[f"workspace/{ready.ids['flagged']}.yaml"]
+        if name != "workspace/new-report.yaml"
+        else record_text(ready)
+    )
     (ready.repo.root / name).write_bytes(data.draw(mutations(valid)))
     before = ready.files()
     code, _ = run(ready, "seal", "--as-of", AS_OF)
@@ -231,7 +371,11 @@ def test_a_workspace_file_given_to_seal(ready: Fuzzed, data: st.DataObject) -> N
     ready.restore()
 
 
-READERS = [["status", "--as-of", AS_OF], ["check", "--no-decrypt", "--as-of", AS_OF], ["due", "--as-of", AS_OF]]
+READERS = [
+    ["status", "--as-of", AS_OF],
+    ["check", "--no-decrypt", "--as-of", AS_OF],
+    ["due", "--as-of", AS_OF],
+]
 
 
 @FUZZ
@@ -250,9 +394,14 @@ def test_members_yaml_and_cocrec_yaml(ready: Fuzzed, data: st.DataObject) -> Non
 @FUZZ
 @given(data=st.data())
 def test_the_index(ready: Fuzzed, data: st.DataObject) -> None:
-    (ready.repo.root / "records/index.yaml").write_bytes(data.draw(mutations(ready.baseline["records/index.yaml"])))
+    (ready.repo.root / "records/index.yaml").write_bytes(
+        data.draw(mutations(ready.baseline["records/index.yaml"]))
+    )
     before = ready.files()
-    run(ready, *data.draw(st.sampled_from([*READERS, ["rekey", "--check"], ["check", "--as-of", AS_OF]])))
+    run(
+        ready,
+        *data.draw(st.sampled_from([*READERS, ["rekey", "--check"], ["check", "--as-of", AS_OF]])),
+    )
     assert ready.files() == before, "a command that only reads changed the repository"
     ready.restore()
 
@@ -264,7 +413,16 @@ def test_an_age_file(ready: Fuzzed, data: st.DataObject) -> None:
     name = f"records/{rid}.yaml.age"
     (ready.repo.root / name).write_bytes(data.draw(byte_mutations(ready.baseline[name])))
     before = ready.files()
-    args = data.draw(st.sampled_from([["show", rid, "--as-of", AS_OF], ["status", "--as-of", AS_OF], ["check", "--as-of", AS_OF], ["check", "--no-decrypt", "--as-of", AS_OF]]))
+    args = data.draw(
+        st.sampled_from(
+            [
+                ["show", rid, "--as-of", AS_OF],
+                ["status", "--as-of", AS_OF],
+                ["check", "--as-of", AS_OF],
+                ["check", "--no-decrypt", "--as-of", AS_OF],
+            ]
+        )
+    )
     run(ready, *args)
     assert ready.files() == before, "a command that only reads changed the repository"
     ready.restore()
@@ -279,6 +437,8 @@ def test_a_csv_given_to_screen(ready: Fuzzed, data: st.DataObject) -> None:
     path = ready.inputs / "attendees.csv"
     path.write_bytes(data.draw(byte_mutations(CSV)))
     before = ready.files()
-    args = data.draw(st.sampled_from([[], ["--column", "Email"], ["--column", "2"], ["--format", "json"]]))
+    args = data.draw(
+        st.sampled_from([[], ["--column", "Email"], ["--column", "2"], ["--format", "json"]])
+    )
     run(ready, "screen", str(path), *args, "--as-of", AS_OF)
     assert ready.files() == before, "screen without --disclose changed the repository"

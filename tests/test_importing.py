@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import pytest
 from hypothesis import given, settings
@@ -34,7 +33,9 @@ D = dt.date.fromisoformat
         ("01.12.2026", "dmy", "2026-12-01"),
     ],
 )
-def test_dates_as_spreadsheets_export_them(text: str, order: Optional[importing.DateOrder], expected: str) -> None:
+def test_dates_as_spreadsheets_export_them(
+    text: str, order: importing.DateOrder | None, expected: str
+) -> None:
     assert importing.parse_sheet_date(text, order) == D(expected)
 
 
@@ -51,18 +52,30 @@ def test_dates_as_spreadsheets_export_them(text: str, order: Optional[importing.
         ("yesterday", None, "not a date cocrec reads"),
     ],
 )
-def test_a_date_that_is_none_or_reads_two_ways_is_refused(text: str, order: Optional[importing.DateOrder], message: str) -> None:
+def test_a_date_that_is_none_or_reads_two_ways_is_refused(
+    text: str, order: importing.DateOrder | None, message: str
+) -> None:
     with pytest.raises(CellError, match=message):
         importing.parse_sheet_date(text, order)
 
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("Yes", (True, None)), ("y", (True, None)), ("TRUE", (True, None)), ("x", (True, None)), ("No", (False, None)),
-     ("n", (False, None)), ("false", (False, None)), ("", (False, None)), ("  ", (False, None)),
-     ("Yes, emailed them", (True, "emailed them")), ("No - the organisers did", (False, "the organisers did"))],
+    [
+        ("Yes", (True, None)),
+        ("y", (True, None)),
+        ("TRUE", (True, None)),
+        ("x", (True, None)),
+        ("No", (False, None)),
+        ("n", (False, None)),
+        ("false", (False, None)),
+        ("", (False, None)),
+        ("  ", (False, None)),
+        ("Yes, emailed them", (True, "emailed them")),
+        ("No - the organisers did", (False, "the organisers did")),
+    ],
 )
-def test_action_cells(text: str, expected: tuple[bool, Optional[str]]) -> None:
+def test_action_cells(text: str, expected: tuple[bool, str | None]) -> None:
     assert importing.parse_flag(text) == expected
 
 
@@ -135,12 +148,16 @@ def test_an_identifier_with_a_space_is_refused() -> None:
         ("", None),
     ],
 )
-def test_headers_match_case_space_and_punctuation_insensitively(header: str, field: Optional[str]) -> None:
+def test_headers_match_case_space_and_punctuation_insensitively(
+    header: str, field: str | None
+) -> None:
     assert importing.match_header(header, ImportMapping()) == field
 
 
 def test_a_mapping_renames_before_the_seed_columns_are_tried() -> None:
-    mapping = importing.load_mapping({"columns": {"Reporter": "reporter.name", "When": "Date of 1st report"}}, "m.yaml")
+    mapping = importing.load_mapping(
+        {"columns": {"Reporter": "reporter.name", "When": "Date of 1st report"}}, "m.yaml"
+    )
     assert importing.match_header("reporter", mapping) == "reporter.name"
     assert importing.match_header("When?", mapping) == "reported_on"
 
@@ -161,12 +178,17 @@ def test_a_bad_mapping_is_a_usage_error(doc: object, message: str) -> None:
 
 
 def sheet(headers: list[str], *rows: list[str]) -> importing.Sheet:
-    return importing.Sheet(tuple(headers), tuple((n, tuple(r)) for n, r in enumerate(rows, start=2)))
+    return importing.Sheet(
+        tuple(headers), tuple((n, tuple(r)) for n, r in enumerate(rows, start=2))
+    )
 
 
 def test_a_row_is_recognised_by_its_cells_whatever_the_column_order_or_mapping() -> None:
     one = sheet(["Date of 1st report", "Reporter", "Extra"], ["2026-01-01", "Rena Reporter", ""])
-    other = sheet(["Reporter", "date of 1st report", "Extra", "Empty"], ["Rena Reporter", "2026-01-01", "", ""])
+    other = sheet(
+        ["Reporter", "date of 1st report", "Extra", "Empty"],
+        ["Rena Reporter", "2026-01-01", "", ""],
+    )
     changed = sheet(["Date of 1st report", "Reporter"], ["2026-01-02", "Rena Reporter"])
     digest = importing.row_sha256(one, one.rows[0][1])
     assert digest == importing.row_sha256(other, other.rows[0][1])
@@ -175,20 +197,28 @@ def test_a_row_is_recognised_by_its_cells_whatever_the_column_order_or_mapping()
 
 
 def test_empty_rows_are_skipped_but_counted_as_the_spreadsheet_numbers_them() -> None:
-    text = "Date of 1st report,Reporter\n2026-01-01,Rena\n,\n\n2026-01-02,\"Multi\nline\"\n2026-01-03,Tess\n"
+    text = 'Date of 1st report,Reporter\n2026-01-01,Rena\n,\n\n2026-01-02,"Multi\nline"\n2026-01-03,Tess\n'
     read = importing.read_sheet(text, "s.csv", ImportMapping())
     assert [number for number, _ in read.rows] == [2, 5, 6]
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_the_delimiter_is_the_one_the_header_reads_with(delimiter: str) -> None:
-    text = delimiter.join(["Date of 1st report", "Reporter", "Banned or flagged"]) + "\n" + delimiter.join(["12 Jan 2026", "Rena, Reporter", ""]) + "\n"
+    text = (
+        delimiter.join(["Date of 1st report", "Reporter", "Banned or flagged"])
+        + "\n"
+        + delimiter.join(["12 Jan 2026", "Rena, Reporter", ""])
+        + "\n"
+    )
     read = importing.read_sheet(text, "s.csv", ImportMapping())
     assert read.headers == ("Date of 1st report", "Reporter", "Banned or flagged")
 
 
 def test_a_utf8_bom_is_fine_and_other_encodings_are_one_line() -> None:
-    assert importing.decode("\ufeffDate of 1st report\n".encode("utf-8"), "s.csv") == "Date of 1st report\n"
+    assert (
+        importing.decode("\ufeffDate of 1st report\n".encode("utf-8"), "s.csv")
+        == "Date of 1st report\n"
+    )
     for data in ("Ren\u00e9e".encode("cp1252"), "x".encode("utf-16"), b"a\x00b"):
         with pytest.raises(UsageError):
             importing.decode(data, "s.csv")
@@ -196,7 +226,9 @@ def test_a_utf8_bom_is_fine_and_other_encodings_are_one_line() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)), st.sampled_from(["dmy", "mdy"]))
-def test_every_date_written_in_the_mapping_s_order_reads_back(day: dt.date, order: importing.DateOrder) -> None:
+def test_every_date_written_in_the_mapping_s_order_reads_back(
+    day: dt.date, order: importing.DateOrder
+) -> None:
     first, second = (day.day, day.month) if order == "dmy" else (day.month, day.day)
     assert importing.parse_sheet_date(f"{first}/{second}/{day.year}", order) == day
     assert importing.parse_sheet_date(day.isoformat(), None) == day

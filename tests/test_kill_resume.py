@@ -17,8 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
@@ -46,21 +46,38 @@ sys.addaudithook(_hook)
 """
 
 # Kill a worker process as it opens its Nth temp file: the parent lives on and must cope.
-KILL_A_WORKER = """
+KILL_A_WORKER = f"""
 import os, signal, sys
 _parent, _count, _at = os.getpid(), [0], int(os.environ["KILL_AT"])
 def _hook(event, args):
-    if event == "open" and os.getpid() != _parent and "%s" in str(args[0]):
+    if event == "open" and os.getpid() != _parent and "{TMP_MARKER}" in str(args[0]):
         _count[0] += 1
         if _count[0] == _at:
             os.kill(os.getpid(), signal.SIGKILL)
 sys.addaudithook(_hook)
-""" % TMP_MARKER
+"""
 
 
-def spawn(repo: Cocrec, *args: str, prelude: str = "", env: Optional[dict[str, str]] = None, identity: Optional[Path] = None) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-c", prelude + BOOT, "-C", str(repo.root), "-i", str(identity or repo.identity), *args]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+def spawn(
+    repo: Cocrec,
+    *args: str,
+    prelude: str = "",
+    env: dict[str, str] | None = None,
+    identity: Path | None = None,
+) -> subprocess.Popen[bytes]:
+    argv = [
+        sys.executable,
+        "-c",
+        prelude + BOOT,
+        "-C",
+        str(repo.root),
+        "-i",
+        str(identity or repo.identity),
+        *args,
+    ]
+    return subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
+    )
 
 
 # Kill this process just before its Nth rename of a record file, or ("index") before it writes the index.
@@ -85,7 +102,9 @@ def killed_at_record(repo: Cocrec, at: str, *args: str) -> None:
 
 
 def killed_at_rename(repo: Cocrec, at: int, *args: str) -> None:
-    proc = spawn(repo, *args, prelude=KILL_AT_RENAME, env={"KILL_AT": str(at), "KILL_ROOT": str(repo.root)})
+    proc = spawn(
+        repo, *args, prelude=KILL_AT_RENAME, env={"KILL_AT": str(at), "KILL_ROOT": str(repo.root)}
+    )
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL, f"it finished before rename {at}"
 
@@ -145,9 +164,13 @@ def assert_nothing_lost(repo: Cocrec, reader: Person, before: dict[str, bytes]) 
     assert plaintexts(repo, reader) == before
 
 
-def assert_finished(repo: Cocrec, current: list[Person], former: list[Person], before: dict[str, bytes]) -> None:
+def assert_finished(
+    repo: Cocrec, current: list[Person], former: list[Person], before: dict[str, bytes]
+) -> None:
     assert temp_files(repo) == []
-    assert sorted(p.name for p in (repo.root / "records").iterdir()) == sorted([*before, "index.yaml"])
+    assert sorted(p.name for p in (repo.root / "records").iterdir()) == sorted(
+        [*before, "index.yaml"]
+    )
     for person in current:
         assert plaintexts(repo, person) == before, person.id
     for person in former:
@@ -179,7 +202,9 @@ def many(repo: Cocrec, alice: Person) -> dict[str, bytes]:
     return plaintexts(repo, alice)
 
 
-def test_rekey_killed_at_every_kind_of_moment_then_finished(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person) -> None:
+def test_rekey_killed_at_every_kind_of_moment_then_finished(
+    repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person
+) -> None:
     add_by_hand(repo, carol)
     # before the first record, after one, mid-way, before the index (each re-run first indexes what the
     # killed one wrote, from the journal, then re-encrypts what is left)
@@ -187,24 +212,44 @@ def test_rekey_killed_at_every_kind_of_moment_then_finished(repo: Cocrec, many: 
         killed_at_record(repo, at, "rekey")
         assert_nothing_lost(repo, alice, many)
         report = repo("rekey", "--check")
-        assert report.exit_code == 1 and f"of {RECORDS} record(s) are not encrypted" in report.stdout
+        assert (
+            report.exit_code == 1 and f"of {RECORDS} record(s) are not encrypted" in report.stdout
+        )
     finish(repo)
     assert_finished(repo, [alice, bob, carol], [], many)
 
 
-def test_member_removal_killed_then_finished_by_rekey(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person) -> None:
+def test_member_removal_killed_then_finished_by_rekey(
+    repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person
+) -> None:
     members_file = (repo.root / "members.yaml").read_bytes()
     trust_file = (repo.root / "trust.yaml").read_bytes()
-    killed_at_rename(repo, 1, "members", "remove", "bob", "--on", "2026-09-30")  # just before trust.yaml
-    assert (repo.root / "members.yaml").read_bytes() == members_file and (repo.root / "trust.yaml").read_bytes() == trust_file
+    killed_at_rename(
+        repo, 1, "members", "remove", "bob", "--on", "2026-09-30"
+    )  # just before trust.yaml
+    assert (repo.root / "members.yaml").read_bytes() == members_file and (
+        repo.root / "trust.yaml"
+    ).read_bytes() == trust_file
     assert_nothing_lost(repo, alice, many)
-    assert repo("rekey", "--check").exit_code == 0  # nothing had changed: the removal simply did not happen
-    killed_at_rename(repo, 2, "members", "remove", "bob", "--on", "2026-09-30")  # trust.yaml signed, members.yaml not yet
+    assert (
+        repo("rekey", "--check").exit_code == 0
+    )  # nothing had changed: the removal simply did not happen
+    killed_at_rename(
+        repo, 2, "members", "remove", "bob", "--on", "2026-09-30"
+    )  # trust.yaml signed, members.yaml not yet
     assert (repo.root / "members.yaml").read_bytes() == members_file
     interrupted = repo("rekey", "--check")
-    assert interrupted.exit_code == 1 and "members.yaml: an interrupted change of members" in interrupted.stdout
-    killed_at_rename(repo, RECORDS // 4, "rekey")  # the next writer wrote members.yaml first, then was killed
-    assert b"bob" in (repo.root / "members.yaml").read_bytes() and bob.public.encode() not in (repo.root / "members.yaml").read_bytes()
+    assert (
+        interrupted.exit_code == 1
+        and "members.yaml: an interrupted change of members" in interrupted.stdout
+    )
+    killed_at_rename(
+        repo, RECORDS // 4, "rekey"
+    )  # the next writer wrote members.yaml first, then was killed
+    assert (
+        b"bob" in (repo.root / "members.yaml").read_bytes()
+        and bob.public.encode() not in (repo.root / "members.yaml").read_bytes()
+    )
     assert_nothing_lost(repo, alice, many)
     assert "of 300 record(s) are not encrypted" in repo("rekey", "--check").stdout
     killed_at_rename(repo, RECORDS // 3, "rekey")
@@ -213,7 +258,9 @@ def test_member_removal_killed_then_finished_by_rekey(repo: Cocrec, many: dict[s
     assert_finished(repo, [alice], [bob], many)
 
 
-def test_killed_after_delays_and_while_staging_then_finished(repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person) -> None:
+def test_killed_after_delays_and_while_staging_then_finished(
+    repo: Cocrec, many: dict[str, bytes], alice: Person, bob: Person, carol: Person
+) -> None:
     add_by_hand(repo, carol)
     killed_when(repo, temps_appear(repo, RECORDS // 4), "rekey")
     assert temp_files(repo), "killed while staging: its temp files are still there"
@@ -227,13 +274,18 @@ def test_killed_after_delays_and_while_staging_then_finished(repo: Cocrec, many:
     assert_finished(repo, [alice, bob, carol], [], many)
 
 
-def test_a_killed_worker_stops_the_run_with_nothing_changed(repo: Cocrec, many: dict[str, bytes], carol: Person) -> None:
+def test_a_killed_worker_stops_the_run_with_nothing_changed(
+    repo: Cocrec, many: dict[str, bytes], carol: Person
+) -> None:
     add_by_hand(repo, carol)
     before = repo.files()
     proc = spawn(repo, "rekey", prelude=KILL_A_WORKER, env={"KILL_AT": "20"})
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
-    assert err.decode().strip() == "cocrec: a worker process stopped (killed, or out of memory): nothing was changed; run the command again"
+    assert (
+        err.decode().strip()
+        == "cocrec: a worker process stopped (killed, or out of memory): nothing was changed; run the command again"
+    )
     assert repo.files() == before
     assert_no_orphans(repo)
 

@@ -27,7 +27,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -94,7 +93,9 @@ class Ran:
 def run(repo: Path, case: Case, identity: Path, log: Path, kill_at: int = 0) -> Ran:
     env = {**os.environ, **case.env, "RENAME_LOG": str(log), "KILL_AT": str(kill_at)}
     argv = [sys.executable, "-c", PRELUDE, "-C", str(repo), "-i", str(identity), *case.args]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env
+    )
     _, err = proc.communicate(timeout=120)
     return Ran(proc.pid, proc.returncode, err.decode())
 
@@ -105,7 +106,9 @@ def contents(repo: Path, reader: Person) -> list[str]:
     texts = []
     for path in sorted((repo / "records").glob("*.yaml.age")):
         text = crypto.decrypt(path.read_bytes(), identities, path.name).decode()
-        texts.append("".join(line for line in text.splitlines(keepends=True) if not line.startswith("id: ")))
+        texts.append(
+            "".join(line for line in text.splitlines(keepends=True) if not line.startswith("id: "))
+        )
     return sorted(texts)
 
 
@@ -137,7 +140,9 @@ class Outcome:
     left: list[Path]  # the killed run's private directories, as it left them
 
 
-def sweep(tmp_path: Path, base: Cocrec, reader: Person, case: Case, identity: Optional[Path] = None) -> int:
+def sweep(
+    tmp_path: Path, base: Cocrec, reader: Person, case: Case, identity: Path | None = None
+) -> int:
     """Kill `case` at each of its renames in a copy of `base`, run it again, check each copy; returns how many."""
     who = identity or base.identity
     assert who is not None
@@ -148,7 +153,12 @@ def sweep(tmp_path: Path, base: Cocrec, reader: Person, case: Case, identity: Op
     assert first.returncode == 0, first.stderr
     renames = log.read_text().splitlines()
     assert renames, "the command renamed nothing"
-    expected = Expected(contents(expected_repo, reader), (expected_repo / "members.yaml").read_bytes(), (expected_repo / "trust.yaml").read_bytes(), checked(expected_repo, who))
+    expected = Expected(
+        contents(expected_repo, reader),
+        (expected_repo / "members.yaml").read_bytes(),
+        (expected_repo / "trust.yaml").read_bytes(),
+        checked(expected_repo, who),
+    )
 
     def one(at: int) -> Outcome:
         copy = tmp_path / f"at-{at}"
@@ -159,12 +169,16 @@ def sweep(tmp_path: Path, base: Cocrec, reader: Person, case: Case, identity: Op
         return Outcome(at, killed, rerun, left)
 
     failures = []
-    with ThreadPoolExecutor(max_workers=2) as pool:  # each copy is checked here while the next ones run
+    with ThreadPoolExecutor(
+        max_workers=2
+    ) as pool:  # each copy is checked here while the next ones run
         for done in as_completed([pool.submit(one, at) for at in range(1, len(renames) + 1)]):
             item = done.result()
             why = problem(tmp_path / f"at-{item.at}", item, expected, reader, who)
             if why is not None:
-                failures.append(f"{' '.join(case.args[:2])} killed before rename {item.at} ({renames[item.at - 1]}): {why}")
+                failures.append(
+                    f"{' '.join(case.args[:2])} killed before rename {item.at} ({renames[item.at - 1]}): {why}"
+                )
     assert sorted(failures) == [], "\n".join(sorted(failures))
     return len(renames)
 
@@ -190,7 +204,7 @@ def renames_of(repo: Cocrec, case: Case, identity: Path, tmp_path: Path) -> list
     return (tmp_path / "probe.log").read_text().splitlines()
 
 
-def problem(copy: Path, item: Outcome, expected: Expected, reader: Person, who: Path) -> Optional[str]:
+def problem(copy: Path, item: Outcome, expected: Expected, reader: Person, who: Path) -> str | None:
     """What is wrong with a copy after its killed run and the re-run (None: nothing)."""
     if item.killed.returncode != -signal.SIGKILL:
         return f"it was not killed: {item.killed.stderr}"
@@ -255,7 +269,9 @@ def test_seal(tmp_path: Path, base: Cocrec, alice: Person) -> None:
     rid = first_id(base)
     assert base("open", rid).exit_code == 0
     opened = base.root / "workspace" / f"{rid}.yaml"
-    opened.write_text(opened.read_text().replace("Emailed the subject.", "Emailed and called the subject."))
+    opened.write_text(
+        opened.read_text().replace("Emailed the subject.", "Emailed and called the subject.")
+    )
     (base.root / "workspace" / "new-sprint.yaml").write_text(NEW_RECORD)
     sweep(tmp_path, base, alice, Case(("seal", "--as-of", AS_OF)))
 
@@ -271,7 +287,14 @@ def test_screen_disclose(tmp_path: Path, repo: Cocrec, alice: Person) -> None:
     add_all(repo)
     sheet = tmp_path / "attendees.csv"
     sheet.write_text(ATTENDEES)
-    sweep(tmp_path, repo, alice, Case(("screen", str(sheet), "--disclose", "Example Conf 2027 organisers", "--as-of", AS_OF)))
+    sweep(
+        tmp_path,
+        repo,
+        alice,
+        Case(
+            ("screen", str(sheet), "--disclose", "Example Conf 2027 organisers", "--as-of", AS_OF)
+        ),
+    )
 
 
 def test_import(tmp_path: Path, repo: Cocrec, alice: Person) -> None:
@@ -280,7 +303,18 @@ def test_import(tmp_path: Path, repo: Cocrec, alice: Person) -> None:
 
 
 def test_members_add(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> None:
-    args = ("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01", "--yes")
+    args = (
+        "members",
+        "add",
+        "carol",
+        "--name",
+        carol.name,
+        "--key",
+        carol.public,
+        "--since",
+        "2026-01-01",
+        "--yes",
+    )
     sweep(tmp_path, base, alice, Case(args))
 
 
@@ -297,12 +331,18 @@ def test_rekey(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> No
 def test_index(tmp_path: Path, base: Cocrec, alice: Person) -> None:
     """The index deleted after a commit: regenerated, it keeps every record's signature and recipients."""
     subprocess.run(["git", "add", "-A"], cwd=base.root, check=True)
-    subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "commit", "-qm", "Records"], cwd=base.root, check=True)
+    subprocess.run(
+        ["git", "-c", "core.hooksPath=/dev/null", "commit", "-qm", "Records"],
+        cwd=base.root,
+        check=True,
+    )
     (base.root / "records" / "index.yaml").unlink()
     sweep(tmp_path, base, alice, Case(("index",)))
 
 
-def test_the_journal_notes_whom_each_written_file_opens_for(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> None:
+def test_the_journal_notes_whom_each_written_file_opens_for(
+    tmp_path: Path, base: Cocrec, alice: Person, carol: Person
+) -> None:
     """A rekey killed before its index: the journal holds each new file's hash and recipients, and the next
     writer indexes them as encrypted to exactly those keys (no second rekey needed)."""
     from cocrec.clone import Clone
@@ -310,12 +350,18 @@ def test_the_journal_notes_whom_each_written_file_opens_for(tmp_path: Path, base
     hand_edit_members(base, add=carol)
     assert base("adopt", "--yes").exit_code == 0
     case = Case(("rekey", "--yes"))
-    before_index = 1 + next(n for n, target in enumerate(renames_of(base, case, alice.identity, tmp_path)) if target.endswith("index.yaml"))
+    before_index = 1 + next(
+        n
+        for n, target in enumerate(renames_of(base, case, alice.identity, tmp_path))
+        if target.endswith("index.yaml")
+    )
     killed = run(base.root, case, alice.identity, tmp_path / "killed.log", kill_at=before_index)
     assert killed.returncode == -signal.SIGKILL
     wanted = crypto.fingerprint([alice.public, base_key(base, "bob"), carol.public])
     noted = Clone.of(base.root / ".git").journal_recipients()
-    assert len(noted) == len(list((base.root / "records").glob("*.yaml.age"))) and set(noted.values()) == {wanted}
+    assert len(noted) == len(list((base.root / "records").glob("*.yaml.age"))) and set(
+        noted.values()
+    ) == {wanted}
     assert base("index").exit_code == 0
     index_text = (base.root / "records" / "index.yaml").read_text()
     assert index_text.count(f"recipients: {wanted}") >= len(noted)
@@ -327,42 +373,81 @@ def base_key(repo: Cocrec, member: str) -> str:
     return next(str(m["keys"][0]) for m in doc["members"] if m["id"] == member)
 
 
-def test_adopt_finishes_an_interrupted_change_of_members(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> None:
+def test_adopt_finishes_an_interrupted_change_of_members(
+    tmp_path: Path, base: Cocrec, alice: Person, carol: Person
+) -> None:
     """`members add` killed between trust.yaml and members.yaml: `adopt` (which signs what is not signed)
     writes members.yaml as trust.yaml's signed entry says, instead of asking to sign it again."""
-    case = Case(("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01", "--yes"))
-    at = 1 + [Path(target).name for target in renames_of(base, case, alice.identity, tmp_path)].index("members.yaml")
+    case = Case(
+        (
+            "members",
+            "add",
+            "carol",
+            "--name",
+            carol.name,
+            "--key",
+            carol.public,
+            "--since",
+            "2026-01-01",
+            "--yes",
+        )
+    )
+    at = 1 + [
+        Path(target).name for target in renames_of(base, case, alice.identity, tmp_path)
+    ].index("members.yaml")
     trust_before = (base.root / "trust.yaml").read_bytes()
-    assert run(base.root, case, alice.identity, tmp_path / "killed.log", kill_at=at).returncode == -signal.SIGKILL
-    assert (base.root / "trust.yaml").read_bytes() != trust_before and b"carol" not in (base.root / "members.yaml").read_bytes()
+    assert (
+        run(base.root, case, alice.identity, tmp_path / "killed.log", kill_at=at).returncode
+        == -signal.SIGKILL
+    )
+    assert (base.root / "trust.yaml").read_bytes() != trust_before and b"carol" not in (
+        base.root / "members.yaml"
+    ).read_bytes()
     adopted = base("adopt", "--yes")
     assert adopted.exit_code == 0, adopted.output
-    assert "Finished an interrupted change of members" in adopted.stdout and "run `cocrec rekey`" in adopted.stdout
+    assert (
+        "Finished an interrupted change of members" in adopted.stdout
+        and "run `cocrec rekey`" in adopted.stdout
+    )
     assert b"carol" in (base.root / "members.yaml").read_bytes()
-    assert (base.root / "trust.yaml").read_bytes() == (tmp_path / "probe" / "trust.yaml").read_bytes()  # signed once
+    assert (base.root / "trust.yaml").read_bytes() == (
+        tmp_path / "probe" / "trust.yaml"
+    ).read_bytes()  # signed once
     assert temp_files(base.root) == []
     assert base("rekey", "--yes").exit_code == 0
     assert base("rekey", "--check").exit_code == 0
 
 
-def test_a_re_run_new_says_it_indexed_the_record_the_killed_run_wrote(tmp_path: Path, base: Cocrec) -> None:
+def test_a_re_run_new_says_it_indexed_the_record_the_killed_run_wrote(
+    tmp_path: Path, base: Cocrec
+) -> None:
     assert base.identity is not None
     source = tmp_path / "incident.yaml"
     source.write_text(NEW_RECORD)
     case = Case(("new", "--from", str(source), "--as-of", AS_OF))
-    at = 1 + [Path(target).name for target in renames_of(base, case, base.identity, tmp_path)].index("index.yaml")
+    at = 1 + [
+        Path(target).name for target in renames_of(base, case, base.identity, tmp_path)
+    ].index("index.yaml")
     before = set(base.root.joinpath("records").glob("*.yaml.age"))
-    assert run(base.root, case, base.identity, tmp_path / "killed.log", kill_at=at).returncode == -signal.SIGKILL
+    assert (
+        run(base.root, case, base.identity, tmp_path / "killed.log", kill_at=at).returncode
+        == -signal.SIGKILL
+    )
     (written,) = set(base.root.joinpath("records").glob("*.yaml.age")) - before
     again = base("new", "--from", str(source), "--as-of", AS_OF)
     assert again.exit_code == 0, again.output
     rid = again.stdout.strip()
     assert written.name == f"{rid}.yaml.age"
-    assert f"record {rid} holds it already: an earlier run wrote it and was stopped before the index; indexed now" in again.stderr
+    assert (
+        f"record {rid} holds it already: an earlier run wrote it and was stopped before the index; indexed now"
+        in again.stderr
+    )
     assert set(base.root.joinpath("records").glob("*.yaml.age")) == before | {written}
 
 
-def test_a_writer_sees_what_another_wrote_before_it_took_the_lock(base: Cocrec, alice: Person, carol: Person) -> None:
+def test_a_writer_sees_what_another_wrote_before_it_took_the_lock(
+    base: Cocrec, alice: Person, carol: Person
+) -> None:
     """A command reads members.yaml early (to check its arguments); by the time it holds the lock another
     member's command may have changed it: the writer works on what is there then, never on what it read."""
     from cocrec.repo import Repo
@@ -370,7 +455,18 @@ def test_a_writer_sees_what_another_wrote_before_it_took_the_lock(base: Cocrec, 
 
     store = Store(Repo(base.root), lambda: crypto.load_identities([alice.identity], lambda _: ""))
     assert [m.id for m in store.members.current] == ["alice", "bob"]
-    added = base("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01", "--yes")
+    added = base(
+        "members",
+        "add",
+        "carol",
+        "--name",
+        carol.name,
+        "--key",
+        carol.public,
+        "--since",
+        "2026-01-01",
+        "--yes",
+    )
     assert added.exit_code == 0, added.output
     with store.writer():
         assert [m.id for m in store.members.current] == ["alice", "bob", "carol"]

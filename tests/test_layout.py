@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import layout, yaml_io
-from cocrec.scaffold import template
 from cocrec.policy import DEFAULT_POLICY
+from cocrec.scaffold import template
 from cocrec.validate import load_policy
 
 from .conftest import BASE_RECORD, outcome, record

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,8 +48,17 @@ def test_normalizers() -> None:
 
 
 def test_identifiers_are_tagged_and_normalized() -> None:
-    subject = Subject(name="Jane", emails=("Jane@X.org",), usernames=("GitHub:JaneDoe",), urls=("https://Example.org/~jane/",))
-    assert identifiers(subject) == {"email:jane@x.org", "username:github:janedoe", "url:https://example.org/~jane"}
+    subject = Subject(
+        name="Jane",
+        emails=("Jane@X.org",),
+        usernames=("GitHub:JaneDoe",),
+        urls=("https://Example.org/~jane/",),
+    )
+    assert identifiers(subject) == {
+        "email:jane@x.org",
+        "username:github:janedoe",
+        "url:https://example.org/~jane",
+    }
 
 
 def test_identifiers_skip_blank_values_and_names() -> None:
@@ -60,7 +70,11 @@ def test_expunged_subject_has_no_identifiers() -> None:
 
 
 def test_query_identifiers_cover_every_kind() -> None:
-    assert query_identifiers(" Jane@X.org ") == {"email:jane@x.org", "username:jane@x.org", "url:jane@x.org"}
+    assert query_identifiers(" Jane@X.org ") == {
+        "email:jane@x.org",
+        "username:jane@x.org",
+        "url:jane@x.org",
+    }
     assert query_identifiers("   ") == frozenset()
 
 
@@ -91,7 +105,13 @@ def test_subject_without_identifiers_links_to_nobody() -> None:
 
 def test_expunged_subject_links_to_nobody() -> None:
     gone = Record.from_doc(
-        {"id": "2025-x7aa", "reported_on": "2025-01-01", "region": "europe", "reporter": {"kind": "private"}, "subjects": [{"expunged": True}]}
+        {
+            "id": "2025-x7aa",
+            "reported_on": "2025-01-01",
+            "region": "europe",
+            "reporter": {"kind": "private"},
+            "subjects": [{"expunged": True}],
+        }
     )
     people = PeopleIndex.build([G, gone])
     assert people.person_of(gone.id, 0) is None
@@ -100,7 +120,9 @@ def test_expunged_subject_links_to_nobody() -> None:
 
 def test_also_in_links_both_ways_without_identifiers() -> None:
     first = rec("2024-a7aa", {"name": "Sam"})
-    second = rec("2025-b7aa", {"name": "Sam Smith", "also_in": ["2024-a7aa", "2020-zzzz", "2025-b7aa"]})
+    second = rec(
+        "2025-b7aa", {"name": "Sam Smith", "also_in": ["2024-a7aa", "2020-zzzz", "2025-b7aa"]}
+    )
     people = PeopleIndex.build([first, second])
     assert people.shares_subject(first.id, second.id)
     assert people.shares_subject(second.id, first.id)
@@ -160,11 +182,24 @@ def test_also_in_is_not_transitive() -> None:
 
 
 def test_name_only_matches_are_sorted_pairs() -> None:
-    records = [rec(f"2025-{c}7aa", {"name": "Alex Example", "emails": [f"alex{c}@example.org"]}) for c in "cba"]
-    assert PeopleIndex.build(records).name_only_matches() == [("2025-a7aa", "2025-b7aa"), ("2025-a7aa", "2025-c7aa"), ("2025-b7aa", "2025-c7aa")]
+    records = [
+        rec(f"2025-{c}7aa", {"name": "Alex Example", "emails": [f"alex{c}@example.org"]})
+        for c in "cba"
+    ]
+    assert PeopleIndex.build(records).name_only_matches() == [
+        ("2025-a7aa", "2025-b7aa"),
+        ("2025-a7aa", "2025-c7aa"),
+        ("2025-b7aa", "2025-c7aa"),
+    ]
 
 
-POOL = ["email:jane@x.org", "email:sam@example.org", "username:github:janedoe", "username:gitlab:sam", "url:https://example.org/~a"]
+POOL = [
+    "email:jane@x.org",
+    "email:sam@example.org",
+    "username:github:janedoe",
+    "username:gitlab:sam",
+    "url:https://example.org/~a",
+]
 
 
 def _subject_doc(idents: Sequence[str]) -> dict[str, Any]:
@@ -175,13 +210,18 @@ def _subject_doc(idents: Sequence[str]) -> dict[str, Any]:
     return doc
 
 
-subject_lists = st.lists(st.lists(st.lists(st.sampled_from(POOL), max_size=2), max_size=2), min_size=1, max_size=6)
+subject_lists = st.lists(
+    st.lists(st.lists(st.sampled_from(POOL), max_size=2), max_size=2), min_size=1, max_size=6
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(subject_lists, st.randoms(use_true_random=False))
 def test_build_is_order_independent_and_symmetric(spec: list[list[list[str]]], random: Any) -> None:
-    records = [rec(f"2025-a{n:03d}", *(_subject_doc(s) for s in subjects)) for n, subjects in enumerate(spec)]
+    records = [
+        rec(f"2025-a{n:03d}", *(_subject_doc(s) for s in subjects))
+        for n, subjects in enumerate(spec)
+    ]
     shuffled = list(records)
     random.shuffle(shuffled)
     first, second = PeopleIndex.build(records), PeopleIndex.build(shuffled)

@@ -30,26 +30,43 @@ def pii(*names: str, identifiers: tuple[str, ...] = ()) -> redact.Pii:
     return redact.Pii(frozenset(identifiers), frozenset(names))
 
 
-def test_whole_words_of_a_name_are_redacted_case_insensitively_and_nothing_inside_other_words() -> None:
+def test_whole_words_of_a_name_are_redacted_case_insensitively_and_nothing_inside_other_words() -> (
+    None
+):
     text = "JANE's friend Janet met jane doe, not Doer; Li Wu stays, Jo too."
-    assert redact.redact_text(text, pii("Jane Doe", "Li Wu", "Jo")) == "[redacted]'s friend Janet met [redacted], not Doer; [redacted] stays, [redacted] too."
+    assert (
+        redact.redact_text(text, pii("Jane Doe", "Li Wu", "Jo"))
+        == "[redacted]'s friend Janet met [redacted], not Doer; [redacted] stays, [redacted] too."
+    )
     # a two-letter word goes alone unless it is a common word; then, and an initial always, only beside the name
     assert redact.redact_text("Li met Wu", pii("Li Wu")) == "[redacted] met [redacted]"
-    assert redact.redact_text("An apple for An; Nguyen, An said", pii("Nguyen Van An")) == "An apple for An; [redacted] said"
+    assert (
+        redact.redact_text("An apple for An; Nguyen, An said", pii("Nguyen Van An"))
+        == "An apple for An; [redacted] said"
+    )
     assert redact.redact_text("Q and Jane Q. Public", pii("Jane Q. Public")) == "Q and [redacted]"
 
 
 def test_identifiers_are_found_in_the_forms_text_uses() -> None:
     removed = redact.pii_values(record(), "subjects")
     text = "Mail JANE@example.org, ping @janedoe (github:janedoe), see example.org/~jane/ and https://example.org/~jane."
-    assert redact.redact_text(text, removed) == "Mail [redacted], ping @[redacted] ([redacted]), see [redacted]/ and [redacted]."
-    assert redact.redact_text("janedoex and xjane@example.org", removed) == "janedoex and xjane@example.org"
+    assert (
+        redact.redact_text(text, removed)
+        == "Mail [redacted], ping @[redacted] ([redacted]), see [redacted]/ and [redacted]."
+    )
+    assert (
+        redact.redact_text("janedoex and xjane@example.org", removed)
+        == "janedoex and xjane@example.org"
+    )
     # the name run together is the name, digits after it or not
     assert redact.redact_text("janedoe2 met JaneDoe", removed) == "[redacted]2 met [redacted]"
 
 
 def test_redaction_reaches_a_fixpoint_and_never_matches_its_own_marker() -> None:
-    assert redact.redact_text("Red Dacted, red and DACTED", pii("Red Dacted")) == "[redacted], [redacted] and [redacted]"
+    assert (
+        redact.redact_text("Red Dacted, red and DACTED", pii("Red Dacted"))
+        == "[redacted], [redacted] and [redacted]"
+    )
     assert not redact.occurs_in_text("[redacted] [redacted]", pii("Red Dacted", "Redacted"))
 
 
@@ -59,16 +76,33 @@ def test_a_step_removes_its_fields_and_redacts_every_kept_text() -> None:
         outcome=outcome("flagged", shareable_summary="Jane Doe was told by Sam.\n"),
         notes="Sam Reporter called twice.",
         retention={"hold": {"reason": "appeal by Jane", "since": "2026-08-01"}},
-        disclosures=[{"on": "2026-09-01", "to": "Example Conf organisers", "what": "the summary about github:janedoe"}],
+        disclosures=[
+            {
+                "on": "2026-09-01",
+                "to": "Example Conf organisers",
+                "what": "the summary about github:janedoe",
+            }
+        ],
     )
     reporter = redact.apply_step(doc, "reporter", ON)
     assert reporter.removed == ("reporter.name", "reporter.contact")
     assert set(reporter.redacted) == {"notes", "outcome.shareable_summary"}
-    assert reporter.doc["reporter"] == {"kind": "public"} and reporter.doc["subjects"] == doc["subjects"]
+    assert (
+        reporter.doc["reporter"] == {"kind": "public"}
+        and reporter.doc["subjects"] == doc["subjects"]
+    )
     subjects = redact.apply_step(reporter.doc, "subjects", ON)
-    assert subjects.removed == ("subjects[0]", "summary", "notes", "outcome.recommendations", "disclosures[0].to")
+    assert subjects.removed == (
+        "subjects[0]",
+        "summary",
+        "notes",
+        "outcome.recommendations",
+        "disclosures[0].to",
+    )
     assert subjects.doc["retention"]["hold"]["reason"] == "appeal by [redacted]"
-    assert subjects.doc["disclosures"] == [{"on": "2026-09-01", "what": "the summary about [redacted]"}]
+    assert subjects.doc["disclosures"] == [
+        {"on": "2026-09-01", "what": "the summary about [redacted]"}
+    ]
     assert subjects.doc["expunged"] == {"reporter": "2028-01-01", "subjects": "2028-01-01"}
     assert errors(subjects.doc) == [] and subjects.leftover == ()
 
@@ -78,7 +112,9 @@ def test_the_verify_scan_names_paths_where_a_removed_value_survives() -> None:
     removed = redact.pii_values(record(), "reporter")
     assert redact.leftover(doc, removed) == []
     doc["event"] = "Sam's conference"
-    doc["subjects"][0]["emails"].append("SAM@example.org")  # the other step's field, holding this step's very value
+    doc["subjects"][0]["emails"].append(
+        "SAM@example.org"
+    )  # the other step's field, holding this step's very value
     assert redact.leftover(doc, removed) == ["event", "subjects[0].emails[1]"]
 
 
@@ -86,12 +122,20 @@ def test_check_hits_are_kept_text_only_and_an_earlier_version_shows_what_it_stil
     doc = record(outcome=outcome("flagged", shareable_summary="Jane left.\n"))
     doc["action_by_committee"]["description"] = "Emailed jane@example.org."
     # the summary names Jane too, but the subjects step removes it: no reporter hit
-    assert redact.general_text_hits(doc) == [("subjects", "action_by_committee.description"), ("subjects", "outcome.shareable_summary")]
+    assert redact.general_text_hits(doc) == [
+        ("subjects", "action_by_committee.description"),
+        ("subjects", "outcome.shareable_summary"),
+    ]
     current = redact.expunge(doc, ["reporter", "subjects"], ON)
-    removed = (redact.pii_values(doc, "reporter") | redact.pii_values(doc, "subjects")).without(redact.held_identifiers(current))
+    removed = (redact.pii_values(doc, "reporter") | redact.pii_values(doc, "subjects")).without(
+        redact.held_identifiers(current)
+    )
     assert redact.version_leftovers(current, ["reporter", "subjects"], removed) == []
     paths = redact.version_leftovers(doc, ["reporter", "subjects"], removed)
-    assert paths[:3] == ["reporter.name", "reporter.contact", "subjects[0]"] and "action_by_committee.description" in paths
+    assert (
+        paths[:3] == ["reporter.name", "reporter.contact", "subjects[0]"]
+        and "action_by_committee.description" in paths
+    )
     assert not any(p.startswith("subjects[0].") for p in paths)
 
 
@@ -102,7 +146,9 @@ def test_check_hits_are_kept_text_only_and_an_earlier_version_shows_what_it_stil
 # exactly where it was put, in one of the forms people write it (accents, case, NFD, +tags, inflections).
 REPORTER_LETTERS = "qxzQXZźẑẍ"
 SUBJECT_LETTERS = "jwkJWKĵŵķ"
-FILLER = st.sampled_from(["the", "report", "said", "on", "stage", "organisers", "met", "after", "lunch", "party"])
+FILLER = st.sampled_from(
+    ["the", "report", "said", "on", "stage", "organisers", "met", "after", "lunch", "party"]
+)
 GLUE = st.sampled_from([" ", ", ", " (", ") ", "'s ", "\n", " - ", "/", ": ", "."])
 
 
@@ -123,8 +169,15 @@ def subject() -> st.SearchStrategy[dict[str, Any]]:
         {"name": name(SUBJECT_LETTERS)},
         optional={
             "emails": st.lists(email(SUBJECT_LETTERS), min_size=1, max_size=2, unique=True),
-            "usernames": st.lists(word(SUBJECT_LETTERS).map(lambda h: f"github:{h}"), min_size=1, max_size=2, unique=True),
-            "urls": st.lists(word(SUBJECT_LETTERS).map(lambda h: f"https://{h}.org/{h}"), min_size=1, max_size=1),
+            "usernames": st.lists(
+                word(SUBJECT_LETTERS).map(lambda h: f"github:{h}"),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            ),
+            "urls": st.lists(
+                word(SUBJECT_LETTERS).map(lambda h: f"https://{h}.org/{h}"), min_size=1, max_size=1
+            ),
         },
     )
 
@@ -146,12 +199,20 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["no-violation", "unidentified", "resolved", "flagged", "banned"]))
     subjects = draw(st.lists(subject(), min_size=0 if kind == "unidentified" else 1, max_size=3))
     private = draw(st.booleans())
-    rep: dict[str, Any] = {"kind": "private"} if private else {"kind": "public", "name": draw(name(REPORTER_LETTERS))}
+    rep: dict[str, Any] = (
+        {"kind": "private"} if private else {"kind": "public", "name": draw(name(REPORTER_LETTERS))}
+    )
     if not private and draw(st.booleans()):
         rep["contact"] = draw(email(REPORTER_LETTERS))
-    people = [v for s in subjects for v in redact.pii_values({"subjects": [s]}, "subjects").values] + [v for k, v in rep.items() if k != "kind"]
+    people = [
+        v for s in subjects for v in redact.pii_values({"subjects": [s]}, "subjects").values
+    ] + [v for k, v in rep.items() if k != "kind"]
     names = {s["name"] for s in subjects} | ({rep["name"]} if "name" in rep else set())
-    piece = st.one_of(FILLER, st.sampled_from(people).flatmap(lambda v: written(v, v in names))) if people else FILLER
+    piece = (
+        st.one_of(FILLER, st.sampled_from(people).flatmap(lambda v: written(v, v in names)))
+        if people
+        else FILLER
+    )
 
     def text() -> str:
         parts = draw(st.lists(st.tuples(piece, GLUE), min_size=1, max_size=8))
@@ -162,7 +223,14 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         extra["recommendations"] = text()
     if kind == "banned":
         extra["ban"] = {"until": "2027-07-01"} if draw(st.booleans()) else {"permanent": True}
-    doc = record(id="2026-0000", reporter=rep, subjects=subjects or None, event=text(), summary=text(), outcome=extra)
+    doc = record(
+        id="2026-0000",
+        reporter=rep,
+        subjects=subjects or None,
+        event=text(),
+        summary=text(),
+        outcome=extra,
+    )
     doc["action_by_committee"] = {"taken": True, "description": text()}
     if private:
         doc["handled_by"] = "alice"
@@ -171,7 +239,10 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         doc["disclosures"] = [{"on": "2026-08-01", "to": text(), "what": text()}]
     if draw(st.booleans()):
-        doc["retention"] = {"hold": {"reason": text(), "since": "2026-08-01"}, "override": {"reporter": "2026-09-01", "reason": text(), "decided_on": "2026-07-02"}}
+        doc["retention"] = {
+            "hold": {"reason": text(), "since": "2026-08-01"},
+            "override": {"reporter": "2026-09-01", "reason": text(), "decided_on": "2026-07-02"},
+        }
     return doc
 
 
@@ -189,7 +260,9 @@ def removed_strings(doc: dict[str, Any], steps: tuple[StepName, ...]) -> set[str
 
 @FAST
 @given(documents(), STEP_SETS)
-def test_after_expunge_no_removed_value_occurs_anywhere(doc: dict[str, Any], steps: tuple[StepName, ...]) -> None:
+def test_after_expunge_no_removed_value_occurs_anywhere(
+    doc: dict[str, Any], steps: tuple[StepName, ...]
+) -> None:
     assert errors(doc) == []
     after = redact.expunge(doc, steps, ON)
     every_string = [fold_text(value) for _, value in redact.strings(after)]
@@ -204,28 +277,38 @@ def test_after_expunge_no_removed_value_occurs_anywhere(doc: dict[str, Any], ste
 def test_expunge_is_idempotent(doc: dict[str, Any], steps: tuple[StepName, ...]) -> None:
     once = redact.expunge(doc, steps, ON)
     assert redact.expunge(once, steps, ON + dt.timedelta(days=30)) == once
-    assert all(result.removed == result.redacted == () for result in redact.apply_steps(once, steps, ON))
+    assert all(
+        result.removed == result.redacted == () for result in redact.apply_steps(once, steps, ON)
+    )
 
 
 @FAST
 @given(documents(), STEP_SETS)
-def test_expunge_keeps_what_statistics_need(doc: dict[str, Any], steps: tuple[StepName, ...]) -> None:
+def test_expunge_keeps_what_statistics_need(
+    doc: dict[str, Any], steps: tuple[StepName, ...]
+) -> None:
     after = redact.expunge(doc, steps, ON)
     for key in ("id", "reported_on", "region", "categories", "channel", "handled_by"):
         assert after.get(key) == doc.get(key)
-    assert {k: after["outcome"].get(k) for k in ("type", "decided_on", "ban")} == {k: doc["outcome"].get(k) for k in ("type", "decided_on", "ban")}
+    assert {k: after["outcome"].get(k) for k in ("type", "decided_on", "ban")} == {
+        k: doc["outcome"].get(k) for k in ("type", "decided_on", "ban")
+    }
     assert len(after.get("subjects", [])) == len(doc.get("subjects", []))
     assert after["action_by_committee"]["taken"] == doc["action_by_committee"]["taken"]
     assert after["reporter"]["kind"] == doc["reporter"]["kind"]
     assert after["expunged"] == {step: ON.isoformat() for step in steps}
-    assert [d["on"] for d in after.get("disclosures", [])] == [d["on"] for d in doc.get("disclosures", [])]
+    assert [d["on"] for d in after.get("disclosures", [])] == [
+        d["on"] for d in doc.get("disclosures", [])
+    ]
     if "subjects" not in steps:
         assert after.get("subjects") == doc.get("subjects")
 
 
 @FAST
 @given(documents(), st.sampled_from([(), ("reporter",), ("subjects",)]))
-def test_check_s_one_walk_finds_what_each_step_s_values_find(doc: dict[str, Any], done: tuple[StepName, ...]) -> None:
+def test_check_s_one_walk_finds_what_each_step_s_values_find(
+    doc: dict[str, Any], done: tuple[StepName, ...]
+) -> None:
     """general_text_hits gathers both steps' values in one walk: it must warn exactly where searching
     each kept text for each step's pii_values would (a step already done removes nothing more)."""
     doc = redact.expunge(doc, done, ON) if done else doc

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random as stdlib_random
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -35,12 +36,12 @@ ALEX = {"name": "Alex Subject", "usernames": ["github:alex"]}
 def rec(
     rid: str,
     reported_on: str,
-    kind: Optional[str] = None,
-    decided_on: Optional[str] = None,
+    kind: str | None = None,
+    decided_on: str | None = None,
     subjects: tuple[dict[str, Any], ...] = (),
-    ban: Optional[dict[str, Any]] = None,
-    retention: Optional[dict[str, Any]] = None,
-    expunged: Optional[Mapping[str, str]] = None,
+    ban: dict[str, Any] | None = None,
+    retention: dict[str, Any] | None = None,
+    expunged: Mapping[str, str] | None = None,
 ) -> Record:
     doc: dict[str, Any] = {
         "id": rid,
@@ -52,7 +53,11 @@ def rec(
         "summary": "An invented report.\n",
     }
     if kind is not None:
-        doc["outcome"] = {"type": kind, "decided_on": decided_on or reported_on, **({"ban": ban} if ban else {})}
+        doc["outcome"] = {
+            "type": kind,
+            "decided_on": decided_on or reported_on,
+            **({"ban": ban} if ban else {}),
+        }
     if retention:
         doc["retention"] = retention
     if expunged:
@@ -60,7 +65,7 @@ def rec(
     return Record.from_doc(doc)
 
 
-def dates_of(sched: RecordSchedule) -> tuple[Optional[dt.date], Optional[dt.date]]:
+def dates_of(sched: RecordSchedule) -> tuple[dt.date | None, dt.date | None]:
     assert sched.steps is not None
     return sched.steps["reporter"].due, sched.steps["subjects"].due
 
@@ -70,7 +75,9 @@ def states_of(sched: RecordSchedule) -> tuple[str, str]:
     return sched.steps["reporter"].state, sched.steps["subjects"].state
 
 
-def one(record: Record, as_of: str = "2025-01-01", policy: Policy = DEFAULT_POLICY) -> RecordSchedule:
+def one(
+    record: Record, as_of: str = "2025-01-01", policy: Policy = DEFAULT_POLICY
+) -> RecordSchedule:
     return schedule([record], policy, D(as_of))[record.id]
 
 
@@ -80,8 +87,22 @@ A = rec("2025-aaaa", "2025-03-01", "no-violation", "2025-03-20", (SAM,))
 B = rec("2025-bbbb", "2025-08-01", "unidentified", "2025-08-31")
 C = rec("2025-cccc", "2025-01-10", "resolved", "2025-01-31", ({"emails": ["c@example.org"]},))
 DD = rec("2024-dddd", "2024-05-01", "flagged", "2024-05-10", ({"emails": ["d@example.org"]},))
-E = rec("2026-eeee", "2026-01-05", "banned", "2026-01-30", ({"emails": ["e@example.org"]},), ban={"until": "2026-06-30"})
-F = rec("2026-ffff", "2026-02-01", "banned", "2026-02-10", ({"emails": ["f@example.org"]},), ban={"permanent": True})
+E = rec(
+    "2026-eeee",
+    "2026-01-05",
+    "banned",
+    "2026-01-30",
+    ({"emails": ["e@example.org"]},),
+    ban={"until": "2026-06-30"},
+)
+F = rec(
+    "2026-ffff",
+    "2026-02-01",
+    "banned",
+    "2026-02-10",
+    ({"emails": ["f@example.org"]},),
+    ban={"permanent": True},
+)
 
 OWN_EXAMPLES = [
     (A, D("2025-03-20"), D("2025-03-20")),
@@ -94,7 +115,9 @@ OWN_EXAMPLES = [
 
 
 @pytest.mark.parametrize(("record", "reporter", "subjects"), OWN_EXAMPLES, ids="ABCDEF")
-def test_worked_examples_own_dates(record: Record, reporter: Optional[dt.date], subjects: Optional[dt.date]) -> None:
+def test_worked_examples_own_dates(
+    record: Record, reporter: dt.date | None, subjects: dt.date | None
+) -> None:
     assert dates_of(one(record)) == (reporter, subjects)
     everything = schedule([r for r, _, _ in OWN_EXAMPLES], DEFAULT_POLICY, D("2025-01-01"))
     assert dates_of(everything[record.id]) == (reporter, subjects)
@@ -107,8 +130,20 @@ def test_never_steps_are_never_in_any_state() -> None:
 
 # --- G, H, I, K and the open record: extension chains and holds ------------------------------
 
-G = rec("2024-gggg", "2024-04-01", "resolved", "2024-04-15", ({"name": "Jane Doe", "emails": ["jane@x.org"]},))
-H = rec("2025-hhhh", "2025-05-01", "resolved", "2025-05-20", ({"name": "Jane Doe", "emails": ["Jane@X.org"], "usernames": ["github:janedoe"]},))
+G = rec(
+    "2024-gggg",
+    "2024-04-01",
+    "resolved",
+    "2024-04-15",
+    ({"name": "Jane Doe", "emails": ["jane@x.org"]},),
+)
+H = rec(
+    "2025-hhhh",
+    "2025-05-01",
+    "resolved",
+    "2025-05-20",
+    ({"name": "Jane Doe", "emails": ["Jane@X.org"], "usernames": ["github:janedoe"]},),
+)
 I = rec("2026-jjjj", "2026-07-01", "flagged", "2026-07-10", ({"usernames": ["GitHub:JaneDoe"]},))
 K = rec("2025-kkkk", "2025-06-10", "no-violation", "2025-06-12", ({"emails": ["jane@x.org"]},))
 OPEN = rec("2028-0pen", "2028-09-01", subjects=({"emails": ["jane@x.org"]},))
@@ -118,8 +153,14 @@ FINAL = D("2028-09-10")
 
 def test_worked_example_own_dates_of_g_h_i() -> None:
     assert own_dates(I, DEFAULT_POLICY) == {"reporter": FINAL, "subjects": FINAL}
-    assert own_dates(H, DEFAULT_POLICY) == {"reporter": D("2026-07-20"), "subjects": D("2026-07-20")}
-    assert own_dates(G, DEFAULT_POLICY) == {"reporter": D("2025-06-15"), "subjects": D("2025-06-15")}
+    assert own_dates(H, DEFAULT_POLICY) == {
+        "reporter": D("2026-07-20"),
+        "subjects": D("2026-07-20"),
+    }
+    assert own_dates(G, DEFAULT_POLICY) == {
+        "reporter": D("2025-06-15"),
+        "subjects": D("2025-06-15"),
+    }
 
 
 def test_worked_example_chain_g_h_i() -> None:
@@ -175,7 +216,10 @@ def test_a_hold_shows_only_once_a_step_is_due() -> None:
 def test_violation_reported_after_the_due_date_does_not_extend() -> None:
     early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,))
     late = rec("2025-bbbb", "2025-03-11", "flagged", "2025-04-01", (JANE,))
-    assert dates_of(schedule([early, late], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (D("2025-03-10"), D("2025-03-10"))
+    assert dates_of(schedule([early, late], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (
+        D("2025-03-10"),
+        D("2025-03-10"),
+    )
 
 
 def test_violation_reported_on_the_due_date_extends() -> None:
@@ -218,14 +262,20 @@ def test_same_reported_on_ties_go_by_greater_id() -> None:
 def test_an_earlier_record_never_extends_a_later_one() -> None:
     earlier = rec("2025-aaaa", "2025-01-01", "flagged", "2025-12-01", (JANE,))
     later = rec("2025-bbbb", "2025-02-01", "resolved", "2025-02-10", (JANE,))
-    assert dates_of(schedule([earlier, later], DEFAULT_POLICY, D("2025-01-01"))[later.id]) == (D("2026-04-10"), D("2026-04-10"))
+    assert dates_of(schedule([earlier, later], DEFAULT_POLICY, D("2025-01-01"))[later.id]) == (
+        D("2026-04-10"),
+        D("2026-04-10"),
+    )
 
 
 @pytest.mark.parametrize("kind", ["no-violation", "unidentified"])
 def test_no_violation_and_unidentified_extend_nothing(kind: str) -> None:
     early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,))
     later = rec("2024-bbbb", "2024-06-01", kind, "2024-06-10", (JANE,))
-    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (D("2025-03-10"), D("2025-03-10"))
+    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (
+        D("2025-03-10"),
+        D("2025-03-10"),
+    )
 
 
 def test_unidentified_records_are_not_extended() -> None:
@@ -245,8 +295,12 @@ def test_a_no_violation_record_is_extended_by_a_violation_reported_by_its_due_da
 
 
 def test_a_banned_record_is_extended_and_a_permanent_ban_extends_to_never() -> None:
-    banned = rec("2024-aaaa", "2024-01-01", "banned", "2024-01-10", (JANE,), ban={"until": "2024-06-30"})
-    forever = rec("2025-bbbb", "2025-01-01", "banned", "2025-01-20", (JANE,), ban={"permanent": True})
+    banned = rec(
+        "2024-aaaa", "2024-01-01", "banned", "2024-01-10", (JANE,), ban={"until": "2024-06-30"}
+    )
+    forever = rec(
+        "2025-bbbb", "2025-01-01", "banned", "2025-01-20", (JANE,), ban={"permanent": True}
+    )
     result = schedule([banned, forever], DEFAULT_POLICY, D("2025-01-01"))
     assert dates_of(result[banned.id]) == (None, None)
     assert states_of(result[banned.id]) == ("never", "never")
@@ -254,7 +308,9 @@ def test_a_banned_record_is_extended_and_a_permanent_ban_extends_to_never() -> N
 
 
 def test_a_never_subjects_step_admits_every_later_violation() -> None:
-    policy = Policy.from_doc({"retention": {"terms": {"flagged": {"reporter": 26, "subjects": "never"}}}})
+    policy = Policy.from_doc(
+        {"retention": {"terms": {"flagged": {"reporter": 26, "subjects": "never"}}}}
+    )
     flagged = rec("2020-aaaa", "2020-01-01", "flagged", "2020-01-10", (JANE,))
     much_later = rec("2030-bbbb", "2030-01-01", "flagged", "2030-02-01", (JANE,))
     result = schedule([flagged, much_later], policy, D("2025-01-01"))
@@ -263,20 +319,54 @@ def test_a_never_subjects_step_admits_every_later_violation() -> None:
 
 def test_also_in_extends_without_a_shared_identifier() -> None:
     early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", ({"name": "Someone"},))
-    later = rec("2024-bbbb", "2024-06-01", "flagged", "2024-06-10", ({"name": "Someone else", "also_in": ["2024-aaaa"]},))
-    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (D("2026-08-10"), D("2026-08-10"))
+    later = rec(
+        "2024-bbbb",
+        "2024-06-01",
+        "flagged",
+        "2024-06-10",
+        ({"name": "Someone else", "also_in": ["2024-aaaa"]},),
+    )
+    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (
+        D("2026-08-10"),
+        D("2026-08-10"),
+    )
 
 
 def test_names_alone_never_extend() -> None:
-    early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", ({"name": "Jane Doe", "emails": ["jane@example.org"]},))
-    later = rec("2024-bbbb", "2024-06-01", "flagged", "2024-06-10", ({"name": "Jane Doe", "emails": ["other@example.org"]},))
-    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (D("2025-03-10"), D("2025-03-10"))
+    early = rec(
+        "2024-aaaa",
+        "2024-01-01",
+        "resolved",
+        "2024-01-10",
+        ({"name": "Jane Doe", "emails": ["jane@example.org"]},),
+    )
+    later = rec(
+        "2024-bbbb",
+        "2024-06-01",
+        "flagged",
+        "2024-06-10",
+        ({"name": "Jane Doe", "emails": ["other@example.org"]},),
+    )
+    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (
+        D("2025-03-10"),
+        D("2025-03-10"),
+    )
 
 
 def test_expunged_subjects_link_to_nobody() -> None:
-    early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", ({"expunged": True},), expunged={"subjects": "2025-03-10"})
+    early = rec(
+        "2024-aaaa",
+        "2024-01-01",
+        "resolved",
+        "2024-01-10",
+        ({"expunged": True},),
+        expunged={"subjects": "2025-03-10"},
+    )
     later = rec("2024-bbbb", "2024-06-01", "flagged", "2024-06-10", (JANE,))
-    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (D("2025-03-10"), D("2025-03-10"))
+    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (
+        D("2025-03-10"),
+        D("2025-03-10"),
+    )
 
 
 def test_extensions_can_be_switched_off() -> None:
@@ -290,7 +380,14 @@ def test_extensions_can_be_switched_off() -> None:
 
 
 def test_override_replaces_the_named_step_and_blocks_its_extension() -> None:
-    early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,), retention={"override": {"reporter": "2024-02-01", "reason": "reporter asked"}})
+    early = rec(
+        "2024-aaaa",
+        "2024-01-01",
+        "resolved",
+        "2024-01-10",
+        (JANE,),
+        retention={"override": {"reporter": "2024-02-01", "reason": "reporter asked"}},
+    )
     later = rec("2024-bbbb", "2024-06-01", "flagged", "2024-06-10", (JANE,))
     result = schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]
     assert result.override
@@ -300,7 +397,9 @@ def test_override_replaces_the_named_step_and_blocks_its_extension() -> None:
 
 
 def test_override_can_lengthen_and_then_nothing_to_warn_about() -> None:
-    overrides = {"override": {"reporter": "2030-01-01", "subjects": "2030-01-01", "reason": "litigation"}}
+    overrides = {
+        "override": {"reporter": "2030-01-01", "subjects": "2030-01-01", "reason": "litigation"}
+    }
     early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,), retention=overrides)
     later = rec("2024-bbbb", "2024-06-01", "flagged", "2024-06-10", (JANE,))
     result = schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]
@@ -319,13 +418,32 @@ def test_an_overridden_subjects_date_is_what_later_reports_are_measured_against(
 
 def test_an_overridden_date_extends_earlier_records() -> None:
     early = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,))
-    later = rec("2024-bbbb", "2024-06-01", "flagged", "2024-06-10", (JANE,), retention={"override": {"subjects": "2024-12-31", "reason": "r"}})
-    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (D("2025-03-10"), D("2025-03-10"))
+    later = rec(
+        "2024-bbbb",
+        "2024-06-01",
+        "flagged",
+        "2024-06-10",
+        (JANE,),
+        retention={"override": {"subjects": "2024-12-31", "reason": "r"}},
+    )
+    assert dates_of(schedule([early, later], DEFAULT_POLICY, D("2025-01-01"))[early.id]) == (
+        D("2025-03-10"),
+        D("2025-03-10"),
+    )
 
 
 def test_initial_dates_apply_the_override() -> None:
-    record = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", retention={"override": {"subjects": "2024-12-31", "reason": "r"}})
-    assert initial_dates(record, DEFAULT_POLICY) == {"reporter": D("2025-03-10"), "subjects": D("2024-12-31")}
+    record = rec(
+        "2024-aaaa",
+        "2024-01-01",
+        "resolved",
+        "2024-01-10",
+        retention={"override": {"subjects": "2024-12-31", "reason": "r"}},
+    )
+    assert initial_dates(record, DEFAULT_POLICY) == {
+        "reporter": D("2025-03-10"),
+        "subjects": D("2024-12-31"),
+    }
 
 
 def test_no_override_means_override_false() -> None:
@@ -350,14 +468,23 @@ def test_hold_review() -> None:
     held = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", retention=HOLD)
     assert not one(held, "2025-06-01").hold_needs_review
     assert one(held, "2025-06-02").hold_needs_review
-    no_review = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", retention={"hold": {"reason": "r", "since": "2025-02-01"}})
+    no_review = rec(
+        "2024-aaaa",
+        "2024-01-01",
+        "resolved",
+        "2024-01-10",
+        retention={"hold": {"reason": "r", "since": "2025-02-01"}},
+    )
     assert not one(no_review, "2099-01-01").hold_needs_review
 
 
 def test_own_hold_and_open_holder_are_both_listed() -> None:
     held = rec("2024-zzzz", "2024-01-01", "resolved", "2024-01-10", (JANE,), retention=HOLD)
     opened = rec("2025-0pen", "2025-03-01", subjects=(JANE,))
-    assert schedule([held, opened], DEFAULT_POLICY, D("2025-04-01"))[held.id].held_by == (held.id, opened.id)
+    assert schedule([held, opened], DEFAULT_POLICY, D("2025-04-01"))[held.id].held_by == (
+        held.id,
+        opened.id,
+    )
 
 
 def test_open_record_reported_after_the_subjects_due_date_holds_nothing() -> None:
@@ -370,13 +497,19 @@ def test_open_record_reported_after_the_subjects_due_date_holds_nothing() -> Non
 def test_open_record_reported_earlier_holds_too() -> None:
     opened = rec("2023-0pen", "2023-06-01", subjects=(JANE,))
     closed = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,))
-    assert states_of(schedule([closed, opened], DEFAULT_POLICY, D("2025-04-01"))[closed.id]) == ("held", "held")
+    assert states_of(schedule([closed, opened], DEFAULT_POLICY, D("2025-04-01"))[closed.id]) == (
+        "held",
+        "held",
+    )
 
 
 def test_unrelated_open_record_holds_nothing() -> None:
     opened = rec("2025-0pen", "2025-01-01", subjects=(SAM,))
     closed = rec("2024-aaaa", "2024-01-01", "resolved", "2024-01-10", (JANE,))
-    assert states_of(schedule([closed, opened], DEFAULT_POLICY, D("2025-04-01"))[closed.id]) == ("overdue", "overdue")
+    assert states_of(schedule([closed, opened], DEFAULT_POLICY, D("2025-04-01"))[closed.id]) == (
+        "overdue",
+        "overdue",
+    )
 
 
 def test_own_hold_on_an_open_record_is_reported() -> None:
@@ -402,12 +535,16 @@ def test_own_hold_on_an_open_record_is_reported() -> None:
         (D("2025-01-10"), None, True, D("2025-01-11"), "held"),
     ],
 )
-def test_step_state(due: Optional[dt.date], done_on: Optional[dt.date], held: bool, as_of: dt.date, state: str) -> None:
+def test_step_state(
+    due: dt.date | None, done_on: dt.date | None, held: bool, as_of: dt.date, state: str
+) -> None:
     assert step_state(due, done_on, held, as_of) == state
 
 
 def test_done_steps() -> None:
-    record = rec("2024-aaaa", "2024-01-01", "unidentified", "2024-01-10", expunged={"reporter": "2024-07-11"})
+    record = rec(
+        "2024-aaaa", "2024-01-01", "unidentified", "2024-01-10", expunged={"reporter": "2024-07-11"}
+    )
     result = one(record, "2030-01-01")
     assert result.steps is not None
     assert result.steps["reporter"] == StepSchedule(D("2024-07-10"), "done", D("2024-07-11"))
@@ -447,7 +584,16 @@ def test_policy_starts_on_reported_on() -> None:
 
 
 def test_custom_policy_terms() -> None:
-    policy = Policy.from_doc({"retention": {"terms": {"resolved": {"reporter": 3, "subjects": "never"}, "banned": {"after_ban": 12}}}})
+    policy = Policy.from_doc(
+        {
+            "retention": {
+                "terms": {
+                    "resolved": {"reporter": 3, "subjects": "never"},
+                    "banned": {"after_ban": 12},
+                }
+            }
+        }
+    )
     assert dates_of(one(C, policy=policy)) == (D("2025-04-30"), None)
     assert dates_of(one(E, policy=policy)) == (D("2027-06-30"), D("2027-06-30"))
     assert dates_of(one(DD, policy=policy)) == (D("2026-07-10"), D("2026-07-10"))
@@ -489,13 +635,21 @@ def record_docs(draw: st.DrawFn, rid: str) -> Record:
     reported = draw(st.integers(0, 1500))
     kind = draw(st.sampled_from([None] + KINDS))
     decided = reported + draw(st.integers(0, 90))
-    ban = {"permanent": True} if draw(st.booleans()) else {"until": _day(decided + draw(st.integers(0, 700)))}
+    ban = (
+        {"permanent": True}
+        if draw(st.booleans())
+        else {"until": _day(decided + draw(st.integers(0, 700)))}
+    )
     retention: dict[str, Any] = {}
     if draw(st.integers(0, 4)) == 0:
         step = draw(st.sampled_from(["reporter", "subjects"]))
         retention["override"] = {step: _day(draw(st.integers(0, 2500))), "reason": "exceptional"}
     if draw(st.integers(0, 4)) == 0:
-        retention["hold"] = {"reason": "appeal", "since": _day(decided), "review_on": _day(decided + 100)}
+        retention["hold"] = {
+            "reason": "appeal",
+            "since": _day(decided),
+            "review_on": _day(decided + 100),
+        }
     steps_done: list[str] = draw(st.lists(st.sampled_from(list(STEPS)), max_size=2, unique=True))
     expunged = {s: _day(draw(st.integers(0, 3000))) for s in steps_done}
     return rec(
@@ -535,9 +689,17 @@ def test_an_extension_never_shortens_a_date(records: list[Record]) -> None:
 
 @PROPERTY
 @given(record_sets(), record_docs("2099-zzzz"), as_of_dates)
-def test_an_unrelated_record_changes_no_other_schedule(records: list[Record], extra: Record, as_of: dt.date) -> None:
+def test_an_unrelated_record_changes_no_other_schedule(
+    records: list[Record], extra: Record, as_of: dt.date
+) -> None:
     # Same shape as any generated record, but nobody else's identifiers (a shared name is fine: names never link).
-    stranger = replace(extra, subjects=tuple(Subject(name="Jane Doe", emails=("stranger@unrelated.example.org",)) for _ in extra.subjects))
+    stranger = replace(
+        extra,
+        subjects=tuple(
+            Subject(name="Jane Doe", emails=("stranger@unrelated.example.org",))
+            for _ in extra.subjects
+        ),
+    )
     before = schedule(records, DEFAULT_POLICY, as_of)
     after = schedule(records + [stranger], DEFAULT_POLICY, as_of)
     assert {rid: after[rid] for rid in before} == before
@@ -545,7 +707,9 @@ def test_an_unrelated_record_changes_no_other_schedule(records: list[Record], ex
 
 @PROPERTY
 @given(record_sets(), st.randoms(use_true_random=False), as_of_dates)
-def test_input_order_does_not_matter(records: list[Record], random: stdlib_random.Random, as_of: dt.date) -> None:
+def test_input_order_does_not_matter(
+    records: list[Record], random: stdlib_random.Random, as_of: dt.date
+) -> None:
     shuffled = list(records)
     random.shuffle(shuffled)
     assert schedule(shuffled, DEFAULT_POLICY, as_of) == schedule(records, DEFAULT_POLICY, as_of)
@@ -565,11 +729,18 @@ def test_a_done_step_stays_done(records: list[Record], as_of: dt.date) -> None:
 @PROPERTY
 @given(record_sets(), as_of_dates)
 def test_holds_and_dates_do_not_depend_on_as_of(records: list[Record], as_of: dt.date) -> None:
-    now, never = schedule(records, DEFAULT_POLICY, as_of), schedule(records, DEFAULT_POLICY, dt.date.min)
+    now, never = (
+        schedule(records, DEFAULT_POLICY, as_of),
+        schedule(records, DEFAULT_POLICY, dt.date.min),
+    )
     for rid, sched in now.items():
-        assert (sched.held, sched.held_by, sched.extended_by) == (never[rid].held, never[rid].held_by, never[rid].extended_by)
+        assert (sched.held, sched.held_by, sched.extended_by) == (
+            never[rid].held,
+            never[rid].held_by,
+            never[rid].extended_by,
+        )
         assert _dues(sched) == _dues(never[rid])
 
 
-def _dues(sched: RecordSchedule) -> Optional[dict[str, Optional[dt.date]]]:
+def _dues(sched: RecordSchedule) -> dict[str, dt.date | None] | None:
     return None if sched.steps is None else {step: s.due for step, s in sched.steps.items()}

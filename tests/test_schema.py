@@ -36,11 +36,17 @@ RECORD: dict[str, Any] = {
     "reported_on": "2026-06-04",
     "region": "europe",
     "reporter": {"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org"},
-    "subjects": [{"name": "Jane Doe", "emails": ["jane@example.org"], "usernames": ["github:janedoe"]}],
+    "subjects": [
+        {"name": "Jane Doe", "emails": ["jane@example.org"], "usernames": ["github:janedoe"]}
+    ],
     "summary": "Jane Doe sent unwanted messages.\n",
     "action_by_committee": {"taken": True, "description": "Emailed the subject."},
     "action_by_local_rep": {"taken": False},
-    "outcome": {"type": "flagged", "decided_on": "2026-07-01", "recommendations": "May attend talks, not the party."},
+    "outcome": {
+        "type": "flagged",
+        "decided_on": "2026-07-01",
+        "recommendations": "May attend talks, not the party.",
+    },
 }
 
 
@@ -72,7 +78,10 @@ def test_each_validator_is_built_once_on_a_valid_inlined_schema(kind: schema.Kin
 
 def test_inlining_refuses_a_reference_whose_referrer_repeats_a_rule() -> None:
     defs = {"slugs": {"type": "array", "minItems": 2, "description": "slugs"}}
-    assert schema._inline({"$ref": "#/$defs/slugs", "description": "regions"}, defs) == {**defs["slugs"], "description": "regions"}
+    assert schema._inline({"$ref": "#/$defs/slugs", "description": "regions"}, defs) == {
+        **defs["slugs"],
+        "description": "regions",
+    }
     with pytest.raises(ValueError):
         schema._inline({"$ref": "#/$defs/slugs", "minItems": 1}, defs)
 
@@ -99,9 +108,20 @@ def test_every_mapping_refuses_unknown_fields(kind: schema.Kind) -> None:
 def test_the_canonical_order_is_the_schemas_order() -> None:
     defs = schema.schema_doc("record")["$defs"]
     assert tuple(schema.schema_doc("record")["properties"]) == validate.KEY_ORDER["record"]
-    for kind in ("reporter", "action", "outcome", "ban", "override", "hold", "disclosure", "expunged"):
+    for kind in (
+        "reporter",
+        "action",
+        "outcome",
+        "ban",
+        "override",
+        "hold",
+        "disclosure",
+        "expunged",
+    ):
         assert tuple(defs[kind]["properties"]) == validate.KEY_ORDER[kind], kind
-    assert tuple(defs["named_subject"]["properties"]) + ("expunged",) == validate.KEY_ORDER["subject"]
+    assert (
+        tuple(defs["named_subject"]["properties"]) + ("expunged",) == validate.KEY_ORDER["subject"]
+    )
 
 
 # --- paths and messages ------------------------------------------------------------------------
@@ -109,7 +129,12 @@ def test_the_canonical_order_is_the_schemas_order() -> None:
 
 @pytest.mark.parametrize(
     ("parts", "text"),
-    [((), ""), (("outcome", "type"), "outcome.type"), (("subjects", 0, "emails", 1), "subjects[0].emails[1]"), ((2,), "[2]")],
+    [
+        ((), ""),
+        (("outcome", "type"), "outcome.type"),
+        (("subjects", 0, "emails", 1), "subjects[0].emails[1]"),
+        ((2,), "[2]"),
+    ],
 )
 def test_field_path(parts: tuple[str | int, ...], text: str) -> None:
     assert schema.field_path(parts) == text
@@ -129,15 +154,24 @@ def test_validate_raises_the_first_of_iter_errors() -> None:
 
 
 def test_iter_errors_reports_every_problem_once() -> None:
-    doc = record(foo=1, bar=2, reported_on="June", reporter={"kind": "private", "name": "Sam Reporter"})
+    doc = record(
+        foo=1, bar=2, reported_on="June", reporter={"kind": "private", "name": "Sam Reporter"}
+    )
     paths = sorted(e.path for e in schema.iter_errors("record", doc, SOURCE))
     assert paths == ["bar", "foo", "handled_by", "reported_on", "reporter.name"]
 
 
 def test_unknown_field_is_named_with_the_allowed_ones() -> None:
-    (error,) = schema.iter_errors("record", record(reporter={"kind": "public", "name": "Sam Reporter", "nick": "Sammy"}), SOURCE)
+    (error,) = schema.iter_errors(
+        "record",
+        record(reporter={"kind": "public", "name": "Sam Reporter", "nick": "Sammy"}),
+        SOURCE,
+    )
     assert error.path == "reporter.nick"
-    assert error.message == "unknown field 'nick': remove it or check its spelling (allowed here: kind, name, contact)"
+    assert (
+        error.message
+        == "unknown field 'nick': remove it or check its spelling (allowed here: kind, name, contact)"
+    )
 
 
 def test_a_key_that_looks_like_data_is_not_quoted() -> None:
@@ -149,11 +183,16 @@ def test_required_field_says_what_it_is() -> None:
     doc = record()
     del doc["reported_on"]
     (error,) = schema.iter_errors("record", doc, SOURCE)
-    assert str(error) == f"{SOURCE}: reported_on: required (a date, written YYYY-MM-DD like 2026-06-04): add it"
+    assert (
+        str(error)
+        == f"{SOURCE}: reported_on: required (a date, written YYYY-MM-DD like 2026-06-04): add it"
+    )
 
 
 def test_enum_lists_the_allowed_values_only() -> None:
-    (error,) = schema.iter_errors("record", record(outcome={"type": "warned-Jane", "decided_on": "2026-07-01"}), SOURCE)
+    (error,) = schema.iter_errors(
+        "record", record(outcome={"type": "warned-Jane", "decided_on": "2026-07-01"}), SOURCE
+    )
     assert error.path == "outcome.type"
     assert error.message == "must be one of: no-violation, unidentified, resolved, flagged, banned"
 
@@ -173,7 +212,12 @@ PLACES = [
     ("summary", lambda v: record(summary={"text": v})),
     ("action_by_committee.taken", lambda v: record(action_by_committee={"taken": v})),
     ("outcome.type", lambda v: record(outcome={"type": v, "decided_on": "2026-07-01"})),
-    ("outcome.ban.until", lambda v: record(outcome={"type": "banned", "decided_on": "2026-07-01", "ban": {"until": v}})),
+    (
+        "outcome.ban.until",
+        lambda v: record(
+            outcome={"type": "banned", "decided_on": "2026-07-01", "ban": {"until": v}}
+        ),
+    ),
     ("retention.hold.since", lambda v: record(retention={"hold": {"reason": "x", "since": v}})),
     ("schema_version", lambda v: record(schema_version=v)),
 ]
@@ -182,7 +226,9 @@ PLACES = [
 @settings(max_examples=200, deadline=None)
 @given(
     place=st.sampled_from(PLACES),
-    value=st.text(alphabet="ABCDEFGHJKQRSTVWXZ0123456789@:/. ", min_size=8, max_size=30).filter(lambda v: len(v.strip()) >= 8),
+    value=st.text(alphabet="ABCDEFGHJKQRSTVWXZ0123456789@:/. ", min_size=8, max_size=30).filter(
+        lambda v: len(v.strip()) >= 8
+    ),
 )
 def test_no_message_quotes_a_value(place: tuple[str, Any], value: str) -> None:
     _, build = place
@@ -196,17 +242,25 @@ def test_no_message_quotes_a_value(place: tuple[str, Any], value: str) -> None:
 
 def test_members_schema() -> None:
     good: dict[str, Any] = {
-        "members": [{"id": "alice", "name": "Alice Member", "keys": ["age1alice"], "since": "2024-01-01"}],
-        "former": [{"id": "bob", "name": "Bob Member", "since": "2023-01-01", "until": "2024-06-01"}],
+        "members": [
+            {"id": "alice", "name": "Alice Member", "keys": ["age1alice"], "since": "2024-01-01"}
+        ],
+        "former": [
+            {"id": "bob", "name": "Bob Member", "since": "2023-01-01", "until": "2024-06-01"}
+        ],
     }
     assert schema.iter_errors("members", good, "members.yaml") == []
     assert schema.iter_errors("members", {}, "members.yaml") == []
     no_key = copy.deepcopy(good)
     no_key["members"][0]["keys"] = []
-    assert [e.path for e in schema.iter_errors("members", no_key, "members.yaml")] == ["members[0].keys"]
+    assert [e.path for e in schema.iter_errors("members", no_key, "members.yaml")] == [
+        "members[0].keys"
+    ]
     no_until = copy.deepcopy(good)
     del no_until["former"][0]["until"]
-    assert [e.path for e in schema.iter_errors("members", no_until, "members.yaml")] == ["former[0].until"]
+    assert [e.path for e in schema.iter_errors("members", no_until, "members.yaml")] == [
+        "former[0].until"
+    ]
 
 
 @pytest.mark.parametrize("member_id", ["Alice", "1alice", "al ice", "a" * 33, ""])
@@ -230,7 +284,14 @@ def test_every_policy_key_is_optional() -> None:
 
 @pytest.mark.parametrize("months", [0, 6, 120, "never"])
 def test_a_term_is_months_or_never(months: Any) -> None:
-    doc = {"retention": {"terms": {"resolved": {"reporter": months, "subjects": months}, "banned": {"after_ban": months}}}}
+    doc = {
+        "retention": {
+            "terms": {
+                "resolved": {"reporter": months, "subjects": months},
+                "banned": {"after_ban": months},
+            }
+        }
+    }
     assert schema.iter_errors("policy", doc, "cocrec.yaml") == []
 
 
@@ -280,13 +341,20 @@ def shipped_patterns(node: Any = None) -> Iterator[str]:
 PATTERNS = sorted(set(shipped_patterns()))
 # Where engines disagree: Python's whitespace (also U+001C-U+001F, NEL) and ECMA's (also U+FEFF), line
 # breaks of every kind, and the characters the shipped patterns name.
-TRICKY = "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u1680\u2000\u200b\u2028\u2029\u202f\u3000\ufeff" + "aZ09-_:@/.+~$é٣"
+TRICKY = (
+    "\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u1680\u2000\u200b\u2028\u2029\u202f\u3000\ufeff"
+    + "aZ09-_:@/.+~$é٣"
+)
 
 
 def test_whitespace_is_pythons_over_all_of_unicode() -> None:
     spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
     assert re.fullmatch(f"[{schema.WHITESPACE}]+", spaces)
-    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if not c.isspace() and re.fullmatch(f"[{schema.WHITESPACE}]", c)]
+    assert not [
+        c
+        for c in map(chr, range(sys.maxunicode + 1))
+        if not c.isspace() and re.fullmatch(f"[{schema.WHITESPACE}]", c)
+    ]
 
 
 def test_the_shipped_schemas_use_patterns() -> None:
@@ -294,15 +362,31 @@ def test_the_shipped_schemas_use_patterns() -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(pattern=st.sampled_from(PATTERNS), text=st.text(alphabet=TRICKY, max_size=12) | st.text(max_size=12))
+@given(
+    pattern=st.sampled_from(PATTERNS),
+    text=st.text(alphabet=TRICKY, max_size=12) | st.text(max_size=12),
+)
 def test_every_shipped_pattern_means_what_pythons_re_meant(pattern: str, text: str) -> None:
-    library = jsonschema_rs.validator_for({"type": "string", "pattern": schema.portable_pattern(pattern)})
+    library = jsonschema_rs.validator_for(
+        {"type": "string", "pattern": schema.portable_pattern(pattern)}
+    )
     assert library.is_valid(text) == bool(python_meaning(pattern).search(text)), (pattern, text)
 
 
-@pytest.mark.parametrize("value", ["github:floraqz\n", "github:floraqz\x85", "github:floraqz\u2028", "github:flora\x1cqz", " github:floraqz"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "github:floraqz\n",
+        "github:floraqz\x85",
+        "github:floraqz\u2028",
+        "github:flora\x1cqz",
+        " github:floraqz",
+    ],
+)
 def test_an_identifier_with_a_line_break_or_space_is_refused(value: str) -> None:
-    (error,) = schema.iter_errors("record", record(subjects=[{"name": "Jane Doe", "usernames": [value]}]), SOURCE)
+    (error,) = schema.iter_errors(
+        "record", record(subjects=[{"name": "Jane Doe", "usernames": [value]}]), SOURCE
+    )
     assert error.path == "subjects[0].usernames[0]" and "floraqz" not in str(error)
 
 
@@ -365,8 +449,15 @@ EDGES: list[tuple[dict[str, Any], Any, bool]] = [
 
 
 @pytest.mark.parametrize(("rule", "instance", "expected"), EDGES)
-def test_each_keyword_as_the_schemas_rely_on_it(rule: dict[str, Any], instance: Any, expected: bool) -> None:
-    assert jsonschema_rs.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema", **rule}).is_valid(instance) is expected
+def test_each_keyword_as_the_schemas_rely_on_it(
+    rule: dict[str, Any], instance: Any, expected: bool
+) -> None:
+    assert (
+        jsonschema_rs.validator_for(
+            {"$schema": "https://json-schema.org/draft/2020-12/schema", **rule}
+        ).is_valid(instance)
+        is expected
+    )
 
 
 # --- field names YAML reads as something else ----------------------------------------------------
@@ -374,10 +465,16 @@ def test_each_keyword_as_the_schemas_rely_on_it(rule: dict[str, Any], instance: 
 
 def test_field_names_that_are_not_text_are_named_as_yaml_wrote_them() -> None:
     (boolean,) = schema.iter_errors("record", {**record(), True: 1}, SOURCE)
-    assert boolean.path == "" and boolean.message.startswith("a field name that YAML reads as true or false (on, off, yes, no)")
+    assert boolean.path == "" and boolean.message.startswith(
+        "a field name that YAML reads as true or false (on, off, yes, no)"
+    )
     (number,) = schema.iter_errors("record", {**record(), 2026: "x"}, SOURCE)
-    assert number.path == "" and number.message.startswith("a field with an unexpected name: remove it")
-    (empty,) = schema.iter_errors("mapping", {"values": {"Banned or flagged": {"": 0}}}, "mapping.yaml")
+    assert number.path == "" and number.message.startswith(
+        "a field with an unexpected name: remove it"
+    )
+    (empty,) = schema.iter_errors(
+        "mapping", {"values": {"Banned or flagged": {"": 0}}}, "mapping.yaml"
+    )
     assert empty.path == "values.Banned or flagged." and "0" not in empty.message
     (null,) = schema.iter_errors("policy", {"consequences": {None: ""}}, "cocrec.yaml")
     assert null.path == "consequences" and null.message.startswith("must be a mapping {outcomes")
@@ -415,14 +512,18 @@ def field_names(doc: Any) -> Iterator[Any]:
 @pytest.mark.parametrize("kind", schema.KINDS)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_each_error_of_a_mutation_is_one_line_and_validate_raises_the_first(kind: schema.Kind, data: st.DataObject) -> None:
+def test_each_error_of_a_mutation_is_one_line_and_validate_raises_the_first(
+    kind: schema.Kind, data: st.DataObject
+) -> None:
     doc = data.draw(mutations(kind))
     errors = schema.iter_errors(kind, doc, "f")
     event(f"{kind}: {'invalid' if errors else 'valid'}")
     words = json.dumps(schema.schema_doc(kind)) + " ".join(map(str, field_names(doc)))
     for error in errors:
         assert "\n" not in str(error) and str(error).startswith("f")
-        quoted = [v for v in text_values(doc) if len(v) >= 6 and v in error.message and v not in words]
+        quoted = [
+            v for v in text_values(doc) if len(v) >= 6 and v in error.message and v not in words
+        ]
         assert not quoted, (error, quoted)
     if errors:
         with pytest.raises(ValidationError) as caught:

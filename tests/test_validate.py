@@ -7,22 +7,21 @@ must not quote that value: any value in a record may be personal data.
 
 from __future__ import annotations
 
-import textwrap
-
 import copy
 import random
+import textwrap
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import validate, yaml_io
-from cocrec.scaffold import template
 from cocrec.errors import UsageError, ValidationError
 from cocrec.model import Members
 from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY, PRESETS
+from cocrec.scaffold import template
 
 from .conftest import with_changes
 
@@ -74,8 +73,12 @@ SPEC_EXAMPLE = textwrap.dedent("""\
 
 MEMBERS = Members.from_doc(
     {
-        "members": [{"id": "alice", "name": "Alice Member", "keys": ["age1alice"], "since": "2024-01-01"}],
-        "former": [{"id": "bob", "name": "Bob Member", "since": "2023-01-01", "until": "2024-06-01"}],
+        "members": [
+            {"id": "alice", "name": "Alice Member", "keys": ["age1alice"], "since": "2024-01-01"}
+        ],
+        "former": [
+            {"id": "bob", "name": "Bob Member", "since": "2023-01-01", "until": "2024-06-01"}
+        ],
     }
 )
 
@@ -97,7 +100,7 @@ def without(doc: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {key: value for key, value in doc.items() if key not in keys}
 
 
-def errors_of(doc: Any, expected_id: Optional[str] = None) -> list[ValidationError]:
+def errors_of(doc: Any, expected_id: str | None = None) -> list[ValidationError]:
     return validate.record_errors(doc, SOURCE, DEFAULT_POLICY, MEMBERS, expected_id=expected_id)
 
 
@@ -118,9 +121,13 @@ def test_the_spec_example_is_valid() -> None:
 
 
 def test_load_record_returns_the_document_and_the_record() -> None:
-    doc, record = validate.load_record(SPEC_EXAMPLE, SOURCE, DEFAULT_POLICY, MEMBERS, expected_id="2026-k7qd")
+    doc, record = validate.load_record(
+        SPEC_EXAMPLE, SOURCE, DEFAULT_POLICY, MEMBERS, expected_id="2026-k7qd"
+    )
     assert doc["reported_on"] == "2026-06-04"  # dates stay strings in the document
-    assert record.id == "2026-k7qd" and record.outcome is not None and record.outcome.type == "flagged"
+    assert (
+        record.id == "2026-k7qd" and record.outcome is not None and record.outcome.type == "flagged"
+    )
     assert record.subjects[0].also_in == ("2025-x3m9",)
 
 
@@ -136,9 +143,15 @@ def test_load_record_returns_the_document_and_the_record() -> None:
         pytest.param(closed("banned", ban={"permanent": True}), id="banned-permanently"),
         pytest.param(example(outcome=None, subjects=[]), id="open-without-subjects"),
         pytest.param(example(reporter={"kind": "private"}), id="private-reporter"),
-        pytest.param(example(reporter={"kind": "official", "name": "Example Conf staff"}), id="official-reporter"),
+        pytest.param(
+            example(reporter={"kind": "official", "name": "Example Conf staff"}),
+            id="official-reporter",
+        ),
         pytest.param(example(handled_by="bob"), id="handled-by-a-former-member"),
-        pytest.param(example(event=None, categories=None, channel=None, notes=None, retention=None), id="optional-fields-absent"),
+        pytest.param(
+            example(event=None, categories=None, channel=None, notes=None, retention=None),
+            id="optional-fields-absent",
+        ),
     ],
 )
 def test_each_outcome_and_shape_is_valid(doc: dict[str, Any]) -> None:
@@ -169,101 +182,381 @@ def test_expunged_records_are_valid(steps: tuple[str, ...]) -> None:
 
 BAD: list[Any] = [
     pytest.param(example(foo="Zed Secretvalue"), "foo", "Zed Secretvalue", id="unknown-field"),
-    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "phone": "555-0199"}), "reporter.phone", "555-0199", id="unknown-nested-field"),
-    pytest.param(example(categories="harassment by Jane Doe"), "categories", "Jane Doe", id="wrong-type"),
-    pytest.param(example(action_by_committee={"taken": "Jane Doe yes"}), "action_by_committee.taken", "Jane Doe", id="wrong-type-nested"),
-    pytest.param(example(reported_on="2026-02-30"), "reported_on", "2026-02-30", id="impossible-date"),
+    pytest.param(
+        example(reporter={"kind": "public", "name": "Sam Reporter", "phone": "555-0199"}),
+        "reporter.phone",
+        "555-0199",
+        id="unknown-nested-field",
+    ),
+    pytest.param(
+        example(categories="harassment by Jane Doe"), "categories", "Jane Doe", id="wrong-type"
+    ),
+    pytest.param(
+        example(action_by_committee={"taken": "Jane Doe yes"}),
+        "action_by_committee.taken",
+        "Jane Doe",
+        id="wrong-type-nested",
+    ),
+    pytest.param(
+        example(reported_on="2026-02-30"), "reported_on", "2026-02-30", id="impossible-date"
+    ),
     pytest.param(example(reported_on="June 4th 2026"), "reported_on", "June 4th", id="not-a-date"),
-    pytest.param(closed("resolved") | {"retention": {"hold": {"reason": "x", "since": "2026-13-01"}}}, "retention.hold.since", "2026-13-01", id="impossible-hold-date"),
-    pytest.param(example(reporter={"kind": "private", "name": "Sam Reporter"}), "reporter.name", "Sam Reporter", id="named-private-reporter"),
-    pytest.param(example(reporter={"kind": "private", "contact": "sam@example.org"}), "reporter.contact", "sam@example.org", id="private-reporter-contact"),
-    pytest.param(example(reporter={"kind": "private"}, handled_by=None), "handled_by", "alice", id="private-without-handled-by"),
-    pytest.param(example(reporter={"kind": "public", "contact": "sam@example.org"}), "reporter.name", "sam@example.org", id="public-without-name"),
-    pytest.param(example(reporter={"kind": "anonymous-by-Sam"}), "reporter.kind", "anonymous-by-Sam", id="unknown-reporter-kind"),
+    pytest.param(
+        closed("resolved") | {"retention": {"hold": {"reason": "x", "since": "2026-13-01"}}},
+        "retention.hold.since",
+        "2026-13-01",
+        id="impossible-hold-date",
+    ),
+    pytest.param(
+        example(reporter={"kind": "private", "name": "Sam Reporter"}),
+        "reporter.name",
+        "Sam Reporter",
+        id="named-private-reporter",
+    ),
+    pytest.param(
+        example(reporter={"kind": "private", "contact": "sam@example.org"}),
+        "reporter.contact",
+        "sam@example.org",
+        id="private-reporter-contact",
+    ),
+    pytest.param(
+        example(reporter={"kind": "private"}, handled_by=None),
+        "handled_by",
+        "alice",
+        id="private-without-handled-by",
+    ),
+    pytest.param(
+        example(reporter={"kind": "public", "contact": "sam@example.org"}),
+        "reporter.name",
+        "sam@example.org",
+        id="public-without-name",
+    ),
+    pytest.param(
+        example(reporter={"kind": "anonymous-by-Sam"}),
+        "reporter.kind",
+        "anonymous-by-Sam",
+        id="unknown-reporter-kind",
+    ),
     pytest.param(closed("banned"), "outcome.ban", "2026-07-01", id="ban-without-an-end"),
     pytest.param(closed("banned", ban={}), "outcome.ban", "2026-07-01", id="ban-empty"),
-    pytest.param(closed("banned", ban={"until": "2027-03-03", "permanent": True}), "outcome.ban", "2027-03-03", id="ban-with-both"),
-    pytest.param(closed("banned", ban={"permanent": False}), "outcome.ban.permanent", "False", id="ban-permanent-false"),
-    pytest.param(closed("flagged", ban={"until": "2027-03-03"}), "outcome.ban", "2027-03-03", id="ban-when-not-banned"),
-    pytest.param(closed("resolved", recommendations="Keep Jane Doe away"), "outcome.recommendations", "Jane Doe", id="recommendations-when-resolved"),
-    pytest.param(closed("banned", ban={"until": "2026-06-30"}), "outcome.ban.until", "2026-06-30", id="ban-ends-before-decision"),
-    pytest.param(closed("resolved", decided_on="2026-05-01"), "outcome.decided_on", "2026-05-01", id="decided-before-reported"),
     pytest.param(
-        closed("resolved") | {"retention": {"override": {"subjects": "2031-05-05", "decided_on": "2026-07-02"}}},
+        closed("banned", ban={"until": "2027-03-03", "permanent": True}),
+        "outcome.ban",
+        "2027-03-03",
+        id="ban-with-both",
+    ),
+    pytest.param(
+        closed("banned", ban={"permanent": False}),
+        "outcome.ban.permanent",
+        "False",
+        id="ban-permanent-false",
+    ),
+    pytest.param(
+        closed("flagged", ban={"until": "2027-03-03"}),
+        "outcome.ban",
+        "2027-03-03",
+        id="ban-when-not-banned",
+    ),
+    pytest.param(
+        closed("resolved", recommendations="Keep Jane Doe away"),
+        "outcome.recommendations",
+        "Jane Doe",
+        id="recommendations-when-resolved",
+    ),
+    pytest.param(
+        closed("banned", ban={"until": "2026-06-30"}),
+        "outcome.ban.until",
+        "2026-06-30",
+        id="ban-ends-before-decision",
+    ),
+    pytest.param(
+        closed("resolved", decided_on="2026-05-01"),
+        "outcome.decided_on",
+        "2026-05-01",
+        id="decided-before-reported",
+    ),
+    pytest.param(
+        closed("resolved")
+        | {"retention": {"override": {"subjects": "2031-05-05", "decided_on": "2026-07-02"}}},
         "retention.override.reason",
         "2031-05-05",
         id="override-without-reason",
     ),
     pytest.param(
-        closed("resolved") | {"retention": {"override": {"reason": "Jane Doe asked", "decided_on": "2026-07-02"}}},
+        closed("resolved")
+        | {"retention": {"override": {"reason": "Jane Doe asked", "decided_on": "2026-07-02"}}},
         "retention.override",
         "Jane Doe",
         id="override-without-a-step",
     ),
     pytest.param(
-        closed("resolved") | {"retention": {"hold": {"reason": "appeal", "since": "2026-08-01", "review_on": "2026-07-09"}}},
+        closed("resolved")
+        | {
+            "retention": {
+                "hold": {"reason": "appeal", "since": "2026-08-01", "review_on": "2026-07-09"}
+            }
+        },
         "retention.hold.review_on",
         "2026-07-09",
         id="hold-reviewed-before-it-starts",
     ),
     pytest.param(example(region="atlantis"), "region", "atlantis", id="unknown-region"),
-    pytest.param(example(categories=["harassment", "gossiping"]), "categories[1]", "gossiping", id="unknown-category"),
-    pytest.param(example(channel="carrier-pigeon"), "channel", "carrier-pigeon", id="unknown-channel"),
+    pytest.param(
+        example(categories=["harassment", "gossiping"]),
+        "categories[1]",
+        "gossiping",
+        id="unknown-category",
+    ),
+    pytest.param(
+        example(channel="carrier-pigeon"), "channel", "carrier-pigeon", id="unknown-channel"
+    ),
     pytest.param(example(handled_by="mallory"), "handled_by", "mallory", id="unknown-member"),
-    pytest.param(example(handled_by="Mallory Q"), "handled_by", "Mallory Q", id="malformed-member-id"),
+    pytest.param(
+        example(handled_by="Mallory Q"), "handled_by", "Mallory Q", id="malformed-member-id"
+    ),
     pytest.param(example(id="2026-LOUD"), "id", "2026-LOUD", id="bad-id"),
     pytest.param(example(schema_version=99), "schema_version", "99", id="unknown-schema-version"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "emails": ["jane at example.org"]}]), "subjects[0].emails[0]", "jane at", id="bad-email"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "urls": ["example.org/~jane"]}]), "subjects[0].urls[0]", "~jane", id="url-without-scheme"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "also_in": ["jane-2025"]}]), "subjects[0].also_in[0]", "jane-2025", id="malformed-also-in"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "also_in": ["2026-k7qd"]}]), "subjects[0].also_in[0]", "Jane Doe", id="also-in-itself"),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "emails": ["jane at example.org"]}]),
+        "subjects[0].emails[0]",
+        "jane at",
+        id="bad-email",
+    ),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "urls": ["example.org/~jane"]}]),
+        "subjects[0].urls[0]",
+        "~jane",
+        id="url-without-scheme",
+    ),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "also_in": ["jane-2025"]}]),
+        "subjects[0].also_in[0]",
+        "jane-2025",
+        id="malformed-also-in",
+    ),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "also_in": ["2026-k7qd"]}]),
+        "subjects[0].also_in[0]",
+        "Jane Doe",
+        id="also-in-itself",
+    ),
     pytest.param(example(subjects=["Jane Doe"]), "subjects[0]", "Jane Doe", id="subject-as-text"),
-    pytest.param(example(subjects=[{"also_in": ["2025-x3m9"]}]), "subjects[0]", "2025-x3m9", id="subject-without-identifier"),
-    pytest.param(example(subjects=[{"expunged": True, "name": "Jane Doe"}]), "subjects[0]", "Jane Doe", id="expunged-subject-with-a-name"),
-    pytest.param(closed("resolved") | {"subjects": []}, "subjects", "2026-07-01", id="closed-without-subjects"),
-    pytest.param(without(closed("resolved"), "action_by_local_rep"), "action_by_local_rep", "2026-07-01", id="closed-without-action"),
+    pytest.param(
+        example(subjects=[{"also_in": ["2025-x3m9"]}]),
+        "subjects[0]",
+        "2025-x3m9",
+        id="subject-without-identifier",
+    ),
+    pytest.param(
+        example(subjects=[{"expunged": True, "name": "Jane Doe"}]),
+        "subjects[0]",
+        "Jane Doe",
+        id="expunged-subject-with-a-name",
+    ),
+    pytest.param(
+        closed("resolved") | {"subjects": []},
+        "subjects",
+        "2026-07-01",
+        id="closed-without-subjects",
+    ),
+    pytest.param(
+        without(closed("resolved"), "action_by_local_rep"),
+        "action_by_local_rep",
+        "2026-07-01",
+        id="closed-without-action",
+    ),
     pytest.param(example(summary=None), "summary", "Jane Doe", id="summary-missing"),
     pytest.param(example(summary=""), "summary", "Jane Doe", id="summary-empty"),
-    pytest.param(example(disclosures=[{"on": "2027-03-01", "what": "shareable_summary"}]), "disclosures[0].to", "2027-03-01", id="disclosure-without-to"),
-    pytest.param(example(outcome=None, expunged={"reporter": "2027-01-01"}, reporter={"kind": "public"}), "outcome", "2027-01-01", id="expunged-while-open"),
-    pytest.param(expunged_doc(("reporter",)) | {"reporter": {"kind": "public", "name": "Sam Reporter"}}, "reporter.name", "Sam Reporter", id="name-back-after-expunge"),
-    pytest.param(expunged_doc(("subjects",)) | {"summary": "Jane Doe again"}, "summary", "Jane Doe", id="summary-back-after-expunge"),
-    pytest.param(expunged_doc(("subjects",)) | {"subjects": [{"name": "Jane Doe"}]}, "subjects[0]", "Jane Doe", id="subject-back-after-expunge"),
+    pytest.param(
+        example(disclosures=[{"on": "2027-03-01", "what": "shareable_summary"}]),
+        "disclosures[0].to",
+        "2027-03-01",
+        id="disclosure-without-to",
+    ),
+    pytest.param(
+        example(outcome=None, expunged={"reporter": "2027-01-01"}, reporter={"kind": "public"}),
+        "outcome",
+        "2027-01-01",
+        id="expunged-while-open",
+    ),
+    pytest.param(
+        expunged_doc(("reporter",)) | {"reporter": {"kind": "public", "name": "Sam Reporter"}},
+        "reporter.name",
+        "Sam Reporter",
+        id="name-back-after-expunge",
+    ),
+    pytest.param(
+        expunged_doc(("subjects",)) | {"summary": "Jane Doe again"},
+        "summary",
+        "Jane Doe",
+        id="summary-back-after-expunge",
+    ),
+    pytest.param(
+        expunged_doc(("subjects",)) | {"subjects": [{"name": "Jane Doe"}]},
+        "subjects[0]",
+        "Jane Doe",
+        id="subject-back-after-expunge",
+    ),
     # deadlines' record fields (SPEC section 12)
-    pytest.param(example(acknowledged_on="2026-06-03"), "acknowledged_on", "2026-06-03", id="acknowledged-before-reported"),
-    pytest.param(example(acknowledged_on="2026-06-31"), "acknowledged_on", "2026-06-31", id="acknowledged-impossible-date"),
-    pytest.param(example(unilateral_action={"reviewed_on": "2026-06-05"}), "unilateral_action.taken_on", "2026-06-05", id="unilateral-without-taken-on"),
-    pytest.param(example(unilateral_action={"taken_on": "2026-06-05", "reviewed_on": "2026-06-04"}), "unilateral_action.reviewed_on", "2026-06-04", id="reviewed-before-taken"),
-    pytest.param(example(unilateral_action={"taken_on": "2026-06-01"}), "unilateral_action.taken_on", "2026-06-01", id="unilateral-before-report"),
-    pytest.param(example(outcome=None, appeal={"received_on": "2026-07-05"}), "outcome", "2026-07-05", id="appeal-while-open"),
-    pytest.param(closed("resolved", decided_on="2026-07-01") | {"appeal": {"received_on": "2026-06-30"}}, "appeal.received_on", "2026-06-30", id="appeal-before-decision"),
-    pytest.param(closed("resolved", decided_on="2026-07-01") | {"appeal": {"received_on": "2026-08-15"}}, "appeal.received_on", "2026-08-15", id="appeal-after-the-window"),
-    pytest.param(closed("resolved") | {"appeal": {"received_on": "2026-07-05", "decided_on": "2026-07-04"}}, "appeal.decided_on", "2026-07-04", id="appeal-decided-before-received"),
-    pytest.param(closed("resolved", consequence="stern-talk-with-jane"), "outcome.consequence", "jane", id="consequence-without-a-ladder"),
-    pytest.param(example(imported={"row_sha256": "not-a-hash", "date": "2026-12-01"}), "imported.row_sha256", "not-a-hash", id="imported-bad-hash"),
+    pytest.param(
+        example(acknowledged_on="2026-06-03"),
+        "acknowledged_on",
+        "2026-06-03",
+        id="acknowledged-before-reported",
+    ),
+    pytest.param(
+        example(acknowledged_on="2026-06-31"),
+        "acknowledged_on",
+        "2026-06-31",
+        id="acknowledged-impossible-date",
+    ),
+    pytest.param(
+        example(unilateral_action={"reviewed_on": "2026-06-05"}),
+        "unilateral_action.taken_on",
+        "2026-06-05",
+        id="unilateral-without-taken-on",
+    ),
+    pytest.param(
+        example(unilateral_action={"taken_on": "2026-06-05", "reviewed_on": "2026-06-04"}),
+        "unilateral_action.reviewed_on",
+        "2026-06-04",
+        id="reviewed-before-taken",
+    ),
+    pytest.param(
+        example(unilateral_action={"taken_on": "2026-06-01"}),
+        "unilateral_action.taken_on",
+        "2026-06-01",
+        id="unilateral-before-report",
+    ),
+    pytest.param(
+        example(outcome=None, appeal={"received_on": "2026-07-05"}),
+        "outcome",
+        "2026-07-05",
+        id="appeal-while-open",
+    ),
+    pytest.param(
+        closed("resolved", decided_on="2026-07-01") | {"appeal": {"received_on": "2026-06-30"}},
+        "appeal.received_on",
+        "2026-06-30",
+        id="appeal-before-decision",
+    ),
+    pytest.param(
+        closed("resolved", decided_on="2026-07-01") | {"appeal": {"received_on": "2026-08-15"}},
+        "appeal.received_on",
+        "2026-08-15",
+        id="appeal-after-the-window",
+    ),
+    pytest.param(
+        closed("resolved") | {"appeal": {"received_on": "2026-07-05", "decided_on": "2026-07-04"}},
+        "appeal.decided_on",
+        "2026-07-04",
+        id="appeal-decided-before-received",
+    ),
+    pytest.param(
+        closed("resolved", consequence="stern-talk-with-jane"),
+        "outcome.consequence",
+        "jane",
+        id="consequence-without-a-ladder",
+    ),
+    pytest.param(
+        example(imported={"row_sha256": "not-a-hash", "date": "2026-12-01"}),
+        "imported.row_sha256",
+        "not-a-hash",
+        id="imported-bad-hash",
+    ),
     # dates from 1900 to 2199 (SPEC section 8): `until: 9999-12-31` meant "forever" and broke every command
-    pytest.param(closed("banned", ban={"until": "9999-12-31"}), "outcome.ban.until", "9999", id="ban-until-9999"),
+    pytest.param(
+        closed("banned", ban={"until": "9999-12-31"}),
+        "outcome.ban.until",
+        "9999",
+        id="ban-until-9999",
+    ),
     pytest.param(example(reported_on="0001-01-01"), "reported_on", "0001", id="reported-in-year-1"),
     pytest.param(example(reported_on="1899-12-31"), "reported_on", "1899", id="reported-in-1899"),
-    pytest.param(closed("resolved") | {"retention": {"hold": {"reason": "x", "since": "2026-08-01", "review_on": "2200-01-01"}}}, "retention.hold.review_on", "2200", id="review-in-2200"),
-    pytest.param(example(disclosures=[{"on": "3026-03-01", "to": "Example Conf", "what": "shareable_summary"}]), "disclosures[0].on", "3026", id="disclosed-in-3026"),
+    pytest.param(
+        closed("resolved")
+        | {
+            "retention": {"hold": {"reason": "x", "since": "2026-08-01", "review_on": "2200-01-01"}}
+        },
+        "retention.hold.review_on",
+        "2200",
+        id="review-in-2200",
+    ),
+    pytest.param(
+        example(
+            disclosures=[{"on": "3026-03-01", "to": "Example Conf", "what": "shareable_summary"}]
+        ),
+        "disclosures[0].on",
+        "3026",
+        id="disclosed-in-3026",
+    ),
     # identifiers on one line, nothing around them: Python's `$` matches before a final newline
-    pytest.param(example(subjects=[{"name": "Jane Doe", "usernames": ["github:floraqz\n"]}]), "subjects[0].usernames[0]", "floraqz", id="username-ending-in-newline"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "emails": ["jane@example.org\n"]}]), "subjects[0].emails[0]", "jane@", id="email-ending-in-newline"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "emails": [" jane@example.org"]}]), "subjects[0].emails[0]", "jane@", id="email-after-a-space"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "urls": ["https://example.org/~jane\n"]}]), "subjects[0].urls[0]", "~jane", id="url-ending-in-newline"),
-    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org\n"}), "reporter.contact", "sam@", id="contact-ending-in-newline"),
-    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "contact": " sam@example.org"}), "reporter.contact", "sam@", id="contact-after-a-space"),
-    pytest.param(example(reporter={"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org\u2028x"}), "reporter.contact", "sam@", id="contact-over-two-lines"),
-    pytest.param(example(handled_by="alice\n"), "handled_by", "alice", id="member-id-ending-in-newline"),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "usernames": ["github:floraqz\n"]}]),
+        "subjects[0].usernames[0]",
+        "floraqz",
+        id="username-ending-in-newline",
+    ),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "emails": ["jane@example.org\n"]}]),
+        "subjects[0].emails[0]",
+        "jane@",
+        id="email-ending-in-newline",
+    ),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "emails": [" jane@example.org"]}]),
+        "subjects[0].emails[0]",
+        "jane@",
+        id="email-after-a-space",
+    ),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "urls": ["https://example.org/~jane\n"]}]),
+        "subjects[0].urls[0]",
+        "~jane",
+        id="url-ending-in-newline",
+    ),
+    pytest.param(
+        example(
+            reporter={"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org\n"}
+        ),
+        "reporter.contact",
+        "sam@",
+        id="contact-ending-in-newline",
+    ),
+    pytest.param(
+        example(reporter={"kind": "public", "name": "Sam Reporter", "contact": " sam@example.org"}),
+        "reporter.contact",
+        "sam@",
+        id="contact-after-a-space",
+    ),
+    pytest.param(
+        example(
+            reporter={"kind": "public", "name": "Sam Reporter", "contact": "sam@example.org\u2028x"}
+        ),
+        "reporter.contact",
+        "sam@",
+        id="contact-over-two-lines",
+    ),
+    pytest.param(
+        example(handled_by="alice\n"), "handled_by", "alice", id="member-id-ending-in-newline"
+    ),
     pytest.param(example(id="2026-wxyz\n"), "id", "wxyz", id="record-id-ending-in-newline"),
-    pytest.param(example(subjects=[{"name": "Jane Doe", "also_in": ["2025-x3m9\n"]}]), "subjects[0].also_in[0]", "x3m9", id="also-in-ending-in-newline"),
-    pytest.param(example(reported_on="2026-03-17\n"), "reported_on", "03-17", id="date-ending-in-newline"),
+    pytest.param(
+        example(subjects=[{"name": "Jane Doe", "also_in": ["2025-x3m9\n"]}]),
+        "subjects[0].also_in[0]",
+        "x3m9",
+        id="also-in-ending-in-newline",
+    ),
+    pytest.param(
+        example(reported_on="2026-03-17\n"), "reported_on", "03-17", id="date-ending-in-newline"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("doc", "path", "value"), BAD)
-def test_a_bad_record_gets_one_clear_error_without_its_value(doc: dict[str, Any], path: str, value: str) -> None:
+def test_a_bad_record_gets_one_clear_error_without_its_value(
+    doc: dict[str, Any], path: str, value: str
+) -> None:
     error = assert_one_error(errors_of(doc), path, value)
     assert error.exit_code == 1
     assert len(str(error).splitlines()) == 1
@@ -275,7 +568,11 @@ def test_a_bare_on_key_as_typed_in_the_spec() -> None:
 
 
 def test_a_key_yaml_reads_as_a_boolean_gets_a_hint() -> None:
-    doc = example(disclosures=[{True: "2027-03-01", "to": "Example Conf organisers", "what": "shareable_summary"}])
+    doc = example(
+        disclosures=[
+            {True: "2027-03-01", "to": "Example Conf organisers", "what": "shareable_summary"}
+        ]
+    )
     errors = errors_of(doc)
     assert errors[0].path == "disclosures[0]" and "quote it" in errors[0].message
     assert all("Example Conf" not in str(e) for e in errors)
@@ -304,7 +601,9 @@ def test_several_cross_field_problems_are_all_reported() -> None:
 def test_a_custom_policy_decides_the_allowed_regions() -> None:
     policy = validate.load_policy(b"regions: [atlantis]\n", "cocrec.yaml")
     assert validate.record_errors(example(region="atlantis"), SOURCE, policy, MEMBERS) == []
-    assert [e.path for e in validate.record_errors(example(), SOURCE, policy, MEMBERS)] == ["region"]
+    assert [e.path for e in validate.record_errors(example(), SOURCE, policy, MEMBERS)] == [
+        "region"
+    ]
 
 
 def test_load_record_raises_the_first_problem() -> None:
@@ -316,7 +615,9 @@ def test_load_record_raises_the_first_problem() -> None:
 
 def test_load_record_refuses_malformed_yaml_without_quoting_it() -> None:
     with pytest.raises(ValidationError) as caught:
-        validate.load_record(b"id: 2026-k7qd\nsummary: [Jane Doe\n", SOURCE, DEFAULT_POLICY, MEMBERS)
+        validate.load_record(
+            b"id: 2026-k7qd\nsummary: [Jane Doe\n", SOURCE, DEFAULT_POLICY, MEMBERS
+        )
     assert "Jane Doe" not in str(caught.value)
 
 
@@ -324,18 +625,27 @@ def test_load_record_refuses_malformed_yaml_without_quoting_it() -> None:
 
 
 def test_duplicate_ids_across_files() -> None:
-    docs = {"workspace/one.yaml": example(), "workspace/two.yaml": example(id="2025-x3m9"), "workspace/three.yaml": example()}
+    docs = {
+        "workspace/one.yaml": example(),
+        "workspace/two.yaml": example(id="2025-x3m9"),
+        "workspace/three.yaml": example(),
+    }
     errors = validate.collection_errors(docs)
     assert [(e.file, e.path) for e in errors] == [("workspace/three.yaml", "id")]
     assert "workspace/one.yaml" in str(errors[0]) and "2026-k7qd" not in str(errors[0])
 
 
 def test_also_in_must_name_a_known_record() -> None:
-    known = {"records/2026-k7qd.yaml.age": example(), "records/2025-x3m9.yaml.age": example(id="2025-x3m9", subjects=[])}
+    known = {
+        "records/2026-k7qd.yaml.age": example(),
+        "records/2025-x3m9.yaml.age": example(id="2025-x3m9", subjects=[]),
+    }
     assert validate.collection_errors(known) == []
     lonely = {"records/2026-k7qd.yaml.age": example()}
     errors = validate.collection_errors(lonely)
-    assert [(e.file, e.path) for e in errors] == [("records/2026-k7qd.yaml.age", "subjects[0].also_in[0]")]
+    assert [(e.file, e.path) for e in errors] == [
+        ("records/2026-k7qd.yaml.age", "subjects[0].also_in[0]")
+    ]
     assert "2025-x3m9" not in str(errors[0])
 
 
@@ -354,7 +664,9 @@ def shuffled(doc: Any, rng: random.Random) -> Any:
 
 
 def test_canonical_follows_the_spec_order() -> None:
-    doc = validate.canonical(shuffled(closed("banned", ban={"until": "2027-07-01"}), random.Random(3)))
+    doc = validate.canonical(
+        shuffled(closed("banned", ban={"until": "2027-07-01"}), random.Random(3))
+    )
     assert list(doc) == [key for key in validate.KEY_ORDER["record"] if key in doc]
     assert list(doc["reporter"]) == ["kind", "name", "contact"]
     assert list(doc["subjects"][0]) == ["name", "emails", "usernames", "urls", "also_in"]
@@ -375,14 +687,19 @@ def test_canonical_save_is_byte_identical_on_the_second_save() -> None:
 @given(st.integers(min_value=0, max_value=2**32))
 def test_canonical_does_not_depend_on_the_typed_order(seed: int) -> None:
     doc = expunged_doc(("reporter",)) | {"disclosures": example()["disclosures"]}
-    assert yaml_io.dumps(validate.canonical(shuffled(doc, random.Random(seed)))) == yaml_io.dumps(validate.canonical(doc))
+    assert yaml_io.dumps(validate.canonical(shuffled(doc, random.Random(seed)))) == yaml_io.dumps(
+        validate.canonical(doc)
+    )
 
 
 def test_canonical_keeps_unknown_fields_last_and_does_not_touch_its_input() -> None:
     doc = {"zeta": [1], "id": "2026-k7qd", "reporter": {"extra": 1, "kind": "public"}}
     before = copy.deepcopy(doc)
     result = validate.canonical(doc)
-    assert list(result) == ["id", "reporter", "zeta"] and list(result["reporter"]) == ["kind", "extra"]
+    assert list(result) == ["id", "reporter", "zeta"] and list(result["reporter"]) == [
+        "kind",
+        "extra",
+    ]
     result["zeta"].append(2)
     assert doc == before
 
@@ -418,24 +735,89 @@ def test_an_empty_members_file_has_no_members(data: bytes) -> None:
 
 
 BAD_MEMBERS: list[Any] = [
-    pytest.param(MEMBERS_YAML.replace(b"  since: 2024-01-01\n", b"  since: 2024-01-01\n  phone: 555-0199\n"), "members[0].phone", "555-0199", id="unknown-field"),
-    pytest.param(MEMBERS_YAML.replace(b"keys: [age1alicekey, ssh-ed25519 AAAAalice alice@example.org]", b"keys: []"), "members[0].keys", "age1", id="no-key"),
-    pytest.param(MEMBERS_YAML.replace(b"age1alicekey", b"not-a-key-XYZ"), "members[0].keys[0]", "XYZ", id="invalid-recipient"),
-    pytest.param(MEMBERS_YAML.replace(b"ssh-ed25519 AAAAalice alice@example.org", b"age1alicekey"), "members[0].keys[1]", "alicekey", id="duplicate-key-listed"),
     pytest.param(
-        MEMBERS_YAML.replace(b"former:", b"- {id: carol, name: Carol, keys: [ssh-ed25519 AAAAalice carol@example.org]}\nformer:"),
+        MEMBERS_YAML.replace(b"  since: 2024-01-01\n", b"  since: 2024-01-01\n  phone: 555-0199\n"),
+        "members[0].phone",
+        "555-0199",
+        id="unknown-field",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(
+            b"keys: [age1alicekey, ssh-ed25519 AAAAalice alice@example.org]", b"keys: []"
+        ),
+        "members[0].keys",
+        "age1",
+        id="no-key",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"age1alicekey", b"not-a-key-XYZ"),
+        "members[0].keys[0]",
+        "XYZ",
+        id="invalid-recipient",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"ssh-ed25519 AAAAalice alice@example.org", b"age1alicekey"),
+        "members[0].keys[1]",
+        "alicekey",
+        id="duplicate-key-listed",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(
+            b"former:",
+            b"- {id: carol, name: Carol, keys: [ssh-ed25519 AAAAalice carol@example.org]}\nformer:",
+        ),
         "members[1].keys[0]",
         "AAAAalice",
         id="same-ssh-key-another-comment",
     ),
-    pytest.param(MEMBERS_YAML.replace(b"id: bob", b"id: alice"), "former[0].id", "Bob Member", id="duplicate-id"),
-    pytest.param(MEMBERS_YAML.replace(b"id: alice", b"id: Alice Q"), "members[0].id", "Alice Q", id="malformed-id"),
-    pytest.param(MEMBERS_YAML.replace(b"since: 2024-01-01", b"since: 2024-02-30"), "members[0].since", "2024-02-30", id="impossible-date"),
-    pytest.param(MEMBERS_YAML.replace(b"until: 2024-06-01", b"until: 2022-06-01"), "former[0].until", "2022-06-01", id="left-before-joining"),
-    pytest.param(MEMBERS_YAML.replace(b"until: 2024-06-01}", b"until: 2024-06-01, keys: [age1old]}"), "former[0].keys", "age1old", id="former-keeps-keys"),
-    pytest.param(MEMBERS_YAML.replace(b"since: 2024-01-01", b"since: 0001-01-01"), "members[0].since", "0001", id="joined-in-year-1"),
-    pytest.param(MEMBERS_YAML.replace(b"id: alice", b'id: "alice\\n"'), "members[0].id", "alice", id="id-ending-in-newline"),
-    pytest.param(MEMBERS_YAML.replace(b"age1alicekey", b'"age1alicekey\\n"'), "members[0].keys[0]", "alicekey", id="key-ending-in-newline"),
+    pytest.param(
+        MEMBERS_YAML.replace(b"id: bob", b"id: alice"),
+        "former[0].id",
+        "Bob Member",
+        id="duplicate-id",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"id: alice", b"id: Alice Q"),
+        "members[0].id",
+        "Alice Q",
+        id="malformed-id",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"since: 2024-01-01", b"since: 2024-02-30"),
+        "members[0].since",
+        "2024-02-30",
+        id="impossible-date",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"until: 2024-06-01", b"until: 2022-06-01"),
+        "former[0].until",
+        "2022-06-01",
+        id="left-before-joining",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"until: 2024-06-01}", b"until: 2024-06-01, keys: [age1old]}"),
+        "former[0].keys",
+        "age1old",
+        id="former-keeps-keys",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"since: 2024-01-01", b"since: 0001-01-01"),
+        "members[0].since",
+        "0001",
+        id="joined-in-year-1",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"id: alice", b'id: "alice\\n"'),
+        "members[0].id",
+        "alice",
+        id="id-ending-in-newline",
+    ),
+    pytest.param(
+        MEMBERS_YAML.replace(b"age1alicekey", b'"age1alicekey\\n"'),
+        "members[0].keys[0]",
+        "alicekey",
+        id="key-ending-in-newline",
+    ),
 ]
 
 
@@ -478,35 +860,96 @@ def test_a_custom_term_replaces_only_its_outcome() -> None:
     policy = validate.load_policy(data, "cocrec.yaml")
     assert policy.terms["resolved"] == {"reporter": 12, "subjects": None}
     assert policy.terms["flagged"] == DEFAULT_POLICY.terms["flagged"]
-    assert (policy.after_ban, policy.starts, policy.min_cell, policy.regions) == (None, "reported_on", 5, DEFAULT_POLICY.regions)
+    assert (policy.after_ban, policy.starts, policy.min_cell, policy.regions) == (
+        None,
+        "reported_on",
+        5,
+        DEFAULT_POLICY.regions,
+    )
 
 
 @pytest.mark.parametrize(
     ("data", "path"),
     [
-        pytest.param(b"retention:\n  terms:\n    resolved: {reporter: forever, subjects: 14}\n", "retention.terms.resolved.reporter", id="word-term"),
-        pytest.param(b"retention:\n  terms:\n    resolved: {reporter: -3, subjects: 14}\n", "retention.terms.resolved.reporter", id="negative-term"),
-        pytest.param(b"retention:\n  terms:\n    resolved: {reporter: 1.5, subjects: 14}\n", "retention.terms.resolved.reporter", id="fractional-term"),
-        pytest.param(b"retention:\n  terms:\n    resolved: {reporter: 14}\n", "retention.terms.resolved.subjects", id="half-a-term"),
-        pytest.param(b"retention:\n  terms:\n    warned: {reporter: 1, subjects: 1}\n", "retention.terms.warned", id="unknown-outcome"),
-        pytest.param(b"retention:\n  starts: first-contact\n", "retention.starts", id="unknown-start"),
+        pytest.param(
+            b"retention:\n  terms:\n    resolved: {reporter: forever, subjects: 14}\n",
+            "retention.terms.resolved.reporter",
+            id="word-term",
+        ),
+        pytest.param(
+            b"retention:\n  terms:\n    resolved: {reporter: -3, subjects: 14}\n",
+            "retention.terms.resolved.reporter",
+            id="negative-term",
+        ),
+        pytest.param(
+            b"retention:\n  terms:\n    resolved: {reporter: 1.5, subjects: 14}\n",
+            "retention.terms.resolved.reporter",
+            id="fractional-term",
+        ),
+        pytest.param(
+            b"retention:\n  terms:\n    resolved: {reporter: 14}\n",
+            "retention.terms.resolved.subjects",
+            id="half-a-term",
+        ),
+        pytest.param(
+            b"retention:\n  terms:\n    warned: {reporter: 1, subjects: 1}\n",
+            "retention.terms.warned",
+            id="unknown-outcome",
+        ),
+        pytest.param(
+            b"retention:\n  starts: first-contact\n", "retention.starts", id="unknown-start"
+        ),
         pytest.param(b"regions: [Europe West]\n", "regions[0]", id="region-not-a-slug"),
         pytest.param(b"regions: []\n", "regions", id="no-regions"),
         pytest.param(b"channels: [email, email]\n", "channels", id="duplicate-channel"),
         pytest.param(b"report: {min_cell: 0}\n", "report.min_cell", id="min-cell-zero"),
-        pytest.param(b"retention:\n  terms:\n    resolved: {reporter: 100000000, subjects: 14}\n", "retention.terms.resolved.reporter", id="term-past-the-calendar"),
-        pytest.param(b"retention:\n  stale_open_case_days: 10000000000\n", "retention.stale_open_case_days", id="stale-days-past-the-calendar"),
+        pytest.param(
+            b"retention:\n  terms:\n    resolved: {reporter: 100000000, subjects: 14}\n",
+            "retention.terms.resolved.reporter",
+            id="term-past-the-calendar",
+        ),
+        pytest.param(
+            b"retention:\n  stale_open_case_days: 10000000000\n",
+            "retention.stale_open_case_days",
+            id="stale-days-past-the-calendar",
+        ),
         pytest.param(b"colour: blue\n", "colour", id="unknown-key"),
-        pytest.param(b"deadlines: {acknowledge: 1.5}\n", "deadlines.acknowledge", id="fractional-deadline"),
+        pytest.param(
+            b"deadlines: {acknowledge: 1.5}\n", "deadlines.acknowledge", id="fractional-deadline"
+        ),
         pytest.param(b"deadlines: {decide: two weeks}\n", "deadlines.decide", id="word-deadline"),
         pytest.param(b"deadlines: {decide: -1}\n", "deadlines.decide", id="negative-deadline"),
         pytest.param(b"deadlines: {respond: 2}\n", "deadlines.respond", id="unknown-deadline"),
-        pytest.param(b"consequences: {warning: {outcomes: [warned]}}\n", "consequences.warning.outcomes[0]", id="consequence-unknown-type"),
-        pytest.param(b"consequences: {warning: {outcomes: []}}\n", "consequences.warning.outcomes", id="consequence-no-type"),
-        pytest.param(b"consequences: {ban: {outcomes: [banned], ban: sometimes}}\n", "consequences.ban.ban", id="consequence-unknown-ban"),
-        pytest.param(b"consequences: {banned: {outcomes: [banned]}}\n", "consequences.banned", id="consequence-named-like-a-type"),
-        pytest.param(b"consequences: {First Warning: {outcomes: [resolved]}}\n", "consequences", id="consequence-not-a-slug"),
-        pytest.param(b"report: {columns: {Warned: warning}}\n", "report.columns.Warned", id="column-counts-nothing"),
+        pytest.param(
+            b"consequences: {warning: {outcomes: [warned]}}\n",
+            "consequences.warning.outcomes[0]",
+            id="consequence-unknown-type",
+        ),
+        pytest.param(
+            b"consequences: {warning: {outcomes: []}}\n",
+            "consequences.warning.outcomes",
+            id="consequence-no-type",
+        ),
+        pytest.param(
+            b"consequences: {ban: {outcomes: [banned], ban: sometimes}}\n",
+            "consequences.ban.ban",
+            id="consequence-unknown-ban",
+        ),
+        pytest.param(
+            b"consequences: {banned: {outcomes: [banned]}}\n",
+            "consequences.banned",
+            id="consequence-named-like-a-type",
+        ),
+        pytest.param(
+            b"consequences: {First Warning: {outcomes: [resolved]}}\n",
+            "consequences",
+            id="consequence-not-a-slug",
+        ),
+        pytest.param(
+            b"report: {columns: {Warned: warning}}\n",
+            "report.columns.Warned",
+            id="column-counts-nothing",
+        ),
         pytest.param(b"report: {columns: {}}\n", "report.columns", id="no-columns"),
     ],
 )
@@ -536,29 +979,64 @@ def test_a_deadline_that_is_not_whole_days_is_one_line_in_check(tmp_path: Path) 
 def test_each_preset_is_a_valid_policy_with_every_deadline() -> None:
     for preset, name in PRESETS.items():
         policy = validate.load_policy(template(name).encode("utf-8"), name)
-        assert policy.deadlines == {"acknowledge": 1, "decide": 30, "review_unilateral": 1, "appeal_window": 30}, preset
+        assert policy.deadlines == {
+            "acknowledge": 1,
+            "decide": 30,
+            "review_unilateral": 1,
+            "appeal_window": 30,
+        }, preset
         assert template(name).startswith(f"# cocrec policy, preset {preset}")
-    covenant = validate.load_policy(template(PRESETS["contributor-covenant-2.1"]).encode("utf-8"), "cocrec.yaml")
-    assert list(covenant.consequences) == ["correction", "warning", "temporary-ban", "permanent-ban"]
+    covenant = validate.load_policy(
+        template(PRESETS["contributor-covenant-2.1"]).encode("utf-8"), "cocrec.yaml"
+    )
+    assert list(covenant.consequences) == [
+        "correction",
+        "warning",
+        "temporary-ban",
+        "permanent-ban",
+    ]
     assert covenant.consequences["temporary-ban"].allows("banned", ban_permanent=False)
     assert not covenant.consequences["temporary-ban"].allows("banned", ban_permanent=True)
     django = validate.load_policy(template(PRESETS["django-2026"]).encode("utf-8"), "cocrec.yaml")
-    assert django.consequences["other"].outcomes == ("no-violation", "unidentified", "resolved", "flagged", "banned")
+    assert django.consequences["other"].outcomes == (
+        "no-violation",
+        "unidentified",
+        "resolved",
+        "flagged",
+        "banned",
+    )
     assert [c.label for c in django.report_columns] == [
-        "Reports", "People Named", "Actions (DSF)", "Actions (Local)", "Not a violation", "Out of scope", "Warned", "Suspended",
-        "Banned", "Other", "No Action",
+        "Reports",
+        "People Named",
+        "Actions (DSF)",
+        "Actions (Local)",
+        "Not a violation",
+        "Out of scope",
+        "Warned",
+        "Suspended",
+        "Banned",
+        "Other",
+        "No Action",
     ]
+
+
 # --- dates of what has happened, as of the day a member writes ---------------------------------
 
 
 def test_dates_of_what_happened_may_not_lie_after_the_as_of_date() -> None:
     import datetime as dt
 
-    doc = closed("resolved") | {"disclosures": [{"on": "2026-08-01", "to": "Example Conf", "what": "shareable_summary"}]}
+    doc = closed("resolved") | {
+        "disclosures": [{"on": "2026-08-01", "to": "Example Conf", "what": "shareable_summary"}]
+    }
     assert validate.future_errors(doc, SOURCE, dt.date(2026, 8, 1)) == []
     errors = validate.future_errors(doc, SOURCE, dt.date(2026, 6, 1))
     assert [e.path for e in errors] == [
-        "reported_on", "outcome.decided_on", "retention.override.decided_on", "retention.hold.since", "disclosures[0].on"
+        "reported_on",
+        "outcome.decided_on",
+        "retention.override.decided_on",
+        "retention.hold.since",
+        "disclosures[0].on",
     ]
     assert all("is after 2026-06-01 (today, or --as-of)" in str(e) for e in errors)
 
@@ -566,16 +1044,23 @@ def test_dates_of_what_happened_may_not_lie_after_the_as_of_date() -> None:
 def test_dates_of_what_is_to_come_may_lie_after_it() -> None:
     import datetime as dt
 
-    doc = closed("banned", ban={"until": "2199-12-31"}) | {"retention": {"hold": {"reason": "x", "since": "2026-08-01", "review_on": "2030-01-01"}}}
+    doc = closed("banned", ban={"until": "2199-12-31"}) | {
+        "retention": {"hold": {"reason": "x", "since": "2026-08-01", "review_on": "2030-01-01"}}
+    }
     assert errors_of(doc) == []
     assert validate.future_errors(doc, SOURCE, dt.date(2027, 3, 1)) == []
 
 
 def test_the_out_of_range_ban_says_how_to_write_forever() -> None:
     (error,) = errors_of(closed("banned", ban={"until": "9999-12-31"}))
-    assert str(error) == f"{SOURCE}: outcome.ban.until: dates run from 1900 to 2199: a ban without an end is written ban: {{permanent: true}}"
+    assert (
+        str(error)
+        == f"{SOURCE}: outcome.ban.until: dates run from 1900 to 2199: a ban without an end is written ban: {{permanent: true}}"
+    )
 
 
 def test_a_date_in_another_format_says_how_dates_are_written() -> None:
     (error,) = errors_of(example(reported_on="01/12/2026"))
-    assert str(error) == f"{SOURCE}: reported_on: must be a date, written YYYY-MM-DD like 2026-06-04"
+    assert (
+        str(error) == f"{SOURCE}: reported_on: must be a date, written YYYY-MM-DD like 2026-06-04"
+    )

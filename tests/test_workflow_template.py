@@ -23,7 +23,15 @@ from .conftest import Cocrec, outcome, record
 
 WORKFLOW = ".github/workflows/records.yml"
 CHECK_STEP = "cocrec check --no-decrypt"
-PERSONAL = ("Jane", "Doe", "jane@example.org", "janedoe", "example.org/~jane", "Sam Reporter", "sam@example.org")
+PERSONAL = (
+    "Jane",
+    "Doe",
+    "jane@example.org",
+    "janedoe",
+    "example.org/~jane",
+    "Sam Reporter",
+    "sam@example.org",
+)
 
 
 def workflow(root: Path) -> dict[str, Any]:
@@ -42,7 +50,10 @@ def shim_bin(tmp_path: Path) -> Path:
     """`cocrec` and `python` running the interpreter under test, instead of the workflow's pip install."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, command in (("cocrec", f'exec "{sys.executable}" -m cocrec "$@"'), ("python", f'exec "{sys.executable}" "$@"')):
+    for name, command in (
+        ("cocrec", f'exec "{sys.executable}" -m cocrec "$@"'),
+        ("python", f'exec "{sys.executable}" "$@"'),
+    ):
         path = bin_dir / name
         path.write_text(f"#!/bin/sh\n{command}\n")
         path.chmod(0o755)
@@ -56,7 +67,9 @@ class Job:
     summary: str
 
 
-def run_step(root: Path, tmp_path: Path, name: str, bin_dir: Path, extra: dict[str, str] | None = None) -> Job:
+def run_step(
+    root: Path, tmp_path: Path, name: str, bin_dir: Path, extra: dict[str, str] | None = None
+) -> Job:
     """Run one step's `run:` as GitHub does for `shell: bash` (bash --noprofile --norc -eo pipefail)."""
     spec = step(root, name)
     assert spec.get("shell") == "bash"
@@ -73,11 +86,23 @@ def run_step(root: Path, tmp_path: Path, name: str, bin_dir: Path, extra: dict[s
         "GITHUB_STEP_SUMMARY": str(summary),
         "RUNNER_TEMP": str(runner_temp),
         # an unset repository variable expands to an empty string on GitHub
-        **{k: "" if str(v).startswith("${{ vars.") else str(v) for k, v in (spec.get("env") or {}).items()},
+        **{
+            k: "" if str(v).startswith("${{ vars.") else str(v)
+            for k, v in (spec.get("env") or {}).items()
+        },
         **(extra or {}),
     }
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=root, env=env, capture_output=True, text=True, timeout=120)
-    return Job(done.returncode, done.stdout + done.stderr, summary.read_text() if summary.exists() else "")
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Job(
+        done.returncode, done.stdout + done.stderr, summary.read_text() if summary.exists() else ""
+    )
 
 
 def assert_no_personal_data(*texts: str) -> None:
@@ -90,17 +115,23 @@ def test_the_workflow_runs_on_push_pull_requests_and_daily(repo: Cocrec) -> None
     doc = workflow(repo.root)
     triggers = doc["on"]
     assert {"push", "pull_request", "schedule"} <= set(triggers)
-    assert triggers["push"] is None and triggers["pull_request"] is None  # every branch, every pull request
+    assert (
+        triggers["push"] is None and triggers["pull_request"] is None
+    )  # every branch, every pull request
     [cron] = [entry["cron"] for entry in triggers["schedule"]]
     minute, hour, day, month, weekday = cron.split()
-    assert (day, month, weekday) == ("*", "*", "*") and minute.isdigit() and hour.isdigit()  # once a day
+    assert (
+        (day, month, weekday) == ("*", "*", "*") and minute.isdigit() and hour.isdigit()
+    )  # once a day
     assert doc["permissions"] == {"contents": "read"}
     assert "cocrec check --no-decrypt" in step(repo.root, CHECK_STEP)["run"]
     text = (repo.root / WORKFLOW).read_text()
     assert "secrets." not in text and "IDENTITY" not in text  # CI never holds a member's key
 
 
-def test_the_install_step_takes_its_spec_from_a_repository_variable(repo: Cocrec, tmp_path: Path) -> None:
+def test_the_install_step_takes_its_spec_from_a_repository_variable(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     spec = step(repo.root, "Install cocrec")
     assert spec["env"] == {"COCREC_PIP_SPEC": "${{ vars.COCREC_PIP_SPEC }}"}
     bin_dir = tmp_path / "fake-bin"
@@ -108,23 +139,39 @@ def test_the_install_step_takes_its_spec_from_a_repository_variable(repo: Cocrec
     (bin_dir / "python").write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/pip-args"\n')
     (bin_dir / "python").chmod(0o755)
     # GitHub expands an unset variable to an empty string: the default applies
-    assert run_step(repo.root, tmp_path, "Install cocrec", bin_dir, {"COCREC_PIP_SPEC": ""}).code == 0
+    assert (
+        run_step(repo.root, tmp_path, "Install cocrec", bin_dir, {"COCREC_PIP_SPEC": ""}).code == 0
+    )
     assert (tmp_path / "pip-args").read_text().strip() == "-m pip install cocrec"
     custom = "git+https://example.org/committee/cocrec@v0.1.0"
-    assert run_step(repo.root, tmp_path, "Install cocrec", bin_dir, {"COCREC_PIP_SPEC": custom}).code == 0
+    assert (
+        run_step(repo.root, tmp_path, "Install cocrec", bin_dir, {"COCREC_PIP_SPEC": custom}).code
+        == 0
+    )
     assert (tmp_path / "pip-args").read_text().strip() == f"-m pip install {custom}"
 
 
-def test_an_overdue_record_fails_the_job_and_the_summary_lists_its_id(repo: Cocrec, tmp_path: Path, keys_dir: Path) -> None:
-    overdue = repo.add(record(reported_on="2020-01-05", outcome=outcome("no-violation", "2020-01-10")))
-    kept = repo.add(record(reported_on="2020-02-01", outcome=outcome("banned", "2020-02-10", ban={"permanent": True})))
+def test_an_overdue_record_fails_the_job_and_the_summary_lists_its_id(
+    repo: Cocrec, tmp_path: Path, keys_dir: Path
+) -> None:
+    overdue = repo.add(
+        record(reported_on="2020-01-05", outcome=outcome("no-violation", "2020-01-10"))
+    )
+    kept = repo.add(
+        record(
+            reported_on="2020-02-01",
+            outcome=outcome("banned", "2020-02-10", ban={"permanent": True}),
+        )
+    )
     shutil.rmtree(keys_dir)
     job = run_step(repo.root, tmp_path, CHECK_STEP, shim_bin(tmp_path))
     assert job.code == 1, job.log
     assert "## cocrec check --no-decrypt: FAILED" in job.summary
     assert f"| {overdue} | 2020-01-10 |" in job.summary
     assert kept not in job.summary
-    assert f"error: records/{overdue}.yaml.age: an expunge step is overdue since 2020-01-10" in job.log
+    assert (
+        f"error: records/{overdue}.yaml.age: an expunge step is overdue since 2020-01-10" in job.log
+    )
     assert_no_personal_data(job.summary, job.log)
     assert not list(repo.root.glob("*.json"))  # nothing written into the checkout
 
@@ -139,7 +186,12 @@ def test_a_stale_open_case_is_listed_too(repo: Cocrec, tmp_path: Path, keys_dir:
 
 
 def test_a_clean_repository_passes(repo: Cocrec, tmp_path: Path, keys_dir: Path) -> None:
-    repo.add(record(reported_on="2020-02-01", outcome=outcome("banned", "2020-02-10", ban={"permanent": True})))
+    repo.add(
+        record(
+            reported_on="2020-02-01",
+            outcome=outcome("banned", "2020-02-10", ban={"permanent": True}),
+        )
+    )
     shutil.rmtree(keys_dir)
     job = run_step(repo.root, tmp_path, CHECK_STEP, shim_bin(tmp_path))
     assert job.code == 0, job.log
@@ -148,11 +200,14 @@ def test_a_clean_repository_passes(repo: Cocrec, tmp_path: Path, keys_dir: Path)
     assert "Overdue" not in job.summary
 
 
-def test_when_check_cannot_run_the_job_fails_and_the_summary_names_nothing(repo: Cocrec, tmp_path: Path) -> None:
+def test_when_check_cannot_run_the_job_fails_and_the_summary_names_nothing(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     (repo.root / "records/Jane-Doe.yaml.age").write_text("not a record\n")
     job = run_step(repo.root, tmp_path, CHECK_STEP, shim_bin(tmp_path))
     assert job.code == 1
     assert "could not run (exit 1)" in job.summary
     assert_no_personal_data(job.summary)
-    assert "records/Jane-Doe.yaml.age" in job.log  # the one-line error, in the log, names the file to fix
-
+    assert (
+        "records/Jane-Doe.yaml.age" in job.log
+    )  # the one-line error, in the log, names the file to fix

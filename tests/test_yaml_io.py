@@ -34,13 +34,22 @@ def test_anchors_and_aliases_are_refused_wherever_they_stand(text: str) -> None:
 
 
 def test_ampersands_and_asterisks_in_text_are_only_text() -> None:
-    doc = yaml_io.loads("event: Q&A at Example Conf\nnote: '*important* & urgent'\nlist: [a&b, c*d]\n", "x")
-    assert doc == {"event": "Q&A at Example Conf", "note": "*important* & urgent", "list": ["a&b", "c*d"]}
+    doc = yaml_io.loads(
+        "event: Q&A at Example Conf\nnote: '*important* & urgent'\nlist: [a&b, c*d]\n", "x"
+    )
+    assert doc == {
+        "event": "Q&A at Example Conf",
+        "note": "*important* & urgent",
+        "list": ["a&b", "c*d"],
+    }
 
 
 def _has_anchor(text: str) -> bool:
     try:
-        return any(isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None) for e in yaml.parse(text, Loader=yaml.SafeLoader))
+        return any(
+            isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)
+            for e in yaml.parse(text, Loader=yaml.SafeLoader)
+        )
     except yaml.YAMLError:
         return False
 
@@ -61,7 +70,13 @@ WORD = r"[0-9A-Za-z][0-9A-Za-z:_-]{0,20}"  # the characters the index template w
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.from_regex(WORD, fullmatch=True), st.from_regex(r"[0-9A-Za-z][0-9A-Za-z:_.+-]{0,20}", fullmatch=True), st.text(max_size=12)))
+@given(
+    st.one_of(
+        st.from_regex(WORD, fullmatch=True),
+        st.from_regex(r"[0-9A-Za-z][0-9A-Za-z:_.+-]{0,20}", fullmatch=True),
+        st.text(max_size=12),
+    )
+)
 def test_is_plain_says_when_the_dumper_writes_a_word_bare(value: str) -> None:
     """is_plain stands in for the dumper's resolver, which it may do only while the dumper has no
     wildcard or path resolvers. A plain value is written unquoted and read back as itself; a word of
@@ -78,13 +93,40 @@ def test_is_plain_says_when_the_dumper_writes_a_word_bare(value: str) -> None:
 
 SCALARS = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["123", "0x1f", "0o17", "017", "1_000", "1:30", "1.5e3", ".inf", "-.NaN", "null", "~", "yes", "on", "true", "False", "2026-06-04", "<<", "="]),
+    st.sampled_from(
+        [
+            "123",
+            "0x1f",
+            "0o17",
+            "017",
+            "1_000",
+            "1:30",
+            "1.5e3",
+            ".inf",
+            "-.NaN",
+            "null",
+            "~",
+            "yes",
+            "on",
+            "true",
+            "False",
+            "2026-06-04",
+            "<<",
+            "=",
+        ]
+    ),
     st.integers(),
     st.floats(allow_nan=False),
     st.booleans(),
     st.none(),
 )
-DOCS = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(SCALARS, inner, max_size=4)), max_leaves=20)
+DOCS = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(SCALARS, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 # What PyYAML builds, and cocrec builds the same.
 PLAIN_FORMS = [
     "a: !!str 123\nb: !!int '7'\nc: !!float '1'\nd: !!bool 'true'\ne: !!null ''\n",
@@ -107,7 +149,11 @@ REFUSED = [
     ("a: !!map x\n", 1, "!!map is not allowed here"),
     ("=: five\n", 1, "!!value is not allowed here"),
     ("? [1, 2]\n: unhashable\n", 1, "a field name that is a list or mapping"),
-    ("dup: 1\nother: 2\ndup: 3\n", 3, "the same field as on line 1: YAML would keep only the last one"),
+    (
+        "dup: 1\nother: 2\ndup: 3\n",
+        3,
+        "the same field as on line 1: YAML would keep only the last one",
+    ),
     ("summary: long\nsummary: short\n", 2, "the same field as on line 1"),
     ("a: {x: 1, x: 2}\n", 1, "the same field as on line 1"),
     ("1: a\n1.0: b\n", 2, "the same field as on line 1"),
@@ -126,21 +172,34 @@ def outcome_of(load, text: str) -> object:  # type: ignore[no-untyped-def]
 
 @settings(max_examples=300, deadline=None)
 @given(doc=DOCS, flow=st.sampled_from([None, True, False]), canonical=st.booleans())
-def test_documents_are_built_exactly_as_pyyaml_builds_them(doc: object, flow: bool | None, canonical: bool) -> None:
+def test_documents_are_built_exactly_as_pyyaml_builds_them(
+    doc: object, flow: bool | None, canonical: bool
+) -> None:
     """The node builder must give what PyYAML's own constructor gives, in any style (canonical YAML tags every
     value); its lean resolver stands in for PyYAML's only while the loader has no wildcard or path resolvers."""
-    assert None not in yaml_io._Loader.yaml_implicit_resolvers and not yaml_io._Loader.yaml_path_resolvers
+    assert (
+        None not in yaml_io._Loader.yaml_implicit_resolvers
+        and not yaml_io._Loader.yaml_path_resolvers
+    )
     text = yaml.safe_dump(doc, default_flow_style=flow, canonical=canonical, allow_unicode=True)
-    assert outcome_of(yaml_io._load, text) == outcome_of(lambda t: yaml.load(t, Loader=yaml_io._Loader), text)
+    assert outcome_of(yaml_io._load, text) == outcome_of(
+        lambda t: yaml.load(t, Loader=yaml_io._Loader), text
+    )
 
 
 @pytest.mark.parametrize("text", PLAIN_FORMS)
-def test_explicit_plain_tags_and_odd_keys_are_built_exactly_as_pyyaml_builds_them(text: str) -> None:
-    assert outcome_of(yaml_io._load, text) == outcome_of(lambda t: yaml.load(t, Loader=yaml_io._Loader), text)
+def test_explicit_plain_tags_and_odd_keys_are_built_exactly_as_pyyaml_builds_them(
+    text: str,
+) -> None:
+    assert outcome_of(yaml_io._load, text) == outcome_of(
+        lambda t: yaml.load(t, Loader=yaml_io._Loader), text
+    )
 
 
 @pytest.mark.parametrize(("text", "line", "message"), REFUSED)
-def test_what_yaml_reads_otherwise_is_refused_with_its_line(text: str, line: int, message: str) -> None:
+def test_what_yaml_reads_otherwise_is_refused_with_its_line(
+    text: str, line: int, message: str
+) -> None:
     with pytest.raises(ValidationError) as caught:
         yaml_io.loads(text, "records/x.yaml")
     assert str(caught.value).startswith(f"records/x.yaml: line {line}: ")
@@ -152,7 +211,9 @@ def test_a_value_that_does_not_fit_its_tag_is_one_line_naming_the_file() -> None
         with pytest.raises(ValidationError) as caught:
             yaml_io.loads(text, "records/2026-k7qd.yaml.age")
         line = text.count(b"\n")
-        assert str(caught.value).startswith(f"records/2026-k7qd.yaml.age: line {line}: a value does not fit its YAML tag")
+        assert str(caught.value).startswith(
+            f"records/2026-k7qd.yaml.age: line {line}: a value does not fit its YAML tag"
+        )
         assert "Jane" not in str(caught.value)
 
 
@@ -162,8 +223,12 @@ DEEP = [
     pytest.param("a: " + "[" * 500 + "]" * 500 + "\n", id="500-flow-lists"),
     pytest.param("a: " + "{b: " * 500 + "}" * 500 + "\n", id="500-flow-mappings"),
     pytest.param("- " * 500 + "x\n", id="500-compact-sequences"),
-    pytest.param("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 500)), id="500-indented-mappings"),
-    pytest.param("a: " + "[" * 400_000 + "]" * 400_000 + "\n", id="400000-flow-lists"),  # crashed libyaml's composer
+    pytest.param(
+        "a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 500)), id="500-indented-mappings"
+    ),
+    pytest.param(
+        "a: " + "[" * 400_000 + "]" * 400_000 + "\n", id="400000-flow-lists"
+    ),  # crashed libyaml's composer
     pytest.param("- " * 400_000 + "x\n", id="400000-compact-sequences"),
 ]
 
@@ -194,14 +259,30 @@ def _depth(text: str) -> int:
     return deepest
 
 
-NESTED = st.recursive(st.just(1), lambda inner: st.lists(inner, min_size=1, max_size=2) | st.dictionaries(st.sampled_from("ab"), inner, min_size=1, max_size=2), max_leaves=12)
+NESTED = st.recursive(
+    st.just(1),
+    lambda inner: (
+        st.lists(inner, min_size=1, max_size=2)
+        | st.dictionaries(st.sampled_from("ab"), inner, min_size=1, max_size=2)
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(doc=NESTED, flow=st.sampled_from([None, True, False]), indent=st.integers(2, 6), compact=st.integers(0, 6))
-def test_the_cheap_bound_is_never_below_the_real_depth(doc: object, flow: bool | None, indent: int, compact: int) -> None:
+@given(
+    doc=NESTED,
+    flow=st.sampled_from([None, True, False]),
+    indent=st.integers(2, 6),
+    compact=st.integers(0, 6),
+)
+def test_the_cheap_bound_is_never_below_the_real_depth(
+    doc: object, flow: bool | None, indent: int, compact: int
+) -> None:
     """A document the byte counts call shallow goes straight to libyaml's recursive composer: it must be."""
-    text = "- " * compact + yaml.safe_dump(doc, default_flow_style=flow, indent=indent).replace("\n", "\n" + "  " * compact)
+    text = "- " * compact + yaml.safe_dump(doc, default_flow_style=flow, indent=indent).replace(
+        "\n", "\n" + "  " * compact
+    )
     depth = _depth(text)
     assert yaml_io._may_nest_deeper(text.encode(), depth - 1)
 
@@ -227,7 +308,12 @@ def test_a_hash_that_would_cut_text_short_is_refused(text: str, line: int) -> No
 
 def test_comments_and_quoted_or_block_hashes_are_fine() -> None:
     text = 'kind: public           # official | public | private\n# note\nx: "Talk #3"\ny: |\n  Talk #3\nz: a#b\n'
-    assert yaml_io.loads(text, "x") == {"kind": "public", "x": "Talk #3", "y": "Talk #3\n", "z": "a#b"}
+    assert yaml_io.loads(text, "x") == {
+        "kind": "public",
+        "x": "Talk #3",
+        "y": "Talk #3\n",
+        "z": "a#b",
+    }
 
 
 # -- syntax errors a volunteer can act on ------------------------------------------------------------
@@ -236,13 +322,29 @@ def test_comments_and_quoted_or_block_hashes_are_fine() -> None:
 @pytest.mark.parametrize(
     ("text", "where", "advice"),
     [
-        ("reporter:\n  kind: public\n\tname: Sam\n", "line 3, column 1", "a tab character; YAML indents with spaces only"),
+        (
+            "reporter:\n  kind: public\n\tname: Sam\n",
+            "line 3, column 1",
+            "a tab character; YAML indents with spaces only",
+        ),
         ("a: 1\nb:\n\tc: 2\n", "line 3, column 1", "replace the tab with spaces"),
-        ("summary: He said: go away\n", "line 1, column 17", "which YAML reads as a new field: put the text in quotes, or write it as a block"),
-        ("emails: [jane@example.org #work, x]\nb: 1\n", "line 1", "a '#' after a space starts a comment"),
+        (
+            "summary: He said: go away\n",
+            "line 1, column 17",
+            "which YAML reads as a new field: put the text in quotes, or write it as a block",
+        ),
+        (
+            "emails: [jane@example.org #work, x]\nb: 1\n",
+            "line 1",
+            "a '#' after a space starts a comment",
+        ),
         ('summary: "Jane said\nb: 2\nc: 3\n', "line 1", "a quote (\" or ') that is never closed"),
         ("emails: [jane@example.org\nb: 2\n", "line 1", "a [ or { that is not closed"),
-        ("summary: Jane Doe did it\nagain and again\nb: 1\n", "line 2", "a line that is not field: value"),
+        (
+            "summary: Jane Doe did it\nagain and again\nb: 1\n",
+            "line 2",
+            "a line that is not field: value",
+        ),
         ("a: @janedoe\n", "line 1, column 4", "a value cannot start with @: put it in quotes"),
         ("a:\n  b: 1\n c: 2\n", "line 3, column 2", "the indentation does not line up"),
     ],
@@ -258,8 +360,47 @@ def test_syntax_errors_name_the_line_to_fix_and_how(text: str, where: str, advic
 
 # YAML-ish text in pieces: whatever `_load` builds from it, PyYAML builds too (or `_load` refuses it).
 PIECES = st.sampled_from(
-    ["a", "b: ", "c:", " ", "  ", "- ", "\n", "\n  ", "[", "]", "{", "}", ", ", "? ", "'x'", '"y\\n"', "|\n  t\n", ">-\n  u\n",
-     "1", "-2", "0x1f", "1.5", ".inf", "~", "null", "true", "False", "on", "2026-06-04", "!!str ", "!!int ", "<<: ", "# c", "&a ", "*a", "---\n", "é", "\u2028", "\t"]
+    [
+        "a",
+        "b: ",
+        "c:",
+        " ",
+        "  ",
+        "- ",
+        "\n",
+        "\n  ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "? ",
+        "'x'",
+        '"y\\n"',
+        "|\n  t\n",
+        ">-\n  u\n",
+        "1",
+        "-2",
+        "0x1f",
+        "1.5",
+        ".inf",
+        "~",
+        "null",
+        "true",
+        "False",
+        "on",
+        "2026-06-04",
+        "!!str ",
+        "!!int ",
+        "<<: ",
+        "# c",
+        "&a ",
+        "*a",
+        "---\n",
+        "é",
+        "\u2028",
+        "\t",
+    ]
 )
 
 

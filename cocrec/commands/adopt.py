@@ -13,8 +13,8 @@ are then re-encrypted by `cocrec rekey`.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from .. import index, keys, membership, trust
 from ..context import Context
@@ -41,11 +41,19 @@ def plan_adoption(store: Store, loaded: dict[str, Loaded]) -> Adoption:
     v = store.verification
     result = Adoption()
     for flaw in v.flaws:
-        if flaw.source == MEMBER_FILE or flaw.source == trust.TRUST_FILE and "missing" in flaw.message:
+        if (
+            flaw.source == MEMBER_FILE
+            or flaw.source == trust.TRUST_FILE
+            and "missing" in flaw.message
+        ):
             result.members = True
         elif flaw.source == POLICY_FILE and "older version" not in flaw.message:
             result.policy = True
-        elif "older version" in flaw.message or "was removed" in flaw.message or "fewer membership" in flaw.message:
+        elif (
+            "older version" in flaw.message
+            or "was removed" in flaw.message
+            or "fewer membership" in flaw.message
+        ):
             result.versions.append(str(flaw))
         else:
             raise RepoError(f"{flaw}; `cocrec adopt` cannot sign over that")
@@ -53,12 +61,17 @@ def plan_adoption(store: Store, loaded: dict[str, Loaded]) -> Adoption:
         result.policy = True
     for rid, item in sorted(loaded.items()):
         why = v.why_not(rid, item.file_sha)
-        if why is not None and v.members is not None or why is not None and not store.trust_file.log:
+        if (
+            why is not None
+            and v.members is not None
+            or why is not None
+            and not store.trust_file.log
+        ):
             result.records[store.repo.record_source(rid)] = why or ""
     return result
 
 
-def _signed_text(store: Store, path: str, sha: Optional[str]) -> str:
+def _signed_text(store: Store, path: str, sha: str | None) -> str:
     """The version of `path` a member last signed, from git's history, to diff against ('' if not found)."""
     if sha is None or not (store.repo.root / ".git").exists():
         return ""
@@ -73,16 +86,30 @@ def _signed_text(store: Store, path: str, sha: Optional[str]) -> str:
 def show(ctx: Context, store: Store, work: Adoption) -> None:
     tf = store.trust_file
     if work.members:
-        ctx.out(f"{MEMBER_FILE}: {'becomes the first signed membership (you become the trust root)' if not tf.log else 'changed since a member signed it'}")
+        ctx.out(
+            f"{MEMBER_FILE}: {'becomes the first signed membership (you become the trust root)' if not tf.log else 'changed since a member signed it'}"
+        )
         before = tf.log[-1].keys if tf.log else {}
         after = membership.member_keys(store.members)
         for line in key_changes(before, after).lines():
             ctx.out(f"  {line}")
         if tf.log:
-            _diff(ctx, _signed_text(store, MEMBER_FILE, tf.log[-1].members_sha256), store.repo.members_path.read_text("utf-8", "replace"), MEMBER_FILE)
+            _diff(
+                ctx,
+                _signed_text(store, MEMBER_FILE, tf.log[-1].members_sha256),
+                store.repo.members_path.read_text("utf-8", "replace"),
+                MEMBER_FILE,
+            )
     if work.policy:
-        ctx.out(f"{POLICY_FILE}: {'not signed yet' if tf.policy is None else 'changed since a member signed it'}")
-        _diff(ctx, _signed_text(store, POLICY_FILE, tf.policy.sha256 if tf.policy else None), store.repo.policy_path.read_text("utf-8", "replace"), POLICY_FILE)
+        ctx.out(
+            f"{POLICY_FILE}: {'not signed yet' if tf.policy is None else 'changed since a member signed it'}"
+        )
+        _diff(
+            ctx,
+            _signed_text(store, POLICY_FILE, tf.policy.sha256 if tf.policy else None),
+            store.repo.policy_path.read_text("utf-8", "replace"),
+            POLICY_FILE,
+        )
     for source, why in work.records.items():
         rid = source.rsplit("/", 1)[-1].split(".", 1)[0]
         ctx.out(f"{source} (record {rid}): {why.split(':')[0] if why else 'not signed'}")
@@ -92,29 +119,41 @@ def show(ctx: Context, store: Store, work: Adoption) -> None:
 
 def _diff(ctx: Context, before: str, after: str, name: str) -> None:
     if not before:
-        ctx.out(f"  (the signed version of {name} is not in this clone's history: review the whole file)")
+        ctx.out(
+            f"  (the signed version of {name} is not in this clone's history: review the whole file)"
+        )
         return
-    for line in difflib.unified_diff(before.splitlines(), after.splitlines(), f"{name} (signed)", f"{name} (now)", lineterm=""):
+    for line in difflib.unified_diff(
+        before.splitlines(), after.splitlines(), f"{name} (signed)", f"{name} (now)", lineterm=""
+    ):
         ctx.out(f"  {line}")
 
 
 def run(ctx: Context, yes: bool = False, confirm: Callable[[str], bool] = lambda _: False) -> int:
     store = ctx.store
-    with store.writer(trusted=False):  # an interrupted change of members, or write, is finished first
+    with store.writer(
+        trusted=False
+    ):  # an interrupted change of members, or write, is finished first
         if store.finished_members_change:
-            ctx.out("Finished an interrupted change of members: members.yaml is now as trust.yaml signs it; run `cocrec rekey` to re-encrypt the records to it")
+            ctx.out(
+                "Finished an interrupted change of members: members.yaml is now as trust.yaml signs it; run `cocrec rekey` to re-encrypt the records to it"
+            )
         loaded, problems = store.open_files()
         if problems:
             for problem in problems[1:]:
                 ctx.err(f"cocrec: {problem}")
-            raise RepoError(f"{problems[0]}: every record must open and validate before it can be adopted; nothing was signed")
+            raise RepoError(
+                f"{problems[0]}: every record must open and validate before it can be adopted; nothing was signed"
+            )
         work = plan_adoption(store, loaded)
         if work.empty:
             ctx.out("Nothing to adopt: everything is signed by current members")
             return EXIT_OK
         show(ctx, store, work)
         if not yes and not confirm("Sign all of this as yours?"):
-            raise UsageError("nothing was signed: pass --yes, or answer yes on a terminal, once you have reviewed the list above")
+            raise UsageError(
+                "nothing was signed: pass --yes, or answer yes on a terminal, once you have reviewed the list above"
+            )
         sign(ctx, store, work, loaded)
     return EXIT_OK
 
@@ -132,18 +171,30 @@ def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) 
         tf = trust.sealed_policy(tf, who, index.sha256(store.repo.policy_path.read_bytes()), key)
     if work.members or work.policy:
         membership.write(store, tf, data)
-    removed = [line.split(".yaml.age")[0].rsplit("/", 1)[-1] for line in work.versions if "was removed" in line]
+    removed = [
+        line.split(".yaml.age")[0].rsplit("/", 1)[-1]
+        for line in work.versions
+        if "was removed" in line
+    ]
     if work.versions:
         store.clone.forget_versions()
     membership.forget(store)
     store.accept_current_keys()
-    written, known = store.journaled_files(loaded)  # written here by a run that was stopped before its index
+    written, known = store.journaled_files(
+        loaded
+    )  # written here by a run that was stopped before its index
     store.write_index(loaded, written=written, removed=removed, known=known)
     who, _ = store.signer
     ctx.out(f"Signed as {who}: {_summary(work)}")
-    stale = [rid for rid, entry in store.read_index().entries.items() if entry.recipients == index.UNKNOWN_RECIPIENTS]
+    stale = [
+        rid
+        for rid, entry in store.read_index().entries.items()
+        if entry.recipients == index.UNKNOWN_RECIPIENTS
+    ]
     if stale:
-        ctx.out(f"{len(stale)} adopted record(s) may not be encrypted to the current members: run `cocrec rekey`")
+        ctx.out(
+            f"{len(stale)} adopted record(s) may not be encrypted to the current members: run `cocrec rekey`"
+        )
 
 
 def _member_signer(store: Store, tf: trust.TrustFile) -> tuple[str, keys.SigningKey]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .. import checks, output
 from ..context import Context
@@ -19,7 +19,9 @@ def collect(ctx: Context, as_of: dt.date, no_decrypt: bool) -> tuple[list[Proble
         problems = checks.keyless(store, as_of) + checks.tracked_problems(store)
     else:
         problems = _decrypted(ctx, files, as_of)
-    return problems + checks.history_problems(store) + checks.workspace_warnings(repo) + checks.clone_warnings(repo), len(files)
+    return problems + checks.history_problems(store) + checks.workspace_warnings(
+        repo
+    ) + checks.clone_warnings(repo), len(files)
 
 
 def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[Problem]:
@@ -29,7 +31,7 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[
     with checks.Decrypting(store, files) as decrypting:
         try:
             idx = store.read_index()
-            store.verification  # the signatures are checked while the workers decrypt
+            store.verification  # noqa: B018 - the signatures are checked while the workers decrypt
         except CocrecError as exc:
             unreadable = Problem(repo.rel(repo.index_path), str(exc), exc.exit_code)
             return [*decrypting.finish().problems, unreadable]
@@ -48,14 +50,27 @@ def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:
     errors = [str(p) for p in problems if not p.warning]
     warnings = [str(p) for p in problems if p.warning]
     if fmt == "json":
-        ctx.out(output.to_json({"as_of": as_of.isoformat(), "records": count, "errors": errors, "warnings": warnings}))
+        ctx.out(
+            output.to_json(
+                {
+                    "as_of": as_of.isoformat(),
+                    "records": count,
+                    "errors": errors,
+                    "warnings": warnings,
+                }
+            )
+        )
     else:
         for line in errors:
             ctx.out(f"error: {line}")
         for line in warnings:
             ctx.out(f"warning: {line}")
         mode = "without keys" if no_decrypt else "decrypted"
-        if ctx.store.withheld:  # recused, named in them or not cleared: checked without a key, not errors
+        if (
+            ctx.store.withheld
+        ):  # recused, named in them or not cleared: checked without a key, not errors
             mode += f"; {len(ctx.store.withheld)} not yours to open, checked without a key"
-        ctx.out(f"{count} record(s) checked ({mode}, as of {as_of.isoformat()}): {len(errors)} error(s), {len(warnings)} warning(s)")
+        ctx.out(
+            f"{count} record(s) checked ({mode}, as of {as_of.isoformat()}): {len(errors)} error(s), {len(warnings)} warning(s)"
+        )
     return EXIT_PROBLEMS if errors else EXIT_OK

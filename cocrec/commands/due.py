@@ -6,15 +6,22 @@ Each record is shown with its code name (JSON `code_name`, null for a record tha
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .. import deadlines, output
 from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
 from ..policy import Policy
-from ..retention import RecordSchedule, StepSchedule, needs_listing
-from ..views import deadlines_cell, deadlines_json, notes_cell, schedule_json, step_cell, with_code_name
+from ..retention import needs_listing
+from ..views import (
+    deadlines_cell,
+    deadlines_json,
+    notes_cell,
+    schedule_json,
+    step_cell,
+    with_code_name,
+)
 
 Statuses = Mapping[str, Sequence[deadlines.DeadlineStatus]]
 
@@ -32,7 +39,12 @@ def late_or_soon(
 
 
 def run(
-    ctx: Context, as_of: dt.date, show_all: bool, within: int, fmt: str, record_ids: Sequence[str] = ()
+    ctx: Context,
+    as_of: dt.date,
+    show_all: bool,
+    within: int,
+    fmt: str,
+    record_ids: Sequence[str] = (),
 ) -> int:
     store = ctx.store
     wanted = set(store.resolve_all(record_ids))
@@ -54,7 +66,10 @@ def run(
         ctx.out(
             output.to_json(
                 [
-                    {**with_code_name(schedule_json(s), names.get(s.id)), "deadlines": deadlines_json(statuses[s.id])}
+                    {
+                        **with_code_name(schedule_json(s), names.get(s.id)),
+                        "deadlines": deadlines_json(statuses[s.id]),
+                    }
                     for s in chosen
                 ]
             )
@@ -74,7 +89,8 @@ def run(
     ]  # fmt: skip
     ctx.out(
         output.table(
-            ["id", "code name", "status", "outcome", "reporter", "subjects", "deadlines", "notes"], rows
+            ["id", "code name", "status", "outcome", "reporter", "subjects", "deadlines", "notes"],
+            rows,
         )
     )
     return EXIT_OK

@@ -19,7 +19,8 @@ itself stays in the private directory, which is removed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from .. import crypto, drafts, editor, index, intake, yaml_io
 from ..context import Context
@@ -39,7 +40,7 @@ def edit_header(record_id: str) -> str:
 
 
 # A yes/no on the terminal; None when there is none to ask on.
-Confirm = Callable[[str], Optional[bool]]
+Confirm = Callable[[str], bool | None]
 
 
 def run(
@@ -47,7 +48,7 @@ def run(
     record_id: str,
     as_of: dt.date,
     yes: bool = False,
-    resume: Optional[bool] = None,
+    resume: bool | None = None,
     confirm: Confirm = lambda _question: None,
 ) -> int:
     """`resume`: True to continue a kept draft, False to discard it, None to ask (refused without a terminal)."""
@@ -76,19 +77,31 @@ def run(
         return drafts.kept_line(kept, f"cocrec edit {record_id} --resume")
 
     header = edit_header(record_id).encode()
-    initial = header + (meanwhile(record_id, draft, plaintext) + without_leading_comments(draft.text) if draft else plaintext)
+    initial = header + (
+        meanwhile(record_id, draft, plaintext) + without_leading_comments(draft.text)
+        if draft
+        else plaintext
+    )
     kept: list[str] = []
     try:
         result = editor.edit_loop(
-            initial, f"{record_id}.yaml", accept, editor.editor_command(ctx.env), editor.ask_reopen,
+            initial,
+            f"{record_id}.yaml",
+            accept,
+            editor.editor_command(ctx.env),
+            editor.ask_reopen,
             declined=lambda text: kept.append(keep(text)),
         )
-        if result.status == "unchanged" and draft is not None:  # resumed, looked at, left as it was kept
+        if (
+            result.status == "unchanged" and draft is not None
+        ):  # resumed, looked at, left as it was kept
             result = editor.Edited("changed", accept(draft.text), draft.text)
     except ValidationError as exc:
         if not kept:
             raise
-        raise CocrecError(f"{exc}; nothing was written; {kept[0]}", exit_code=exc.exit_code) from None
+        raise CocrecError(
+            f"{exc}; nothing was written; {kept[0]}", exit_code=exc.exit_code
+        ) from None
     if result.status == "empty":
         raise CocrecError(f"{source}: aborted (the file was saved empty): the record is unchanged")
     if result.value is None or store.serialise(result.value) == plaintext:
@@ -98,13 +111,17 @@ def run(
     try:
         save_edit(ctx, record_id, result.value, index.sha256(ciphertext))
     except CocrecError as exc:
-        raise CocrecError(f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details) from None
+        raise CocrecError(
+            f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details
+        ) from None
     drafts.discard(draft.path if draft else None)
     ctx.out(f"{record_id}: saved")
     return EXIT_OK
 
 
-def resumed_draft(ctx: Context, record_id: str, plaintext: bytes, resume: Optional[bool], confirm: Confirm) -> Optional[drafts.Draft]:
+def resumed_draft(
+    ctx: Context, record_id: str, plaintext: bytes, resume: bool | None, confirm: Confirm
+) -> drafts.Draft | None:
     """The kept edit of this record to continue, if there is one and the member wants it (else it is discarded)."""
     path = drafts.for_record(ctx.repo.git_dir, record_id)
     if path is None:
@@ -117,7 +134,9 @@ def resumed_draft(ctx: Context, record_id: str, plaintext: bytes, resume: Option
     changed = drafts.changed_fields(draft.base, plaintext)
     meanwhile = f" (changed by someone else since: {', '.join(changed)})" if changed else ""
     if resume is None:
-        answer = confirm(f"{record_id}: you have an edit of it kept from an earlier run{meanwhile}. Resume it? (no discards it)")
+        answer = confirm(
+            f"{record_id}: you have an edit of it kept from an earlier run{meanwhile}. Resume it? (no discards it)"
+        )
         if answer is None:
             raise UsageError(
                 f"{drafts.SHOWN}/{path.name}: an edit of {record_id} is kept from an earlier run{meanwhile}: "
@@ -127,7 +146,9 @@ def resumed_draft(ctx: Context, record_id: str, plaintext: bytes, resume: Option
             drafts.discard(path)
             return None
     if changed:
-        ctx.err(f"cocrec: {record_id}: changed by someone else since your edit was kept: {', '.join(changed)}; the editor shows your text: keep what they changed there too")
+        ctx.err(
+            f"cocrec: {record_id}: changed by someone else since your edit was kept: {', '.join(changed)}; the editor shows your text: keep what they changed there too"
+        )
     return draft
 
 

@@ -22,7 +22,8 @@ the committee reviews them by hand (`cocrec show`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .. import output, yaml_io
 from ..anonymise import anonymise, pii_of
@@ -59,7 +60,7 @@ def own_entry(subject: Subject) -> dict[str, Any]:
     return data
 
 
-def kept_until(schedule: Optional[RecordSchedule]) -> str:
+def kept_until(schedule: RecordSchedule | None) -> str:
     """When the person's data in this record goes (the subjects step)."""
     if schedule is None or schedule.steps is None:
         return "decided when the case is closed"
@@ -68,7 +69,9 @@ def kept_until(schedule: Optional[RecordSchedule]) -> str:
         return f"removed on {step.done_on.isoformat()}"
     if step.due is None:
         return "kept with no end date (policy: unidentified outcome or permanent ban)"
-    return step.due.isoformat() + (" (held: a related case or review is pending)" if step.state == "held" else "")
+    return step.due.isoformat() + (
+        " (held: a related case or review is pending)" if step.state == "held" else ""
+    )
 
 
 class Redactor:
@@ -76,9 +79,11 @@ class Redactor:
 
     def __init__(self, record: Record, own: Sequence[int]) -> None:
         self.keep = pii_of([record.subjects[i] for i in own])
-        self.hide = pii_of([s for i, s in enumerate(record.subjects) if i not in own], record.reporter)
+        self.hide = pii_of(
+            [s for i, s in enumerate(record.subjects) if i not in own], record.reporter
+        )
 
-    def __call__(self, text: Any) -> Optional[str]:
+    def __call__(self, text: Any) -> str | None:
         return anonymise(str(text), self.hide, self.keep).strip() if text else None
 
 
@@ -90,26 +95,38 @@ def _action(doc: Mapping[str, Any], key: str, clean: Redactor) -> dict[str, Any]
     return data
 
 
-def _outcome(record: Record, clean: Redactor) -> Optional[dict[str, Any]]:
+def _outcome(record: Record, clean: Redactor) -> dict[str, Any] | None:
     outcome = record.outcome
     if outcome is None:
         return None
     data: dict[str, Any] = {"type": outcome.type, "decided_on": outcome.decided_on.isoformat()}
     if outcome.type == "banned":
-        data["ban"] = {"permanent": True} if outcome.ban_permanent else {"until": outcome.ban_until.isoformat() if outcome.ban_until else None}
+        data["ban"] = (
+            {"permanent": True}
+            if outcome.ban_permanent
+            else {"until": outcome.ban_until.isoformat() if outcome.ban_until else None}
+        )
     for key in ("recommendations", "shareable_summary"):
         if getattr(outcome, key):
             data[key] = clean(getattr(outcome, key))
     return data
 
 
-def record_export(record: Record, doc: Mapping[str, Any], own: Sequence[int], schedule: Optional[RecordSchedule]) -> dict[str, Any]:
+def record_export(
+    record: Record, doc: Mapping[str, Any], own: Sequence[int], schedule: RecordSchedule | None
+) -> dict[str, Any]:
     """One record as the person may receive it."""
     clean = Redactor(record, own)
     data: dict[str, Any] = {"id": record.id, "reported_on": record.reported_on.isoformat()}
     if record.event:
         data["event"] = clean(record.event)
-    data.update({"region": record.region, "categories": list(record.categories), "status": "open" if record.is_open else "closed"})
+    data.update(
+        {
+            "region": record.region,
+            "categories": list(record.categories),
+            "status": "open" if record.is_open else "closed",
+        }
+    )
     if record.channel:
         data["channel"] = record.channel
     data["your_entry"] = [own_entry(record.subjects[i]) for i in own]
@@ -117,13 +134,20 @@ def record_export(record: Record, doc: Mapping[str, Any], own: Sequence[int], sc
     data["action_by_committee"] = _action(doc, "action_by_committee", clean)
     data["action_by_local_rep"] = _action(doc, "action_by_local_rep", clean)
     data["outcome"] = _outcome(record, clean)
-    data["disclosures"] = [{"on": d.on.isoformat(), "to": clean(d.to), "what": clean(d.what)} for d in record.disclosures]
+    data["disclosures"] = [
+        {"on": d.on.isoformat(), "to": clean(d.to), "what": clean(d.what)}
+        for d in record.disclosures
+    ]
     data["your_data_kept_until"] = kept_until(schedule)
     return data
 
 
 def subject_access(
-    records: Mapping[str, Record], docs: Mapping[str, Mapping[str, Any]], schedules: Mapping[str, RecordSchedule], query: str, as_of: dt.date
+    records: Mapping[str, Record],
+    docs: Mapping[str, Mapping[str, Any]],
+    schedules: Mapping[str, RecordSchedule],
+    query: str,
+    as_of: dt.date,
 ) -> tuple[dict[str, Any], list[str]]:
     """The export, and the ids of records naming a namesake who shares no identifier (for the committee)."""
     persons = Persons(list(records.values()))
@@ -131,8 +155,15 @@ def subject_access(
     own: dict[str, list[int]] = {}
     for rid, index in sorted(entries):
         own.setdefault(rid, []).append(index)
-    exported = [record_export(records[rid], docs[rid], own[rid], schedules.get(rid)) for rid in sorted(own)]
-    data = {"query": query, "as_of": as_of.isoformat(), "matched_by": how if exported else None, "records": exported}
+    exported = [
+        record_export(records[rid], docs[rid], own[rid], schedules.get(rid)) for rid in sorted(own)
+    ]
+    data = {
+        "query": query,
+        "as_of": as_of.isoformat(),
+        "matched_by": how if exported else None,
+        "records": exported,
+    }
     return data, namesakes(persons, entries)
 
 
@@ -143,10 +174,16 @@ def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
     ctx.store.tell_withheld(" from this export")
     records = {rid: item.record for rid, item in loaded.items()}
     docs = {rid: item.doc for rid, item in loaded.items()}
-    data, others = subject_access(records, docs, ctx.store.schedules(loaded, as_of), query.strip(), as_of)
+    data, others = subject_access(
+        records, docs, ctx.store.schedules(loaded, as_of), query.strip(), as_of
+    )
     if data["matched_by"] == "name":
-        ctx.err("cocrec: matched by name only: confirm the person asking is the one in these records before sending anything")
+        ctx.err(
+            "cocrec: matched by name only: confirm the person asking is the one in these records before sending anything"
+        )
     if others:
-        ctx.err(f"cocrec: {', '.join(others)} name someone of the same name with no shared identifier: not included; check them with `cocrec show`")
+        ctx.err(
+            f"cocrec: {', '.join(others)} name someone of the same name with no shared identifier: not included; check them with `cocrec show`"
+        )
     ctx.out(output.to_json(data) if fmt == "json" else yaml_io.dumps(data).rstrip())
     return EXIT_OK

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any
 
 from .. import git, message_check, output, redact, retention
 from ..context import Context
@@ -35,7 +36,9 @@ from ..store import Loaded
 
 ACTIONABLE = ("due", "overdue")
 Doc = dict[str, Any]
-Confirm = Callable[[str], Optional[bool]]  # a yes/no on the terminal; None when there is none to ask on
+Confirm = Callable[
+    [str], bool | None
+]  # a yes/no on the terminal; None when there is none to ask on
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def actionable_steps(schedule: RecordSchedule) -> list[StepName]:
     return [name for name, step in (schedule.steps or {}).items() if step.state in ACTIONABLE]
 
 
-def refusal(schedule: RecordSchedule) -> Optional[str]:
+def refusal(schedule: RecordSchedule) -> str | None:
     """Why an explicitly given record cannot be expunged now, or None when it can (or already is)."""
     if schedule.steps is None:
         return "an open case has no expunge steps: decide its outcome first"
@@ -66,17 +69,25 @@ def refusal(schedule: RecordSchedule) -> Optional[str]:
     return f"not due yet ({dues}): to expunge earlier, record the committee's decision as retention.override"
 
 
-def _due_text(due: Optional[dt.date]) -> str:
+def _due_text(due: dt.date | None) -> str:
     return f"due {due.isoformat()}" if due is not None else "never due"
 
 
-def plan_steps(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Optional[frozenset[str]] = None) -> tuple[dict[str, Doc], list[Done]]:
+def plan_steps(
+    docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: frozenset[str] | None = None
+) -> tuple[dict[str, Doc], list[Done]]:
     """Every step to perform as of `as_of` (of `only`, when given), until nothing more is due."""
     current = dict(docs)
     done: list[Done] = []
     while True:
-        schedules = retention.schedule([Record.from_doc(doc) for doc in current.values()], policy, as_of)
-        todo = {rid: actionable_steps(s) for rid, s in sorted(schedules.items()) if only is None or rid in only}
+        schedules = retention.schedule(
+            [Record.from_doc(doc) for doc in current.values()], policy, as_of
+        )
+        todo = {
+            rid: actionable_steps(s)
+            for rid, s in sorted(schedules.items())
+            if only is None or rid in only
+        }
         todo = {rid: steps for rid, steps in todo.items() if steps}
         if not todo:
             return current, done
@@ -86,7 +97,9 @@ def plan_steps(docs: Mapping[str, Doc], policy: Policy, as_of: dt.date, only: Op
             done += [Done(rid, result) for result in results]
 
 
-def commit_message(done: Sequence[Done], as_of: dt.date, code_names: Mapping[str, Optional[str]] = {}) -> str:
+def commit_message(
+    done: Sequence[Done], as_of: dt.date, code_names: Mapping[str, str | None] = {}
+) -> str:
     """Record ids, their code names and step names only: a commit message never names anyone (and the
     commit-msg hook knows this shape: cocrec.message_check)."""
     steps: dict[str, list[str]] = {}
@@ -99,8 +112,14 @@ def commit_message(done: Sequence[Done], as_of: dt.date, code_names: Mapping[str
 
 
 def run(
-    ctx: Context, record_ids: list[str], as_of: dt.date, dry_run: bool, do_commit: bool, fmt: str,
-    yes: bool = False, confirm: Confirm = lambda question: None,
+    ctx: Context,
+    record_ids: list[str],
+    as_of: dt.date,
+    dry_run: bool,
+    do_commit: bool,
+    fmt: str,
+    yes: bool = False,
+    confirm: Confirm = lambda question: None,
 ) -> int:
     ctx.yes = yes
     repo = ctx.repo
@@ -120,7 +139,9 @@ def run(
     return _report(ctx, done, as_of, dry_run, sha, fmt)
 
 
-def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[dict[str, Loaded], list[Done], dict[str, Doc]]:
+def _prepare(
+    ctx: Context, record_ids: Sequence[str], as_of: dt.date
+) -> tuple[dict[str, Loaded], list[Done], dict[str, Doc]]:
     """Load everything, check the given ids, plan and verify; raise before anything is written."""
     store = ctx.store
     ids = frozenset(store.resolve_all(record_ids)) if record_ids else None
@@ -133,8 +154,12 @@ def _prepare(ctx: Context, record_ids: Sequence[str], as_of: dt.date) -> tuple[d
         for rid in sorted(ids):
             reason = refusal(schedules[rid])
             if reason:
-                raise UsageError(f"{ctx.repo.rel(ctx.repo.record_path(rid))}: {reason}; nothing was changed")
-    after, done = plan_steps({rid: item.doc for rid, item in loaded.items()}, store.policy, as_of, ids)
+                raise UsageError(
+                    f"{ctx.repo.rel(ctx.repo.record_path(rid))}: {reason}; nothing was changed"
+                )
+    after, done = plan_steps(
+        {rid: item.doc for rid, item in loaded.items()}, store.policy, as_of, ids
+    )
     for item in done:
         if item.result.leftover:
             source = ctx.repo.rel(ctx.repo.record_path(item.id))
@@ -161,7 +186,9 @@ def _confirmed(ctx: Context, done: Sequence[Done], as_of: dt.date, confirm: Conf
     for line in lines:
         ctx.err(f"  {line}")
     what = f"{len(done)} step(s) in {len(lines)} record(s)"
-    answer = confirm(f"Expunge these {what} as of {as_of.isoformat()}? Personal data is removed for good")
+    answer = confirm(
+        f"Expunge these {what} as of {as_of.isoformat()}? Personal data is removed for good"
+    )
     if answer is None:
         raise UsageError(
             f"expunge: the {what} listed above remove personal data for good: run again with --yes to expunge them "
@@ -174,9 +201,13 @@ def _confirmed(ctx: Context, done: Sequence[Done], as_of: dt.date, confirm: Conf
 def _require_committable(ctx: Context) -> None:
     repo = ctx.repo
     if not git.is_repo(repo.root):
-        raise RepoError(f"{repo.root}: not a git repository: run without --commit, or `git init` first")
+        raise RepoError(
+            f"{repo.root}: not a git repository: run without --commit, or `git init` first"
+        )
     if git.has_changes(repo.root, "records"):
-        raise RepoError("records/: has uncommitted changes: commit them first (or run without --commit); nothing was changed")
+        raise RepoError(
+            "records/: has uncommitted changes: commit them first (or run without --commit); nothing was changed"
+        )
 
 
 def _hook_env(ctx: Context) -> dict[str, str]:
@@ -186,18 +217,40 @@ def _hook_env(ctx: Context) -> dict[str, str]:
     return {"COCREC_IDENTITY": os.path.abspath(os.path.expanduser(ctx.identity_flags[0]))}
 
 
-def _report(ctx: Context, done: Sequence[Done], as_of: dt.date, dry_run: bool, sha: Optional[str], fmt: str) -> int:
-    rows = [{"id": d.id, "step": d.result.step, "removed": list(d.result.removed), "redacted": list(d.result.redacted)} for d in done]
+def _report(
+    ctx: Context, done: Sequence[Done], as_of: dt.date, dry_run: bool, sha: str | None, fmt: str
+) -> int:
+    rows = [
+        {
+            "id": d.id,
+            "step": d.result.step,
+            "removed": list(d.result.removed),
+            "redacted": list(d.result.redacted),
+        }
+        for d in done
+    ]
     if fmt == "json":
-        ctx.out(output.to_json({"as_of": as_of.isoformat(), "dry_run": dry_run, "steps": rows, "commit": sha}))
+        ctx.out(
+            output.to_json(
+                {"as_of": as_of.isoformat(), "dry_run": dry_run, "steps": rows, "commit": sha}
+            )
+        )
         return EXIT_OK
     if not rows:
         ctx.out(f"Nothing to expunge as of {as_of.isoformat()}.")
         return EXIT_OK
-    ctx.out(output.table(["id", "step", "removed", "redacted"], [(r["id"], r["step"], r["removed"], r["redacted"]) for r in rows]))
+    ctx.out(
+        output.table(
+            ["id", "step", "removed", "redacted"],
+            [(r["id"], r["step"], r["removed"], r["redacted"]) for r in rows],
+        )
+    )
     records = len({d.id for d in done})
     verb = "Would expunge" if dry_run else "Expunged"
-    ctx.out(f"{verb} {len(rows)} step(s) in {records} record(s) as of {as_of.isoformat()}" + (" (dry run: nothing changed)." if dry_run else "."))
+    ctx.out(
+        f"{verb} {len(rows)} step(s) in {records} record(s) as of {as_of.isoformat()}"
+        + (" (dry run: nothing changed)." if dry_run else ".")
+    )
     if sha:
         ctx.out(f"Committed {sha[:12]}.")
     return EXIT_OK

@@ -43,9 +43,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping, Optional
+from typing import Any, Literal
 
 from .. import crypto, git, layout, matcher, output, redact, yaml_io
 from ..context import Context
@@ -82,9 +83,9 @@ class Finding:
     where: str  # history, stash, notes, reflog, unreachable, tag, ref, git file
     record: str
     problem: Problem
-    commit: Optional[str] = None
-    path: Optional[str] = None  # the file in the commit, the tag or ref name, the file in .git
-    object: Optional[str] = None  # the blob or tag holding it
+    commit: str | None = None
+    path: str | None = None  # the file in the commit, the tag or ref name, the file in .git
+    object: str | None = None  # the blob or tag holding it
     fields: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
@@ -276,9 +277,9 @@ class _Auditor:
                 self.result.findings.append(Finding(where, rid, kind, commit, path, sha, fields))
         return holding
 
-    def _located(self, sha: str) -> list[tuple[str, Optional[str], Optional[str]]]:
+    def _located(self, sha: str) -> list[tuple[str, str | None, str | None]]:
         """(where, commit, path) for each commit that wrote the blob; `unreachable` if none did."""
-        found: list[tuple[str, Optional[str], Optional[str]]] = [
+        found: list[tuple[str, str | None, str | None]] = [
             (self.objects.place(v.commit), v.commit, self._shown(v.path))
             for v in self.objects.locations.get(sha, ())
         ]
@@ -453,7 +454,7 @@ def _live_ids(root: Path, current: Mapping[str, Loaded], refs: Mapping[str, str]
     return live
 
 
-def _record_id(path: str) -> Optional[str]:
+def _record_id(path: str) -> str | None:
     if not (path.startswith(RECORDS_PREFIX) and path.endswith(RECORD_SUFFIX)):
         return None
     rid = path[len(RECORDS_PREFIX) : -len(RECORD_SUFFIX)]
@@ -720,7 +721,7 @@ def _rewrite(root: Path, result: Audit) -> None:
         git.filter_repo(root, [*args, "--prune-empty", "never", "--replace-refs", "delete-no-add"])
 
 
-def _after_rewrite(ctx: Context, result: Audit, head: Optional[str]) -> None:
+def _after_rewrite(ctx: Context, result: Audit, head: str | None) -> None:
     """Notes filed again under the rewritten commits; HEAD on its branch's new name."""
     root = ctx.repo.root
     try:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from .. import codenames, crypto, editor, git, index, message_check, opening, yaml_io
 from ..context import Context
@@ -45,7 +45,7 @@ REWORD = "reword it with record ids only"
 SCISSORS = "# ------------------------ >8 ------------------------"
 
 
-def record_id_of(path: str) -> Optional[str]:
+def record_id_of(path: str) -> str | None:
     """The id of a path `records/<id>.yaml.age`, else None."""
     name = path[len(RECORDS) :] if path.startswith(RECORDS) else ""
     stem = name[: -len(RECORD_SUFFIX)] if name.endswith(RECORD_SUFFIX) else ""
@@ -66,7 +66,9 @@ def run_pre_commit(ctx: Context) -> int:
     if note:
         ctx.err(f"cocrec pre-commit: {note}")
     if problems:
-        ctx.err(f"cocrec pre-commit: commit refused ({len(problems)} problem(s)); nothing was committed")
+        ctx.err(
+            f"cocrec pre-commit: commit refused ({len(problems)} problem(s)); nothing was committed"
+        )
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -132,7 +134,9 @@ def run_commit_msg(ctx: Context, file: str) -> int:
     docs, unreadable = searched_docs(ctx)
     hits = message_check.check(message, docs, names)
     if unreadable:
-        ctx.err(f"cocrec commit-msg: {unreadable} record version(s) could not be decrypted or read and were not searched: run `cocrec check`")
+        ctx.err(
+            f"cocrec commit-msg: {unreadable} record version(s) could not be decrypted or read and were not searched: run `cocrec check`"
+        )
     for rid, what in hits.items():
         held = " and ".join(what)
         ctx.err(f"cocrec commit-msg: the message holds {held} from record {rid}: {REWORD}")
@@ -165,7 +169,7 @@ def identity_refusal(ctx: Context) -> str | None:
     """Why the message cannot be checked (the commit is then refused), "" when this machine has no
     identity and may commit unchecked, None when the identity works."""
     try:
-        ctx.identities
+        ctx.identities  # noqa: B018 - loads them: an unusable identity is refused here
     except DecryptError as exc:
         if ctx.identity_flags or ctx.env.get("COCREC_IDENTITY") or _default_identity_exists(ctx):
             return f"the identity cannot be used, so the message cannot be checked ({exc})"
@@ -186,7 +190,9 @@ def _default_identity_exists(ctx: Context) -> bool:
 # -- the merge driver of records/index.yaml -------------------------------------------
 
 
-def merge_entries(base: index.Index, ours: index.Index, theirs: index.Index) -> tuple[dict[str, index.Entry], list[str]]:
+def merge_entries(
+    base: index.Index, ours: index.Index, theirs: index.Index
+) -> tuple[dict[str, index.Entry], list[str]]:
     """Three-way merge by record id: each side's own changes are kept; the same entry changed two ways conflicts."""
     merged: dict[str, index.Entry] = {}
     conflicts = []
@@ -205,13 +211,24 @@ def merge_entries(base: index.Index, ours: index.Index, theirs: index.Index) -> 
 
 
 def run_merge_index(ctx: Context, base: str, ours: str, theirs: str) -> int:
-    indexes = [index.Index.parse(Path(p).read_bytes(), INDEX_PATH) if Path(p).stat().st_size else index.Index.empty() for p in (base, ours, theirs)]
+    indexes = [
+        index.Index.parse(Path(p).read_bytes(), INDEX_PATH)
+        if Path(p).stat().st_size
+        else index.Index.empty()
+        for p in (base, ours, theirs)
+    ]
     merged, conflicts = merge_entries(*indexes)
     b, o, t = (i.recipients for i in indexes)
     recipients = o if o == t or t == b else t if o == b else ""
     Path(ours).write_text(index.render(recipients or o, merged), encoding="utf-8")
     if conflicts or not recipients:
-        what = f"records {', '.join(conflicts)} changed on both sides" if conflicts else "the members changed on both sides"
-        ctx.err(f"cocrec: {INDEX_PATH}: {what}: resolve the records, then run `cocrec index` and `git add {INDEX_PATH}`")
+        what = (
+            f"records {', '.join(conflicts)} changed on both sides"
+            if conflicts
+            else "the members changed on both sides"
+        )
+        ctx.err(
+            f"cocrec: {INDEX_PATH}: {what}: resolve the records, then run `cocrec index` and `git add {INDEX_PATH}`"
+        )
         return EXIT_PROBLEMS
     return EXIT_OK

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from .. import crypto
 from ..context import Context
@@ -13,13 +13,23 @@ from ..fsutil import atomic_write
 
 
 def default_identity_path(ctx: Context) -> Path:
-    return crypto.resolve_identity_paths((), {k: v for k, v in ctx.env.items() if k != "COCREC_IDENTITY"})[0]
+    return crypto.resolve_identity_paths(
+        (), {k: v for k, v in ctx.env.items() if k != "COCREC_IDENTITY"}
+    )[0]
 
 
-def run(ctx: Context, output: Optional[str], passphrase: bool, ask_new_passphrase: Callable[[], str], kind: str = "ssh-ed25519") -> int:
+def run(
+    ctx: Context,
+    output: str | None,
+    passphrase: bool,
+    ask_new_passphrase: Callable[[], str],
+    kind: str = "ssh-ed25519",
+) -> int:
     path = Path(output).expanduser() if output else default_identity_path(ctx)
     if path.exists():
-        raise UsageError(f"{path}: already exists; keygen never overwrites an identity: pass --output NEW_PATH")
+        raise UsageError(
+            f"{path}: already exists; keygen never overwrites an identity: pass --output NEW_PATH"
+        )
     secret, public = crypto.generate_identity(kind)
     data = secret.encode("utf-8")
     if passphrase:
@@ -29,7 +39,9 @@ def run(ctx: Context, output: Optional[str], passphrase: bool, ask_new_passphras
     os.chmod(path, 0o600)
     ctx.err(f"Wrote your identity to {path} (keep it private; back it up somewhere safe)")
     if kind == "x25519":
-        ctx.err("This age X25519 key decrypts but cannot sign: with it you can read records, not change them")
+        ctx.err(
+            "This age X25519 key decrypts but cannot sign: with it you can read records, not change them"
+        )
     ctx.err("Give the chair this public key, for `cocrec members add ID --name NAME --key '...'`:")
     ctx.out(public)
     return EXIT_OK

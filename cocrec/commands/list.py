@@ -33,8 +33,12 @@ def matches_subject(item: Loaded, query: str, people: PeopleIndex) -> bool:
 
 
 def index_only_rows(
-    entries: Mapping[str, Entry], opened: Mapping[str, Loaded], files: Mapping[str, object],
-    status: str | None, year: int | None, filtered: bool,
+    entries: Mapping[str, Entry],
+    opened: Mapping[str, Loaded],
+    files: Mapping[str, object],
+    status: str | None,
+    year: int | None,
+    filtered: bool,
 ) -> list[Row]:
     """Rows for the record files this member could not open, from their signed index entries."""
     rows = []
@@ -60,7 +64,9 @@ def run(
         raise UsageError("--subject: give a name, email, username or url to look for")
     store = ctx.store
     loaded = store.load()
-    store.tell_withheld(" (listed from the index only: ids, code names, status and open cases' report dates)")
+    store.tell_withheld(
+        " (listed from the index only: ids, code names, status and open cases' report dates)"
+    )
     names = store.code_names()
     people = PeopleIndex.build([item.record for item in loaded.values()])
     rows: list[Row] = []
@@ -68,13 +74,30 @@ def run(
         rec = item.record
         state = "open" if rec.is_open else "closed"
         kind = rec.outcome.type if rec.outcome else None
-        if (status and state != status) or (outcome and kind != outcome) or (year and rec.year != year):
+        if (
+            (status and state != status)
+            or (outcome and kind != outcome)
+            or (year and rec.year != year)
+        ):
             continue
         if subject is not None and not matches_subject(item, subject.strip(), people):
             continue
-        rows.append((rid, names.get(rid), rec.reported_on.isoformat(), state, kind, rec.region, rec.event, len(rec.subjects)))
+        rows.append(
+            (
+                rid,
+                names.get(rid),
+                rec.reported_on.isoformat(),
+                state,
+                kind,
+                rec.region,
+                rec.event,
+                len(rec.subjects),
+            )
+        )
     filtered = outcome is not None or subject is not None
-    doubted = {rid for rid in ctx.repo.record_files() if ctx.repo.record_source(rid) in store.left_out}
+    doubted = {
+        rid for rid in ctx.repo.record_files() if ctx.repo.record_source(rid) in store.left_out
+    }
     files = {rid: path for rid, path in ctx.repo.record_files().items() if rid not in doubted}
     rows += index_only_rows(store.verification.signed, loaded, files, status, year, filtered)
     rows.sort(key=lambda row: str(row[0]))

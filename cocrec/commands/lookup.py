@@ -19,13 +19,19 @@ from ..flags import FlagIndex, match_json, match_lines
 
 def past_retention_note(index: FlagIndex, query: str) -> str:
     ids = index.past_retention_matches(query)
-    return f"note: matching record(s) {', '.join(ids)} are past their retention date and not shown; run `cocrec expunge`" if ids else ""
+    return (
+        f"note: matching record(s) {', '.join(ids)} are past their retention date and not shown; run `cocrec expunge`"
+        if ids
+        else ""
+    )
 
 
 def run(ctx: Context, query: str, as_of: dt.date, fmt: str) -> int:
     if not query.strip():
         raise UsageError("QUERY: give a name, email, username or url to look up")
-    index = FlagIndex.as_of([item.record for item in ctx.store.load().values()], ctx.store.policy, as_of)
+    index = FlagIndex.as_of(
+        [item.record for item in ctx.store.load().values()], ctx.store.policy, as_of
+    )
     ctx.store.tell_withheld(" from this look-up")
     matches = index.match(query, as_of)
     note = past_retention_note(index, query)

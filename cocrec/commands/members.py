@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Callable, Optional, Sequence
 
 from .. import access, crypto, dates, membership, output, recusal, rekeying, validate, yaml_io
 from ..context import Context
@@ -20,7 +20,14 @@ HEADER = (
 def run_list(ctx: Context, fmt: str) -> int:
     members = ctx.store.members
     rows: list[tuple[object, ...]] = [
-        (m.id, m.name, "pending" if access.is_pending(m.id, members) else "current", len(m.keys), m.since, None)
+        (
+            m.id,
+            m.name,
+            "pending" if access.is_pending(m.id, members) else "current",
+            len(m.keys),
+            m.since,
+            None,
+        )
         for m in members.current
     ]
     rows += [(m.id, m.name, "former", 0, m.since, m.until) for m in members.former]
@@ -37,8 +44,13 @@ def _iso(value: object) -> object:
 
 
 def added(
-    members: Members, member_id: str, name: str, keys: Sequence[str], since: dt.date,
-    identifiers: Sequence[str] = (), earlier: Optional[Sequence[str]] = None,
+    members: Members,
+    member_id: str,
+    name: str,
+    keys: Sequence[str],
+    since: dt.date,
+    identifiers: Sequence[str] = (),
+    earlier: Sequence[str] | None = None,
 ) -> Members:
     """members.yaml after adding one member; refuses duplicates (pure). `earlier`: the records they are
     not cleared for yet (`access.onboarding: declare`), None when they receive every record."""
@@ -53,27 +65,37 @@ def added(
     taken = {crypto.normalize_key(k) for k in members.keys}
     for position, key in enumerate(normalized, 1):
         if key in taken:
-            raise UsageError(f"--key #{position}: already belongs to a current member; each key belongs to one member")
+            raise UsageError(
+                f"--key #{position}: already belongs to a current member; each key belongs to one member"
+            )
     former = tuple(m for m in members.former if m.id != member_id)  # a former member may come back
     member = access.with_identifiers(Member(member_id, name, tuple(keys), since), identifiers)
-    pending = members.pending + ((Pending(member_id, tuple(sorted(earlier))),) if earlier is not None else ())
+    pending = members.pending + (
+        (Pending(member_id, tuple(sorted(earlier))),) if earlier is not None else ()
+    )
     return replace(members, current=members.current + (member,), former=former, pending=pending)
 
 
 def render_members(ctx: Context, members: Members) -> bytes:
     """members.yaml as it will be written, validated first like a hand-edited one."""
     data = (HEADER + yaml_io.dumps(members.to_doc())).encode("utf-8")
-    validate.load_members(data, ctx.repo.rel(ctx.repo.members_path), key_check=crypto.parse_recipient)
+    validate.load_members(
+        data, ctx.repo.rel(ctx.repo.members_path), key_check=crypto.parse_recipient
+    )
     return data
 
 
 # A change of members as a function of members.yaml as it is once the lock is held; None: it is made
 # already (an interrupted run of the same command), so only the records are left to re-encrypt.
-Change = Callable[[Members], Optional[Members]]
+Change = Callable[[Members], Members | None]
 
 
 def change_members(
-    ctx: Context, change: Change, yes: bool, consented: tuple[str, Sequence[str]] = ("", ()), full: bool = False
+    ctx: Context,
+    change: Change,
+    yes: bool,
+    consented: tuple[str, Sequence[str]] = ("", ()),
+    full: bool = False,
 ) -> tuple[int, Members]:
     """members.yaml and trust.yaml changed, signed by the acting member (current before the change), and
     every record re-encrypted to the new members (a rekey with the new set); returns (re-encrypted, members).
@@ -95,7 +117,9 @@ def change_members(
             changed = membership.signed_change(store, new_members, data)
             store.__dict__["members"] = new_members
             store.__dict__.pop("_expected", None)
-            written, _ = rekeying.rekey_stale(store, before_write=lambda: membership.write(store, changed, data), full=full)
+            written, _ = rekeying.rekey_stale(
+                store, before_write=lambda: membership.write(store, changed, data), full=full
+            )
             if not written:
                 membership.write(store, changed, data)
                 store.write_index(store.load())
@@ -105,20 +129,29 @@ def change_members(
 
 
 def run_add(
-    ctx: Context, member_id: str, name: str, keys: Sequence[str], since: Optional[dt.date], yes: bool = False,
+    ctx: Context,
+    member_id: str,
+    name: str,
+    keys: Sequence[str],
+    since: dt.date | None,
+    yes: bool = False,
     identifiers: Sequence[str] = (),
 ) -> int:
     if not keys:
         raise UsageError("members add: give at least one --key (an age1... or ssh public key)")
     for position, key in enumerate(keys, 1):
         if key != key.strip() or "\n" in key or "\r" in key:
-            raise UsageError(f"--key #{position}: has spaces or a line break around it: pass the key alone, on one line")
+            raise UsageError(
+                f"--key #{position}: has spaces or a line break around it: pass the key alone, on one line"
+            )
         crypto.parse_recipient(key)
-    found: dict[str, Optional[list[str]]] = {}
+    found: dict[str, list[str] | None] = {}
 
-    def change(members: Members) -> Optional[Members]:
+    def change(members: Members) -> Members | None:
         if already_added(members, member_id, keys):
-            ctx.err(f"cocrec: {member_id} is a member with these keys already (an earlier `members add` was interrupted?): re-encrypting what is left")
+            ctx.err(
+                f"cocrec: {member_id} is a member with these keys already (an earlier `members add` was interrupted?): re-encrypting what is left"
+            )
             return None
         declare = ctx.store.policy.onboarding == "declare" and bool(members.current)
         found["earlier"] = earlier = sorted(ctx.repo.record_files()) if declare else None
@@ -126,9 +159,13 @@ def run_add(
 
     # Records that name the new member (by the identifiers just given) must not reach them: only each
     # record's plaintext tells, so every record is opened and its excluded set computed anew.
-    written, new_members = change_members(ctx, change, yes, consented=(member_id, keys), full=bool(identifiers))
+    written, new_members = change_members(
+        ctx, change, yes, consented=(member_id, keys), full=bool(identifiers)
+    )
     earlier = found.get("earlier")
-    ctx.out(f"Added {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
+    ctx.out(
+        f"Added {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}"
+    )
     if earlier:
         ctx.out(
             f"{member_id} receives the records written from now on, not the {len(earlier)} earlier one(s) "
@@ -142,8 +179,14 @@ def cleared(members: Members, member_id: str) -> Members:
     """members.yaml once a pending member is cleared for every earlier record (pure)."""
     if not access.is_pending(member_id, members):
         known = any(m.id == member_id for m in members.current)
-        what = "is not pending (they already receive every record they may)" if known else "is not a current member"
-        raise UsageError(f"members clear: '{member_id}' {what}; `cocrec members list` shows who is pending")
+        what = (
+            "is not pending (they already receive every record they may)"
+            if known
+            else "is not a current member"
+        )
+        raise UsageError(
+            f"members clear: '{member_id}' {what}; `cocrec members list` shows who is pending"
+        )
     return replace(members, pending=tuple(p for p in members.pending if p.id != member_id))
 
 
@@ -162,14 +205,19 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
     if conflicts:
         recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
     written, _ = change_members(ctx, lambda members: cleared(members, member_id), yes, full=True)
-    ctx.out(f"Cleared {member_id}; re-encrypted {written} record(s); recused from {len(set(conflicts))} record(s)")
+    ctx.out(
+        f"Cleared {member_id}; re-encrypted {written} record(s); recused from {len(set(conflicts))} record(s)"
+    )
     return EXIT_OK
 
 
 def already_added(members: Members, member_id: str, keys: Sequence[str]) -> bool:
     """A current member has this id and exactly these keys: running `members add` again finishes the rekey (pure)."""
     wanted = {crypto.normalize_key(k) for k in keys}
-    return any(m.id == member_id and {crypto.normalize_key(k) for k in m.keys} == wanted for m in members.current)
+    return any(
+        m.id == member_id and {crypto.normalize_key(k) for k in m.keys} == wanted
+        for m in members.current
+    )
 
 
 def removed(members: Members, member_id: str, until: dt.date) -> Members:
@@ -180,19 +228,27 @@ def removed(members: Members, member_id: str, until: dt.date) -> Members:
             raise UsageError(
                 f"members remove: '{member_id}' is already a former member; if an earlier removal was interrupted, run `cocrec rekey` to finish it"
             )
-        raise UsageError(f"members remove: no current member has id '{member_id}'; `cocrec members list` shows the ids")
+        raise UsageError(
+            f"members remove: no current member has id '{member_id}'; `cocrec members list` shows the ids"
+        )
     if len(members.current) == 1:
-        raise UsageError(f"members remove: '{member_id}' is the last member and nobody could open the records; add their successor first")
+        raise UsageError(
+            f"members remove: '{member_id}' is the last member and nobody could open the records; add their successor first"
+        )
     member = leaving[0]
     if member.since is not None and until < member.since:
-        raise UsageError(f"--on: {until.isoformat()} is before {member_id} joined ({member.since.isoformat()}); give a later date")
+        raise UsageError(
+            f"--on: {until.isoformat()} is before {member_id} joined ({member.since.isoformat()}); give a later date"
+        )
     current = tuple(m for m in members.current if m.id != member_id)
-    pending = tuple(p for p in members.pending if p.id != member_id)  # a former member receives nothing
+    pending = tuple(
+        p for p in members.pending if p.id != member_id
+    )  # a former member receives nothing
     former = members.former + (FormerMember(member.id, member.name, member.since, until),)
     return replace(members, current=current, former=former, pending=pending)
 
 
-def already_removed(members: Members, member_id: str, until: Optional[dt.date]) -> bool:
+def already_removed(members: Members, member_id: str, until: dt.date | None) -> bool:
     """A former member with this id (who left on `until`, when given) and no current one: running `members
     remove` again finishes the rekey (pure)."""
     if any(m.id == member_id for m in members.current):
@@ -200,14 +256,20 @@ def already_removed(members: Members, member_id: str, until: Optional[dt.date]) 
     return any(m.id == member_id and (until is None or m.until == until) for m in members.former)
 
 
-def run_remove(ctx: Context, member_id: str, on: Optional[dt.date], yes: bool = False) -> int:
-    def change(members: Members) -> Optional[Members]:
+def run_remove(ctx: Context, member_id: str, on: dt.date | None, yes: bool = False) -> int:
+    def change(members: Members) -> Members | None:
         if already_removed(members, member_id, on):
-            ctx.err(f"cocrec: {member_id} is a former member already (an earlier `members remove` was interrupted?): re-encrypting what is left")
+            ctx.err(
+                f"cocrec: {member_id} is a former member already (an earlier `members remove` was interrupted?): re-encrypting what is left"
+            )
             return None
         return removed(members, member_id, on or dates.today())
 
     written, new_members = change_members(ctx, change, yes)
-    ctx.out(f"Removed {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}")
-    ctx.out(f"What {member_id} already cloned or decrypted stays readable to them: remove their access to the git remote too.")
+    ctx.out(
+        f"Removed {member_id}; re-encrypted {written} record(s) to {rekeying.describe(new_members)}"
+    )
+    ctx.out(
+        f"What {member_id} already cloned or decrypted stays readable to them: remove their access to the git remote too."
+    )
     return EXIT_OK

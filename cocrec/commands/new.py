@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .. import crypto, drafts, editor, intake, yaml_io
 from ..context import Context
@@ -31,7 +32,7 @@ from ..errors import EXIT_OK, CocrecError, UsageError, ValidationError
 
 NEW_SOURCE = "new record"
 # A yes/no on the terminal; None when there is none to ask on.
-Confirm = Callable[[str], Optional[bool]]
+Confirm = Callable[[str], bool | None]
 
 
 def read_source(ctx: Context, source: str) -> tuple[bytes, str, bool]:
@@ -73,14 +74,18 @@ def add_record(
         intake.refuse(ctx.err, intake.problems(store, doc, source, doc["id"], loaded, as_of), again)
         same = intake.identical(doc, loaded)
         if same is not None and same in store.recovered:
-            ctx.err(f"cocrec: {source}: record {same} holds it already: an earlier run wrote it and was stopped before the index; indexed now")
+            ctx.err(
+                f"cocrec: {source}: record {same} holds it already: an earlier run wrote it and was stopped before the index; indexed now"
+            )
             return same
         if same is not None and not _make_again(ctx, source, same, yes, confirm):
             return same
         store.save([doc], loaded)
         name = store.signed_code_name(str(doc["id"]))
     if name is not None:
-        ctx.err(f"cocrec: {doc['id']}'s code name is \"{name}\" (for meetings and commit messages; commands take either)")
+        ctx.err(
+            f'cocrec: {doc["id"]}\'s code name is "{name}" (for meetings and commit messages; commands take either)'
+        )
     return str(doc["id"])
 
 
@@ -102,11 +107,11 @@ def _make_again(ctx: Context, source: str, same: str, yes: bool, confirm: Confir
 
 def run(
     ctx: Context,
-    from_file: Optional[str],
+    from_file: str | None,
     as_of: dt.date,
     yes: bool,
     confirm: Confirm,
-    resume: Optional[bool] = None,
+    resume: bool | None = None,
     ask_resume: Confirm = lambda _question: None,
 ) -> int:
     """`resume`: what to do with a new record kept from an earlier run (None: `ask_resume`, yes by default)."""
@@ -132,7 +137,7 @@ def run_editor(
     as_of: dt.date,
     yes: bool,
     confirm: Confirm,
-    resume: Optional[bool] = None,
+    resume: bool | None = None,
     ask_resume: Confirm = lambda _question: None,
 ) -> int:
     store = ctx.store
@@ -165,25 +170,31 @@ def run_editor(
             editor.ask_reopen,
             declined=lambda text: kept.append(keep(text)),
         )
-        if result.status == "unchanged" and draft is not None:  # resumed, looked at, left as it was kept
+        if (
+            result.status == "unchanged" and draft is not None
+        ):  # resumed, looked at, left as it was kept
             result = editor.Edited("changed", accept(draft.text), draft.text)
     except ValidationError as exc:
         if not kept:
             raise
-        raise CocrecError(f"{exc}; no record was made; {kept[0]}", exit_code=exc.exit_code) from None
+        raise CocrecError(
+            f"{exc}; no record was made; {kept[0]}", exit_code=exc.exit_code
+        ) from None
     if result.value is None:
         how = "left unchanged" if result.status == "unchanged" else "saved empty"
         raise CocrecError(f"aborted (the template was {how}): no record was made")
     try:
         made = add_record(ctx, result.value, NEW_SOURCE, as_of, yes, confirm)
     except CocrecError as exc:
-        raise CocrecError(f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details) from None
+        raise CocrecError(
+            f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details
+        ) from None
     drafts.discard(draft.path if draft else None)
     ctx.out(made)
     return EXIT_OK
 
 
-def resumed_draft(ctx: Context, resume: Optional[bool], confirm: Confirm) -> Optional[drafts.Draft]:
+def resumed_draft(ctx: Context, resume: bool | None, confirm: Confirm) -> drafts.Draft | None:
     """The oldest new record kept from a run that could not write it, if the member wants it (else discarded)."""
     found = drafts.new_records(ctx.repo.git_dir)
     if not found:
@@ -195,7 +206,9 @@ def resumed_draft(ctx: Context, resume: Optional[bool], confirm: Confirm) -> Opt
         ctx.err(f"cocrec: the new record kept from an earlier run is discarded{more}")
         return None
     if resume is None:
-        answer = confirm(f"A new record you typed is kept from an earlier run that could not write it{more}. Resume it? (no discards it)")
+        answer = confirm(
+            f"A new record you typed is kept from an earlier run that could not write it{more}. Resume it? (no discards it)"
+        )
         if answer is None:
             raise UsageError(
                 f"{drafts.SHOWN}/{path.name}: a new record you typed is kept from an earlier run{more}: "

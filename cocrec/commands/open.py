@@ -35,6 +35,7 @@ from ..workspace import (
     write_plaintext,
 )
 
+
 def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     repo = ctx.repo
     files = repo.record_files()
@@ -53,11 +54,20 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
             raise item.problems[0].error("; nothing was opened")
     prepare_workspace(repo)
     manifest = read_manifest(repo)
-    manifest.update({rid: ManifestEntry(item.file_sha, index.sha256(item.plaintext)) for rid, item in zip(todo, opened)})
+    manifest.update(
+        {
+            rid: ManifestEntry(item.file_sha, index.sha256(item.plaintext))
+            for rid, item in zip(todo, opened)
+        }
+    )
     write_manifest(repo, manifest)
     write_plaintext(repo, [(rid, item.plaintext) for rid, item in zip(todo, opened)])
-    ctx.out(f"opened {len(todo)} record(s) in workspace/ (git-ignored): edit the <id>.yaml files there;")
-    ctx.out(f"add a new record as workspace/{NEW_PREFIX}-<anything>.yaml; then run `cocrec seal` to re-encrypt and remove the plaintext")
+    ctx.out(
+        f"opened {len(todo)} record(s) in workspace/ (git-ignored): edit the <id>.yaml files there;"
+    )
+    ctx.out(
+        f"add a new record as workspace/{NEW_PREFIX}-<anything>.yaml; then run `cocrec seal` to re-encrypt and remove the plaintext"
+    )
     if already:
         ctx.out(f"already open, left as they are: {', '.join(already)}")
     return EXIT_OK

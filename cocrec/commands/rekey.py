@@ -18,7 +18,9 @@ def run(ctx: Context, check_only: bool, yes: bool = False) -> int:
     with store.writer():
         written, total = rekeying.rekey_stale(store)
     if not written:
-        ctx.out(f"All {total} record(s) are encrypted to the current members: nothing to re-encrypt")
+        ctx.out(
+            f"All {total} record(s) are encrypted to the current members: nothing to re-encrypt"
+        )
         return EXIT_OK
     ctx.out(f"Re-encrypted {written} of {total} record(s) to {rekeying.describe(store.members)}")
     rekeying.pack(ctx.repo, ctx.err)
@@ -35,10 +37,16 @@ def report(ctx: Context) -> int:
     for item in [*map(str, doubts), *map(str, stale)]:
         ctx.out(item)
     if doubts or store.verification.flaws:
-        ctx.out(f"{len(doubts)} of {total} record(s) are not signed by a current member: a rekey would refuse them; see `cocrec adopt`")
+        ctx.out(
+            f"{len(doubts)} of {total} record(s) are not signed by a current member: a rekey would refuse them; see `cocrec adopt`"
+        )
         return EXIT_PROBLEMS
     if stale:
-        ctx.out(f"{len(stale)} of {total} record(s) are not encrypted to the current members: run `cocrec rekey`")
+        ctx.out(
+            f"{len(stale)} of {total} record(s) are not encrypted to the current members: run `cocrec rekey`"
+        )
         return EXIT_PROBLEMS
-    ctx.out(f"All {total} record(s) are encrypted to the current members ({rekeying.describe(store.members)})")
+    ctx.out(
+        f"All {total} record(s) are encrypted to the current members ({rekeying.describe(store.members)})"
+    )
     return EXIT_OK

@@ -37,9 +37,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .. import crypto, index, intake, validate, yaml_io
 from ..context import Context
@@ -91,17 +92,23 @@ def sort_workspace(repo: Repo, manifest: Mapping[str, ManifestEntry]) -> Workspa
             continue
         name, stem = repo.rel(path), path.name.rsplit(".", 1)[0]
         if path.parent != repo.workspace_dir or path.suffix == ".yml":
-            result.refused.append(f"{name}: seal reads only workspace/<id>.yaml and workspace/{NEW_PREFIX}-*.yaml: move or rename it")
+            result.refused.append(
+                f"{name}: seal reads only workspace/<id>.yaml and workspace/{NEW_PREFIX}-*.yaml: move or rename it"
+            )
         elif stem in manifest and _untouched(repo, path, manifest[stem]):
             result.untouched += 1
         elif stem in manifest:
             result.edited[stem] = path
         elif ID_PATTERN.match(stem):
-            result.refused.append(f"{name}: not opened with `cocrec open`: to add it as a new record, rename it {NEW_PREFIX}-{stem}.yaml")
+            result.refused.append(
+                f"{name}: not opened with `cocrec open`: to add it as a new record, rename it {NEW_PREFIX}-{stem}.yaml"
+            )
         elif stem == NEW_PREFIX or stem.startswith(f"{NEW_PREFIX}-"):
             result.new.append(path)
         else:
-            result.refused.append(f"{name}: not a record id: name a new record {NEW_PREFIX}-<anything>.yaml")
+            result.refused.append(
+                f"{name}: not a record id: name a new record {NEW_PREFIX}-<anything>.yaml"
+            )
     return result
 
 
@@ -129,7 +136,9 @@ def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
     for source, rid in new_ids:
         ctx.out(f"{rid}: new record (from {source})")
     unchanged = work.untouched + len(work.edited) + len(work.new) - len(written)
-    ctx.out(f"sealed: {len(written)} record(s) re-encrypted, {unchanged} unchanged; workspace/ removed")
+    ctx.out(
+        f"sealed: {len(written)} record(s) re-encrypted, {unchanged} unchanged; workspace/ removed"
+    )
     return EXIT_OK
 
 
@@ -154,7 +163,9 @@ def _remove_workspace(repo: Repo, written: int) -> None:
         ) from None
 
 
-def seal(ctx: Context, work: WorkspaceFiles, manifest: dict[str, ManifestEntry], as_of: dt.date) -> tuple[list[str], list[tuple[str, str]]]:
+def seal(
+    ctx: Context, work: WorkspaceFiles, manifest: dict[str, ManifestEntry], as_of: dt.date
+) -> tuple[list[str], list[tuple[str, str]]]:
     """Check everything, then write what changed. Returns (written ids, [(file, new id)])."""
     repo, store = ctx.repo, ctx.store
     _refuse_conflicts(ctx, work, manifest)
@@ -162,20 +173,28 @@ def seal(ctx: Context, work: WorkspaceFiles, manifest: dict[str, ManifestEntry],
     docs, errors, new_ids = _check_files(ctx, work, manifest, others, as_of)
     problems = [*work.refused, *map(str, errors)]
     if len(problems) == 1:  # one problem, one line
-        raise CocrecError(f"{problems[0]}; nothing was sealed: fix it in workspace/, then run `cocrec seal` again")
+        raise CocrecError(
+            f"{problems[0]}; nothing was sealed: fix it in workspace/, then run `cocrec seal` again"
+        )
     if problems:
         for line in problems:
             ctx.err(f"error: {line}")
-        raise CocrecError(f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, then run `cocrec seal` again")
+        raise CocrecError(
+            f"nothing was sealed: fix the {len(problems)} problem(s) above in workspace/, then run `cocrec seal` again"
+        )
     _claim_new_files(repo, manifest, new_ids)
     changed: list[Doc] = []
     loaded = dict(others)
     for rid, doc in docs.items():
         path = repo.record_path(rid)
         ciphertext = path.read_bytes() if path.is_file() else b""
-        original = crypto.decrypt(ciphertext, ctx.identities, repo.rel(path)) if ciphertext else None
+        original = (
+            crypto.decrypt(ciphertext, ctx.identities, repo.rel(path)) if ciphertext else None
+        )
         if original is not None and store.serialise(doc) == original:
-            loaded[rid] = Loaded(rid, path, original, doc, Record.from_doc(doc), index.sha256(ciphertext))
+            loaded[rid] = Loaded(
+                rid, path, original, doc, Record.from_doc(doc), index.sha256(ciphertext)
+            )
         else:
             changed.append(doc)
     written = store.save(changed, loaded) if changed else []
@@ -205,13 +224,23 @@ def _same_text(ctx: Context, rid: str, opened: ManifestEntry) -> bool:
     return opened.plaintext is not None and index.sha256(plaintext) == opened.plaintext
 
 
-def _refuse_conflicts(ctx: Context, work: WorkspaceFiles, manifest: Mapping[str, ManifestEntry]) -> None:
+def _refuse_conflicts(
+    ctx: Context, work: WorkspaceFiles, manifest: Mapping[str, ManifestEntry]
+) -> None:
     repo = ctx.repo
-    opened = {rid: manifest[rid].ciphertext or "" for rid in work.edited if not manifest[rid].is_new}
-    claimed = [rid for rid in work.edited if manifest[rid].is_new and repo.record_path(rid).exists()]
-    reencrypted = {rid for rid in changed_since(repo, opened) if _same_text(ctx, rid, manifest[rid])}
+    opened = {
+        rid: manifest[rid].ciphertext or "" for rid in work.edited if not manifest[rid].is_new
+    }
+    claimed = [
+        rid for rid in work.edited if manifest[rid].is_new and repo.record_path(rid).exists()
+    ]
+    reencrypted = {
+        rid for rid in changed_since(repo, opened) if _same_text(ctx, rid, manifest[rid])
+    }
     conflicts = [
-        rid for rid in sorted({*changed_since(repo, opened), *claimed} - reencrypted) if not _in_sync(ctx, rid, work.edited[rid])
+        rid
+        for rid in sorted({*changed_since(repo, opened), *claimed} - reencrypted)
+        if not _in_sync(ctx, rid, work.edited[rid])
     ]
     if conflicts:
         raise RepoError(
@@ -222,7 +251,11 @@ def _refuse_conflicts(ctx: Context, work: WorkspaceFiles, manifest: Mapping[str,
 
 
 def _check_files(
-    ctx: Context, work: WorkspaceFiles, manifest: Mapping[str, ManifestEntry], others: Mapping[str, Loaded], as_of: dt.date
+    ctx: Context,
+    work: WorkspaceFiles,
+    manifest: Mapping[str, ManifestEntry],
+    others: Mapping[str, Loaded],
+    as_of: dt.date,
 ) -> tuple[dict[str, Doc], list[ValidationError], list[tuple[str, str, Path]]]:
     """Parse and validate every edited and new file. Returns docs by id, every problem, and (file, id, path) of new ones."""
     repo, store = ctx.repo, ctx.store
@@ -248,7 +281,9 @@ def _check_files(
         errors += validate.future_errors(doc, source, as_of)
         by_source[source] = (rid, doc)  # by the file's id: a file may have lost its `id:` line
     if not errors:
-        errors = collection_errors(store, {source: doc for source, (_, doc) in by_source.items()}, others)
+        errors = collection_errors(
+            store, {source: doc for source, (_, doc) in by_source.items()}, others
+        )
     return {rid: doc for rid, doc in by_source.values()}, errors, new_ids
 
 
@@ -267,7 +302,9 @@ def _new_id(doc: Doc, taken: set[str], as_of: dt.date) -> str:
     return str(doc["id"])
 
 
-def _claim_new_files(repo: Repo, manifest: dict[str, ManifestEntry], new_ids: list[tuple[str, str, Path]]) -> None:
+def _claim_new_files(
+    repo: Repo, manifest: dict[str, ManifestEntry], new_ids: list[tuple[str, str, Path]]
+) -> None:
     """Before anything is encrypted: claim each new id in the manifest, then rename its file `<id>.yaml` (atomic)."""
     if not new_ids:
         return

@@ -26,7 +26,11 @@ def shareable(record: Record) -> dict[str, Any]:
     data["outcome"] = outcome.type
     data["decided_on"] = outcome.decided_on.isoformat()
     if outcome.type == "banned":
-        data["ban"] = "permanent" if outcome.ban_permanent else f"until {outcome.ban_until.isoformat() if outcome.ban_until else '?'}"
+        data["ban"] = (
+            "permanent"
+            if outcome.ban_permanent
+            else f"until {outcome.ban_until.isoformat() if outcome.ban_until else '?'}"
+        )
     for key in ("recommendations", "shareable_summary"):
         if getattr(outcome, key):
             data[key] = getattr(outcome, key)
@@ -36,7 +40,10 @@ def shareable(record: Record) -> dict[str, Any]:
 def retention_lines(schedule: RecordSchedule, as_of: dt.date) -> list[str]:
     lines = [f"# retention as of {as_of.isoformat()}:"]
     if schedule.steps is None:
-        lines.append("#   open case: no expunge steps until an outcome is decided" + (" (stale)" if schedule.stale else ""))
+        lines.append(
+            "#   open case: no expunge steps until an outcome is decided"
+            + (" (stale)" if schedule.stale else "")
+        )
         return lines
     for name, step in schedule.steps.items():
         lines.append(f"#   {name}: {step_cell(step)}")
@@ -51,8 +58,12 @@ def run(ctx: Context, record_id: str, as_of: dt.date, only_shareable: bool, fmt:
     record_id = store.resolve(record_id)
     store.require([record_id])
     loaded = store.load()
-    if record_id not in loaded:  # left out, and why said above: not as a member signed it, an older version put back
-        raise CocrecError(f"{ctx.repo.record_source(record_id)}: not shown: it is not as a member signed it (see above)")
+    if (
+        record_id not in loaded
+    ):  # left out, and why said above: not as a member signed it, an older version put back
+        raise CocrecError(
+            f"{ctx.repo.record_source(record_id)}: not shown: it is not as a member signed it (see above)"
+        )
     item = loaded[record_id]
     if only_shareable:
         data = shareable(item.record)
@@ -61,9 +72,15 @@ def run(ctx: Context, record_id: str, as_of: dt.date, only_shareable: bool, fmt:
     schedule = store.schedules(loaded, as_of)[record_id]
     code_name = store.signed_code_name(record_id)
     if fmt == "json":
-        ctx.out(output.to_json({"record": item.doc, "code_name": code_name, "retention": schedule_json(schedule)}))
+        ctx.out(
+            output.to_json(
+                {"record": item.doc, "code_name": code_name, "retention": schedule_json(schedule)}
+            )
+        )
         return EXIT_OK
     ctx.out(item.plaintext.decode("utf-8").rstrip())
-    ctx.out(f"# code name: {code_name or 'none yet (the next write, or `cocrec index`, gives one)'}")
+    ctx.out(
+        f"# code name: {code_name or 'none yet (the next write, or `cocrec index`, gives one)'}"
+    )
     ctx.out("\n".join(retention_lines(schedule, as_of)))
     return EXIT_OK

@@ -4,7 +4,8 @@ consequence or category."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence, cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from .. import output, stats
 from ..context import Context

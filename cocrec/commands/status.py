@@ -34,8 +34,9 @@ value from inside a record, so it is safe to show on a projector.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from .. import checks, deadlines, fsutil, output
 from ..context import Context
@@ -70,7 +71,7 @@ class OpenCase:
 class StepItem:
     id: str
     step: str
-    due: Optional[dt.date]
+    due: dt.date | None
     held_by: tuple[str, ...] = ()
 
 
@@ -93,9 +94,9 @@ class Dashboard:
     steps: Mapping[str, tuple[StepItem, ...]] = field(default_factory=dict)
     not_encrypted: tuple[tuple[str, str], ...] = ()
     workspace_files: int = 0
-    holds_to_review: tuple[tuple[str, Optional[dt.date]], ...] = ()
+    holds_to_review: tuple[tuple[str, dt.date | None], ...] = ()
     deadlines: tuple[DeadlineItem, ...] = ()
-    code_names: Mapping[str, Optional[str]] = field(default_factory=dict)
+    code_names: Mapping[str, str | None] = field(default_factory=dict)
 
     def named(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """A JSON object naming a record, with the record's code name after its id."""
@@ -106,6 +107,7 @@ class Dashboard:
 
     def deadline_list(self, state: str) -> tuple[DeadlineItem, ...]:
         return tuple(item for item in self.deadlines if item.state == state)
+
     leftover_dirs: tuple[str, ...] = ()
 
     def step_list(self, kind: str) -> tuple[StepItem, ...]:
@@ -113,7 +115,11 @@ class Dashboard:
 
     @property
     def all_clear(self) -> bool:
-        lists: tuple[tuple[object, ...], ...] = (self.open_cases, self.not_encrypted, self.holds_to_review)
+        lists: tuple[tuple[object, ...], ...] = (
+            self.open_cases,
+            self.not_encrypted,
+            self.holds_to_review,
+        )
         lists += (self.deadlines, *self.steps.values())
         return not any(lists) and not self.workspace_files and not self.leftover_dirs
 
@@ -121,7 +127,9 @@ class Dashboard:
 # -- the pure core ---------------------------------------------------------------
 
 
-def open_cases(records: Mapping[str, Record], schedules: Mapping[str, RecordSchedule], as_of: dt.date) -> tuple[OpenCase, ...]:
+def open_cases(
+    records: Mapping[str, Record], schedules: Mapping[str, RecordSchedule], as_of: dt.date
+) -> tuple[OpenCase, ...]:
     chosen = [records[rid] for rid, s in schedules.items() if s.status == "open"]
     return tuple(
         OpenCase(r.id, r.reported_on, (as_of - r.reported_on).days, schedules[r.id].stale)
@@ -129,20 +137,35 @@ def open_cases(records: Mapping[str, Record], schedules: Mapping[str, RecordSche
     )
 
 
-def step_buckets(schedules: Mapping[str, RecordSchedule], as_of: dt.date, within: int) -> dict[str, tuple[StepItem, ...]]:
+def step_buckets(
+    schedules: Mapping[str, RecordSchedule], as_of: dt.date, within: int
+) -> dict[str, tuple[StepItem, ...]]:
     """Steps by what they need: overdue, due, held (rule 7's states), and upcoming (pending, due within `within`)."""
     buckets: dict[str, list[StepItem]] = {kind: [] for kind in (*ATTENTION, "upcoming")}
     for rid, sched in sorted(schedules.items()):
         if sched.steps is None or not needs_listing(sched, as_of, within):
             continue
         for name, step in sched.steps.items():
-            kind = step.state if step.state in ATTENTION else "upcoming" if step_due_within(step, as_of, within) else None
+            kind = (
+                step.state
+                if step.state in ATTENTION
+                else "upcoming"
+                if step_due_within(step, as_of, within)
+                else None
+            )
             if kind is not None:
-                buckets[kind].append(StepItem(rid, name, step.due, sched.held_by if kind == "held" else ()))
-    return {kind: tuple(sorted(items, key=lambda i: (i.due or dt.date.max, i.id))) for kind, items in buckets.items()}
+                buckets[kind].append(
+                    StepItem(rid, name, step.due, sched.held_by if kind == "held" else ())
+                )
+    return {
+        kind: tuple(sorted(items, key=lambda i: (i.due or dt.date.max, i.id)))
+        for kind, items in buckets.items()
+    }
 
 
-def holds_to_review(records: Mapping[str, Record], schedules: Mapping[str, RecordSchedule]) -> tuple[tuple[str, Optional[dt.date]], ...]:
+def holds_to_review(
+    records: Mapping[str, Record], schedules: Mapping[str, RecordSchedule]
+) -> tuple[tuple[str, dt.date | None], ...]:
     due = [(rid, records[rid].hold) for rid, s in sorted(schedules.items()) if s.hold_needs_review]
     return tuple((rid, hold.review_on if hold else None) for rid, hold in due)
 
@@ -169,7 +192,7 @@ def build(
     as_of: dt.date,
     policy: Policy,
     leftover_dirs: Sequence[str] = (),
-    code_names: Mapping[str, Optional[str]] = {},
+    code_names: Mapping[str, str | None] = {},
 ) -> Dashboard:
     return Dashboard(
         as_of=as_of,
@@ -177,7 +200,9 @@ def build(
         members=members,
         open_cases=open_cases(records, schedules, as_of),
         steps=step_buckets(schedules, as_of, WITHIN_DAYS),
-        not_encrypted=tuple((rid, REASONS[state]) for rid, state in sorted(encryption.items()) if state != "current"),
+        not_encrypted=tuple(
+            (rid, REASONS[state]) for rid, state in sorted(encryption.items()) if state != "current"
+        ),
         workspace_files=workspace_files,
         holds_to_review=holds_to_review(records, schedules),
         deadlines=deadline_items(records, policy, as_of, WITHIN_DAYS),
@@ -189,7 +214,7 @@ def build(
 # -- JSON -------------------------------------------------------------------------
 
 
-def _iso(day: Optional[dt.date]) -> Optional[str]:
+def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
@@ -208,16 +233,31 @@ def to_json(board: Dashboard) -> dict[str, Any]:
         "records": board.records,
         "members": board.members,
         "all_clear": board.all_clear,
-        "open_cases": [named({"id": c.id, "reported_on": c.reported_on.isoformat(), "days_open": c.days_open, "stale": c.stale}) for c in board.open_cases],
+        "open_cases": [
+            named(
+                {
+                    "id": c.id,
+                    "reported_on": c.reported_on.isoformat(),
+                    "days_open": c.days_open,
+                    "stale": c.stale,
+                }
+            )
+            for c in board.open_cases
+        ],
         "overdue": [named(_step_json(i)) for i in board.step_list("overdue")],
         "due": [named(_step_json(i)) for i in board.step_list("due")],
         "held": [named(_step_json(i, held=True)) for i in board.step_list("held")],
         "upcoming": [named(_step_json(i)) for i in board.step_list("upcoming")],
-        "not_encrypted_to_members": [named({"id": rid, "reason": reason}) for rid, reason in board.not_encrypted],
+        "not_encrypted_to_members": [
+            named({"id": rid, "reason": reason}) for rid, reason in board.not_encrypted
+        ],
         "workspace_files": board.workspace_files,
-        "holds_to_review": [named({"id": rid, "review_on": _iso(day)}) for rid, day in board.holds_to_review],
+        "holds_to_review": [
+            named({"id": rid, "review_on": _iso(day)}) for rid, day in board.holds_to_review
+        ],
         "deadlines": [
-            named({"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state}) for i in board.deadlines
+            named({"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state})
+            for i in board.deadlines
         ],
         "leftover_private_dirs": list(board.leftover_dirs),
     }
@@ -226,9 +266,11 @@ def to_json(board: Dashboard) -> dict[str, Any]:
 # -- the table ----------------------------------------------------------------------
 
 
-def _grouped(items: Sequence[StepItem]) -> list[tuple[str, str, Optional[dt.date], tuple[str, ...]]]:
+def _grouped(
+    items: Sequence[StepItem],
+) -> list[tuple[str, str, dt.date | None, tuple[str, ...]]]:
     """One row per record and date: a record's two steps usually fall due together."""
-    rows: dict[tuple[str, Optional[dt.date], tuple[str, ...]], list[str]] = {}
+    rows: dict[tuple[str, dt.date | None, tuple[str, ...]], list[str]] = {}
     for item in items:
         rows.setdefault((item.id, item.due, item.held_by), []).append(item.step)
     return [(rid, ", ".join(steps), due, held_by) for (rid, due, held_by), steps in rows.items()]
@@ -244,16 +286,20 @@ def _section(title: str, count: int, unit: str, body: str, hint: str, extra: str
     return lines + [f"  next: {hint}", ""]
 
 
-def _last_cell(column: str, rid: str, due: Optional[dt.date], held_by: tuple[str, ...], as_of: dt.date) -> str:
+def _last_cell(
+    column: str, rid: str, due: dt.date | None, held_by: tuple[str, ...], as_of: dt.date
+) -> str:
     if column == "held by":
         return ", ".join("its retention.hold" if holder == rid else holder for holder in held_by)
     return _days(abs((due - as_of).days)) if due else ""
 
 
-def _step_table(board: Dashboard, items: Sequence[StepItem], column: Optional[str] = None) -> str:
+def _step_table(board: Dashboard, items: Sequence[StepItem], column: str | None = None) -> str:
     """One row a record and date; `column` adds "late by", "in" (days) or "held by" (record ids)."""
     rows = []
-    for rid, steps, due, held_by in sorted(_grouped(items), key=lambda row: (row[2] or dt.date.max, row[0])):
+    for rid, steps, due, held_by in sorted(
+        _grouped(items), key=lambda row: (row[2] or dt.date.max, row[0])
+    ):
         last = [_last_cell(column, rid, due, held_by, board.as_of)] if column else []
         rows.append((rid, board.name_of(rid), steps, _iso(due), *last))
     return output.table(["id", "code name", "steps", "due", *([column] if column else [])], rows)
@@ -263,9 +309,17 @@ def _expunge_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if overdue := board.step_list("overdue"):
         body = _step_table(board, overdue, "late by")
-        lines += _section("Expunge overdue", len(overdue), "step", body, "run `cocrec expunge` (preview with `cocrec expunge --dry-run`)")
+        lines += _section(
+            "Expunge overdue",
+            len(overdue),
+            "step",
+            body,
+            "run `cocrec expunge` (preview with `cocrec expunge --dry-run`)",
+        )
     if due := board.step_list("due"):
-        lines += _section("Expunge due today", len(due), "step", _step_table(board, due), "run `cocrec expunge`")
+        lines += _section(
+            "Expunge due today", len(due), "step", _step_table(board, due), "run `cocrec expunge`"
+        )
     return lines
 
 
@@ -274,10 +328,18 @@ DEADLINE_HINT = (
 )
 
 
-def _deadline_table(board: Dashboard, items: Sequence[DeadlineItem], column: str | None = None) -> str:
+def _deadline_table(
+    board: Dashboard, items: Sequence[DeadlineItem], column: str | None = None
+) -> str:
     """One row a deadline; `column` adds "late by" or "in" (days)."""
     rows = [
-        (i.id, board.name_of(i.id), i.kind, i.due.isoformat(), *([_days(abs((i.due - board.as_of).days))] if column else []))
+        (
+            i.id,
+            board.name_of(i.id),
+            i.kind,
+            i.due.isoformat(),
+            *([_days(abs((i.due - board.as_of).days))] if column else []),
+        )
         for i in items
     ]
     return output.table(["id", "code name", "deadline", "due", *([column] if column else [])], rows)
@@ -306,18 +368,45 @@ def _upcoming_deadlines(board: Dashboard) -> list[str]:
 def _repository_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if board.not_encrypted:
-        body = output.table(["id", "code name", "why"], [(rid, board.name_of(rid), REASON_CELLS[reason]) for rid, reason in board.not_encrypted])
-        lines += _section("Not encrypted to the current members", len(board.not_encrypted), "record", body, "run `cocrec rekey` (list them with `cocrec rekey --check`)")
+        body = output.table(
+            ["id", "code name", "why"],
+            [
+                (rid, board.name_of(rid), REASON_CELLS[reason])
+                for rid, reason in board.not_encrypted
+            ],
+        )
+        lines += _section(
+            "Not encrypted to the current members",
+            len(board.not_encrypted),
+            "record",
+            body,
+            "run `cocrec rekey` (list them with `cocrec rekey --check`)",
+        )
     if board.workspace_files:
-        lines += _section("Plaintext left in workspace/", board.workspace_files, "file", "", "run `cocrec seal` to re-encrypt and remove it")
+        lines += _section(
+            "Plaintext left in workspace/",
+            board.workspace_files,
+            "file",
+            "",
+            "run `cocrec seal` to re-encrypt and remove it",
+        )
     if board.leftover_dirs:
         body = "\n".join(board.leftover_dirs)
         hint = "check nothing there is yours to keep, then remove each with `rm -rf PATH`"
         title = "Plaintext left by killed cocrec commands"
         lines += _section(title, len(board.leftover_dirs), "folder", body, hint)
     if board.holds_to_review:
-        body = output.table(["id", "code name", "review on"], [(rid, board.name_of(rid), _iso(day)) for rid, day in board.holds_to_review])
-        lines += _section("Holds due for review", len(board.holds_to_review), "record", body, "review each hold with `cocrec edit ID`: update or remove retention.hold")
+        body = output.table(
+            ["id", "code name", "review on"],
+            [(rid, board.name_of(rid), _iso(day)) for rid, day in board.holds_to_review],
+        )
+        lines += _section(
+            "Holds due for review",
+            len(board.holds_to_review),
+            "record",
+            body,
+            "review each hold with `cocrec edit ID`: update or remove retention.hold",
+        )
     return lines
 
 
@@ -326,19 +415,47 @@ def _open_section(board: Dashboard) -> list[str]:
     if not cases:
         return []
     stale = sum(c.stale for c in cases)
-    rows = [(c.id, board.name_of(c.id), c.reported_on.isoformat(), c.days_open, "stale" if c.stale else "") for c in cases]
+    rows = [
+        (
+            c.id,
+            board.name_of(c.id),
+            c.reported_on.isoformat(),
+            c.days_open,
+            "stale" if c.stale else "",
+        )
+        for c in cases
+    ]
     body = output.table(["id", "code name", "reported", "days open", ""], rows)
-    return _section("Open cases", len(cases), "case", body, "record the outcome with `cocrec edit ID`", f", {stale} stale" if stale else "")
+    return _section(
+        "Open cases",
+        len(cases),
+        "case",
+        body,
+        "record the outcome with `cocrec edit ID`",
+        f", {stale} stale" if stale else "",
+    )
 
 
 def _later_sections(board: Dashboard) -> list[str]:
     lines: list[str] = []
     if held := board.step_list("held"):
         body = _step_table(board, held, "held by")
-        lines += _section("Held expunge steps", len(held), "step", body, "decide the holding open case, or review the record's retention.hold")
+        lines += _section(
+            "Held expunge steps",
+            len(held),
+            "step",
+            body,
+            "decide the holding open case, or review the record's retention.hold",
+        )
     if upcoming := board.step_list("upcoming"):
         body = _step_table(board, upcoming, "in")
-        lines += _section(f"Falling due in the next {WITHIN_DAYS} days", len(upcoming), "step", body, "`cocrec due` shows the whole schedule")
+        lines += _section(
+            f"Falling due in the next {WITHIN_DAYS} days",
+            len(upcoming),
+            "step",
+            body,
+            "`cocrec due` shows the whole schedule",
+        )
     return lines
 
 
@@ -361,13 +478,26 @@ def run(ctx: Context, as_of: dt.date, fmt: str) -> int:
     store = ctx.store
     loaded = store.load()
     idx = store.read_index()
-    encryption = {rid: checks.encryption_state(store, idx.entries.get(rid), item.file_sha, None) for rid, item in loaded.items()}
+    encryption = {
+        rid: checks.encryption_state(store, idx.entries.get(rid), item.file_sha, None)
+        for rid, item in loaded.items()
+    }
     for problem in checks.clone_warnings(ctx.repo):
         ctx.err(f"cocrec: warning: {problem}")
     records = {rid: item.record for rid, item in loaded.items()}
     leftovers = [str(item.path) for item in fsutil.leftover_private_dirs()]  # what the sweep left
     schedules = store.schedules(loaded, as_of)
     workspace, members = len(ctx.repo.workspace_files()), len(store.members.current)
-    board = build(records, schedules, encryption, workspace, members, as_of, store.policy, leftovers, store.code_names())
+    board = build(
+        records,
+        schedules,
+        encryption,
+        workspace,
+        members,
+        as_of,
+        store.policy,
+        leftovers,
+        store.code_names(),
+    )
     ctx.out(output.to_json(to_json(board)) if fmt == "json" else render_table(board))
     return EXIT_OK

@@ -22,11 +22,15 @@ def run_show(ctx: Context) -> int:
     store = ctx.store
     tf = store.trust_file
     if not tf.log:
-        raise RepoError("trust.yaml: this repository has no trust root yet: its first member signs it with `cocrec members add` or `cocrec adopt`")
+        raise RepoError(
+            "trust.yaml: this repository has no trust root yet: its first member signs it with `cocrec members add` or `cocrec adopt`"
+        )
     first = tf.log[0]
     ctx.out(f"trust root: {tf.root} (the first member, {first.by})")
     ctx.out(f"pinned in this clone: {store.clone.root or 'nothing yet'}")
-    ctx.out(f"membership entries: {len(tf.log)}; policy sealed by: {tf.policy.by if tf.policy else 'nobody'}")
+    ctx.out(
+        f"membership entries: {len(tf.log)}; policy sealed by: {tf.policy.by if tf.policy else 'nobody'}"
+    )
     for member, member_keys in sorted(tf.log[-1].keys.items()):
         ctx.out(f"{member}: {', '.join(describe_key(k) for k in member_keys)}")
     return EXIT_OK
@@ -53,11 +57,19 @@ def run_export(ctx: Context, directory: str) -> int:
     (out / "allowed_signers").write_text(_allowed_signers(tf))
     statements: list[tuple[str, str, bytes, str]] = []
     for n, entry in enumerate(tf.log):
-        statements.append((f"members-{n}", entry.by, entry.message(None if n == 0 else root), entry.sig))
+        statements.append(
+            (f"members-{n}", entry.by, entry.message(None if n == 0 else root), entry.sig)
+        )
     if tf.policy is not None:
         statements.append(("policy", tf.policy.by, tf.policy.message(root), tf.policy.sig))
     for rid, record_entry in sorted(store.previous_index().entries.items()):
-        who = trust.holder(tf.log[-1].keys, trust.Verifier().signer(record_entry.sig, record_entry.message(root))) or "unknown"
+        who = (
+            trust.holder(
+                tf.log[-1].keys,
+                trust.Verifier().signer(record_entry.sig, record_entry.message(root)),
+            )
+            or "unknown"
+        )
         statements.append((f"record-{rid}", who, record_entry.message(root), record_entry.sig))
     for name, _who, message, sig in statements:
         (out / f"{name}.msg").write_bytes(message)

@@ -18,9 +18,17 @@ def script(tmp_path: Path) -> EditorScript:
     return EditorScript(tmp_path / "editor")
 
 
-def cocrec_process(repo: Cocrec, identity: Path, script: EditorScript, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+def cocrec_process(
+    repo: Cocrec, identity: Path, script: EditorScript, *args: str, **kwargs: object
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, **script.env, "COCREC_IDENTITY": str(identity)}
-    return subprocess.Popen(["cocrec", "-C", str(repo.root), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload,no-any-return]
+    return subprocess.Popen(
+        ["cocrec", "-C", str(repo.root), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )  # type: ignore[call-overload,no-any-return]
 
 
 # -- edit -------------------------------------------------------------------------
@@ -41,7 +49,9 @@ def test_edit_saves_the_change_and_only_that_record(repo: Cocrec, script: Editor
     assert repo("check", "--as-of", "2026-07-01").exit_code == 0
 
 
-def test_the_editor_sees_the_record_in_a_private_file_that_is_gone_afterwards(repo: Cocrec, script: EditorScript) -> None:
+def test_the_editor_sees_the_record_in_a_private_file_that_is_gone_afterwards(
+    repo: Cocrec, script: EditorScript
+) -> None:
     rid = repo.add(record())
     script.plan({"replace": [["Jane Doe sent", "Jane Doe repeatedly sent"]], "swap": True})
     assert repo("edit", rid, env=script.env).exit_code == 0
@@ -61,7 +71,9 @@ def test_an_unchanged_file_writes_nothing(repo: Cocrec, script: EditorScript) ->
     assert repo.files() == before
 
 
-def test_an_editor_that_returns_at_once_is_not_taken_for_a_member_who_changed_nothing(repo: Cocrec, script: EditorScript) -> None:
+def test_an_editor_that_returns_at_once_is_not_taken_for_a_member_who_changed_nothing(
+    repo: Cocrec, script: EditorScript
+) -> None:
     rid = repo.add(record())
     before = repo.files()
     for command in (["edit", rid], ["new"]):
@@ -72,10 +84,19 @@ def test_an_editor_that_returns_at_once_is_not_taken_for_a_member_who_changed_no
     assert repo.files() == before
 
 
-def test_a_change_to_comments_or_layout_only_writes_nothing(repo: Cocrec, script: EditorScript) -> None:
+def test_a_change_to_comments_or_layout_only_writes_nothing(
+    repo: Cocrec, script: EditorScript
+) -> None:
     rid = repo.add(record())
     before = repo.files()
-    script.plan({"replace": [["# cocrec edit", "# my note: cocrec edit"], ["region: europe", "region:   europe   "]]})
+    script.plan(
+        {
+            "replace": [
+                ["# cocrec edit", "# my note: cocrec edit"],
+                ["region: europe", "region:   europe   "],
+            ]
+        }
+    )
     result = repo("edit", rid, env=script.env)
     assert result.exit_code == 0 and "no changes" in result.stdout
     assert repo.files() == before
@@ -100,10 +121,14 @@ def test_an_editor_that_crashes_changes_nothing(repo: Cocrec, script: EditorScri
     assert not Path(script.log[0]["dir"]).exists()
 
 
-def test_invalid_yaml_without_a_terminal_is_one_line_and_changes_nothing(repo: Cocrec, script: EditorScript) -> None:
+def test_invalid_yaml_without_a_terminal_is_one_line_and_changes_nothing(
+    repo: Cocrec, script: EditorScript
+) -> None:
     rid = repo.add(record())
     before = repo.files()
-    result = repo("edit", rid, env=script.plan({"replace": [["region: europe", "region: [europe"]]}).env)
+    result = repo(
+        "edit", rid, env=script.plan({"replace": [["region: europe", "region: [europe"]]}).env
+    )
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"cocrec: records/{rid}.yaml.age: line ") and "malformed YAML" in line
@@ -112,8 +137,13 @@ def test_invalid_yaml_without_a_terminal_is_one_line_and_changes_nothing(repo: C
     assert len(script.log) == 1 and not Path(script.log[0]["dir"]).exists()
 
 
-@pytest.mark.parametrize("old, new, field", [("region: europe", "region: mars", "region"), ("id: 2026-", "id: 2025-", "id")])
-def test_an_invalid_record_is_refused_naming_the_field(repo: Cocrec, script: EditorScript, old: str, new: str, field: str) -> None:
+@pytest.mark.parametrize(
+    "old, new, field",
+    [("region: europe", "region: mars", "region"), ("id: 2026-", "id: 2025-", "id")],
+)
+def test_an_invalid_record_is_refused_naming_the_field(
+    repo: Cocrec, script: EditorScript, old: str, new: str, field: str
+) -> None:
     rid = repo.add(record())
     before = repo.files()
     result = repo("edit", rid, env=script.plan({"replace": [[old, new]]}).env)
@@ -122,12 +152,21 @@ def test_an_invalid_record_is_refused_naming_the_field(repo: Cocrec, script: Edi
     assert repo.files() == before
 
 
-def test_a_link_to_a_record_that_does_not_exist_is_refused(repo: Cocrec, script: EditorScript) -> None:
+def test_a_link_to_a_record_that_does_not_exist_is_refused(
+    repo: Cocrec, script: EditorScript
+) -> None:
     rid = repo.add(record())
-    link = [["  - https://example.org/~jane\n", "  - https://example.org/~jane\n  also_in:\n  - 2020-zzzz\n"]]
+    link = [
+        [
+            "  - https://example.org/~jane\n",
+            "  - https://example.org/~jane\n  also_in:\n  - 2020-zzzz\n",
+        ]
+    ]
     result = repo("edit", rid, env=script.plan({"replace": link}).env)
     assert result.exit_code == 1, result.output
-    assert result.stderr.startswith(f"cocrec: records/{rid}.yaml.age: subjects[0].also_in[0]: no record has this id")
+    assert result.stderr.startswith(
+        f"cocrec: records/{rid}.yaml.age: subjects[0].also_in[0]: no record has this id"
+    )
 
 
 def test_an_unknown_id_is_a_usage_error(repo: Cocrec, script: EditorScript) -> None:
@@ -136,23 +175,35 @@ def test_an_unknown_id_is_a_usage_error(repo: Cocrec, script: EditorScript) -> N
     assert script.log == []
 
 
-def test_a_record_someone_else_changed_meanwhile_is_not_overwritten(repo: Cocrec, bob: Person, script: EditorScript, tmp_path: Path) -> None:
+def test_a_record_someone_else_changed_meanwhile_is_not_overwritten(
+    repo: Cocrec, bob: Person, script: EditorScript, tmp_path: Path
+) -> None:
     rid = repo.add(record())
-    theirs = EditorScript(tmp_path / "bob-editor").plan({"replace": [["Emailed the subject.", "Bob's change."]]})
+    theirs = EditorScript(tmp_path / "bob-editor").plan(
+        {"replace": [["Emailed the subject.", "Bob's change."]]}
+    )
     # While alice's editor is open, bob edits the same record (so alice holds no lock meanwhile).
-    bob_edit = {"run": ["cocrec", "-C", str(repo.root), "edit", rid], "env": {**theirs.env, "COCREC_IDENTITY": str(bob.identity)}}
+    bob_edit = {
+        "run": ["cocrec", "-C", str(repo.root), "edit", rid],
+        "env": {**theirs.env, "COCREC_IDENTITY": str(bob.identity)},
+    }
     script.plan({"replace": [["Jane Doe sent", "Alice's change: Jane Doe sent"]], **bob_edit})
     result = repo("edit", rid, env=script.env)
     assert result.exit_code == 4
     (line,) = result.stderr.strip().splitlines()
-    assert "changed by someone else while you were editing" in line and f"`cocrec edit {rid} --resume` continues it" in line
+    assert (
+        "changed by someone else while you were editing" in line
+        and f"`cocrec edit {rid} --resume` continues it" in line
+    )
     assert "Alice's change" not in result.output and "Jane" not in result.output
     shown = repo("show", rid).stdout
     assert "Bob's change." in shown and "Alice's change" not in shown
     assert not Path(script.log[0]["dir"]).exists()
 
 
-def test_ctrl_c_while_the_editor_is_open_removes_the_plaintext_and_changes_nothing(repo: Cocrec, alice: Person, script: EditorScript) -> None:
+def test_ctrl_c_while_the_editor_is_open_removes_the_plaintext_and_changes_nothing(
+    repo: Cocrec, alice: Person, script: EditorScript
+) -> None:
     rid = repo.add(record())
     before = repo.files()
     script.plan({"replace": [["europe", "online"]], "sigint": True})
@@ -164,9 +215,14 @@ def test_ctrl_c_while_the_editor_is_open_removes_the_plaintext_and_changes_nothi
     assert repo.files() == before
 
 
-def test_on_a_terminal_an_error_offers_to_reopen_the_editor(repo: Cocrec, alice: Person, script: EditorScript) -> None:
+def test_on_a_terminal_an_error_offers_to_reopen_the_editor(
+    repo: Cocrec, alice: Person, script: EditorScript
+) -> None:
     rid = repo.add(record())
-    script.plan({"replace": [["region: europe", "region: mars"]]}, {"replace": [["region: mars", "region: online"]]})
+    script.plan(
+        {"replace": [["region: europe", "region: mars"]]},
+        {"replace": [["region: mars", "region: online"]]},
+    )
     master, slave = pty.openpty()
     try:
         os.write(master, b"y\n")
@@ -176,25 +232,38 @@ def test_on_a_terminal_an_error_offers_to_reopen_the_editor(repo: Cocrec, alice:
         os.close(slave)
         os.close(master)
     assert process.returncode == 0, err
-    assert b"region: not one of the regions" in err and b"Re-open the editor to fix it? [Y/n]" in err
+    assert (
+        b"region: not one of the regions" in err and b"Re-open the editor to fix it? [Y/n]" in err
+    )
     assert out.decode().strip() == f"{rid}: saved"
     assert len(script.log) == 2 and script.log[1]["text"].startswith("# cocrec error: ")
     assert "region: online" in repo("show", rid).stdout
 
 
-def test_on_a_terminal_answering_no_leaves_the_record_as_it_was(repo: Cocrec, alice: Person, script: EditorScript) -> None:
+def test_on_a_terminal_answering_no_leaves_the_record_as_it_was(
+    repo: Cocrec, alice: Person, script: EditorScript
+) -> None:
     rid = repo.add(record())
     before = repo.files()
     master, slave = pty.openpty()
     try:
         os.write(master, b"n\n")
-        process = cocrec_process(repo, alice.identity, script.plan({"replace": [["region: europe", "region: mars"]]}), "edit", rid, stdin=slave)
+        process = cocrec_process(
+            repo,
+            alice.identity,
+            script.plan({"replace": [["region: europe", "region: mars"]]}),
+            "edit",
+            rid,
+            stdin=slave,
+        )
         _, err = process.communicate(timeout=30)
     finally:
         os.close(slave)
         os.close(master)
     assert process.returncode == 1
-    last = err.decode().strip().splitlines()[-1].split("[Y/n] ")[-1]  # a terminal would echo the answer's newline
+    last = (
+        err.decode().strip().splitlines()[-1].split("[Y/n] ")[-1]
+    )  # a terminal would echo the answer's newline
     assert last.startswith(f"cocrec: records/{rid}.yaml.age: region: ")
     assert repo.files() == before and len(script.log) == 1
 
@@ -212,7 +281,9 @@ FILLED = [
 ]
 
 
-def test_new_opens_the_commented_template_and_prints_the_new_id(repo: Cocrec, script: EditorScript) -> None:
+def test_new_opens_the_commented_template_and_prints_the_new_id(
+    repo: Cocrec, script: EditorScript
+) -> None:
     result = repo("new", env=script.plan({"replace": FILLED}).env)
     assert result.exit_code == 0, result.output
     rid = result.stdout.strip()
@@ -223,12 +294,18 @@ def test_new_opens_the_commented_template_and_prints_the_new_id(repo: Cocrec, sc
     assert "one of: alice, bob" in seen["text"]
     shown = repo("show", rid).stdout
     assert "handled_by: bob" in shown and "github:alexexample" in shown
-    assert "event" not in shown and "reporter:\n  kind: private\n" in shown  # blank fields are left out
+    assert (
+        "event" not in shown and "reporter:\n  kind: private\n" in shown
+    )  # blank fields are left out
     assert not Path(seen["dir"]).exists()
 
 
-@pytest.mark.parametrize("step, how", [(LOOKED, "left unchanged"), ({"write": "\n# nothing\n"}, "saved empty")])
-def test_new_with_the_template_left_unchanged_or_emptied_aborts(repo: Cocrec, script: EditorScript, step: dict[str, str], how: str) -> None:
+@pytest.mark.parametrize(
+    "step, how", [(LOOKED, "left unchanged"), ({"write": "\n# nothing\n"}, "saved empty")]
+)
+def test_new_with_the_template_left_unchanged_or_emptied_aborts(
+    repo: Cocrec, script: EditorScript, step: dict[str, str], how: str
+) -> None:
     before = repo.files()
     result = repo("new", env=script.plan(step).env)
     assert result.exit_code == 1
@@ -236,9 +313,13 @@ def test_new_with_the_template_left_unchanged_or_emptied_aborts(repo: Cocrec, sc
     assert repo.files() == before
 
 
-def test_new_with_an_invalid_record_and_no_terminal_makes_nothing(repo: Cocrec, script: EditorScript) -> None:
+def test_new_with_an_invalid_record_and_no_terminal_makes_nothing(
+    repo: Cocrec, script: EditorScript
+) -> None:
     before = repo.files()
-    result = repo("new", env=script.plan({"replace": FILLED[:3]}).env)  # private reporter, nobody handling it
+    result = repo(
+        "new", env=script.plan({"replace": FILLED[:3]}).env
+    )  # private reporter, nobody handling it
     assert result.exit_code == 1
     assert result.stderr.startswith("cocrec: new record: handled_by: ")
     assert repo.files() == before
@@ -247,16 +328,26 @@ def test_new_with_an_invalid_record_and_no_terminal_makes_nothing(repo: Cocrec, 
 def test_new_then_edit_to_close_the_case(repo: Cocrec, script: EditorScript) -> None:
     rid = repo("new", env=script.plan({"replace": FILLED}).env).stdout.strip()
     closing = "action_by_committee: {taken: true}\naction_by_local_rep: {taken: false}\noutcome: {type: resolved, decided_on: 2026-09-10}\n"
-    result = repo("edit", rid, env=script.plan({"replace": [["summary:", closing + "summary:"]]}).env)
+    result = repo(
+        "edit", rid, env=script.plan({"replace": [["summary:", closing + "summary:"]]}).env
+    )
     assert result.exit_code == 0, result.output
     due = repo("due", "--all", "--as-of", "2026-10-01", "--format", "json")
     assert '"2027-11-10"' in due.stdout
 
 
-def test_edit_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec, script: EditorScript) -> None:
+def test_edit_refuses_a_report_dated_after_its_as_of_date(
+    repo: Cocrec, script: EditorScript
+) -> None:
     rid = repo.add(record(acknowledged_on=None))
     before = repo.files()
-    result = repo("edit", rid, "--as-of", "2026-08-01", env=script.plan({"replace": [["reported_on: 2026-06-04", "reported_on: 2026-09-01"]]}).env)
+    result = repo(
+        "edit",
+        rid,
+        "--as-of",
+        "2026-08-01",
+        env=script.plan({"replace": [["reported_on: 2026-06-04", "reported_on: 2026-09-01"]]}).env,
+    )
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert line == (

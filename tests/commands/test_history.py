@@ -14,10 +14,24 @@ from cocrec import crypto
 
 from ..conftest import Cocrec, Person, outcome, record
 
-JANE = {"name": "Jane Dalloway", "emails": ["jane.dalloway@example.org"], "usernames": ["github:janedal"], "urls": ["https://example.org/~jane"]}
+JANE = {
+    "name": "Jane Dalloway",
+    "emails": ["jane.dalloway@example.org"],
+    "usernames": ["github:janedal"],
+    "urls": ["https://example.org/~jane"],
+}
 BORIS = {"name": "Boris Pendleton", "emails": ["boris@example.org"]}
 REPORTER = {"kind": "public", "name": "Sam Whitfield", "contact": "sam.whitfield@example.org"}
-REMOVED = ("Jane Dalloway", "Dalloway", "jane.dalloway@example.org", "janedal", "example.org/~jane", "Sam Whitfield", "Whitfield", "sam.whitfield@")
+REMOVED = (
+    "Jane Dalloway",
+    "Dalloway",
+    "jane.dalloway@example.org",
+    "janedal",
+    "example.org/~jane",
+    "Sam Whitfield",
+    "Whitfield",
+    "sam.whitfield@",
+)
 EVERYONE = (*REMOVED, "Boris Pendleton", "Pendleton", "boris@example.org")
 
 
@@ -26,7 +40,9 @@ PUSH = "git push --force --prune origin 'refs/heads/*:refs/heads/*' 'refs/tags/*
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=full_env).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=full_env
+    ).stdout
 
 
 def commit_all(repo: Cocrec, message: str, me: Person) -> None:
@@ -39,13 +55,41 @@ def commit_all(repo: Cocrec, message: str, me: Person) -> None:
 def history(repo: Cocrec, alice: Person, carol: Person) -> tuple[Cocrec, str, str]:
     """Two records committed in two versions each (a member joined: every record re-encrypted), a commit
     message that names the subject (made past the hooks), then the due one expunged and committed."""
-    doc = record(reporter=REPORTER, subjects=[JANE], reported_on="2026-01-05", outcome=outcome("resolved", "2026-01-10"))
+    doc = record(
+        reporter=REPORTER,
+        subjects=[JANE],
+        reported_on="2026-01-05",
+        outcome=outcome("resolved", "2026-01-10"),
+    )
     doc["summary"] = "Jane Dalloway (github:janedal) insulted Sam Whitfield.\n"
-    doc["action_by_committee"] = {"taken": True, "description": "Wrote to jane.dalloway@example.org."}
+    doc["action_by_committee"] = {
+        "taken": True,
+        "description": "Wrote to jane.dalloway@example.org.",
+    }
     expunged = repo.add(doc)
-    kept = repo.add(record(subjects=[BORIS], reporter={"kind": "private"}, handled_by="alice", outcome=outcome("flagged", "2026-07-01")))
+    kept = repo.add(
+        record(
+            subjects=[BORIS],
+            reporter={"kind": "private"},
+            handled_by="alice",
+            outcome=outcome("flagged", "2026-07-01"),
+        )
+    )
     commit_all(repo, "Add two reports", alice)
-    assert repo("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-02-01").exit_code == 0
+    assert (
+        repo(
+            "members",
+            "add",
+            "carol",
+            "--name",
+            carol.name,
+            "--key",
+            carol.public,
+            "--since",
+            "2026-02-01",
+        ).exit_code
+        == 0
+    )
     commit_all(repo, "Add carol to the committee", alice)
     (repo.root / "README.md").write_text("Meeting notes, no personal data.\n")
     git(repo.root, "add", "README.md")
@@ -62,7 +106,9 @@ def audit(repo: Cocrec, *args: str, identity: Path | None = None) -> tuple[int, 
 
 
 def all_objects(root: Path) -> list[tuple[str, str]]:
-    listing = git(root, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)")
+    listing = git(
+        root, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"
+    )
     return [tuple(line.split()) for line in listing.splitlines()]  # type: ignore[misc]
 
 
@@ -71,19 +117,25 @@ def object_texts(root: Path, people: list[Person]) -> list[str]:
     identities = crypto.load_identities([p.identity for p in people], lambda _: "")
     texts = []
     for sha, kind in all_objects(root):
-        data = subprocess.run(["git", "-C", str(root), "cat-file", kind, sha], check=True, capture_output=True).stdout
+        data = subprocess.run(
+            ["git", "-C", str(root), "cat-file", kind, sha], check=True, capture_output=True
+        ).stdout
         if data.startswith(b"-----BEGIN AGE ENCRYPTED FILE-----"):
             data = crypto.decrypt(data, identities, sha)
         texts.append(data.decode("utf-8", errors="replace"))
     return texts
 
 
-def test_audit_finds_every_earlier_version_and_the_commit_message(history: tuple[Cocrec, str, str]) -> None:
+def test_audit_finds_every_earlier_version_and_the_commit_message(
+    history: tuple[Cocrec, str, str],
+) -> None:
     repo, expunged, kept = history
     code, data = audit(repo)
     assert code == 1 and data["clean"] is False and data["records"] == 1
     holding = [f for f in data["findings"] if f["problem"] == "holds removed data"]
-    assert {f["record"] for f in holding} == {expunged} and len(holding) == 2  # the first version, and the one re-encrypted for carol
+    assert {f["record"] for f in holding} == {expunged} and len(
+        holding
+    ) == 2  # the first version, and the one re-encrypted for carol
     assert {"reporter.name", "subjects[0]", "summary"} <= set(holding[0]["fields"])
     messages = [f for f in data["findings"] if f["problem"] == "commit message holds removed data"]
     assert [f["record"] for f in messages] == [expunged]
@@ -93,14 +145,22 @@ def test_audit_finds_every_earlier_version_and_the_commit_message(history: tuple
         assert value not in table.output and value not in json.dumps(data)
 
 
-def test_a_version_the_member_cannot_decrypt_is_reported_not_passed(history: tuple[Cocrec, str, str], carol: Person) -> None:
+def test_a_version_the_member_cannot_decrypt_is_reported_not_passed(
+    history: tuple[Cocrec, str, str], carol: Person
+) -> None:
     repo, expunged, _ = history
-    code, data = audit(repo, identity=carol.identity)  # carol joined after the first version was written
+    code, data = audit(
+        repo, identity=carol.identity
+    )  # carol joined after the first version was written
     assert code == 1
-    assert [f["record"] for f in data["findings"] if f["problem"] == "cannot be decrypted"] == [expunged]
+    assert [f["record"] for f in data["findings"] if f["problem"] == "cannot be decrypted"] == [
+        expunged
+    ]
 
 
-def test_purge_rewrites_history_so_no_object_holds_removed_data(history: tuple[Cocrec, str, str], tmp_path: Path, alice: Person, bob: Person, carol: Person) -> None:
+def test_purge_rewrites_history_so_no_object_holds_removed_data(
+    history: tuple[Cocrec, str, str], tmp_path: Path, alice: Person, bob: Person, carol: Person
+) -> None:
     repo, expunged, kept = history
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.root), str(origin)], check=True)
@@ -110,16 +170,26 @@ def test_purge_rewrites_history_so_no_object_holds_removed_data(history: tuple[C
     before = repo.files()
     result = repo("history", "purge", "--yes")
     assert result.exit_code == 0, result.output
-    for step in (PUSH, "clones again", "git remote add origin URL", "refs/pull/*", "garbage collection"):
+    for step in (
+        PUSH,
+        "clones again",
+        "git remote add origin URL",
+        "refs/pull/*",
+        "garbage collection",
+    ):
         assert step in result.stdout
-    assert "git push --force --tags" not in result.stdout.replace("`git push --force --tags` would keep", "")
+    assert "git push --force --tags" not in result.stdout.replace(
+        "`git push --force --tags` would keep", ""
+    )
     assert str(origin) not in result.output
     assert repo.files() == before and git(repo.root, "rev-parse", "HEAD^{tree}") == head_tree
     code, data = audit(repo)
     assert (code, data["findings"]) == (0, [])
     texts = object_texts(repo.root, [alice, bob, carol])
     for value in REMOVED:
-        assert not any(value.lower() in text.lower() for text in texts), "a git object still holds a removed value"
+        assert not any(value.lower() in text.lower() for text in texts), (
+            "a git object still holds a removed value"
+        )
     messages = git(repo.root, "log", "--all", "--format=%B")
     assert "Discussed [redacted]'s case" in messages
     for value in EVERYONE:
@@ -128,7 +198,9 @@ def test_purge_rewrites_history_so_no_object_holds_removed_data(history: tuple[C
     assert repo("check", "--as-of", "2027-04-01").exit_code == 0
 
 
-def test_purge_refuses_a_dirty_tree_and_a_cancelled_purge_changes_nothing(history: tuple[Cocrec, str, str]) -> None:
+def test_purge_refuses_a_dirty_tree_and_a_cancelled_purge_changes_nothing(
+    history: tuple[Cocrec, str, str],
+) -> None:
     repo, _, _ = history
     head = git(repo.root, "rev-parse", "HEAD")
     (repo.root / "README.md").write_text("changed\n")
@@ -141,14 +213,21 @@ def test_purge_refuses_a_dirty_tree_and_a_cancelled_purge_changes_nothing(histor
     assert audit(repo)[0] == 1
 
 
-def test_purge_without_git_filter_repo_says_how_to_install_it(history: tuple[Cocrec, str, str], tmp_path: Path) -> None:
+def test_purge_without_git_filter_repo_says_how_to_install_it(
+    history: tuple[Cocrec, str, str], tmp_path: Path
+) -> None:
     repo, _, _ = history
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "git").symlink_to(subprocess.run(["which", "git"], capture_output=True, text=True).stdout.strip())
+    (bin_dir / "git").symlink_to(
+        subprocess.run(["which", "git"], capture_output=True, text=True).stdout.strip()
+    )
     result = repo("history", "purge", "--yes", env={"PATH": str(bin_dir)})
     assert result.exit_code == 4
-    assert "pip install git-filter-repo" in result.stderr and "apt-get install git-filter-repo" in result.stderr
+    assert (
+        "pip install git-filter-repo" in result.stderr
+        and "apt-get install git-filter-repo" in result.stderr
+    )
 
 
 def test_nothing_to_audit_or_purge_without_expunged_records(repo: Cocrec, alice: Person) -> None:
@@ -177,17 +256,37 @@ def leaky(repo: Cocrec, alice: Person) -> tuple[Cocrec, str, str]:
     named after the subject, a branch named after them, a record deleted with `git rm`, and a stash of
     workspace/ plaintext. Returns (repo, the expunged record, the deleted record)."""
     root = repo.root
-    doc = record(reporter=REPORTER, subjects=[JANE], reported_on="2026-01-05", outcome=outcome("resolved", "2026-01-10"))
+    doc = record(
+        reporter=REPORTER,
+        subjects=[JANE],
+        reported_on="2026-01-05",
+        outcome=outcome("resolved", "2026-01-10"),
+    )
     doc["summary"] = "Jane Dalloway (github:janedal) insulted Sam Whitfield.\n"
     expunged = repo.add(doc)
-    repo.add(record(subjects=[BORIS], reporter={"kind": "private"}, handled_by="alice", outcome=outcome("flagged", "2026-07-01")))
+    repo.add(
+        record(
+            subjects=[BORIS],
+            reporter={"kind": "private"},
+            handled_by="alice",
+            outcome=outcome("flagged", "2026-07-01"),
+        )
+    )
     commit_all(repo, "Add two reports", alice)
     # a commit no ref reaches: made, reset away, its reflog entries expired
     (root / "draft.txt").write_text("Jane Dalloway said she would apologise.\n")
     git(root, "add", "draft.txt")
     git(root, "commit", "-q", "--no-verify", "-m", "Draft about Jane Dalloway")
     git(root, "reset", "-q", "--hard", "HEAD~1")
-    git(root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "HEAD", f"refs/heads/{branch(root)}")
+    git(
+        root,
+        "reflog",
+        "expire",
+        "--expire=now",
+        "--expire-unreachable=now",
+        "HEAD",
+        f"refs/heads/{branch(root)}",
+    )
     # a commit message (and so the reflog), a tag message, a note
     (root / "README.md").write_text("Meeting notes, no personal data.\n")
     git(root, "add", "README.md")
@@ -202,14 +301,23 @@ def leaky(repo: Cocrec, alice: Person) -> tuple[Cocrec, str, str]:
     git(root, "commit", "-q", "--no-verify", "-m", "Add notes")
     git(root, "branch", "dalloway-case")
     # a record deleted with `git rm`
-    deleted = repo.add(record(subjects=[GWEN], reported_on="2026-02-01", reporter={"kind": "private"}, handled_by="bob"))
+    deleted = repo.add(
+        record(
+            subjects=[GWEN],
+            reported_on="2026-02-01",
+            reporter={"kind": "private"},
+            handled_by="bob",
+        )
+    )
     commit_all(repo, "Add a report", alice)
     git(root, "rm", "-q", f"records/{deleted}.yaml.age")
     assert repo("adopt", "--yes").exit_code == 0  # a removal counts once a member signs it
     commit_all(repo, "Remove a duplicate report", alice)
     # the stash: an untracked draft (`-u`), then workspace/ plaintext (`--all` takes ignored files
     # too); the older entry is only in the stash's reflog
-    (root / "draft-2.yaml").write_text("subjects:\n  - name: Jane Dalloway\nsummary: to be written\n")
+    (root / "draft-2.yaml").write_text(
+        "subjects:\n  - name: Jane Dalloway\nsummary: to be written\n"
+    )
     git(root, "stash", "push", "-u", "-q")
     assert repo("open", expunged).exit_code == 0
     git(root, "stash", "push", "--all", "-q")
@@ -240,35 +348,56 @@ def test_audit_reads_every_object_git_holds(leaky: tuple[Cocrec, str, str]) -> N
         assert expected in found, expected
     stashed = {f["path"] for f in data["findings"] if f["where"] == "stash"}
     assert {"draft-2.yaml", f"workspace/{expunged}.yaml"} <= stashed
-    assert {f["record"] for f in data["findings"] if f["problem"] == "deleted record holds personal data"} == {deleted}
+    assert {
+        f["record"]
+        for f in data["findings"]
+        if f["problem"] == "deleted record holds personal data"
+    } == {deleted}
     paths = {f["path"] for f in data["findings"] if f["path"]}
-    assert {"case-notes.yaml", "docs/[redacted].md", "refs/heads/[redacted]-case", "v1", ".git/logs/HEAD"} <= paths
+    assert {
+        "case-notes.yaml",
+        "docs/[redacted].md",
+        "refs/heads/[redacted]-case",
+        "v1",
+        ".git/logs/HEAD",
+    } <= paths
     table = repo("history", "audit")
     assert table.exit_code == 1 and "stash " in table.stdout and "unreachable " in table.stdout
     for value in (*EVERYONE, *GWEN_VALUES, "dalloway"):
         assert value not in table.output and value not in json.dumps(data)
 
 
-def test_purge_warns_before_it_drops_the_stash_and_a_no_keeps_it(leaky: tuple[Cocrec, str, str]) -> None:
+def test_purge_warns_before_it_drops_the_stash_and_a_no_keeps_it(
+    leaky: tuple[Cocrec, str, str],
+) -> None:
     repo, _, _ = leaky
     head = git(repo.root, "rev-parse", "HEAD")
     result = repo("history", "purge", input="n\n")
     assert result.exit_code == 1 and "purge cancelled; nothing was changed" in result.stderr
     assert "the stash holds 2 entries, and purge drops them all" in result.stderr
     assert "the stash's 2 entries dropped" in result.stderr  # in the question the member answered
-    assert len(git(repo.root, "stash", "list").splitlines()) == 2 and git(repo.root, "rev-parse", "HEAD") == head
+    assert (
+        len(git(repo.root, "stash", "list").splitlines()) == 2
+        and git(repo.root, "rev-parse", "HEAD") == head
+    )
 
 
 def all_texts(root: Path, people: list[Person]) -> str:
     """Every object, every ref name and every text file git keeps, as one text (age files decrypted)."""
     texts = object_texts(root, people) + [git(root, "for-each-ref", "--format=%(refname)")]
     dot_git = root / ".git"
-    texts += [p.read_text(errors="replace") for p in dot_git.rglob("*") if p.is_file() and "objects" not in p.parts]
+    texts += [
+        p.read_text(errors="replace")
+        for p in dot_git.rglob("*")
+        if p.is_file() and "objects" not in p.parts
+    ]
     texts += [str(p.relative_to(dot_git)) for p in dot_git.rglob("*")]
     return "\n".join(texts).lower()
 
 
-def test_purge_leaves_no_removed_data_in_any_object(leaky: tuple[Cocrec, str, str], tmp_path: Path, alice: Person, bob: Person) -> None:
+def test_purge_leaves_no_removed_data_in_any_object(
+    leaky: tuple[Cocrec, str, str], tmp_path: Path, alice: Person, bob: Person
+) -> None:
     repo, expunged, deleted = leaky
     root = repo.root
     origin = tmp_path / "origin.git"
@@ -291,13 +420,21 @@ def test_purge_leaves_no_removed_data_in_any_object(leaky: tuple[Cocrec, str, st
     # what stays, and how it reads now
     assert git(root, "stash", "list") == "" and not (root / "case-notes.yaml").exists()
     assert git(root, "cat-file", "-p", "v1").rstrip().endswith("Closed the case of [redacted]")
-    assert git(root, "notes", "show", "HEAD~4").strip() == "Call [redacted] back"  # re-filed on the rewritten commit
-    assert (root / "docs" / "redacted.md").read_text() == "The [redacted] case: nothing more to do.\n"
+    assert (
+        git(root, "notes", "show", "HEAD~4").strip() == "Call [redacted] back"
+    )  # re-filed on the rewritten commit
+    assert (
+        root / "docs" / "redacted.md"
+    ).read_text() == "The [redacted] case: nothing more to do.\n"
     assert "refs/heads/redacted-case" in git(root, "for-each-ref", "--format=%(refname)")
     assert not (root / "records" / f"{deleted}.yaml.age").exists()
-    checked = repo("check", "--as-of", "2027-04-01")  # what is left is files outside the layout, nothing else
+    checked = repo(
+        "check", "--as-of", "2027-04-01"
+    )  # what is left is files outside the layout, nothing else
     errors = [line for line in checked.stdout.splitlines() if line.startswith("error: ")]
-    assert errors and all("not part of a records repository" in line for line in errors), checked.stdout
+    assert errors and all("not part of a records repository" in line for line in errors), (
+        checked.stdout
+    )
     # the printed steps work: the host ends up with no removed data either
     git(root, "remote", "add", "origin", str(origin))
     subprocess.run(PUSH, shell=True, cwd=root, check=True, capture_output=True)
@@ -327,11 +464,26 @@ def purge_process(repo: Cocrec, tmp_path: Path) -> tuple[subprocess.Popen[str], 
     bin_dir, log = tmp_path / "slow-bin", tmp_path / "filter-repo.pid"
     bin_dir.mkdir()
     real = shutil.which("git-filter-repo")
-    (bin_dir / "git-filter-repo").write_text(SLOW_FILTER_REPO.format(python=sys.executable, log=str(log), real=real))
+    (bin_dir / "git-filter-repo").write_text(
+        SLOW_FILTER_REPO.format(python=sys.executable, log=str(log), real=real)
+    )
     (bin_dir / "git-filter-repo").chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    argv = [sys.executable, "-m", "cocrec", "-C", str(repo.root), "-i", str(repo.identity), "history", "purge", "--yes"]
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "cocrec",
+        "-C",
+        str(repo.root),
+        "-i",
+        str(repo.identity),
+        "history",
+        "purge",
+        "--yes",
+    ]
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     pid = int(wait_for_text(log))
     (private,) = [p for base in ("/dev/shm", os.environ.get("TMPDIR", "/tmp")) if os.path.isdir(base)
                   for p in Path(base).glob(f"cocrec-{process.pid}-*-purge-*")]  # fmt: skip
@@ -350,7 +502,9 @@ def wait_for_text(path: Path, timeout: float = 60.0) -> str:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_a_killed_purge_leaves_no_table_and_no_filter_repo(history: tuple[Cocrec, str, str], tmp_path: Path, sig: int) -> None:
+def test_a_killed_purge_leaves_no_table_and_no_filter_repo(
+    history: tuple[Cocrec, str, str], tmp_path: Path, sig: int
+) -> None:
     from ..test_fsutil import kill_quietly, wait_gone
 
     repo, _, _ = history
@@ -358,7 +512,9 @@ def test_a_killed_purge_leaves_no_table_and_no_filter_repo(history: tuple[Cocrec
     process, filter_repo, private = purge_process(repo, tmp_path)
     try:
         assert stat.S_IMODE(private.stat().st_mode) == 0o700
-        assert stat.S_IMODE((private / "table.json").stat().st_mode) == 0o600  # it holds the original messages
+        assert (
+            stat.S_IMODE((private / "table.json").stat().st_mode) == 0o600
+        )  # it holds the original messages
         process.send_signal(sig)
         process.communicate(timeout=60)
         assert process.returncode == (143 if sig == signal.SIGTERM else -signal.SIGKILL)

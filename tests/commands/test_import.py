@@ -10,8 +10,9 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,15 @@ SEED_HEADERS = [
 ]
 FIRST = ["Anouk", "Bram", "Cleo", "Dario", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jonas"]
 LAST = ["Quillfeather", "Rowanmere", "Sternwick"]
-OUTCOMES = ["Resolved", "Flagged", "No violation", "Banned until 30 Jun 2027", "Resolved", "Banned permanently", "Unidentified"]
+OUTCOMES = [
+    "Resolved",
+    "Flagged",
+    "No violation",
+    "Banned until 30 Jun 2027",
+    "Resolved",
+    "Banned permanently",
+    "Unidentified",
+]
 DATES = ["2025-01-{day:02d}", "{day} Mar 2025", "{day} September 2025", "2026-02-{day:02d}"]
 
 
@@ -50,20 +59,46 @@ def seed_rows(count: int = 30) -> list[list[str]]:
     for n in range(count):
         name, email = person(n)
         kind = OUTCOMES[n % len(OUTCOMES)]
-        reporter = "Bob Member" if n % 5 == 0 else f"Reporter {FIRST[(n + 3) % len(FIRST)]} Vantablack"
+        reporter = (
+            "Bob Member" if n % 5 == 0 else f"Reporter {FIRST[(n + 3) % len(FIRST)]} Vantablack"
+        )
         subjects, ids = (name, email) if kind != "Unidentified" else ("", "")
         if n % 9 == 4:
             other_name, other_email = person(n + 11)
             subjects, ids = f"{name}; {other_name}", f"{email}\n{other_email}"
-        summary = f"{name} was reported for unwelcome remarks at a meetup." if subjects else "Anonymous accounts posted insults."
-        rows.append([DATES[n % len(DATES)].format(day=1 + n % 27), reporter, subjects, ids, summary,
-                     "Yes" if n % 2 else "No", "x" if n % 3 == 0 else "", "The person was spoken to." if n % 4 else "", kind, ""])
+        summary = (
+            f"{name} was reported for unwelcome remarks at a meetup."
+            if subjects
+            else "Anonymous accounts posted insults."
+        )
+        rows.append(
+            [
+                DATES[n % len(DATES)].format(day=1 + n % 27),
+                reporter,
+                subjects,
+                ids,
+                summary,
+                "Yes" if n % 2 else "No",
+                "x" if n % 3 == 0 else "",
+                "The person was spoken to." if n % 4 else "",
+                kind,
+                "",
+            ]
+        )
     return rows
 
 
-def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str = ",", encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows([list(headers), *map(list, rows)])
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(
+        [list(headers), *map(list, rows)]
+    )
     path.write_bytes(buffer.getvalue().encode(encoding))
     return path
 
@@ -74,7 +109,9 @@ def values_in(rows: Sequence[Sequence[str]]) -> set[str]:
     for row in rows:
         for cell in (row[1], row[2], row[3], row[4]):
             found |= {part.strip() for part in cell.replace("\n", ";").split(";") if part.strip()}
-        found |= {word for cell in (row[2],) for word in cell.replace(";", " ").split() if len(word) > 3}
+        found |= {
+            word for cell in (row[2],) for word in cell.replace(";", " ").split() if len(word) > 3
+        }
     return found - {"Bob Member"}
 
 
@@ -112,7 +149,10 @@ def test_a_thirty_row_sheet_in_the_seed_columns_imports_once(repo: Cocrec, tmp_p
     assert not leaked, leaked
     listed = records(repo)
     assert len(listed) == 30
-    assert repo("check", "--as-of", AS_OF).exit_code in (0, 1)  # overdue steps are the committee's to expunge
+    assert repo("check", "--as-of", AS_OF).exit_code in (
+        0,
+        1,
+    )  # overdue steps are the committee's to expunge
     assert "invalid" not in repo("check", "--as-of", AS_OF).stdout
 
     before = record_files(repo)
@@ -123,7 +163,9 @@ def test_a_thirty_row_sheet_in_the_seed_columns_imports_once(repo: Cocrec, tmp_p
     assert len(records(repo)) == 30
 
 
-def test_each_row_becomes_the_record_a_member_would_have_typed(repo: Cocrec, tmp_path: Path) -> None:
+def test_each_row_becomes_the_record_a_member_would_have_typed(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     rows = seed_rows(10)
     result = do_import(repo, write_csv(tmp_path / "export.csv", SEED_HEADERS, rows), "--yes")
     assert result.exit_code == 0, result.output
@@ -134,21 +176,48 @@ def test_each_row_becomes_the_record_a_member_would_have_typed(repo: Cocrec, tmp
     assert first["reporter"] == {"kind": "public", "name": rows[1][1]}
     assert first["subjects"] == [{"name": rows[1][2], "emails": [rows[1][3]]}]
     assert first["outcome"]["type"] == "flagged" and first["outcome"]["decided_on"] == "2025-03-02"
-    assert first["action_by_committee"] == {"taken": True} and first["action_by_local_rep"] == {"taken": False}
-    assert len(first["imported"]["row_sha256"]) == 64 and first["imported"]["decided_on_assumed"] is True
-    private = by_summary[rows[0][4]]  # the CoC person's name: a private reporter, handled by that member
+    assert first["action_by_committee"] == {"taken": True} and first["action_by_local_rep"] == {
+        "taken": False
+    }
+    assert (
+        len(first["imported"]["row_sha256"]) == 64
+        and first["imported"]["decided_on_assumed"] is True
+    )
+    private = by_summary[
+        rows[0][4]
+    ]  # the CoC person's name: a private reporter, handled by that member
     assert private["reporter"] == {"kind": "private"} and private["handled_by"] == "bob"
     banned = by_summary[rows[3][4]]
     assert banned["outcome"]["ban"] == {"until": "2027-06-30"}
     assert by_summary[rows[5][4]]["outcome"]["ban"] == {"permanent": True}
     two = by_summary[rows[4][4]]  # two subjects, paired with their emails in order
-    assert [s["emails"] for s in two["subjects"]] == [[rows[4][3].split("\n")[0]], [rows[4][3].split("\n")[1]]]
+    assert [s["emails"] for s in two["subjects"]] == [
+        [rows[4][3].split("\n")[0]],
+        [rows[4][3].split("\n")[1]],
+    ]
     unidentified = by_summary["Anonymous accounts posted insults."]
-    assert unidentified["outcome"]["type"] == "unidentified" and unidentified.get("subjects", []) == []
+    assert (
+        unidentified["outcome"]["type"] == "unidentified" and unidentified.get("subjects", []) == []
+    )
 
 
-def test_a_row_re_imported_after_its_data_was_expunged_is_still_recognised(repo: Cocrec, tmp_path: Path) -> None:
-    rows = [["2024-01-10", "Rena Reporter", "Omar Ostwind", "omar@example.org", "Omar Ostwind shouted at a volunteer.", "Yes", "No", "", "No violation", ""]]
+def test_a_row_re_imported_after_its_data_was_expunged_is_still_recognised(
+    repo: Cocrec, tmp_path: Path
+) -> None:
+    rows = [
+        [
+            "2024-01-10",
+            "Rena Reporter",
+            "Omar Ostwind",
+            "omar@example.org",
+            "Omar Ostwind shouted at a volunteer.",
+            "Yes",
+            "No",
+            "",
+            "No violation",
+            "",
+        ]
+    ]
     sheet = write_csv(tmp_path / "export.csv", SEED_HEADERS, rows)
     result = do_import(repo, sheet, "--yes")
     assert result.exit_code == 0 and "Already past their date to expunge: row 2" in result.stdout
@@ -158,7 +227,9 @@ def test_a_row_re_imported_after_its_data_was_expunged_is_still_recognised(repo:
     assert len(records(repo)) == 1
 
 
-def test_dry_run_shows_row_id_outcome_and_dates_and_writes_nothing(repo: Cocrec, tmp_path: Path) -> None:
+def test_dry_run_shows_row_id_outcome_and_dates_and_writes_nothing(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     rows = seed_rows(7)
     before = repo.files()
     result = do_import(repo, write_csv(tmp_path / "export.csv", SEED_HEADERS, rows), "--dry-run")
@@ -166,7 +237,9 @@ def test_dry_run_shows_row_id_outcome_and_dates_and_writes_nothing(repo: Cocrec,
     assert repo.files() == before
     lines = result.stdout.splitlines()
     assert lines[0].split()[:4] == ["ROW", "NEW", "ID", "OUTCOME"]
-    assert lines[1].startswith("row 2  2025-") and "resolved" in lines[1] and "2026-03-01" in lines[1]
+    assert (
+        lines[1].startswith("row 2  2025-") and "resolved" in lines[1] and "2026-03-01" in lines[1]
+    )
     assert "never" in result.stdout  # the permanent ban and the unidentified subjects
     assert "nothing was written" in result.stdout
     assert not [value for value in values_in(rows) if value in result.output]
@@ -180,14 +253,32 @@ def test_writing_needs_yes_or_a_yes_on_a_terminal(repo: Cocrec, tmp_path: Path, 
     assert repo.files() == before
 
     def context() -> Context:
-        return Context(repo_flag=str(repo.root), identity_flags=(str(alice.identity),), stdout=io.StringIO(), stderr=io.StringIO())
+        return Context(
+            repo_flag=str(repo.root),
+            identity_flags=(str(alice.identity),),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
 
     asked: list[str] = []
     no = context()
-    assert import_.run(no, str(sheet), None, False, False, _date(AS_OF), confirm=lambda q: asked.append(q) or False) == 1
+    assert (
+        import_.run(
+            no,
+            str(sheet),
+            None,
+            False,
+            False,
+            _date(AS_OF),
+            confirm=lambda q: asked.append(q) or False,
+        )
+        == 1
+    )
     assert repo.files() == before and "Import 3 record(s)" in asked[0]
     yes = context()
-    assert import_.run(yes, str(sheet), None, False, False, _date(AS_OF), confirm=lambda q: True) == 0
+    assert (
+        import_.run(yes, str(sheet), None, False, False, _date(AS_OF), confirm=lambda q: True) == 0
+    )
     assert len(records(repo)) == 3
 
 
@@ -195,40 +286,107 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def test_a_date_to_expunge_unlike_the_computed_one_becomes_an_override(repo: Cocrec, tmp_path: Path) -> None:
+def test_a_date_to_expunge_unlike_the_computed_one_becomes_an_override(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     rows = [
         # resolved on 2025-06-01: the policy says 2026-08-01; the sheet kept it longer
-        ["2025-06-01", "Rena Reporter", "Pia Pendleton", "pia@example.org", "Pia Pendleton mocked a speaker.", "Yes", "No", "", "Resolved", "2027-02-01"],
+        [
+            "2025-06-01",
+            "Rena Reporter",
+            "Pia Pendleton",
+            "pia@example.org",
+            "Pia Pendleton mocked a speaker.",
+            "Yes",
+            "No",
+            "",
+            "Resolved",
+            "2027-02-01",
+        ],
         # the same date as computed: no override
-        ["2025-07-01", "Rena Reporter", "Quin Quarry", "quin@example.org", "Quin Quarry mocked a speaker.", "Yes", "No", "", "Resolved", "1 Sep 2026"],
+        [
+            "2025-07-01",
+            "Rena Reporter",
+            "Quin Quarry",
+            "quin@example.org",
+            "Quin Quarry mocked a speaker.",
+            "Yes",
+            "No",
+            "",
+            "Resolved",
+            "1 Sep 2026",
+        ],
     ]
     result = do_import(repo, write_csv(tmp_path / "export.csv", SEED_HEADERS, rows), "--yes")
     assert result.exit_code == 0, result.output
     docs = {doc["summary"]: doc for doc in (shown(repo, rid) for rid in records(repo))}
     override = docs[rows[0][4]]["retention"]["override"]
-    assert override == {"subjects": "2027-02-01", "reporter": "2027-02-01", "reason": "imported", "decided_on": AS_OF}
+    assert override == {
+        "subjects": "2027-02-01",
+        "reporter": "2027-02-01",
+        "reason": "imported",
+        "decided_on": AS_OF,
+    }
     assert "retention" not in docs[rows[1][4]]
-    assert "Already past their date to expunge" in result.stdout and "row 3" in result.stdout.split("Already past")[1]
+    assert (
+        "Already past their date to expunge" in result.stdout
+        and "row 3" in result.stdout.split("Already past")[1]
+    )
 
 
 # -- problems --------------------------------------------------------------------------------------
 
 
-def test_every_problem_names_its_row_and_column_never_the_value_and_nothing_is_written(repo: Cocrec, tmp_path: Path) -> None:
+def test_every_problem_names_its_row_and_column_never_the_value_and_nothing_is_written(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     headers = [*SEED_HEADERS, "Reporter kind", "outcome.consequence"]
-    good = ["2026-01-05", "Rena Reporter", "Sol Sandoval", "sol@example.org", "Sol Sandoval was rude.", "Yes", "No", "", "Resolved", "", "", ""]
+    good = [
+        "2026-01-05",
+        "Rena Reporter",
+        "Sol Sandoval",
+        "sol@example.org",
+        "Sol Sandoval was rude.",
+        "Yes",
+        "No",
+        "",
+        "Resolved",
+        "",
+        "",
+        "",
+    ]
     rows = [
         good,
-        ["2026-13-05", *good[1:]],                                              # row 3: no such month
-        ["3/4/2026", *good[1:4], "Sol again.", *good[5:]],                      # row 4: reads two ways
-        [*good[:4], "Tad Tollivar was rude.", *good[5:8], "", *good[9:]],       # row 5: no outcome
-        [*good[:4], "Uma was rude.", "Maybe", *good[6:]],                       # row 6: not yes or no
-        [good[0], "Vera Vanterpool", *good[2:4], "Vera's case.", *good[5:10], "private", ""],  # row 7: a private reporter named
-        good,                                                                   # row 8: the same as row 2
-        [*good[:2], "Wim Wexford", "wim wexford@example.org", "Wim was rude.", *good[5:]],  # row 9: a space in an identifier
-        [*good[:4], "Xia was rude.", *good[5:8], "Banned", *good[9:]],          # row 10: banned, until when?
-        [*good[:4], "Yan was rude.", *good[5:11], "stern-word"],                # row 11: no such consequence
-        [good[0], good[1], "", "", "Zed was rude.", *good[5:]],                 # row 12: resolved with no subject
+        ["2026-13-05", *good[1:]],  # row 3: no such month
+        ["3/4/2026", *good[1:4], "Sol again.", *good[5:]],  # row 4: reads two ways
+        [*good[:4], "Tad Tollivar was rude.", *good[5:8], "", *good[9:]],  # row 5: no outcome
+        [*good[:4], "Uma was rude.", "Maybe", *good[6:]],  # row 6: not yes or no
+        [
+            good[0],
+            "Vera Vanterpool",
+            *good[2:4],
+            "Vera's case.",
+            *good[5:10],
+            "private",
+            "",
+        ],  # row 7: a private reporter named
+        good,  # row 8: the same as row 2
+        [
+            *good[:2],
+            "Wim Wexford",
+            "wim wexford@example.org",
+            "Wim was rude.",
+            *good[5:],
+        ],  # row 9: a space in an identifier
+        [
+            *good[:4],
+            "Xia was rude.",
+            *good[5:8],
+            "Banned",
+            *good[9:],
+        ],  # row 10: banned, until when?
+        [*good[:4], "Yan was rude.", *good[5:11], "stern-word"],  # row 11: no such consequence
+        [good[0], good[1], "", "", "Zed was rude.", *good[5:]],  # row 12: resolved with no subject
     ]
     before = repo.files()
     result = do_import(repo, write_csv(tmp_path / "export.csv", headers, rows), "--yes")
@@ -250,17 +408,34 @@ def test_every_problem_names_its_row_and_column_never_the_value_and_nothing_is_w
     for row, where in expected.items():
         assert any(f"row {row}, {where}:" in line for line in lines), (row, where, lines)
     assert not any("row 2," in line for line in lines)
-    assert "reads two ways" in result.stderr and "names a private reporter" in result.stderr and "the same as row 2" in result.stderr
+    assert (
+        "reads two ways" in result.stderr
+        and "names a private reporter" in result.stderr
+        and "the same as row 2" in result.stderr
+    )
     assert len(lines) == len(expected)
     assert "nothing was imported" in result.stderr
-    for value in ("Vera", "Vanterpool", "wim wexford", "Maybe", "stern-word", "2026-13-05", "3/4/2026", "Sol Sandoval"):
+    for value in (
+        "Vera",
+        "Vanterpool",
+        "wim wexford",
+        "Maybe",
+        "stern-word",
+        "2026-13-05",
+        "3/4/2026",
+        "Sol Sandoval",
+    ):
         assert value not in result.output, value
     assert "Traceback" not in result.output
 
 
 def test_a_missing_required_column_is_one_line(repo: Cocrec, tmp_path: Path) -> None:
     headers = [h for h in SEED_HEADERS if not h.startswith("Date of 1st")]
-    result = do_import(repo, write_csv(tmp_path / "export.csv", headers, [row[1:] for row in seed_rows(2)]), "--yes")
+    result = do_import(
+        repo,
+        write_csv(tmp_path / "export.csv", headers, [row[1:] for row in seed_rows(2)]),
+        "--yes",
+    )
     assert result.exit_code == 2
     assert "row 1, column 'Date of 1st report': no such column" in result.stderr
     assert records(repo) == {}
@@ -270,13 +445,18 @@ def test_a_missing_required_column_is_one_line(repo: Cocrec, tmp_path: Path) -> 
     "data, message",
     [
         ("Date of 1st report,Reporter\n2026-01-01,Rena Reporter\n".encode("utf-16"), "UTF-16"),
-        ("Date of 1st report,Reporter\n2026-01-01,Ren\u00e9e R\u00e9porter\n".encode("latin-1"), "not UTF-8"),
+        (
+            "Date of 1st report,Reporter\n2026-01-01,Ren\u00e9e R\u00e9porter\n".encode("latin-1"),
+            "not UTF-8",
+        ),
         (b"", "empty"),
         (b'Date of 1st report,Reporter\n2026-01-01,"Rena\n', "not a CSV"),
     ],
     ids=["utf-16", "latin-1", "empty", "open-quote"],
 )
-def test_an_unreadable_file_is_one_line_exit_2(repo: Cocrec, tmp_path: Path, data: bytes, message: str) -> None:
+def test_an_unreadable_file_is_one_line_exit_2(
+    repo: Cocrec, tmp_path: Path, data: bytes, message: str
+) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(data)
     result = do_import(repo, path, "--yes")
@@ -286,8 +466,16 @@ def test_an_unreadable_file_is_one_line_exit_2(repo: Cocrec, tmp_path: Path, dat
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
-def test_semicolons_tabs_and_a_byte_order_mark(repo: Cocrec, tmp_path: Path, delimiter: str) -> None:
-    sheet = write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(4), delimiter=delimiter, encoding="utf-8-sig")
+def test_semicolons_tabs_and_a_byte_order_mark(
+    repo: Cocrec, tmp_path: Path, delimiter: str
+) -> None:
+    sheet = write_csv(
+        tmp_path / "export.csv",
+        SEED_HEADERS,
+        seed_rows(4),
+        delimiter=delimiter,
+        encoding="utf-8-sig",
+    )
     result = do_import(repo, sheet, "--yes")
     assert result.exit_code == 0, result.output
     assert len(records(repo)) == 4
@@ -296,12 +484,58 @@ def test_semicolons_tabs_and_a_byte_order_mark(repo: Cocrec, tmp_path: Path, del
 # -- the mapping file ------------------------------------------------------------------------------
 
 
-def test_a_mapping_renames_columns_maps_values_and_fills_defaults(repo: Cocrec, tmp_path: Path) -> None:
-    headers = ["Received", "Who reported", "Person", "Contact", "What happened", "We acted", "Locals acted", "Status", "Ban ends", "Where"]
+def test_a_mapping_renames_columns_maps_values_and_fills_defaults(
+    repo: Cocrec, tmp_path: Path
+) -> None:
+    headers = [
+        "Received",
+        "Who reported",
+        "Person",
+        "Contact",
+        "What happened",
+        "We acted",
+        "Locals acted",
+        "Status",
+        "Ban ends",
+        "Where",
+    ]
     rows = [
-        ["1/12/2026", "Rena Reporter", "Abe Ashcombe", "abe@example.org", "Abe Ashcombe heckled.", "Y", "N", "Blacklisted", "12/31/2027", "EU"],
-        ["2/3/2026", "Rena Reporter", "Bea Bellweather", "github:beab", "Bea Bellweather heckled.", "Y", "", "Watch", "", "US"],
-        ["2/13/2026", "Rena Reporter", "Cal Calloway", "https://example.org/~cal", "Cal Calloway heckled.", "", "", "", "", "EU"],
+        [
+            "1/12/2026",
+            "Rena Reporter",
+            "Abe Ashcombe",
+            "abe@example.org",
+            "Abe Ashcombe heckled.",
+            "Y",
+            "N",
+            "Blacklisted",
+            "12/31/2027",
+            "EU",
+        ],
+        [
+            "2/3/2026",
+            "Rena Reporter",
+            "Bea Bellweather",
+            "github:beab",
+            "Bea Bellweather heckled.",
+            "Y",
+            "",
+            "Watch",
+            "",
+            "US",
+        ],
+        [
+            "2/13/2026",
+            "Rena Reporter",
+            "Cal Calloway",
+            "https://example.org/~cal",
+            "Cal Calloway heckled.",
+            "",
+            "",
+            "",
+            "",
+            "EU",
+        ],
     ]
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(
@@ -316,11 +550,21 @@ def test_a_mapping_renames_columns_maps_values_and_fills_defaults(repo: Cocrec, 
     assert result.exit_code == 0, result.output
     docs = {doc["summary"]: doc for doc in (shown(repo, rid) for rid in records(repo))}
     abe, bea, cal = (docs[row[4]] for row in rows)
-    assert abe["reported_on"] == "2026-01-12" and abe["region"] == "europe" and abe["reporter"]["kind"] == "official"
+    assert (
+        abe["reported_on"] == "2026-01-12"
+        and abe["region"] == "europe"
+        and abe["reporter"]["kind"] == "official"
+    )
     assert abe["outcome"]["type"] == "banned" and abe["outcome"]["ban"] == {"until": "2027-12-31"}
-    assert bea["reported_on"] == "2026-02-03" and bea["region"] == "north-america" and bea["outcome"]["type"] == "flagged"
+    assert (
+        bea["reported_on"] == "2026-02-03"
+        and bea["region"] == "north-america"
+        and bea["outcome"]["type"] == "flagged"
+    )
     assert bea["subjects"] == [{"name": "Bea Bellweather", "usernames": ["github:beab"]}]
-    assert cal["outcome"]["type"] == "resolved" and cal["subjects"][0]["urls"] == ["https://example.org/~cal"]
+    assert cal["outcome"]["type"] == "resolved" and cal["subjects"][0]["urls"] == [
+        "https://example.org/~cal"
+    ]
     # without the mapping, the same sheet names none of the columns
     plain = do_import(repo, sheet, "--yes")
     assert plain.exit_code == 2 and "no such column" in plain.stderr
@@ -336,17 +580,31 @@ def test_a_mapping_renames_columns_maps_values_and_fills_defaults(repo: Cocrec, 
         ("values: {region: {EU: [europe]}}\n", "values.region.EU"),
     ],
 )
-def test_a_bad_mapping_file_is_one_line_exit_2(repo: Cocrec, tmp_path: Path, text: str, message: str) -> None:
+def test_a_bad_mapping_file_is_one_line_exit_2(
+    repo: Cocrec, tmp_path: Path, text: str, message: str
+) -> None:
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(text)
-    result = do_import(repo, write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(2)), "--mapping", str(mapping), "--yes")
+    result = do_import(
+        repo,
+        write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(2)),
+        "--mapping",
+        str(mapping),
+        "--yes",
+    )
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert records(repo) == {}
 
 
 def test_as_of_after_today_is_refused_for_a_write(repo: Cocrec, tmp_path: Path) -> None:
-    result = repo("import", str(write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(1))), "--as-of", "2199-01-01", "--yes")
+    result = repo(
+        "import",
+        str(write_csv(tmp_path / "export.csv", SEED_HEADERS, seed_rows(1))),
+        "--as-of",
+        "2199-01-01",
+        "--yes",
+    )
     assert result.exit_code == 2 and "after today" in result.stderr
 
 
@@ -361,11 +619,28 @@ def test_as_of_after_today_is_refused_for_a_write(repo: Cocrec, tmp_path: Path) 
         ("Private: Rena Reporter", None, "names a private reporter"),
     ],
 )
-def test_a_private_reporter_is_never_named_the_member_handling_it_is(repo: Cocrec, tmp_path: Path, cell: str, handled_by: str | None, problem: str | None) -> None:
-    row = ["2026-01-05", cell, "Sol Sandoval", "sol@example.org", "Sol Sandoval was rude.", "Yes", "No", "", "Resolved", ""]
+def test_a_private_reporter_is_never_named_the_member_handling_it_is(
+    repo: Cocrec, tmp_path: Path, cell: str, handled_by: str | None, problem: str | None
+) -> None:
+    row = [
+        "2026-01-05",
+        cell,
+        "Sol Sandoval",
+        "sol@example.org",
+        "Sol Sandoval was rude.",
+        "Yes",
+        "No",
+        "",
+        "Resolved",
+        "",
+    ]
     result = do_import(repo, write_csv(tmp_path / "export.csv", SEED_HEADERS, [row]), "--yes")
     if problem is not None:
-        assert result.exit_code == 2 and problem in result.stderr and "row 2, column 'Reporter, if official" in result.stderr
+        assert (
+            result.exit_code == 2
+            and problem in result.stderr
+            and "row 2, column 'Reporter, if official" in result.stderr
+        )
         assert "Rena" not in result.output and records(repo) == {}
         return
     assert result.exit_code == 0, result.output

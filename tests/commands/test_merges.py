@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def git(repo: Cocrec, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(repo.root), *args], capture_output=True, text=True, check=check)
+    return subprocess.run(
+        ["git", "-C", str(repo.root), *args], capture_output=True, text=True, check=check
+    )
 
 
 def commit(repo: Cocrec, message: str) -> None:
@@ -54,9 +56,17 @@ def two_branches_adding_the_same_id(repo: Cocrec) -> tuple[str, str]:
 
 
 def test_every_records_repository_merges_encrypted_records_as_binary(base: Cocrec) -> None:
-    for attributes in (ROOT / ".gitattributes", ROOT / "cocrec" / "templates" / "gitattributes", base.root / ".gitattributes"):
+    for attributes in (
+        ROOT / ".gitattributes",
+        ROOT / "cocrec" / "templates" / "gitattributes",
+        base.root / ".gitattributes",
+    ):
         assert "records/*.age diff=cocrec merge=binary" in attributes.read_text().splitlines()
-    assert git(base, "check-attr", "merge", "records/2026-k7qd.yaml.age").stdout.strip().endswith("merge: binary")
+    assert (
+        git(base, "check-attr", "merge", "records/2026-k7qd.yaml.age")
+        .stdout.strip()
+        .endswith("merge: binary")
+    )
 
 
 def test_an_id_collision_leaves_no_markers_and_says_how_to_keep_both(base: Cocrec) -> None:
@@ -64,15 +74,21 @@ def test_an_id_collision_leaves_no_markers_and_says_how_to_keep_both(base: Cocre
     merged = git(base, "merge", "--no-edit", "other", check=False)
     assert merged.returncode != 0
     path = base.root / "records" / "2026-k7qd.yaml.age"
-    assert b"<<<<<<<" not in path.read_bytes() and path.read_bytes().startswith(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    assert b"<<<<<<<" not in path.read_bytes() and path.read_bytes().startswith(
+        b"-----BEGIN AGE ENCRYPTED FILE-----"
+    )
     before = base.files()
     for args in (["status"], ["list"], ["new", "--from", "-"], ["check"]):
         result = base(*args, input=yaml_io.dumps(record()))
         lines = result.stderr.strip().splitlines()
         assert result.exit_code == 4, result.output
-        assert lines[0].startswith("cocrec: records/2026-k7qd.yaml.age: both sides added a record with this id: two different incidents, keep both")
+        assert lines[0].startswith(
+            "cocrec: records/2026-k7qd.yaml.age: both sides added a record with this id: two different incidents, keep both"
+        )
         assert "`git show :3:records/2026-k7qd.yaml.age > ../2026-k7qd.other.yaml.age`" in lines[0]
-        assert lines[-1].startswith("cocrec: a git merge is in progress and the 1 file(s) above conflict")
+        assert lines[-1].startswith(
+            "cocrec: a git merge is in progress and the 1 file(s) above conflict"
+        )
         assert "`git commit` (or `git merge --abort`)" in lines[-1]
         assert "not a valid age file" not in result.stderr
     assert base.files() == before
@@ -82,7 +98,13 @@ def test_following_the_advice_keeps_both_incidents(base: Cocrec) -> None:
     two_branches_adding_the_same_id(base)
     git(base, "merge", "--no-edit", "other", check=False)
     aside = base.root.parent / "2026-k7qd.other.yaml.age"
-    aside.write_bytes(subprocess.run(["git", "-C", str(base.root), "show", ":3:records/2026-k7qd.yaml.age"], capture_output=True, check=True).stdout)
+    aside.write_bytes(
+        subprocess.run(
+            ["git", "-C", str(base.root), "show", ":3:records/2026-k7qd.yaml.age"],
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
     git(base, "checkout", "--ours", "records/2026-k7qd.yaml.age")
     git(base, "add", "records/2026-k7qd.yaml.age")
     assert base("index").exit_code == 0  # the index's own conflict: regenerated
@@ -90,8 +112,14 @@ def test_following_the_advice_keeps_both_incidents(base: Cocrec) -> None:
     git(base, "commit", "-q", "--no-verify", "--no-edit")
     added = base("new", "--from", str(aside))
     assert added.exit_code == 0, added.output
-    summaries = sorted(json.loads(base("show", rid, "--format", "json").stdout)["record"]["summary"] for rid in ("2026-k7qd", added.stdout.strip()))
-    assert summaries == ["The incident reported here.\n", "The incident reported on the other branch.\n"]
+    summaries = sorted(
+        json.loads(base("show", rid, "--format", "json").stdout)["record"]["summary"]
+        for rid in ("2026-k7qd", added.stdout.strip())
+    )
+    assert summaries == [
+        "The incident reported here.\n",
+        "The incident reported on the other branch.\n",
+    ]
     assert base("check", "--as-of", "2026-07-01").exit_code == 0
 
 
@@ -113,25 +141,57 @@ def test_a_record_changed_on_both_sides_is_kept_whole(base: Cocrec) -> None:
     assert git(base, "merge", "--no-edit", "other", check=False).returncode != 0
     result = base("show", rid)
     assert result.exit_code == 4
-    assert result.stderr.startswith(f"cocrec: records/{rid}.yaml.age: changed on both sides: save the incoming version with")
+    assert result.stderr.startswith(
+        f"cocrec: records/{rid}.yaml.age: changed on both sides: save the incoming version with"
+    )
     assert f"`cocrec edit {rid}`" in result.stderr
 
 
-def test_members_yaml_changed_on_both_sides_is_reported(base: Cocrec, carol: Person, keys_dir: Path) -> None:
+def test_members_yaml_changed_on_both_sides_is_reported(
+    base: Cocrec, carol: Person, keys_dir: Path
+) -> None:
     from ..conftest import make_person
 
     dave = make_person(keys_dir, "dave", "Dave Member")
     start = git(base, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
     git(base, "checkout", "-q", "-b", "other")
-    assert base("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01").exit_code == 0
+    assert (
+        base(
+            "members",
+            "add",
+            "carol",
+            "--name",
+            carol.name,
+            "--key",
+            carol.public,
+            "--since",
+            "2026-01-01",
+        ).exit_code
+        == 0
+    )
     commit(base, "carol")
     git(base, "checkout", "-q", start)
-    assert base("members", "add", "dave", "--name", dave.name, "--key", dave.public, "--since", "2026-01-01").exit_code == 0
+    assert (
+        base(
+            "members",
+            "add",
+            "dave",
+            "--name",
+            dave.name,
+            "--key",
+            dave.public,
+            "--since",
+            "2026-01-01",
+        ).exit_code
+        == 0
+    )
     commit(base, "dave")
     assert git(base, "merge", "--no-edit", "other", check=False).returncode != 0
     result = base("status")
     assert result.exit_code == 4
-    assert result.stderr.startswith("cocrec: members.yaml: changed on both sides: keep both changes by editing it")
+    assert result.stderr.startswith(
+        "cocrec: members.yaml: changed on both sides: keep both changes by editing it"
+    )
 
 
 def test_a_rebase_says_how_to_go_on(base: Cocrec) -> None:
@@ -139,7 +199,10 @@ def test_a_rebase_says_how_to_go_on(base: Cocrec) -> None:
     assert git(base, "rebase", other, check=False).returncode != 0
     result = base("status")
     assert result.exit_code == 4
-    assert "a git rebase is in progress" in result.stderr and "`git rebase --continue` (or `git rebase --abort`)" in result.stderr
+    assert (
+        "a git rebase is in progress" in result.stderr
+        and "`git rebase --continue` (or `git rebase --abort`)" in result.stderr
+    )
 
 
 def test_a_merge_that_conflicts_elsewhere_does_not_stop_cocrec(base: Cocrec) -> None:

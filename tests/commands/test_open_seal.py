@@ -37,7 +37,12 @@ def test_open_decrypts_into_a_private_ignored_workspace(repo: Cocrec) -> None:
     manifest = (workspace / ".cocrec-open.yaml").read_text()
     assert mode(workspace / ".cocrec-open.yaml") == 0o600
     assert one in manifest and "Jane" not in manifest and "example.org" not in manifest
-    status = subprocess.run(["git", "-C", str(repo.root), "status", "--porcelain", "--ignored"], capture_output=True, text=True, check=True)
+    status = subprocess.run(
+        ["git", "-C", str(repo.root), "status", "--porcelain", "--ignored"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "!! workspace/" in status.stdout
 
 
@@ -46,7 +51,10 @@ def test_check_warns_while_plaintext_sits_in_the_workspace(repo: Cocrec) -> None
     repo("open")
     result = repo("check", "--as-of", "2026-07-01")
     assert result.exit_code == 0
-    assert "warning: workspace: 1 plaintext file(s) opened and not sealed: run `cocrec seal`" in result.stdout
+    assert (
+        "warning: workspace: 1 plaintext file(s) opened and not sealed: run `cocrec seal`"
+        in result.stdout
+    )
 
 
 def test_seal_with_nothing_changed_writes_nothing_and_removes_the_plaintext(repo: Cocrec) -> None:
@@ -55,7 +63,9 @@ def test_seal_with_nothing_changed_writes_nothing_and_removes_the_plaintext(repo
     repo("open")
     result = repo("seal")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "sealed: 0 record(s) re-encrypted, 1 unchanged; workspace/ removed"
+    assert (
+        result.stdout.strip() == "sealed: 0 record(s) re-encrypted, 1 unchanged; workspace/ removed"
+    )
     assert repo.files() == before
     assert not (repo.root / "workspace").exists()
 
@@ -76,7 +86,9 @@ def test_seal_reencrypts_only_what_changed(repo: Cocrec) -> None:
     assert repo("check", "--as-of", "2026-07-01").exit_code == 0
 
 
-def test_seal_refuses_everything_when_anything_is_invalid_and_keeps_the_plaintext(repo: Cocrec) -> None:
+def test_seal_refuses_everything_when_anything_is_invalid_and_keeps_the_plaintext(
+    repo: Cocrec,
+) -> None:
     one, two = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
     repo("open")
     workspace = repo.root / "workspace"
@@ -88,9 +100,18 @@ def test_seal_refuses_everything_when_anything_is_invalid_and_keeps_the_plaintex
     result = repo("seal")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert f"error: workspace/{two}.yaml: region: not one of the regions in cocrec.yaml" in result.stderr
-    assert "error: workspace/new-broken.yaml: line 1: malformed YAML; a [ or { that is not closed" in result.stderr
-    assert lines[-1] == "cocrec: nothing was sealed: fix the 2 problem(s) above in workspace/, then run `cocrec seal` again"
+    assert (
+        f"error: workspace/{two}.yaml: region: not one of the regions in cocrec.yaml"
+        in result.stderr
+    )
+    assert (
+        "error: workspace/new-broken.yaml: line 1: malformed YAML; a [ or { that is not closed"
+        in result.stderr
+    )
+    assert (
+        lines[-1]
+        == "cocrec: nothing was sealed: fix the 2 problem(s) above in workspace/, then run `cocrec seal` again"
+    )
     assert "Jane" not in result.output and "mars" not in result.output
     assert repo.files() == before  # plaintext kept, nothing re-encrypted
 
@@ -99,13 +120,21 @@ def test_a_new_file_becomes_a_new_record_and_other_names_are_refused(repo: Cocre
     repo.add(record())
     repo("open")
     workspace = repo.root / "workspace"
-    (workspace / "new-from-the-conference.yaml").write_text(yaml_io.dumps(record(reported_on="2026-09-09")))
+    (workspace / "new-from-the-conference.yaml").write_text(
+        yaml_io.dumps(record(reported_on="2026-09-09"))
+    )
     (workspace / "notes.yaml").write_text("a: 1\n")
     (workspace / "2026-zzzz.yaml").write_text("a: 1\n")
     refused = repo("seal")
     assert refused.exit_code == 1
-    assert "error: workspace/notes.yaml: not a record id: name a new record new-<anything>.yaml" in refused.stderr
-    assert "error: workspace/2026-zzzz.yaml: not opened with `cocrec open`: to add it as a new record, rename it new-2026-zzzz.yaml" in refused.stderr
+    assert (
+        "error: workspace/notes.yaml: not a record id: name a new record new-<anything>.yaml"
+        in refused.stderr
+    )
+    assert (
+        "error: workspace/2026-zzzz.yaml: not opened with `cocrec open`: to add it as a new record, rename it new-2026-zzzz.yaml"
+        in refused.stderr
+    )
     (workspace / "notes.yaml").unlink()
     (workspace / "2026-zzzz.yaml").unlink()
     sealed = repo("seal")
@@ -127,12 +156,16 @@ def test_editor_leftovers_go_with_the_workspace(repo: Cocrec) -> None:
     assert not workspace.exists()
 
 
-def test_a_record_changed_since_it_was_opened_is_not_sealed(repo: Cocrec, bob: Person, tmp_path: Path) -> None:
+def test_a_record_changed_since_it_was_opened_is_not_sealed(
+    repo: Cocrec, bob: Person, tmp_path: Path
+) -> None:
     rid = repo.add(record())
     repo("open")
     mine = repo.root / "workspace" / f"{rid}.yaml"
     mine.write_text(mine.read_text().replace("Emailed the subject.", "Alice's change."))
-    theirs = EditorScript(tmp_path / "bob-editor").plan({"replace": [["Emailed the subject.", "Bob's change."]]})
+    theirs = EditorScript(tmp_path / "bob-editor").plan(
+        {"replace": [["Emailed the subject.", "Bob's change."]]}
+    )
     assert repo.as_(bob)("edit", rid, env=theirs.env).exit_code == 0
     before = repo.files()
     result = repo("seal")
@@ -149,7 +182,10 @@ def test_opening_again_keeps_unsealed_edits(repo: Cocrec) -> None:
     path.write_text(path.read_text().replace("europe", "online"))
     two = repo.add(record(reported_on="2026-06-05"))
     result = repo("open")
-    assert "opened 1 record(s)" in result.stdout and f"already open, left as they are: {one}" in result.stdout
+    assert (
+        "opened 1 record(s)" in result.stdout
+        and f"already open, left as they are: {one}" in result.stdout
+    )
     assert "region: online" in path.read_text()
     assert (repo.root / "workspace" / f"{two}.yaml").exists()
     assert repo("seal").exit_code == 0
@@ -181,26 +217,36 @@ def test_open_without_a_key_writes_nothing(repo: Cocrec, tmp_path: Path) -> None
     assert records_only(repo.files()) == repo.files()
 
 
-def test_a_file_left_as_opened_keeps_the_record_someone_else_changed(repo: Cocrec, bob: Person, tmp_path: Path) -> None:
+def test_a_file_left_as_opened_keeps_the_record_someone_else_changed(
+    repo: Cocrec, bob: Person, tmp_path: Path
+) -> None:
     one, two = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
     repo("open")
     mine = repo.root / "workspace" / f"{one}.yaml"
     mine.write_text(mine.read_text().replace("europe", "online"))
-    theirs = EditorScript(tmp_path / "bob-editor").plan({"replace": [["Emailed the subject.", "Bob's change."]]})
+    theirs = EditorScript(tmp_path / "bob-editor").plan(
+        {"replace": [["Emailed the subject.", "Bob's change."]]}
+    )
     assert repo.as_(bob)("edit", two, env=theirs.env).exit_code == 0
     result = repo("seal")
     assert result.exit_code == 0, result.output
     assert "sealed: 1 record(s) re-encrypted, 1 unchanged" in result.stdout
-    assert "Bob's change." in repo("show", two).stdout and "region: online" in repo("show", one).stdout
+    assert (
+        "Bob's change." in repo("show", two).stdout and "region: online" in repo("show", one).stdout
+    )
 
 
 @pytest.mark.parametrize("where", ["before encrypting", "after writing"])
-def test_a_seal_interrupted_anywhere_is_finished_by_running_it_again(repo: Cocrec, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+def test_a_seal_interrupted_anywhere_is_finished_by_running_it_again(
+    repo: Cocrec, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     one = repo.add(record())
     repo("open")
     mine = repo.root / "workspace" / f"{one}.yaml"
     mine.write_text(mine.read_text().replace("europe", "online"))
-    (repo.root / "workspace" / "new-report.yaml").write_text(yaml_io.dumps(record(reported_on="2026-06-10")))
+    (repo.root / "workspace" / "new-report.yaml").write_text(
+        yaml_io.dumps(record(reported_on="2026-06-10"))
+    )
 
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -226,7 +272,9 @@ def test_a_seal_interrupted_anywhere_is_finished_by_running_it_again(repo: Cocre
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def plaintext_outside_workspace(repo: Cocrec) -> list[str]:
@@ -252,13 +300,26 @@ def test_a_committed_workspace_symlink_never_receives_plaintext(repo: Cocrec) ->
     git(repo.root, "commit", "-q", "--no-verify", "-m", "Add a link")
     result = repo("open")
     assert result.exit_code == 4
-    assert f"workspace/{rid}.yaml: tracked by git" in result.stderr and "git rm -r --cached workspace" in result.stderr
-    assert not (repo.root / "docs" / f"{rid}.yaml").exists() and plaintext_outside_workspace(repo) == []
-    git(repo.root, "rm", "-q", "--cached", f"workspace/{rid}.yaml")  # no longer tracked, still there
+    assert (
+        f"workspace/{rid}.yaml: tracked by git" in result.stderr
+        and "git rm -r --cached workspace" in result.stderr
+    )
+    assert (
+        not (repo.root / "docs" / f"{rid}.yaml").exists()
+        and plaintext_outside_workspace(repo) == []
+    )
+    git(
+        repo.root, "rm", "-q", "--cached", f"workspace/{rid}.yaml"
+    )  # no longer tracked, still there
     again = repo("open")
     assert again.exit_code == 4 and f"workspace/{rid}.yaml: a symbolic link" in again.stderr
-    assert "Jane" not in again.output and "docs" not in again.output  # it never says where a link points
-    assert not (repo.root / "docs" / f"{rid}.yaml").exists() and plaintext_outside_workspace(repo) == []
+    assert (
+        "Jane" not in again.output and "docs" not in again.output
+    )  # it never says where a link points
+    assert (
+        not (repo.root / "docs" / f"{rid}.yaml").exists()
+        and plaintext_outside_workspace(repo) == []
+    )
 
 
 def test_a_link_to_an_existing_file_is_refused_and_the_file_left_as_it_is(repo: Cocrec) -> None:
@@ -270,8 +331,15 @@ def test_a_link_to_an_existing_file_is_refused_and_the_file_left_as_it_is(repo: 
     assert repo("open").exit_code == 4
     assert target.read_text() == "meeting notes\n"
     sealed = repo("seal")
-    assert sealed.exit_code == 4 and "a symbolic link" in sealed.stderr and "nothing was sealed" in sealed.stderr
-    assert target.read_text() == "meeting notes\n" and (repo.root / "workspace" / f"{rid}.yaml").is_symlink()
+    assert (
+        sealed.exit_code == 4
+        and "a symbolic link" in sealed.stderr
+        and "nothing was sealed" in sealed.stderr
+    )
+    assert (
+        target.read_text() == "meeting notes\n"
+        and (repo.root / "workspace" / f"{rid}.yaml").is_symlink()
+    )
 
 
 def test_a_workspace_that_is_itself_a_link_is_refused_by_open_and_seal(repo: Cocrec) -> None:
@@ -284,7 +352,9 @@ def test_a_workspace_that_is_itself_a_link_is_refused_by_open_and_seal(repo: Coc
     assert sorted(p.name for p in (repo.root / "docs").iterdir()) == ["keep.md"]
     sealed = repo("seal")
     assert sealed.exit_code == 4 and "workspace: a symbolic link" in sealed.stderr
-    assert (repo.root / "docs" / "keep.md").read_text() == "kept\n" and (repo.root / "workspace").is_symlink()
+    assert (repo.root / "docs" / "keep.md").read_text() == "kept\n" and (
+        repo.root / "workspace"
+    ).is_symlink()
     assert repo("show", rid).exit_code == 0
 
 
@@ -299,13 +369,22 @@ def test_a_link_swapped_in_after_open_is_not_sealed_through(repo: Cocrec) -> Non
     mine.symlink_to("../elsewhere.yaml")
     result = repo("seal")
     assert result.exit_code == 4
-    assert f"error: workspace/{rid}.yaml: a symbolic link" in result.stderr and "remove any record text there" in result.stderr
-    assert records_only(repo.files()) == records_only(before) | {"elsewhere.yaml": outside.read_bytes()}
-    assert mine.is_symlink() and outside.exists()  # nothing removed through the link, nothing sealed
+    assert (
+        f"error: workspace/{rid}.yaml: a symbolic link" in result.stderr
+        and "remove any record text there" in result.stderr
+    )
+    assert records_only(repo.files()) == records_only(before) | {
+        "elsewhere.yaml": outside.read_bytes()
+    }
+    assert (
+        mine.is_symlink() and outside.exists()
+    )  # nothing removed through the link, nothing sealed
 
 
 @pytest.mark.parametrize("kind", ["fifo", "directory", "hard link", "nested link"])
-def test_anything_but_a_plain_file_is_refused_before_plaintext_is_written(repo: Cocrec, kind: str) -> None:
+def test_anything_but_a_plain_file_is_refused_before_plaintext_is_written(
+    repo: Cocrec, kind: str
+) -> None:
     rid, other = repo.add(record()), repo.add(record(reported_on="2026-06-05"))
     workspace = repo.root / "workspace"
     workspace.mkdir(mode=0o700)
@@ -351,7 +430,13 @@ def test_a_workspace_file_without_its_id_line_is_one_line(repo: Cocrec) -> None:
     rid = repo.add(record())
     repo("open", rid)
     opened = repo.root / "workspace" / f"{rid}.yaml"
-    opened.write_text("".join(line for line in opened.read_text().splitlines(keepends=True) if not line.startswith("id:")))
+    opened.write_text(
+        "".join(
+            line
+            for line in opened.read_text().splitlines(keepends=True)
+            if not line.startswith("id:")
+        )
+    )
     before = repo.files()
     result = repo("seal")
     assert result.exit_code == 1
@@ -363,10 +448,15 @@ def test_a_workspace_file_without_its_id_line_is_one_line(repo: Cocrec) -> None:
 
 def test_seal_refuses_a_report_dated_after_its_as_of_date(repo: Cocrec) -> None:
     repo("open")
-    (repo.root / "workspace" / "new-later.yaml").write_text(yaml_io.dumps(record(reported_on="2026-08-01")))
+    (repo.root / "workspace" / "new-later.yaml").write_text(
+        yaml_io.dumps(record(reported_on="2026-08-01"))
+    )
     before = repo.files()
     result = repo("seal", "--as-of", "2026-07-01")
     assert result.exit_code == 1
-    assert "cocrec: workspace/new-later.yaml: reported_on: is after 2026-07-01 (today, or --as-of)" in result.stderr
+    assert (
+        "cocrec: workspace/new-later.yaml: reported_on: is after 2026-07-01 (today, or --as-of)"
+        in result.stderr
+    )
     assert repo.files() == before
     assert repo("seal", "--as-of", "2026-08-01").exit_code == 0

@@ -39,7 +39,9 @@ def unwritable(directory: Path) -> Iterator[None]:
             directory.chmod(mode)
         return
     if subprocess.run(["chattr", "+i", str(directory)], capture_output=True).returncode != 0:
-        pytest.skip(f"running as root, and {directory} takes no immutable attribute (chattr failed), so it cannot be made unwritable")
+        pytest.skip(
+            f"running as root, and {directory} takes no immutable attribute (chattr failed), so it cannot be made unwritable"
+        )
     try:
         yield
     finally:
@@ -49,11 +51,17 @@ def unwritable(directory: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def read_only_mount(directory: Path) -> Iterator[None]:
     """`directory` on a read-only bind mount: the file system itself refuses (EROFS), as a read-only disk does."""
-    mounted = subprocess.run(["mount", "--bind", str(directory), str(directory)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "--bind", str(directory), str(directory)], capture_output=True
+    )
     if mounted.returncode != 0:
-        pytest.skip(f"a read-only bind mount needs root and mount(8): {mounted.stderr.decode().strip() or 'not permitted'}")
+        pytest.skip(
+            f"a read-only bind mount needs root and mount(8): {mounted.stderr.decode().strip() or 'not permitted'}"
+        )
     try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(directory)], check=True, capture_output=True)
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(directory)], check=True, capture_output=True
+        )
         yield
     finally:
         subprocess.run(["umount", str(directory)], check=True)
@@ -64,9 +72,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs: a real disk that fills up."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True
+    )
     if mounted.returncode != 0:
-        pytest.skip(f"a full-disk test mounts a small tmpfs, which needs root: {mounted.stderr.decode().strip() or 'not permitted'}")
+        pytest.skip(
+            f"a full-disk test mounts a small tmpfs, which needs root: {mounted.stderr.decode().strip() or 'not permitted'}"
+        )
     try:
         yield mount_point
     finally:
@@ -89,7 +101,20 @@ def make_repo(root: Path, alice: Person, bob: Person) -> Cocrec:
     assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
     repo = Cocrec(root, alice.identity)
     for person in (alice, bob):
-        assert repo("members", "add", person.id, "--name", person.name, "--key", person.public, "--since", "2024-01-01").exit_code == 0
+        assert (
+            repo(
+                "members",
+                "add",
+                person.id,
+                "--name",
+                person.name,
+                "--key",
+                person.public,
+                "--since",
+                "2024-01-01",
+            ).exit_code
+            == 0
+        )
     return repo
 
 
@@ -100,24 +125,47 @@ def prepare(repo: Cocrec, tmp_path: Path) -> dict[str, str]:
     due = repo.add(record(reported_on="2026-05-01", outcome=outcome("no-violation", "2026-05-10")))
     assert repo("open", flagged).exit_code == 0
     opened = repo.root / "workspace" / f"{flagged}.yaml"
-    opened.write_text(opened.read_text().replace("Emailed the subject.", "Emailed and called the subject."))
+    opened.write_text(
+        opened.read_text().replace("Emailed the subject.", "Emailed and called the subject.")
+    )
     (tmp_path / "attendees.csv").write_text("name,email\nFlora F,flora@example.org\n")
     return {"flagged": flagged, "due": due, "csv": str(tmp_path / "attendees.csv")}
 
 
 WRITERS: dict[str, Callable[[dict[str, str], Person], list[str]]] = {
     "new": lambda ids, carol: ["new", "--from", "-"],
-    "members add": lambda ids, carol: ["members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01"],
+    "members add": lambda ids, carol: [
+        "members",
+        "add",
+        "carol",
+        "--name",
+        carol.name,
+        "--key",
+        carol.public,
+        "--since",
+        "2026-01-01",
+    ],
     "members remove": lambda ids, carol: ["members", "remove", "bob", "--on", "2026-12-01"],
     "expunge": lambda ids, carol: ["expunge", "--yes", "--as-of", AS_OF],
-    "screen --disclose": lambda ids, carol: ["screen", ids["csv"], "--disclose", "Example Conf 2027 organisers", "--as-of", AS_OF],
+    "screen --disclose": lambda ids, carol: [
+        "screen",
+        ids["csv"],
+        "--disclose",
+        "Example Conf 2027 organisers",
+        "--as-of",
+        AS_OF,
+    ],
     "seal": lambda ids, carol: ["seal", "--as-of", AS_OF],
 }
 NEW_RECORD = record(reported_on="2026-06-20", summary="Another report.\n")
 
 
-def run_writer(repo: Cocrec, name: str, ids: dict[str, str], carol: Person) -> tuple[int, list[str]]:
-    result = repo(*WRITERS[name](ids, carol), input=yaml_io.dumps(NEW_RECORD) if name == "new" else None)
+def run_writer(
+    repo: Cocrec, name: str, ids: dict[str, str], carol: Person
+) -> tuple[int, list[str]]:
+    result = repo(
+        *WRITERS[name](ids, carol), input=yaml_io.dumps(NEW_RECORD) if name == "new" else None
+    )
     return result.exit_code, result.stderr.strip().splitlines()
 
 
@@ -125,12 +173,18 @@ def temp_files(root: Path) -> list[Path]:
     return [path for path in root.rglob(f"*{TMP_MARKER}*")]
 
 
-def assert_refused(repo: Cocrec, code: int, lines: list[str], before: dict[str, bytes], reason: str) -> None:
+def assert_refused(
+    repo: Cocrec, code: int, lines: list[str], before: dict[str, bytes], reason: str
+) -> None:
     assert code == 4, lines
     assert len(lines) == 1, lines
     assert lines[0].startswith("cocrec: ") and reason in lines[0]
     assert "internal error" not in lines[0]
-    assert "nothing was replaced" in lines[0] or "nothing was changed" in lines[0] or "as it was" in lines[0]
+    assert (
+        "nothing was replaced" in lines[0]
+        or "nothing was changed" in lines[0]
+        or "as it was" in lines[0]
+    )
     assert "cocrec edit" not in lines[0]  # not a record to fix: the disk's problem
     assert "Flora" not in lines[0] and "flora" not in lines[0]
     assert repo.files() == before
@@ -145,14 +199,20 @@ def test_an_unwritable_records_directory_is_exit_4_and_changes_nothing(
     before = repo.files()
     with unwritable(repo.root / "records"):
         code, lines = run_writer(repo, name, ids, carol)
-    assert_refused(repo, code, lines, before, "Operation not permitted" if ROOT_USER else "Permission denied")
+    assert_refused(
+        repo, code, lines, before, "Operation not permitted" if ROOT_USER else "Permission denied"
+    )
     assert "then run the command again" in lines[0]
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
-def test_a_read_only_file_system_is_exit_4_and_changes_nothing(repo: Cocrec, tmp_path: Path, carol: Person, name: str) -> None:
+def test_a_read_only_file_system_is_exit_4_and_changes_nothing(
+    repo: Cocrec, tmp_path: Path, carol: Person, name: str
+) -> None:
     if not ROOT_USER:
-        pytest.skip("a read-only bind mount needs root (the unwritable-directory test covers a normal user)")
+        pytest.skip(
+            "a read-only bind mount needs root (the unwritable-directory test covers a normal user)"
+        )
     ids = prepare(repo, tmp_path)
     before = repo.files()
     with read_only_mount(repo.root / "records"):
@@ -162,7 +222,9 @@ def test_a_read_only_file_system_is_exit_4_and_changes_nothing(repo: Cocrec, tmp
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
-def test_a_full_disk_is_exit_4_and_changes_nothing(small_disk: Path, tmp_path: Path, alice: Person, bob: Person, carol: Person, name: str) -> None:
+def test_a_full_disk_is_exit_4_and_changes_nothing(
+    small_disk: Path, tmp_path: Path, alice: Person, bob: Person, carol: Person, name: str
+) -> None:
     repo = make_repo(small_disk / "records-repo", alice, bob)
     ids = prepare(repo, tmp_path)
     before = repo.files()
@@ -172,35 +234,58 @@ def test_a_full_disk_is_exit_4_and_changes_nothing(small_disk: Path, tmp_path: P
     assert "free some disk space" in lines[0]
 
 
-def test_members_add_with_an_unwritable_repository_root_writes_no_record(repo: Cocrec, tmp_path: Path, carol: Person) -> None:
+def test_members_add_with_an_unwritable_repository_root_writes_no_record(
+    repo: Cocrec, tmp_path: Path, carol: Person
+) -> None:
     """trust.yaml and members.yaml are written after every record is staged and before any is replaced: refused, nothing moves."""
     prepare(repo, tmp_path)
     before = repo.files()
     with unwritable(repo.root):
-        result = repo("members", "add", "carol", "--name", carol.name, "--key", carol.public, "--since", "2026-01-01")
+        result = repo(
+            "members",
+            "add",
+            "carol",
+            "--name",
+            carol.name,
+            "--key",
+            carol.public,
+            "--since",
+            "2026-01-01",
+        )
     lines = result.stderr.strip().splitlines()
     assert_refused(repo, result.exit_code, lines, before, "trust.yaml")
     assert repo("rekey", "--check").exit_code == 0
 
 
-def test_an_index_that_cannot_be_written_says_the_records_were(repo: Cocrec, tmp_path: Path) -> None:
+def test_an_index_that_cannot_be_written_says_the_records_were(
+    repo: Cocrec, tmp_path: Path
+) -> None:
     """The record is written, the index is not: the one line says exactly that, and what mends it."""
     if not ROOT_USER:
-        pytest.skip("only root can make the index alone unwritable (an immutable file) while records/ stays writable")
+        pytest.skip(
+            "only root can make the index alone unwritable (an immutable file) while records/ stays writable"
+        )
     repo.add(record())
     index = repo.root / "records" / "index.yaml"
-    subprocess.run(["chattr", "+i", str(index)], check=True)  # the new record can be written, the index not replaced
+    subprocess.run(
+        ["chattr", "+i", str(index)], check=True
+    )  # the new record can be written, the index not replaced
     try:
         result = repo("new", "--from", "-", input=yaml_io.dumps(NEW_RECORD))
     finally:
         subprocess.run(["chattr", "-i", str(index)], check=True)
     (line,) = result.stderr.strip().splitlines()
     assert result.exit_code == 4
-    assert line.startswith("cocrec: records/index.yaml: cannot write it (") and "1 record(s) were written, but not the index" in line
+    assert (
+        line.startswith("cocrec: records/index.yaml: cannot write it (")
+        and "1 record(s) were written, but not the index" in line
+    )
     assert line.endswith("then run `cocrec index`")
     assert temp_files(repo.root) == []
     assert repo("index").exit_code == 0
-    assert repo("rekey").exit_code == 0  # until `index` keeps what it knew of the recipients (issue 14, part 3)
+    assert (
+        repo("rekey").exit_code == 0
+    )  # until `index` keeps what it knew of the recipients (issue 14, part 3)
     assert repo("check", "--as-of", "2026-06-25").exit_code == 0
 
 
