@@ -16,6 +16,7 @@ members minus it) and what `check --no-decrypt` compares each age header against
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -65,7 +66,9 @@ def with_identifiers(member: Member, values: Iterable[str]) -> Member:
     return Member(member.id, member.name, member.keys, member.since, own)
 
 
+@functools.lru_cache(maxsize=1024)
 def member_identifiers(member: Member) -> frozenset[str]:
+    """A member's own identifiers, normalised (asked of every member for every record: kept)."""
     return identifiers(member.identifiers)
 
 
@@ -104,8 +107,11 @@ def linked_members(records: Sequence[Record], members: Members) -> Linked:
 
 def named(record: Record, members: Members, linked: Linked = NO_LINKS) -> tuple[str, ...]:
     """The current members the record names (as reporter contact or subject), by their own identifiers."""
-    carried = record_identifiers(record)
-    direct = {m.id for m in members.current if member_identifiers(m) & carried}
+    listing = [(m.id, own) for m in members.current if (own := member_identifiers(m))]
+    if not listing and not linked:
+        return ()  # no member lists identifiers: nothing to compare (the usual case)
+    carried = record_identifiers(record) if listing else frozenset()
+    direct = {member_id for member_id, own in listing if own & carried}
     return tuple(sorted((direct | linked.get(record.id, frozenset())) & members.current_ids))
 
 

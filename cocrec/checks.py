@@ -241,6 +241,9 @@ class Checked(NamedTuple):
     opened: opening.Opened
     stanzas: tuple[crypto.Stanza, ...] | None = None
     text_hits: TextHits = ()
+    needles: frozenset[str] = (
+        frozenset()
+    )  # what a file naming one of its people's identifiers holds
 
 
 def check_batch(items: list[opening.Item], shared: opening.Opening) -> list[Checked]:
@@ -252,13 +255,14 @@ def check_batch(items: list[opening.Item], shared: opening.Opening) -> list[Chec
 
 
 def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
-    from . import redact  # `check`'s own work: `status` and the hooks read this module without it
+    from . import message_check, redact  # `check`'s own: `status` and the hooks go without them
 
     if item.problems:
         return Checked(item)
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
     stanzas = crypto.recipient_stanzas(ciphertext)
-    return Checked(item, stanzas, tuple(redact.general_text_hits(item.doc)))
+    hits = tuple(redact.general_text_hits(item.doc))
+    return Checked(item, stanzas, hits, message_check.identifier_needles(item.doc))
 
 
 @dataclass
@@ -271,6 +275,7 @@ class Decrypted:
     problems: list[Problem] = field(default_factory=list)
     facts: dict[str, Facts] = field(default_factory=dict)
     text_hits: dict[str, TextHits] = field(default_factory=dict)
+    needles: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class Decrypting:
@@ -297,6 +302,7 @@ class Decrypting:
                 read.loaded[rid] = self._store.loaded(rid, self._files[rid], item.opened)
                 read.facts[rid] = (item.opened.file_sha, item.stanzas)
                 read.text_hits[rid] = item.text_hits
+                read.needles[rid] = item.needles
         return read
 
     def __enter__(self) -> Decrypting:
@@ -501,6 +507,7 @@ def tree_problems(
     extra_files: Sequence[str],
     docs: Mapping[str, Sequence[Any]] | None = None,
     invented: Sequence[str] = (),
+    needles: Mapping[str, frozenset[str]] = {},
 ) -> list[Problem]:
     """Each path git holds (or a commit would) that is outside the repository's layout and the policy's
     `extra_files`, anything under workspace/, any file that reads as a plaintext record, and, given the
@@ -509,7 +516,7 @@ def tree_problems(
     from . import layout  # the tree scan's own: `status` reads this module without it
 
     problems = []
-    finder = _IdentifierFinder(docs) if docs else None
+    finder = _IdentifierFinder(docs, needles) if docs else None
     for path in sorted(paths):
         if path == "workspace" or path.startswith("workspace/"):
             problems.append(
@@ -585,26 +592,37 @@ def _is_record_file(path: str) -> bool:
 
 
 class _IdentifierFinder:
-    """The identifiers of every record's people, matchers built once and only when a file is searched."""
+    """The identifiers of every record's people; a record's matchers are built only when a file
+    may name it: its `needles` (as `Decrypting` found them, else worked out here) occur there."""
 
-    def __init__(self, docs: Mapping[str, Sequence[Any]]) -> None:
+    def __init__(
+        self, docs: Mapping[str, Sequence[Any]], needles: Mapping[str, frozenset[str]] = {}
+    ) -> None:
         self._docs = docs
-        self._people: list[tuple[str, message_check.Person]] | None = None
+        self._needles = needles
+        self._people: dict[str, list[message_check.Person]] = {}
+
+    def _persons(self, rid: str) -> list[message_check.Person]:
+        from . import message_check
+
+        if rid not in self._people:
+            self._people[rid] = [
+                p for doc in self._docs[rid] for p in message_check.people(doc, with_names=False)
+            ]
+        return self._people[rid]
 
     def find(self, text: str) -> dict[str, list[str]]:
-        from . import matcher, message_check
+        from . import matcher
 
-        if self._people is None:
-            self._people = [
-                (rid, p)
-                for rid, versions in sorted(self._docs.items())
-                for doc in versions
-                for p in message_check.people(doc, with_names=False)
-            ]
         folded = matcher.fold_text(text)
         found: dict[str, list[str]] = {}
-        for rid, person in self._people:
-            if person.matcher.might_occur(folded):
+        for rid in sorted(self._docs):
+            needles = self._needles.get(rid)
+            if needles is not None and not any(n in folded for n in needles):
+                continue
+            for person in self._persons(rid):
+                if not person.matcher.might_occur(folded):
+                    continue
                 what = [f"{person.role}'s {hit.label}" for hit in person.matcher.hits(text)]
                 if what:
                     found.setdefault(rid, [])
@@ -612,8 +630,13 @@ class _IdentifierFinder:
         return found
 
 
-def tracked_problems(store: Store, loaded: Mapping[str, Loaded] | None = None) -> list[Problem]:
-    """`tree_problems` of what git tracks in this clone's working tree (none outside git)."""
+def tracked_problems(
+    store: Store,
+    loaded: Mapping[str, Loaded] | None = None,
+    needles: Mapping[str, frozenset[str]] = {},
+) -> list[Problem]:
+    """`tree_problems` of what git tracks in this clone's working tree (none outside git); `needles`
+    as `Decrypting` found them."""
     repo = store.repo
     if not (repo.root / ".git").exists():
         return []
@@ -632,5 +655,5 @@ def tracked_problems(store: Store, loaded: Mapping[str, Loaded] | None = None) -
     except CocrecError:
         return []  # reported where it is read
     return tree_problems(
-        git.tracked_paths(repo.root), read, policy.extra_files, docs, policy.invented_files
+        git.tracked_paths(repo.root), read, policy.extra_files, docs, policy.invented_files, needles
     )

@@ -330,6 +330,12 @@ class Matcher:
     def __bool__(self) -> bool:
         return bool(self._names or self._identifiers)
 
+    @property
+    def needles(self) -> frozenset[str]:
+        """Substrings one of which every match of an identifier contains (plain data: `might_occur`
+        of a matcher of identifiers only is `any(n in folded for n in needles)`)."""
+        return self._substrings
+
     @functools.cached_property
     def _patterns(self) -> list[_Pattern]:
         patterns: dict[tuple[str, Edges], _Pattern] = {}

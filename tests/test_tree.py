@@ -88,6 +88,26 @@ def test_an_identifier_in_an_allowed_file_is_refused_with_a_key(
     )  # README.md is in init's extra_files
 
 
+def test_check_with_a_key_finds_an_identifier_committed_in_an_allowed_file(
+    repo: Cocrec, alice: Person
+) -> None:
+    """What slipped past the hook (committed with --no-verify): `check` finds it too, naming the
+    record and the kind of identifier, never the value; a file naming nobody passes."""
+    rid = repo.add(record())
+    other = repo.add(record(subjects=[{"name": "Kim Roe", "emails": ["kim.roe+coc@example.org"]}]))
+    (repo.root / "README.md").write_text("Committee notes: write to Jane@Example.org about it.\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Start", "--no-verify")
+    checked = repo("check", "--as-of", "2026-12-01")
+    assert checked.exit_code == 1
+    assert f"README.md: holds a subject's email of record {rid}" in checked.stdout
+    assert f"holds a subject's email of record {other}" not in checked.stdout
+    assert "jane@" not in checked.stdout.casefold()
+    (repo.root / "README.md").write_text("Committee notes: nothing personal here.\n")
+    git(repo, "commit", "-qam", "Reword", "--no-verify")
+    assert "README.md" not in repo("check", "--as-of", "2026-12-01").stdout
+
+
 def test_extra_files_let_the_committees_own_files_in(repo: Cocrec, alice: Person) -> None:
     repo.add(record())
     git(repo, "add", "-A")

@@ -40,7 +40,7 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[
     authentic = {
         rid: item for rid, item in read.loaded.items() if store.why_not(rid, item.file_sha) is None
     }
-    tree = checks.tracked_problems(store, authentic)
+    tree = checks.tracked_problems(store, authentic, read.needles)
     with_keys = checks.with_keys(store, authentic, as_of, idx, files, read.text_hits)
     return keyless + tree + read.problems + with_keys
 
