@@ -255,14 +255,14 @@ def check_batch(items: list[opening.Item], shared: opening.Opening) -> list[Chec
 
 
 def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
-    from . import message_check, redact  # `check`'s own: `status` and the hooks go without them
+    from . import redact  # `check`'s own work: `status` and the hooks read this module without it
 
     if item.problems:
         return Checked(item)
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
     stanzas = crypto.recipient_stanzas(ciphertext)
-    hits = tuple(redact.general_text_hits(item.doc))
-    return Checked(item, stanzas, hits, message_check.identifier_needles(item.doc))
+    hits, needles = redact.text_scan(item.doc)
+    return Checked(item, stanzas, tuple(hits), needles)
 
 
 @dataclass

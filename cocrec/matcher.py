@@ -332,9 +332,9 @@ class Matcher:
 
     @property
     def needles(self) -> frozenset[str]:
-        """Substrings one of which every match of an identifier contains (plain data: `might_occur`
-        of a matcher of identifiers only is `any(n in folded for n in needles)`)."""
-        return self._substrings
+        """Substrings one of which every match contains (plain data): a folded text holding none
+        of them holds no match."""
+        return self._substrings | self._words
 
     @functools.cached_property
     def _patterns(self) -> list[_Pattern]:

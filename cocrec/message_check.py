@@ -178,13 +178,6 @@ def check(
     return found
 
 
-def identifier_needles(doc: Any) -> frozenset[str]:
-    """What any mention of an identifier of the record's people contains (its matchers' needles):
-    worked out where the record is opened, so that a file is searched only for the records it may
-    name."""
-    return frozenset(n for person in people(doc, with_names=False) for n in person.matcher.needles)
-
-
 def identifiers_in(text: str, docs: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
     """Record id -> which identifiers (emails, usernames, urls, contacts: never names) of its people
     `text` holds: what a file in the tree may never hold (names there are ordinary words too often)."""

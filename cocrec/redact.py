@@ -241,6 +241,12 @@ def leftover(doc: Mapping[str, Any], pii: Pii) -> list[str]:
 def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
     """(step, field path) of each text field that survives expunge and names people that step removes
     (what `check` warns about). `pii_values` of both steps, found in the same one walk of the document."""
+    return text_scan(doc)[0]
+
+
+def text_scan(doc: Mapping[str, Any]) -> tuple[list[tuple[StepName, str]], frozenset[str]]:
+    """`general_text_hits`, and the needles of every value the steps still to come remove (see
+    Matcher.needles): a file holding none of them names none of the record's people."""
     expunged = doc.get("expunged") or {}
     found: dict[StepName, tuple[set[str], set[str]]] = {
         step: (set(), set()) for step in STEPS if step not in expunged
@@ -259,17 +265,18 @@ def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
         if (pii := Pii(frozenset(identifiers), frozenset(names)))
     ]
     if not by_step:
-        return []
-    everything = "\n".join(
-        value for _, value in kept
-    )  # most records name nobody there: one test, not one per field
-    return [
+        return [], frozenset()
+    needles = frozenset().union(*(pii.matcher.needles for _, pii in by_step))
+    # Most records name nobody in the kept text: one test of all of it, not one per field.
+    everything = fold_text("\n".join(value for _, value in kept))
+    hits = [
         (step, field_path(path))
         for step, pii in by_step
-        if pii.might_occur(everything)
+        if pii.matcher.might_occur(everything)
         for path, value in kept
         if occurs_in_text(value, pii)
     ]
+    return hits, needles
 
 
 def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:

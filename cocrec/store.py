@@ -1017,7 +1017,10 @@ class Store:
         """A signed entry for exactly this file (the index's, a merged side's, the last commit's): it knows
         whom the file was encrypted to."""
         v = self.verification
-        candidates = [v.signed.get(rid), *v.also.get(rid, ())]
+        signed = v.signed.get(rid)
+        if signed is not None and signed.sha256 == file_sha:
+            return signed  # the usual case: the last commit's evidence is not needed
+        candidates: list[index.Entry | None] = list(v.also.get(rid, ()))
         if v.committed is not None:
             candidates.append(v.committed().get(rid))
         return next((e for e in candidates if e is not None and e.sha256 == file_sha), None)
