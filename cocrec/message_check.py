@@ -19,7 +19,9 @@ and a date only, so a name like "Sam Reporter" cannot stop them.
 
 A record's code name (cocrec.codenames) names nobody, so a message may use it: each code
 name of the repository is read as its record's id before the message is checked, and a
-name word that happens to be a code word ("Rose" in "rose garden") stops nothing there.
+name word that happens to be a code word ("Rose" in "rose garden") stops nothing there. A
+code name that is also a person's name in the records (two words of it side by side: drawn
+by chance, or planted in an index edited by hand) is not read as an id (`not_names`).
 """
 
 from __future__ import annotations

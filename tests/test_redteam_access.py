@@ -672,3 +672,18 @@ def test_a_named_member_who_signs_away_their_identifiers_by_hand_does_not_get_th
     sign_members_as(repo, carol)
     repo("recuse", rid, "bob")
     assert not age_opens(repo.root, rid, carol)
+
+
+def test_a_pending_member_who_signs_onboarding_all_is_still_not_cleared(
+    pending: tuple[Cocrec, list[str]], carol: Person
+) -> None:
+    """carol turns cocrec.yaml back to `access.onboarding: all` and signs it (a member may sign the
+    policy): her `pending` entry still keeps the earlier records from her on the next write."""
+    repo, old = pending
+    path = repo.root / "cocrec.yaml"
+    path.write_text(path.read_text().replace("  onboarding: declare\n", "  onboarding: all\n"))
+    adopted = repo.as_(carol)("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    assert repo("recuse", old[0], "bob").exit_code == 0
+    assert not any(age_opens(repo.root, rid, carol) for rid in old)
+    assert keyless(repo.root) == (0, [])
