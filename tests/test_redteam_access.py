@@ -687,3 +687,30 @@ def test_a_pending_member_who_signs_onboarding_all_is_still_not_cleared(
     assert repo("recuse", old[0], "bob").exit_code == 0
     assert not any(age_opens(repo.root, rid, carol) for rid in old)
     assert keyless(repo.root) == (0, [])
+
+
+def test_a_name_typed_where_a_code_name_goes_is_not_repeated(three: Cocrec) -> None:
+    """A member types the subject's name instead of a code name: refused, and the error (which may
+    end up in a terminal log or a CI transcript) does not repeat it."""
+    three.add(record(outcome=outcome("resolved")))
+    before = three.files()
+    for args in (
+        ["recuse", "Jane Doe", "bob"],
+        ["members", "clear", "bob", "--conflicts", "Jane Doe"],
+    ):
+        done = three(*args)
+        assert done.exit_code == 2, done.output
+        assert "jane" not in done.output.lower()
+    assert three.files() == before
+
+
+def test_code_names_are_never_given_twice() -> None:
+    """Not among the new ones, not one already taken (a removed record's included)."""
+    from cocrec import codenames
+
+    vocabulary = ("acorn", "brick", "cedar", "delta")  # 12 code names in all
+    taken = {"acorn brick", "brick acorn", "cedar delta"}
+    given = codenames.assign([f"2026-{n:04d}" for n in range(9)], taken, vocabulary)
+    assert len(set(given.values())) == 9 and not set(given.values()) & taken
+    with pytest.raises(ValueError):
+        codenames.assign(["2026-late"], taken | set(given.values()), vocabulary)
