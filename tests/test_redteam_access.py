@@ -137,7 +137,7 @@ def test_members_yaml_edited_to_drop_a_members_identifiers_is_refused(
             member.pop("identifiers", None)
 
     edit_members(repo.root, drop)
-    done = repo("rekey", "--yes", "--full") if False else repo("rekey", "--yes")
+    done = repo("rekey", "--yes")
     assert done.exit_code == 4, done.output
     assert not age_opens(repo.root, rid, carol)
 
