@@ -149,3 +149,20 @@ def readers(left_out: Iterable[str], members: Members) -> tuple[str, ...]:
 
 def is_pending(member_id: str, members: Members) -> bool:
     return any(p.id == member_id for p in members.pending)
+
+
+def widened_for_self(before: Members, after: Members, member_id: str) -> str | None:
+    """What a change of members.yaml gives the member who signs it of records kept from them, or None.
+
+    A pending member who deletes their own `pending` entry (or records from it), or a member who deletes
+    one of their own identifiers (a report about them then stops naming them), would receive on the next
+    write what the committee keeps from them: another member reviews and signs that change."""
+    was = {p.id: set(p.records) for p in before.pending}
+    now = {p.id: set(p.records) for p in after.pending}
+    if member_id in was and was[member_id] - now.get(member_id, set()):
+        return f"it clears you ({member_id}) for records written before you joined"
+    old = next((m for m in before.current if m.id == member_id), None)
+    new = next((m for m in after.current if m.id == member_id), None)
+    if old is not None and new is not None and member_identifiers(old) - member_identifiers(new):
+        return f"it removes identifiers of yours ({member_id}): reports naming them would reach you"
+    return None

@@ -122,7 +122,10 @@ def discard(path: Path | None) -> None:
 
 
 def changed_fields(base: bytes | None, now: bytes) -> list[str]:
-    """The top-level fields that differ between the record as the edit began and as it is now (names only)."""
+    """The top-level fields that differ between the record as the edit began and as it is now (names only).
+
+    A record expunged since (a step in its `expunged` that the edit's start had not) is refused instead:
+    the kept text still holds what retention removed, and resuming it would write that back."""
     if base is None or base == now:
         return []
     try:
@@ -131,7 +134,18 @@ def changed_fields(base: bytes | None, now: bytes) -> list[str]:
         return ["(the record)"]
     if not isinstance(before, dict) or not isinstance(after, dict):
         return ["(the record)"]
+    steps = set(_expunged(after)) - set(_expunged(before))
+    if steps:
+        raise CocrecError(
+            f"{SHOWN}: the record was expunged ({', '.join(sorted(steps))}) since your edit was kept, and your "
+            "kept text still holds what was removed: drop it with `--discard-draft` and make your change again"
+        )
     return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+def _expunged(doc: dict[str, Any]) -> list[str]:
+    marker = doc.get("expunged")
+    return [str(step) for step in marker] if isinstance(marker, (dict, list)) else []
 
 
 def kept_line(path: Path | None, resume: str) -> str:

@@ -19,7 +19,9 @@ and a date only, so a name like "Sam Reporter" cannot stop them.
 
 A record's code name (cocrec.codenames) names nobody, so a message may use it: each code
 name of the repository is read as its record's id before the message is checked, and a
-name word that happens to be a code word ("Rose" in "rose garden") stops nothing there.
+name word that happens to be a code word ("Rose" in "rose garden") stops nothing there. A
+code name that is also a person's name in the records (two words of it side by side: drawn
+by chance, or planted in an index edited by hand) is not read as an id (`not_names`).
 """
 
 from __future__ import annotations
@@ -165,8 +167,9 @@ def check(
     message: str, docs: Mapping[str, Sequence[Any]], code_names: Mapping[str, str] = {}
 ) -> dict[str, list[str]]:
     """Record id -> what the message holds of its people (every version given); only records hit.
-    `code_names` (code name -> record id) may appear freely."""
-    message = as_ids(message, code_names)
+    `code_names` (code name -> record id) may appear freely, but for one that is also a person's name.
+    """
+    message = as_ids(message, not_names(code_names, docs))
     if is_own(message):
         return {}
     folded = fold_text(message)
@@ -176,6 +179,33 @@ def check(
         if what:
             found[rid] = what
     return found
+
+
+def not_names(code_names: Mapping[str, str], docs: Mapping[str, Sequence[Any]]) -> dict[str, str]:
+    """The code names that are no person's name in the records (its two words side by side in a
+    reporter's or subject's name): such a code name, drawn by chance or written into the index by
+    hand, is checked as the name it also is."""
+    if not code_names:
+        return {}
+    pairs: set[str] = set()
+    for versions in docs.values():
+        for doc in versions:
+            for name in _names(doc):
+                words = _WORD.findall(fold_text(name))
+                pairs |= {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return {name: rid for name, rid in code_names.items() if fold_text(name) not in pairs}
+
+
+def _names(doc: Any) -> list[str]:
+    if not isinstance(doc, Mapping):
+        return []
+    reporter = doc.get("reporter")
+    found = [reporter.get("name")] if isinstance(reporter, Mapping) else []
+    subjects = doc.get("subjects")
+    for subject in subjects if isinstance(subjects, list) else []:
+        if isinstance(subject, Mapping):
+            found.append(subject.get("name"))
+    return [name for name in found if isinstance(name, str)]
 
 
 def identifiers_in(text: str, docs: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:

@@ -43,6 +43,7 @@ class Stale:
     reason: str
     known: bool
     excluded: tuple[str, ...] = ()
+    entry: index.Entry | None = None  # the entry a member signed for this very file, when one did
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"
@@ -65,15 +66,32 @@ def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Proble
         if why is not None:
             doubts.append(Problem(source, why, EXIT_REPO))
             continue
-        entry = idx.entries.get(rid)
+        entry = vouched(store, idx, rid, sha)
         state = checks.encryption_state(store, entry, sha, stanzas)
         excluded = access.carried(entry.excluded if entry else (), rid, store.members)
         if state == "current" and entry is not None and excluded != entry.excluded:
             state = "stale"  # a member joined as pending, or left
         if state != "current":
             known = entry is not None and entry.sha256 == sha
-            stale.append(Stale(rid, source, checks.ADVICE[state].split(":")[0], known, excluded))
+            stale.append(
+                Stale(rid, source, checks.ADVICE[state].split(":")[0], known, excluded, entry)
+            )
     return stale, doubts
+
+
+def vouched(store: Store, idx: index.Index, rid: str, sha: str) -> index.Entry | None:
+    """The index entry a member signed for this very file (the index's own, a merged side's, or as last
+    committed); the entry on disk only when none is (this clone's own interrupted write). An entry
+    edited by hand (its `excluded` emptied, its recipients set to everyone's) must not decide whom a
+    rekey re-encrypts to."""
+    v = store.verification
+    candidates: list[index.Entry | None] = [v.signed.get(rid), *v.also.get(rid, ())]
+    if v.committed is not None:
+        candidates.append(v.committed().get(rid))
+    for entry in candidates:
+        if entry is not None and entry.sha256 == sha:
+            return entry
+    return idx.entries.get(rid)
 
 
 def require_writer(members: Members, identities: crypto.Identities) -> None:
@@ -159,7 +177,7 @@ def _patch(
     for item in stale:
         new = staged[store.repo.record_path(item.id)]
         entries[item.id] = replace(
-            entries[item.id],
+            item.entry or entries[item.id],
             sha256=new.sha256,
             recipients=store.fingerprint_without(item.excluded),
             excluded=item.excluded,

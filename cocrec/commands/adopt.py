@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import index, keys, membership, trust
+from .. import access, index, keys, membership, trust, validate
 from ..context import Context
 from ..errors import EXIT_OK, RepoError, UsageError
 from ..store import Loaded, Store, describe_key, key_changes
@@ -163,6 +163,7 @@ def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) 
     data = store.repo.members_path.read_bytes()
     if work.members:
         who, key = _member_signer(store, tf)
+        _require_not_for_self(store, tf, who)
         tf = trust.appended(tf, who, membership.member_keys(store.members), index.sha256(data), key)
     if work.policy:
         membership.forget(store)
@@ -194,6 +195,19 @@ def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) 
     if stale:
         ctx.out(
             f"{len(stale)} adopted record(s) may not be encrypted to the current members: run `cocrec rekey`"
+        )
+
+
+def _require_not_for_self(store: Store, tf: trust.TrustFile, who: str) -> None:
+    """A member does not sign a change that gives them records kept from them (cocrec.access)."""
+    signed = _signed_text(store, MEMBER_FILE, tf.log[-1].members_sha256) if tf.log else ""
+    if not signed:
+        return
+    before = validate.load_members(signed.encode(), MEMBER_FILE)
+    why = access.widened_for_self(before, store.members, who)
+    if why is not None:
+        raise UsageError(
+            f"{MEMBER_FILE}: {why}: another member reviews and signs this change with `cocrec adopt`; nothing was signed"
         )
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import git, message_check, output, redact, retention
+from .. import drafts, git, message_check, output, redact, retention
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
 from ..model import Record, StepName
@@ -132,6 +132,7 @@ def run(
         if done and not yes:
             _confirmed(ctx, done, as_of, confirm)
         written = ctx.store.save([after[rid] for rid in sorted({d.id for d in done})], loaded)
+        _drop_drafts(ctx, written)
         sha = None
         if do_commit and written:
             message = commit_message(done, as_of, ctx.store.code_names())
@@ -196,6 +197,15 @@ def _confirmed(ctx: Context, done: Sequence[Done], as_of: dt.date, confirm: Conf
         )
     if not answer:
         raise CocrecError("expunge cancelled; nothing was changed")
+
+
+def _drop_drafts(ctx: Context, written: Sequence[str]) -> None:
+    """This clone's kept edits of the expunged records hold what was just removed: they go too."""
+    for rid in written:
+        path = drafts.for_record(ctx.repo.git_dir, rid)
+        if path is not None:
+            drafts.discard(path)
+            ctx.err(f"cocrec: {rid}: your kept edit of it is dropped: it held what was expunged")
 
 
 def _require_committable(ctx: Context) -> None:

@@ -121,7 +121,9 @@ def run_commit_msg(ctx: Context, file: str) -> int:
         raise CocrecError(f"{file}: cannot read the commit message file") from None
     kept = f"git keeps your message in {repo.rel(Path(file).resolve())}"
     names = code_names(ctx)
-    if message_check.is_own(message, names):
+    if message_check.is_own(
+        message
+    ):  # with code names, only once they are known to be no one's name
         return EXIT_OK
     refusal = identity_refusal(ctx)
     if refusal == "":

@@ -195,7 +195,13 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
     every other earlier record is re-encrypted to them."""
     store = ctx.store
     cleared(store.members, member_id)  # someone not pending is refused before anything is written
+    if store.reader_id == member_id:
+        raise UsageError(
+            f"members clear: you cannot clear yourself ({member_id}): once you have declared your conflicts, "
+            "another member runs it; nothing was changed"
+        )
     earlier = next(p.records for p in store.members.pending if p.id == member_id)
+    conflicts = store.resolve_all(conflicts)
     for position, rid in enumerate(conflicts, 1):
         if rid not in earlier:
             raise UsageError(

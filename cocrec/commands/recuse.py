@@ -27,6 +27,7 @@ def run(
         )
     if undo and reason is not None:
         raise UsageError("--reason: goes with a recusal, not with --undo; leave it out")
+    record_id = ctx.store.resolve(record_id)  # an id, or its code name
     written = recusal.recuse(ctx, [record_id], list(dict.fromkeys(member_ids)), reason, yes, undo)
     who = ", ".join(dict.fromkeys(member_ids))
     if not written:
