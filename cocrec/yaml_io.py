@@ -267,6 +267,13 @@ def _scan_events(text: str, source: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")):
+            # libyaml from 0.2.5 (PyYAML 6.0.2+ wheels) stops at 1,000 flow levels while it still
+            # scans ahead, before the events above reach MAX_DEPTH: the same refusal.
+            mark = getattr(exc, "problem_mark", None)
+            raise ValidationError(
+                source, f"line {mark.line + 1 if mark else 1}", TOO_DEEP
+            ) from None
         raise ValidationError(source, *_syntax_error(exc, text)) from None
 
 
