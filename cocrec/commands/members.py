@@ -192,23 +192,47 @@ def cleared(members: Members, member_id: str) -> Members:
 
 def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool = False) -> int:
     """A pending member declared their conflicts: the conflicted records become recused for them, then
-    every other earlier record is re-encrypted to them."""
+    every other earlier record is re-encrypted to them.
+
+    Run again after it was stopped, it finishes the work: a current member no longer pending was
+    cleared already (by a run killed after members.yaml), so only what is left is re-encrypted, and
+    each conflict is recused (again: nothing changes where it is)."""
     store = ctx.store
-    cleared(store.members, member_id)  # someone not pending is refused before anything is written
-    earlier = next(p.records for p in store.members.pending if p.id == member_id)
-    for position, rid in enumerate(conflicts, 1):
-        if rid not in earlier:
-            raise UsageError(
-                f"--conflicts #{position}: {rid} is not one of the records written before {member_id} joined; "
-                "give ids that `cocrec list` shows them"
-            )
+    ctx.writing(yes).recover()  # an interrupted change of members finished: members.yaml as signed
+    again = already_cleared(store.members, member_id)
+    if again:
+        ctx.err(
+            f"cocrec: {member_id} is not pending (an earlier `members clear` was interrupted?): "
+            "re-encrypting what is left"
+        )
+    else:
+        # Someone not a current member is refused before anything is written.
+        cleared(store.members, member_id)
+        earlier = next(p.records for p in store.members.pending if p.id == member_id)
+        for position, rid in enumerate(conflicts, 1):
+            if rid not in earlier:
+                raise UsageError(
+                    f"--conflicts #{position}: {rid} is not one of the records written before {member_id} joined; "
+                    "give ids that `cocrec list` shows them"
+                )
     if conflicts:
         recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
-    written, _ = change_members(ctx, lambda members: cleared(members, member_id), yes, full=True)
+
+    def change(members: Members) -> Members | None:
+        return None if already_cleared(members, member_id) else cleared(members, member_id)
+
+    written, _ = change_members(ctx, change, yes, full=True)
     ctx.out(
         f"Cleared {member_id}; re-encrypted {written} record(s); recused from {len(set(conflicts))} record(s)"
     )
     return EXIT_OK
+
+
+def already_cleared(members: Members, member_id: str) -> bool:
+    """A current member who is not pending: clearing them again finishes the rekey (pure)."""
+    return any(m.id == member_id for m in members.current) and not access.is_pending(
+        member_id, members
+    )
 
 
 def already_added(members: Members, member_id: str, keys: Sequence[str]) -> bool:
