@@ -217,6 +217,30 @@ class Clone:
         if not self._write("journal", lines.encode("ascii")) and self.directory is not None:
             raise OSError("cannot write the write journal in the git directory")
 
+    # -- a `members clear` under way -----------------------------------------------------
+
+    def clearing(self) -> set[str]:
+        """The members a `members clear` here started to clear and did not finish (it was killed)."""
+        data = self._read("clearing")
+        return set(data.decode("ascii", "replace").split()) if data else set()
+
+    def start_clearing(self, member_id: str) -> None:
+        written = self._write(
+            "clearing", " ".join(sorted(self.clearing() | {member_id})).encode("ascii")
+        )
+        if not written and self.directory is not None:
+            raise OSError("cannot note the clearing in the git directory")
+
+    def done_clearing(self, member_id: str) -> None:
+        left = self.clearing() - {member_id}
+        if left:
+            self._write("clearing", " ".join(sorted(left)).encode("ascii"))
+            return
+        path = self._path("clearing")
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                os.unlink(path)
+
     def clear_journal(self) -> None:
         path = self._path("journal")
         if path is not None:

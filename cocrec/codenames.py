@@ -89,6 +89,18 @@ def assign(
     return given
 
 
+def made_line(rid: str, name: str) -> str:
+    """What a command that made a record says of it on stderr (`new`, `seal`, `import`)."""
+    return (
+        f'{rid}\'s code name is "{name}" (for meetings and commit messages; commands take either)'
+    )
+
+
+def shown(name: str | None) -> str:
+    """A record's code name as `show` and `edit` print it, in a `# code name: ...` line."""
+    return name or "none yet (the next write, or `cocrec index`, gives one)"
+
+
 def holders(name: str, names: Mapping[str, str | None]) -> list[str]:
     """The record ids whose code name is `name` (more than one only after two branches chose alike)."""
     return sorted(rid for rid, held in names.items() if held == name)

@@ -665,23 +665,34 @@ class Store:
 
     def authentic_only(self, loaded: Mapping[str, Loaded]) -> dict[str, Loaded]:
         self._report_flaws()
-        kept = {}
-        doubts = []
-        for rid, item in loaded.items():
-            why = self.why_not(rid, item.file_sha)
-            if why is None:
-                kept[rid] = item
-            else:
-                doubts.append(Problem(self.repo.record_source(rid), why, EXIT_REPO))
-        if doubts and self.strict:
-            for doubt in doubts[1:]:
-                self.err(f"cocrec: {doubt}")
-            more = f" ({len(doubts) - 1} more listed above)" if len(doubts) > 1 else ""
-            raise RepoError(f"{doubts[0]}{more}; nothing was changed")
-        for doubt in doubts:
+        doubted = self.doubts({rid: item.file_sha for rid, item in loaded.items()})
+        kept = {rid: item for rid, item in loaded.items() if rid not in doubted}
+        if self.strict:
+            self.refuse_doubts(doubted.values())
+        for doubt in doubted.values():
             self.err(f"cocrec: {doubt}; left out")
             self.left_out.append(doubt.source)
         return kept
+
+    def doubts(self, file_shas: Mapping[str, str]) -> dict[str, Problem]:
+        """Why each record file (by id: the sha256 of its bytes) that is not authentic is not."""
+        doubts = {}
+        for rid, file_sha in file_shas.items():
+            why = self.why_not(rid, file_sha)
+            if why is not None:
+                doubts[rid] = Problem(self.repo.record_source(rid), why, EXIT_REPO)
+        return doubts
+
+    def refuse_doubts(self, doubts: Iterable[Problem], then: str = "nothing was changed") -> None:
+        """A command that would build on a record no member signed, or hand its text to the member's
+        tools, refuses (exit 4): the first on one line, any others listed above it."""
+        listed = list(doubts)
+        if not listed:
+            return
+        for doubt in listed[1:]:
+            self.err(f"cocrec: {doubt}")
+        more = f" ({len(listed) - 1} more listed above)" if len(listed) > 1 else ""
+        raise RepoError(f"{listed[0]}{more}; {then}")
 
     def _report_flaws(self) -> None:
         """A reading command names what is wrong with trust.yaml, members.yaml or cocrec.yaml once; when

@@ -122,24 +122,44 @@ def read_workspace_file(repo: Repo, path: Path) -> bytes:
         raise RepoError(f"{repo.rel(path)}: {exc.what}: {advice}") from None
 
 
+def tracked_file(repo: Repo) -> str | None:
+    """The first file git tracks in workspace/, if any: its text may be anyone's who can push."""
+    if not git.is_repo(repo.root):
+        return None
+    tracked = git.tracked_paths(repo.root, "workspace")
+    return tracked[0] if tracked else None
+
+
+def refuse_tracked(repo: Repo) -> None:
+    """Before seal reads workspace/: git tracks nothing there. A tracked file may be an attacker's
+    (`git add -f`, pushed), and sealing it would encrypt their text and sign it as the member's."""
+    tracked = tracked_file(repo)
+    if tracked:
+        raise RepoError(
+            f"{tracked}: tracked by git, so anyone who can push may have written it, and seal signs "
+            "nothing it cannot tell is yours: check that each file in workspace/ is your own text, "
+            "run `git rm -r --cached workspace` and commit, then `cocrec seal` again; "
+            "nothing was sealed"
+        )
+
+
 def check_workspace(repo: Repo) -> None:
     """Before anything is decrypted: git ignores workspace/ and tracks nothing in it, and it holds
     nothing cocrec could be led to write or read through. Plaintext there can never reach git."""
     what = workspace_kind(repo)
     if what is not None:
         raise RepoError(f"workspace: {what}: {NO_LINKS}; nothing was opened")
-    if git.is_repo(repo.root):
-        tracked = git.tracked_paths(repo.root, "workspace")
-        if tracked:
-            raise RepoError(
-                f"{tracked[0]}: tracked by git, so anything written there could be committed: run "
-                "`git rm -r --cached workspace` and commit, then `cocrec open` again; "
-                "nothing was opened"
-            )
-        if not git.is_ignored(repo.root, "workspace/record.yaml"):
-            raise RepoError(
-                ".gitignore: workspace/ is not ignored by git: add a line `workspace/` first, so plaintext never enters git"
-            )
+    tracked = tracked_file(repo)
+    if tracked:
+        raise RepoError(
+            f"{tracked}: tracked by git, so anything written there could be committed: run "
+            "`git rm -r --cached workspace` and commit, then `cocrec open` again; "
+            "nothing was opened"
+        )
+    if git.is_repo(repo.root) and not git.is_ignored(repo.root, "workspace/record.yaml"):
+        raise RepoError(
+            ".gitignore: workspace/ is not ignored by git: add a line `workspace/` first, so plaintext never enters git"
+        )
     problems = unsafe_entries(repo)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -402,6 +402,9 @@ def test_with_declare_a_new_member_opens_nothing_old_until_cleared(
 
 
 def test_members_clear_for_someone_not_pending_is_refused(three: Cocrec) -> None:
+    """Bad input: one line, exit 2, nothing changed (only a clear this clone started and did not
+    finish is finished by running it again: tests/test_kill_sweep.py)."""
+    three.add(record(outcome=outcome("resolved")))
     before = three.files()
     refused = three("members", "clear", "carol")
     assert refused.exit_code == 2
@@ -409,7 +412,11 @@ def test_members_clear_for_someone_not_pending_is_refused(three: Cocrec) -> None
         "cocrec: members clear: 'carol' is not pending (they already receive every record they may); "
         "`cocrec members list` shows who is pending"
     )
-    assert three("members", "clear", "dave").exit_code == 2
+    refused = three("members", "clear", "dave")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (
+        "cocrec: members clear: 'dave' is not a current member; `cocrec members list` shows who is pending"
+    )
     assert three.files() == before
 
 

@@ -169,6 +169,32 @@ def test_import_gives_each_record_it_makes_a_code_name(repo: Cocrec, tmp_path: P
     names = [entry.code_name for entry in index_entries(repo).values()]
     assert len(names) == 12 and all(name and SHAPE.fullmatch(name) for name in names)
     assert len(set(names)) == 12
+    told = [line for line in result.stderr.splitlines() if "code name is" in line]
+    assert sorted(told) == sorted(  # one line a record, as `new` prints it
+        f'cocrec: {rid}\'s code name is "{entry.code_name}" (for meetings and commit messages; commands take either)'
+        for rid, entry in index_entries(repo).items()
+    )
+
+
+def test_seal_names_each_record_it_makes(repo: Cocrec) -> None:
+    from cocrec import yaml_io
+
+    kept = repo.add(record())
+    assert repo("open").exit_code == 0
+    for n in (1, 2):
+        (repo.root / f"workspace/new-{n}.yaml").write_text(
+            yaml_io.dumps(record(summary=f"Incident {n}.\n"))
+        )
+    sealed = repo("seal", "--as-of", AS_OF)
+    assert sealed.exit_code == 0, sealed.output
+    made = [line.split(":")[0] for line in sealed.stdout.splitlines() if "new record" in line]
+    assert len(made) == 2
+    told = [line for line in sealed.stderr.splitlines() if "code name is" in line]
+    assert told == [
+        f'cocrec: {rid}\'s code name is "{code_name(repo, rid)}" (for meetings and commit messages; commands take either)'
+        for rid in made
+    ]
+    assert kept not in sealed.stderr  # only the records it made
 
 
 def test_a_code_name_survives_edits_rekeys_and_regenerating_the_index(
@@ -301,6 +327,8 @@ def test_edit_takes_a_code_name(repo: Cocrec, named: tuple[str, str], tmp_path: 
     result = repo("edit", name, "--as-of", AS_OF, env=editor.env)
     assert result.exit_code == 0 and f"{rid}: saved" in result.stdout
     assert code_name(repo, rid) == name
+    (seen,) = editor.log
+    assert seen["text"].splitlines()[1] == f"# code name: {name}"  # the header, as `show` prints it
 
 
 def test_open_and_expunge_take_code_names(repo: Cocrec, named: tuple[str, str]) -> None:

@@ -322,6 +322,34 @@ def test_members_remove(tmp_path: Path, base: Cocrec, alice: Person) -> None:
     sweep(tmp_path, base, alice, Case(("members", "remove", "bob", "--on", "2026-09-30")))
 
 
+def test_members_clear(tmp_path: Path, repo: Cocrec, alice: Person, carol: Person) -> None:
+    """`access.onboarding: declare`: carol, pending for two earlier records, cleared with a conflict
+    with one of them (a recusal, then the change of members and the rekey)."""
+    from .test_access import declare
+
+    declare(repo)
+    earlier = add_many(repo, 2)
+    added = repo(
+        "members",
+        "add",
+        "carol",
+        "--name",
+        carol.name,
+        "--key",
+        carol.public,
+        "--since",
+        "2026-06-01",
+        "--yes",
+    )
+    assert added.exit_code == 0, added.output
+    sweep(tmp_path, repo, alice, Case(("members", "clear", "carol", "--conflicts", earlier[0])))
+
+
+def test_recuse(tmp_path: Path, base: Cocrec, alice: Person) -> None:
+    args = ("recuse", first_id(base), "bob", "--reason", "Bob works with the subject.")
+    sweep(tmp_path, base, alice, Case((*args, "--as-of", AS_OF)))
+
+
 def test_rekey(tmp_path: Path, base: Cocrec, alice: Person, carol: Person) -> None:
     hand_edit_members(base, add=carol)
     assert base("adopt", "--yes").exit_code == 0

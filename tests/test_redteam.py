@@ -312,11 +312,6 @@ def test_a_record_made_unauthentic_still_counts_for_the_pre_commit_name_search(
     assert "jane@" not in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: `cocrec seal` encrypts and signs a workspace/new-*.yaml that git tracks (an attacker's `git add -f`); "
-    "`open` refuses tracked workspace files, seal must refuse them the same way (seal.py)",
-)
 def test_a_committed_workspace_file_is_not_sealed_and_signed(
     repo: Cocrec, committed: dict[str, str]
 ) -> None:
@@ -796,12 +791,6 @@ def forged_file(repo: Cocrec, alice: Person, bob: Person, summary: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: `cocrec edit ID` decrypts an unsigned record (made with the age CLI) and runs the member's "
-    "editor on the attacker's text before anything refuses it; edit is a writing command and should refuse (exit 4, "
-    "the record named) before the editor starts, as `new` and `rekey` do (edit.py: store.why_not before opening)",
-)
 def test_a_forged_record_never_reaches_the_members_editor(
     repo: Cocrec, committed: dict[str, str], alice: Person, bob: Person, tmp_path: Path
 ) -> None:
@@ -818,18 +807,14 @@ def test_a_forged_record_never_reaches_the_members_editor(
     assert not proof.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: `cocrec open ID` writes an unsigned record's plaintext into workspace/ with exit 0 and "
-    "no word that it is unsigned; `seal` then re-encrypts the member's edit of it and signs it as theirs (laundering); "
-    "open should refuse it like a writing command, pointing to `cocrec adopt` (open.py)",
-)
 def test_a_forged_record_is_not_opened_into_the_workspace(
     repo: Cocrec, committed: dict[str, str], alice: Person, bob: Person
 ) -> None:
     forged_file(repo, alice, bob, "Anything.\n")
     opened = repo("open", "2026-fake", "--as-of", AS_OF)
-    assert opened.exit_code != 0 and "records/2026-fake.yaml.age" in opened.stderr, opened.output
+    assert opened.exit_code == 4 and "records/2026-fake.yaml.age" in opened.stderr, opened.output
+    assert "`cocrec adopt`" in opened.stderr and "nothing was opened" in opened.stderr
+    assert repo("open", "--as-of", AS_OF).exit_code == 4  # every record: the same refusal
     assert not (repo.root / "workspace/2026-fake.yaml").exists()
 
 

@@ -7,6 +7,9 @@ may not lie after --as-of); an error re-opens the editor if the member wants. On
 record is re-encrypted. Before writing, under the repository lock, the
 ciphertext must still be the one that was decrypted: if someone changed the
 record meanwhile (a pull, another member's command), nothing is written.
+A record no member signed (made with the age CLI, changed since its index
+entry was signed) is refused (exit 4) before it is decrypted: the editor,
+which parses what it opens, never sees its text.
 
 What the member typed is never thrown away: when it cannot be written (the
 record changed meanwhile, a problem they chose not to fix, a disk that refused
@@ -22,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from .. import crypto, drafts, editor, index, intake, yaml_io
+from .. import codenames, crypto, drafts, editor, index, intake, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
 
@@ -32,9 +35,10 @@ Doc = dict[str, Any]
 # -- edit ID ---------------------------------------------------------------------
 
 
-def edit_header(record_id: str) -> str:
+def edit_header(record_id: str, code_name: str | None) -> str:
     return (
         f"# cocrec edit {record_id}: save and quit to re-encrypt it; quit without saving to change nothing.\n"
+        f"# code name: {codenames.shown(code_name)}\n"
         "# Empty the file to abort. Comments are not kept. This file is in a private directory, removed afterwards.\n"
     )
 
@@ -60,6 +64,11 @@ def run(
     path = ctx.repo.record_path(record_id)
     source = ctx.repo.rel(path)
     ciphertext = path.read_bytes()
+    # Only a record a member signed reaches the editor (which parses what it opens: modelines).
+    store.refuse_doubts(
+        store.doubts({record_id: index.sha256(ciphertext)}).values(),
+        "nothing was opened in your editor",
+    )
     store.require_recipient()
     plaintext = crypto.decrypt(ciphertext, ctx.identities, source)
     draft = resumed_draft(ctx, record_id, plaintext, resume, confirm)
@@ -76,7 +85,7 @@ def run(
         kept = drafts.keep(ctx.repo.git_dir, ctx.identities, text, record_id, plaintext)
         return drafts.kept_line(kept, f"cocrec edit {record_id} --resume")
 
-    header = edit_header(record_id).encode()
+    header = edit_header(record_id, store.signed_code_name(record_id)).encode()
     initial = header + (
         meanwhile(record_id, draft, plaintext) + without_leading_comments(draft.text)
         if draft

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .. import dates, importing, output, yaml_io
+from .. import codenames, dates, importing, output, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, ValidationError
 from ..repo import new_record_id
@@ -165,6 +165,10 @@ def run(
         if not _confirmed(ctx, len(plan.new), yes, confirm):
             return EXIT_PROBLEMS
         written = ctx.store.save([item.doc for item in plan.new], loaded)
+        names = {item.id: ctx.store.signed_code_name(item.id) for item in plan.new}  # in row order
+    for rid, name in names.items():
+        if name is not None:
+            ctx.err(f"cocrec: {codenames.made_line(rid, name)}")
     ctx.out(
         f"Imported {len(written)} record(s) from {file}; "
         "commit them (`git add records && git commit`)."

@@ -192,29 +192,56 @@ def cleared(members: Members, member_id: str) -> Members:
 
 def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool = False) -> int:
     """A pending member declared their conflicts: the conflicted records become recused for them, then
-    every other earlier record is re-encrypted to them."""
+    every other earlier record is re-encrypted to them.
+
+    Run again after it was stopped, it finishes the work: this clone notes the clearing until it is
+    done, so a member no longer pending because a killed run wrote members.yaml is finished (what is
+    left re-encrypted, each conflict recused again: nothing changes where it is); anyone else not
+    pending is refused, as bad input."""
     store = ctx.store
-    cleared(store.members, member_id)  # someone not pending is refused before anything is written
-    if store.reader_id == member_id:
-        raise UsageError(
-            f"members clear: you cannot clear yourself ({member_id}): once you have declared your conflicts, "
-            "another member runs it; nothing was changed"
+    ctx.writing(yes).recover()  # an interrupted change of members finished: members.yaml as signed
+    again = already_cleared(store.members, member_id) and member_id in store.clone.clearing()
+    if again:
+        ctx.err(
+            f"cocrec: {member_id} is not pending any more: the `members clear` this clone started was "
+            "interrupted; re-encrypting what is left"
         )
-    earlier = next(p.records for p in store.members.pending if p.id == member_id)
-    conflicts = store.resolve_all(conflicts)
-    for position, rid in enumerate(conflicts, 1):
-        if rid not in earlier:
+    else:
+        # Someone not pending (never, or cleared already) is refused before anything is written.
+        cleared(store.members, member_id)
+        if store.reader_id == member_id:
             raise UsageError(
-                f"--conflicts #{position}: {rid} is not one of the records written before {member_id} joined; "
-                "give ids that `cocrec list` shows them"
+                f"members clear: you cannot clear yourself ({member_id}): once you have declared your "
+                "conflicts, another member runs it; nothing was changed"
             )
+        earlier = next(p.records for p in store.members.pending if p.id == member_id)
+        conflicts = store.resolve_all(conflicts)
+        for position, rid in enumerate(conflicts, 1):
+            if rid not in earlier:
+                raise UsageError(
+                    f"--conflicts #{position}: {rid} is not one of the records written before {member_id} joined; "
+                    "give ids that `cocrec list` shows them"
+                )
+        store.clone.start_clearing(member_id)
     if conflicts:
         recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
-    written, _ = change_members(ctx, lambda members: cleared(members, member_id), yes, full=True)
+
+    def change(members: Members) -> Members | None:
+        return None if already_cleared(members, member_id) else cleared(members, member_id)
+
+    written, _ = change_members(ctx, change, yes, full=True)
+    store.clone.done_clearing(member_id)
     ctx.out(
         f"Cleared {member_id}; re-encrypted {written} record(s); recused from {len(set(conflicts))} record(s)"
     )
     return EXIT_OK
+
+
+def already_cleared(members: Members, member_id: str) -> bool:
+    """A current member who is not pending: clearing them again finishes the rekey (pure)."""
+    return any(m.id == member_id for m in members.current) and not access.is_pending(
+        member_id, members
+    )
 
 
 def already_added(members: Members, member_id: str, keys: Sequence[str]) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import crypto, drafts, editor, intake, yaml_io
+from .. import codenames, crypto, drafts, editor, intake, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, UsageError, ValidationError
 
@@ -83,9 +83,7 @@ def add_record(
         store.save([doc], loaded)
         name = store.signed_code_name(str(doc["id"]))
     if name is not None:
-        ctx.err(
-            f'cocrec: {doc["id"]}\'s code name is "{name}" (for meetings and commit messages; commands take either)'
-        )
+        ctx.err(f"cocrec: {codenames.made_line(str(doc['id']), name)}")
     return str(doc["id"])
 
 

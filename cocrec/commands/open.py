@@ -14,6 +14,11 @@ those records meanwhile. The manifest is
 written before the plaintext: a run killed half-way leaves entries without
 files, which seal ignores, never files seal cannot place. A record already
 open is left as it is: it may hold edits not sealed yet.
+
+Only records a member signed are opened: `seal` signs what it re-encrypts as the
+sealing member's, so a record made outside cocrec (the age CLI) or changed since
+its index entry was signed is refused (exit 4) as a writing command refuses it,
+and nothing is opened: a member reviews it with `cocrec adopt` first.
 """
 
 from __future__ import annotations
@@ -49,6 +54,11 @@ def run(ctx: Context, record_ids: list[str], as_of: dt.date) -> int:
     todo = [rid for rid in ids if rid not in already]
     items = [(files[rid], repo.rel(files[rid])) for rid in todo]
     opened = opening.open_all(items, ctx.identities) if todo else []
+    # What seal would sign as this member's must be what a member signed (else: `cocrec adopt`).
+    ctx.store.refuse_doubts(
+        ctx.store.doubts({rid: item.file_sha for rid, item in zip(todo, opened)}).values(),
+        "nothing was opened",
+    )
     for item in opened:
         if item.problems:
             raise item.problems[0].error("; nothing was opened")

@@ -9,6 +9,9 @@ A `.yaml` or `.yml` file of any other name, or an `<id>.yaml` that was not
 opened, is refused rather than guessed at. A file deleted from workspace/
 leaves its record as it is: seal never deletes a record.
 
+Nothing git tracks in workspace/ is sealed: anyone who can push could have
+committed it (`git add -f`), and seal would sign their text as the member's.
+
 Nothing is read through a link: when workspace/ is one, or holds a link, a
 fifo, a hard link or a directory named like a record file, seal refuses and
 changes nothing (a link's target may hold plaintext outside workspace/; the
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import crypto, index, intake, validate, yaml_io
+from .. import codenames, crypto, index, intake, validate, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, ValidationError
 from ..intake import as_record, changed_since, collection_errors, others_than
@@ -54,6 +57,7 @@ from ..workspace import (
     ManifestEntry,
     read_manifest,
     read_workspace_file,
+    refuse_tracked,
     unsafe_entries,
     workspace_file,
     workspace_kind,
@@ -120,6 +124,7 @@ def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
         ctx.out("nothing to seal: there is no workspace/ (`cocrec open` makes one)")
         return EXIT_OK
     with ctx.writing().writer():
+        refuse_tracked(repo)
         problems = unsafe_entries(repo)
         if problems:
             for line in problems:
@@ -131,10 +136,14 @@ def run(ctx: Context, as_of: dt.date, yes: bool = False) -> int:
         manifest = read_manifest(repo)
         work = sort_workspace(repo, manifest)
         written, new_ids = seal(ctx, work, manifest, as_of)
+        names = {rid: ctx.store.signed_code_name(rid) for _, rid in new_ids}
         _refuse_links(repo)  # swapped for a link meanwhile: rmtree would refuse it half-way
     _remove_workspace(repo, len(written))
     for source, rid in new_ids:
         ctx.out(f"{rid}: new record (from {source})")
+        name = names[rid]
+        if name is not None:
+            ctx.err(f"cocrec: {codenames.made_line(rid, name)}")
     unchanged = work.untouched + len(work.edited) + len(work.new) - len(written)
     ctx.out(
         f"sealed: {len(written)} record(s) re-encrypted, {unchanged} unchanged; workspace/ removed"

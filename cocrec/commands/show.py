@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .. import output, yaml_io
+from .. import codenames, output, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError
 from ..model import Record
@@ -79,8 +79,6 @@ def run(ctx: Context, record_id: str, as_of: dt.date, only_shareable: bool, fmt:
         )
         return EXIT_OK
     ctx.out(item.plaintext.decode("utf-8").rstrip())
-    ctx.out(
-        f"# code name: {code_name or 'none yet (the next write, or `cocrec index`, gives one)'}"
-    )
+    ctx.out(f"# code name: {codenames.shown(code_name)}")
     ctx.out("\n".join(retention_lines(schedule, as_of)))
     return EXIT_OK
