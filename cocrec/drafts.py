@@ -18,12 +18,13 @@ import contextlib
 import json
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import crypto, yaml_io
-from .errors import CocrecError, DecryptError
+from . import crypto, editor, yaml_io
+from .errors import CocrecError, DecryptError, ValidationError
 from .fsutil import atomic_write
 
 DIRECTORY = "drafts"
@@ -155,3 +156,37 @@ def kept_line(path: Path | None, resume: str) -> str:
     return (
         f"your text is kept, encrypted to your key, in {SHOWN}/{path.name}: `{resume}` continues it"
     )
+
+
+T = TypeVar("T")
+
+
+def edit_keeping(
+    initial: bytes,
+    name: str,
+    accept: Callable[[bytes], T],
+    env: Mapping[str, str],
+    draft: Draft | None,
+    keep: Callable[[bytes], str],
+    not_done: str,
+) -> editor.Edited[T]:
+    """The member's editor on `initial` until `accept` takes it (cocrec.editor.edit_loop). Text
+    they choose not to fix is kept (`keep` says where, and the error says so with `not_done`:
+    "nothing was written"); a resumed draft looked at and left as it was counts as changed."""
+    kept: list[str] = []
+    try:
+        result = editor.edit_loop(
+            initial,
+            name,
+            accept,
+            editor.editor_command(env),
+            editor.ask_reopen,
+            declined=lambda text: kept.append(keep(text)),
+        )
+    except ValidationError as exc:
+        if not kept:
+            raise
+        raise CocrecError(f"{exc}; {not_done}; {kept[0]}", exit_code=exc.exit_code) from None
+    if result.status == "unchanged" and draft is not None:  # resumed, looked at, left as it was
+        return editor.Edited("changed", accept(draft.text), draft.text)
+    return result

@@ -25,9 +25,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from .. import codenames, crypto, drafts, editor, index, intake, yaml_io
+from .. import codenames, crypto, drafts, index, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
+from ..errors import EXIT_OK, CocrecError, RepoError, UsageError
 
 Doc = dict[str, Any]
 
@@ -91,26 +91,9 @@ def run(
         if draft
         else plaintext
     )
-    kept: list[str] = []
-    try:
-        result = editor.edit_loop(
-            initial,
-            f"{record_id}.yaml",
-            accept,
-            editor.editor_command(ctx.env),
-            editor.ask_reopen,
-            declined=lambda text: kept.append(keep(text)),
-        )
-        if (
-            result.status == "unchanged" and draft is not None
-        ):  # resumed, looked at, left as it was kept
-            result = editor.Edited("changed", accept(draft.text), draft.text)
-    except ValidationError as exc:
-        if not kept:
-            raise
-        raise CocrecError(
-            f"{exc}; nothing was written; {kept[0]}", exit_code=exc.exit_code
-        ) from None
+    result = drafts.edit_keeping(
+        initial, f"{record_id}.yaml", accept, ctx.env, draft, keep, "nothing was written"
+    )
     if result.status == "empty":
         raise CocrecError(f"{source}: aborted (the file was saved empty): the record is unchanged")
     if result.value is None or store.serialise(result.value) == plaintext:

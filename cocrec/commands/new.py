@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import codenames, crypto, drafts, editor, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, UsageError, ValidationError
+from ..errors import EXIT_OK, CocrecError, UsageError
 
 NEW_SOURCE = "new record"
 # A yes/no on the terminal; None when there is none to ask on.
@@ -158,26 +158,10 @@ def run_editor(
         drafts.discard(draft.path if draft else None)  # the newer text replaces it
         return drafts.kept_line(drafts.keep(ctx.repo.git_dir, ctx.identities, text), RESUME)
 
-    kept: list[str] = []
-    try:
-        result = editor.edit_loop(
-            draft.text if draft else template.encode(),
-            "new-record.yaml",
-            accept,
-            editor.editor_command(ctx.env),
-            editor.ask_reopen,
-            declined=lambda text: kept.append(keep(text)),
-        )
-        if (
-            result.status == "unchanged" and draft is not None
-        ):  # resumed, looked at, left as it was kept
-            result = editor.Edited("changed", accept(draft.text), draft.text)
-    except ValidationError as exc:
-        if not kept:
-            raise
-        raise CocrecError(
-            f"{exc}; no record was made; {kept[0]}", exit_code=exc.exit_code
-        ) from None
+    initial = draft.text if draft else template.encode()
+    result = drafts.edit_keeping(
+        initial, "new-record.yaml", accept, ctx.env, draft, keep, "no record was made"
+    )
     if result.value is None:
         how = "left unchanged" if result.status == "unchanged" else "saved empty"
         raise CocrecError(f"aborted (the template was {how}): no record was made")
