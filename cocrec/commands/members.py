@@ -200,6 +200,7 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
     pending is refused, as bad input."""
     store = ctx.store
     ctx.writing(yes).recover()  # an interrupted change of members finished: members.yaml as signed
+    conflicts = store.resolve_all(conflicts)
     again = already_cleared(store.members, member_id) and member_id in store.clone.clearing()
     if again:
         ctx.err(
@@ -215,7 +216,6 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
                 "conflicts, another member runs it; nothing was changed"
             )
         earlier = next(p.records for p in store.members.pending if p.id == member_id)
-        conflicts = store.resolve_all(conflicts)
         for position, rid in enumerate(conflicts, 1):
             if rid not in earlier:
                 raise UsageError(
