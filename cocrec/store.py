@@ -474,15 +474,18 @@ class Store:
     def _check_rollbacks(self, v: Verification, tf: trust.TrustFile) -> None:
         now = trust.seen_in(tf, v.signed)
         before = self.clone.seen()
-        for rid in set(self.previous_index().entries) - set(now.records):
-            now.records[rid] = 1 << 30  # unsigned entries are flawed already; they were not removed
+        present = set(self.previous_index().entries) | set(self.repo.record_files())
+        for rid in present - set(now.records):
+            now.records[rid] = (
+                1 << 30
+            )  # unsigned or missing entries are flawed already; not removed
         flaws = trust.rollbacks(now, before, self.repo.record_source, "this clone has seen")
-        if before.log < 0 and (self.repo.root / ".git").exists():
+        if before.log < 0 and (self.history.root / ".git").exists():
             # This branch, or this clone, seen for the first time: what it has no memory of, git's
             # history of trust.yaml still shows (a member's removal reverted some commits ago).
             from . import git
 
-            history = git.history_blobs(self.repo.root, "HEAD", trust.TRUST_FILE)
+            history = git.history_blobs(self.history.root, "HEAD", trust.TRUST_FILE)
             flaws += trust.history_flaws(tf, history, "an earlier commit of this branch")
         v.flaws += [Problem(f.source, f.message, EXIT_REPO) for f in flaws]
         rolled_back = {f.source for f in flaws}

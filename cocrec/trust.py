@@ -520,9 +520,3 @@ def history_flaws(now: TrustFile, earlier: Iterable[bytes], what: str) -> list[F
         if flaws:
             return flaws
     return []
-
-
-def recipients_keys(member_keys: Keys, excluded: Iterable[str] = ()) -> list[str]:
-    """The keys a record is encrypted to: every current member's but those excluded from it."""
-    left_out = set(excluded)
-    return [k for member, ks in sorted(member_keys.items()) if member not in left_out for k in ks]
