@@ -944,3 +944,17 @@ def test_plaintext_named_like_a_record_outside_records_is_searched(
         repo, "docs/minutes.yaml.age", "Follow-up with jane@example.org next week.\n"
     )
     assert done.returncode != 0 and "docs/minutes.yaml.age" in done.stderr, done.stderr
+
+
+def test_a_deleted_index_entry_is_not_called_a_removal(
+    repo: Cocrec, committed: dict[str, str]
+) -> None:
+    """The record's file is there: what is missing is its entry, and the advice says so."""
+    rid = committed["flagged"]
+    assert repo("list", "--as-of", AS_OF).exit_code == 0  # the clone has seen every record
+    entries = dict(current_index(repo).entries)
+    del entries[rid]
+    write_index(repo, current_index(repo).recipients, entries)
+    checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
+    assert f"records/{rid}.yaml.age: not in records/index.yaml yet" in checked.stdout
+    assert "was removed since" not in checked.stdout, checked.stdout
