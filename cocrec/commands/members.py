@@ -200,7 +200,7 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
     pending is refused, as bad input."""
     store = ctx.store
     ctx.writing(yes).recover()  # an interrupted change of members finished: members.yaml as signed
-    conflicts = store.resolve_all(conflicts)
+    conflicts = list(dict.fromkeys(store.resolve_all(conflicts)))  # each record once
     again = already_cleared(store.members, member_id) and member_id in store.clone.clearing()
     if again:
         ctx.err(

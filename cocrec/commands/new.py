@@ -155,8 +155,10 @@ def run_editor(
         return doc
 
     def keep(text: bytes) -> str:
-        drafts.discard(draft.path if draft else None)  # the newer text replaces it
-        return drafts.kept_line(drafts.keep(ctx.repo.git_dir, ctx.identities, text), RESUME)
+        kept = drafts.keep(ctx.repo.git_dir, ctx.identities, text)
+        if kept is not None:  # the newer text replaces the draft it resumed, once it is safe
+            drafts.discard(draft.path if draft else None)
+        return drafts.kept_line(kept, RESUME)
 
     initial = draft.text if draft else template.encode()
     result = drafts.edit_keeping(
