@@ -142,7 +142,14 @@ LAST = [
 
 
 def invented_name(n: int) -> str:
-    return f"{FIRST[n % len(FIRST)]} {LAST[(n * 7 + n // len(FIRST)) % len(LAST)]}"
+    """A distinct name for each of up to 27,440 people: first and last names, then (beyond the 980
+    pairs) a double-barrelled last name. Distinct people with one name are rare; a generator that
+    repeats names would make `check` warn of a same-name pair thousands of times at 10,000 records."""
+    pairs = len(FIRST) * len(LAST)
+    last = LAST[(n // len(FIRST)) % len(LAST)]
+    if n >= pairs:
+        last += "-" + LAST[(n // pairs - 1) % len(LAST)]
+    return f"{FIRST[n % len(FIRST)]} {last}"
 
 
 def synthetic(count: int, member_ids: Sequence[str], seed: int = 4) -> list[dict[str, Any]]:

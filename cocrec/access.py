@@ -105,9 +105,22 @@ def linked_members(records: Sequence[Record], members: Members) -> Linked:
     return {rid: frozenset(ids) for rid, ids in found.items()}
 
 
+_listed: list[tuple[Members, list[tuple[str, frozenset[str]]]]] = []  # the last members asked about
+
+
+def _listing(members: Members) -> list[tuple[str, frozenset[str]]]:
+    """Each current member who lists identifiers, with them (asked for every record: kept for the
+    last `members`, which a command reads once)."""
+    if not _listed or _listed[0][0] is not members:
+        _listed[:] = [
+            (members, [(m.id, own) for m in members.current if (own := member_identifiers(m))])
+        ]
+    return _listed[0][1]
+
+
 def named(record: Record, members: Members, linked: Linked = NO_LINKS) -> tuple[str, ...]:
     """The current members the record names (as reporter contact or subject), by their own identifiers."""
-    listing = [(m.id, own) for m in members.current if (own := member_identifiers(m))]
+    listing = _listing(members)
     if not listing and not linked:
         return ()  # no member lists identifiers: nothing to compare (the usual case)
     carried = record_identifiers(record) if listing else frozenset()

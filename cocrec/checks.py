@@ -14,6 +14,7 @@ records say, and the retention warnings.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,11 +259,14 @@ def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
     from . import redact  # `check`'s own work: `status` and the hooks read this module without it
 
     if item.problems:
-        return Checked(item)
+        return Checked(item._replace(plaintext=b"", doc=None))
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
     stanzas = crypto.recipient_stanzas(ciphertext)
     hits, needles = redact.text_scan(item.doc)
-    return Checked(item, stanzas, tuple(hits), needles)
+    # Once scanned, `check` needs neither the plaintext nor the free text (ids, dates, names and
+    # identifiers are what it compares): they do not cross back, nor stay in memory, 10,000 at once.
+    kept = item._replace(plaintext=b"", doc=redact.without_text(item.doc))
+    return Checked(kept, stanzas, tuple(hits), needles)
 
 
 @dataclass
@@ -286,7 +290,9 @@ class Decrypting:
     def __init__(self, store: Store, files: Mapping[str, Path]) -> None:
         self._store = store
         self._files = files
-        self._ids, items = store.items(files=files)
+        # Every file is handed out at once; those not this member's to open are left out in `finish`,
+        # once the signed index says which they are (verifying it overlaps the decrypting).
+        self._ids, items = store.items(files=files, withhold=False)
         self._results = None
         if items:
             self._results = bulk.ordered(check_batch, items, store.opener(), label="decrypting")
@@ -295,12 +301,17 @@ class Decrypting:
         read = Decrypted()
         if self._results is None:
             return read
+        mine = set(self._store.withhold_from(self._ids))
+        stanzas: dict[crypto.Stanza, crypto.Stanza] = {}  # one copy of each: most files share them
         # Each as it comes: building the models overlaps the decrypting.
         for rid, item in zip(self._ids, self._results):
+            if rid not in mine:
+                continue
             read.problems.extend(item.opened.problems)
             if item.stanzas is not None:  # it opened and validated
                 read.loaded[rid] = self._store.loaded(rid, self._files[rid], item.opened)
-                read.facts[rid] = (item.opened.file_sha, item.stanzas)
+                shared = tuple(stanzas.setdefault(each, each) for each in item.stanzas)
+                read.facts[rid] = (item.opened.file_sha, shared)
                 read.text_hits[rid] = item.text_hits
                 read.needles[rid] = item.needles
         return read
@@ -611,14 +622,32 @@ class _IdentifierFinder:
             ]
         return self._people[rid]
 
+    @functools.cached_property
+    def _by_needle(self) -> dict[str, list[str]]:
+        """The records whose needles are known, by needle: each needle is looked for once per file."""
+        records: dict[str, list[str]] = {}
+        for rid, needles in self._needles.items():
+            if rid in self._docs:
+                for needle in needles:
+                    records.setdefault(needle, []).append(rid)
+        return records
+
     def find(self, text: str) -> dict[str, list[str]]:
         from . import matcher
 
         folded = matcher.fold_text(text)
         found: dict[str, list[str]] = {}
+        # A record whose needles are known is looked at only when one of them occurs here; a needle of
+        # letters only (a name word, a username) must stand as a word, as every match of it does.
+        maybe = {
+            rid
+            for needle, rids in self._by_needle.items()
+            if needle in folded
+            and (not needle.isascii() or not needle.isalpha() or matcher.stands_in(needle, folded))
+            for rid in rids
+        }
         for rid in sorted(self._docs):
-            needles = self._needles.get(rid)
-            if needles is not None and not any(n in folded for n in needles):
+            if rid in self._needles and rid not in maybe:
                 continue
             for person in self._persons(rid):
                 if not person.matcher.might_occur(folded):
@@ -630,16 +659,19 @@ class _IdentifierFinder:
         return found
 
 
-def tracked_problems(
-    store: Store,
-    loaded: Mapping[str, Loaded] | None = None,
-    needles: Mapping[str, frozenset[str]] = {},
-) -> list[Problem]:
-    """`tree_problems` of what git tracks in this clone's working tree (none outside git); `needles`
-    as `Decrypting` found them."""
-    repo = store.repo
+@dataclass(frozen=True)
+class Tracked:
+    """What git tracks in this clone's working tree, and the bytes of each file the tree scan reads
+    (None: not a regular file, or unreadable)."""
+
+    paths: tuple[str, ...] = ()
+    data: Mapping[str, bytes | None] = field(default_factory=dict)
+
+
+def read_tracked(repo: Repo) -> Tracked:
+    """The tracked files, read (none outside git): `check` reads them while its workers decrypt."""
     if not (repo.root / ".git").exists():
-        return []
+        return Tracked()
     from . import git
 
     def read(path: str) -> bytes | None:
@@ -649,11 +681,34 @@ def tracked_problems(
         except OSError:
             return None
 
+    paths = tuple(git.tracked_paths(repo.root))
+    skipped = set(OWN_CLEARTEXT)
+    return Tracked(
+        paths, {p: read(p) for p in paths if p not in skipped and not _is_record_file(p)}
+    )
+
+
+def tracked_problems(
+    store: Store,
+    loaded: Mapping[str, Loaded] | None = None,
+    needles: Mapping[str, frozenset[str]] = {},
+    tracked: Tracked | None = None,
+) -> list[Problem]:
+    """`tree_problems` of what git tracks in this clone's working tree (`tracked`, else read now);
+    `needles` as `Decrypting` found them."""
+    tracked = read_tracked(store.repo) if tracked is None else tracked
+    if not tracked.paths:
+        return []
     docs = {rid: [item.doc] for rid, item in loaded.items()} if loaded else None
     try:
         policy = store.policy
     except CocrecError:
         return []  # reported where it is read
     return tree_problems(
-        git.tracked_paths(repo.root), read, policy.extra_files, docs, policy.invented_files, needles
+        tracked.paths,
+        tracked.data.get,
+        policy.extra_files,
+        docs,
+        policy.invented_files,
+        needles,
     )

@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import gc
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -873,6 +872,8 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
         return EXIT_INTERRUPTED
     except CocrecError as exc:
         if debug:
+            import traceback  # only with --debug: not worth importing on every run
+
             traceback.print_exc()
         for line in exc.details:
             click.echo(f"cocrec: {line}", err=True)
@@ -882,11 +883,15 @@ def guarded(call: Callable[[], Any], debug: bool) -> int:
         from .fsutil import io_failure
 
         if debug:
+            import traceback
+
             traceback.print_exc()
         click.echo(f"cocrec: {io_failure(exc)}", err=True)
         return EXIT_REPO
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no data
         if debug:
+            import traceback
+
             traceback.print_exc()
         said = f"internal error ({type(exc).__name__}); run again with --debug and report it"
         click.echo(f"cocrec: {said}", err=True)

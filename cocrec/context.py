@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -20,6 +19,8 @@ def ask_passphrase(path: str) -> str:
     """Ask once per command: each unlock runs scrypt, which is slow on purpose."""
     prompt = f"Passphrase for {path}: "
     if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
         return getpass.getpass(prompt)
     return sys.stdin.readline().rstrip("\n") if sys.stdin is not None else ""
 

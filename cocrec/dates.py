@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
@@ -43,6 +42,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year, month = divmod(index, 12)
     if day.day <= 28:  # every month has it: no calendar lookup (called for each step of a record)
         return dt.date(year, month + 1, day.day)
+    import calendar  # a few ms at start-up, for an overflowing month only
+
     last = calendar.monthrange(year, month + 1)[1]
     return dt.date(year, month + 1, min(day.day, last))
 

@@ -91,6 +91,8 @@ class Entry:
 
     def facts(self) -> Entry:
         """The entry without what signing adds: two entries with the same facts say the same of a record."""
+        if not self.version and not self.sig:
+            return self
         return replace(self, version=0, sig="")
 
 
@@ -324,6 +326,9 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+_PARSED: dict[bytes, Index] = {}  # the last texts parsed (two: the file and another version)
+
+
 @dataclass(frozen=True)
 class Index:
     """What records/index.yaml says; `canonical` when its text is exactly `render(recipients, entries)`."""
@@ -339,7 +344,21 @@ class Index:
 
     @classmethod
     def parse(cls, text: bytes, source: str) -> Index:
-        """The index in `text`: read directly when it is exactly as cocrec writes it, else by the YAML loader."""
+        """The index in `text`: read directly when it is exactly as cocrec writes it, else by the YAML loader.
+
+        The same text is parsed once (the file, and the same index as committed, are read by several
+        checks); an Index is frozen, and its entries are never changed in place."""
+        known = _PARSED.get(text)
+        if known is not None:
+            return known
+        parsed = cls._parse(text, source)
+        if len(_PARSED) >= 2:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[text] = parsed
+        return parsed
+
+    @classmethod
+    def _parse(cls, text: bytes, source: str) -> Index:
         if len(text) <= MAX_INDEX_BYTES:
             with contextlib.suppress(UnicodeDecodeError):
                 fast = _parse_plain(text.decode("utf-8"))

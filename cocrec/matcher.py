@@ -357,7 +357,7 @@ class Matcher:
         """False only when nothing can match in this folded text (see `fold_text`): a substring
         every match contains, or a name word standing as a word ("Rep" is not in "report")."""
         return any(n in folded for n in self._substrings) or any(
-            w in folded and _stands_in(w, folded) for w in self._words
+            w in folded and stands_in(w, folded) for w in self._words
         )
 
     @functools.cached_property
@@ -463,7 +463,7 @@ def _name_needles(name: str, substrings: set[str], words: set[str]) -> None:
             substrings.add(found[0] + found[1])
 
 
-def _stands_in(word: str, folded: str) -> bool:
+def stands_in(word: str, folded: str) -> bool:
     """`word` occurs in `folded` not touching another letter (inflected: +s, +es), as the patterns'
     edges want; a letter of a script without spaces is no letter here (folding sets them apart)."""
     start = folded.find(word)

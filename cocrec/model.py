@@ -285,8 +285,9 @@ class Members:
     def ids(self) -> frozenset[str]:
         return frozenset(m.id for m in self.current) | frozenset(m.id for m in self.former)
 
-    @property
+    @functools.cached_property
     def current_ids(self) -> frozenset[str]:
+        """Asked for every record a command reads: worked out once."""
         return frozenset(m.id for m in self.current)
 
     @classmethod

@@ -279,6 +279,27 @@ def text_scan(doc: Mapping[str, Any]) -> tuple[list[tuple[StepName, str]], froze
     return hits, needles
 
 
+def without_text(node: Any, path: FieldPath = ()) -> Any:
+    """The document with every free-text value emptied: what `check` keeps of a record once its text
+    has been scanned (ids, dates, names and identifiers stay), so that neither memory nor a worker's
+    result holds the summaries of every record at once."""
+    if isinstance(node, dict):
+        return {
+            key: ""
+            if isinstance(value, str) and kind_of((*path, str(key))) == "text"
+            else without_text(value, (*path, str(key)))
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [
+            ""
+            if isinstance(item, str) and kind_of((*path, index)) == "text"
+            else without_text(item, (*path, index))
+            for index, item in enumerate(node)
+        ]
+    return node
+
+
 def removed_fields(doc: Mapping[str, Any], step: StepName) -> list[str]:
     """The field paths the step removes from this document, as it stands."""
     return [field_path(path) for removal in REMOVALS[step] for path, _ in _removable(doc, removal)]

@@ -632,18 +632,28 @@ class Store:
         return loaded, problems
 
     def items(
-        self, ids: Iterable[str] | None = None, files: Mapping[str, Path] | None = None
+        self,
+        ids: Iterable[str] | None = None,
+        files: Mapping[str, Path] | None = None,
+        withhold: bool = True,
     ) -> tuple[list[str], list[opening.Item]]:
         """The ids of the records to open (all, or `ids`, of `files`) and their (file, name); told
-        once, before any, when this member's identity opens none."""
+        once, before any, when this member's identity opens none. `withhold`: leave out the records
+        not this member's to open (else the caller does, with `withhold_from`, once the signatures
+        it needs are verified: `check` hands out the work first)."""
         files = self.repo.record_files() if files is None else files
         wanted = sorted(files) if ids is None else sorted(rid for rid in set(ids) if rid in files)
-        withheld = self.withheld_ids()
-        self.withheld = sorted(rid for rid in wanted if rid in withheld)
-        wanted = [rid for rid in wanted if rid not in withheld]
+        if withhold:
+            wanted = self.withhold_from(wanted)
         if wanted:
             self.require_recipient()
         return wanted, [(files[rid], self.repo.record_source(rid)) for rid in wanted]
+
+    def withhold_from(self, wanted: Sequence[str]) -> list[str]:
+        """`wanted` without the records not this member's to open, which `withheld` then names."""
+        withheld = self.withheld_ids()
+        self.withheld = sorted(rid for rid in wanted if rid in withheld)
+        return [rid for rid in wanted if rid not in withheld]
 
     def opener(self) -> opening.Opener:
         """What each worker needs to open and validate records."""

@@ -321,3 +321,27 @@ def test_check_s_one_walk_finds_what_each_step_s_values_find(
         if redact.occurs_in_text(value, values)
     ]
     assert redact.general_text_hits(doc) == expected
+
+
+def test_what_check_keeps_of_a_record_holds_no_free_text_and_reads_as_the_same_record() -> None:
+    from cocrec.model import Record
+
+    doc = record(
+        id="2026-k7qd",
+        summary="Jo Doe shouted at the booth.",
+        action_by_committee={"taken": True, "description": "Wrote to Jo Doe."},
+        outcome=outcome("warning", shareable_summary="A warning was given."),
+    )
+    kept = redact.without_text(doc)
+    texts = [value for path, value in redact.strings(doc) if redact.kind_of(path) == "text"]
+    assert texts and all(value not in str(kept) for value in texts)
+    assert {p for p, v in redact.strings(kept) if v} == {
+        p for p, v in redact.strings(doc) if redact.kind_of(p) != "text"
+    }
+    full, lean = Record.from_doc(doc), Record.from_doc(kept)
+    assert (full.id, full.reported_on, full.subjects, full.outcome.type) == (
+        lean.id,
+        lean.reported_on,
+        lean.subjects,
+        lean.outcome.type,
+    )

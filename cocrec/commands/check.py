@@ -17,16 +17,23 @@ def collect(ctx: Context, as_of: dt.date, no_decrypt: bool) -> tuple[list[Proble
     files = repo.record_files()
     if no_decrypt:
         problems = checks.keyless(store, as_of) + checks.tracked_problems(store)
-    else:
-        problems = _decrypted(ctx, files, as_of)
-    return problems + checks.history_problems(store) + checks.workspace_warnings(
-        repo
-    ) + checks.clone_warnings(repo), len(files)
+        return problems + _repository_problems(ctx), len(files)
+    return _decrypted(ctx, files, as_of), len(files)
+
+
+def _repository_problems(ctx: Context) -> list[Problem]:
+    """What no record's plaintext decides: the history of the signed statements, workspace/, the hooks."""
+    return (
+        checks.history_problems(ctx.store)
+        + checks.workspace_warnings(ctx.repo)
+        + checks.clone_warnings(ctx.repo)
+    )
 
 
 def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[Problem]:
     """What `keyless` finds, then what needs a key. The workers that decrypt also hash each file and count
-    its recipients; meanwhile this process reads the index and verifies its signatures."""
+    its recipients; meanwhile this process reads the index, verifies its signatures, checks the history
+    and reads the other tracked files."""
     store, repo = ctx.store, ctx.repo
     with checks.Decrypting(store, files) as decrypting:
         try:
@@ -34,15 +41,17 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[
             store.verification  # noqa: B018 - the signatures are checked while the workers decrypt
         except CocrecError as exc:
             unreadable = Problem(repo.rel(repo.index_path), str(exc), exc.exit_code)
-            return [*decrypting.finish().problems, unreadable]
+            return [*decrypting.finish().problems, unreadable, *_repository_problems(ctx)]
+        repository = _repository_problems(ctx)
+        tracked = checks.read_tracked(repo)
         read = decrypting.finish()
     keyless = checks.keyless(store, as_of, read.facts, idx)
     authentic = {
         rid: item for rid, item in read.loaded.items() if store.why_not(rid, item.file_sha) is None
     }
-    tree = checks.tracked_problems(store, authentic, read.needles)
+    tree = checks.tracked_problems(store, authentic, read.needles, tracked)
     with_keys = checks.with_keys(store, authentic, as_of, idx, files, read.text_hits)
-    return keyless + tree + read.problems + with_keys
+    return keyless + tree + read.problems + with_keys + repository
 
 
 def run(ctx: Context, as_of: dt.date, no_decrypt: bool, fmt: str) -> int:
