@@ -224,7 +224,7 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
                 )
         store.clone.start_clearing(member_id)
     if conflicts:
-        recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
+        recusal.recuse(ctx, list(conflicts), [member_id], None, yes, command="members clear")
 
     def change(members: Members) -> Members | None:
         return None if already_cleared(members, member_id) else cleared(members, member_id)
