@@ -48,6 +48,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def iso(day: dt.date | None) -> str | None:
+    """A date as YYYY-MM-DD, as JSON output and the index write it (None stays None)."""
+    return day.isoformat() if day is not None else None
+
+
 def today() -> dt.date:
     """The default for --as-of; the only place that reads the clock."""
     return dt.date.today()

@@ -18,14 +18,15 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import crypto, editor, yaml_io
-from .errors import CocrecError, DecryptError, ValidationError
+from .errors import CocrecError, DecryptError, UsageError, ValidationError
 from .fsutil import atomic_write
+from .prompts import Confirm
 
 DIRECTORY = "drafts"
 NEW_PREFIX = "new-"
@@ -116,6 +117,57 @@ def load(path: Path, identities: crypto.Identities, drop: str = "") -> Draft:
     return Draft(path, str(record_id) if record_id else None, text, base)
 
 
+@dataclass(frozen=True)
+class Offer:
+    """How `edit` or `new` offers a kept draft back: `what` it is ("your edit of 2026-k7qd"), the
+    `command` that resumes or drops it, what dropping it starts from (`afresh`), and what is said
+    when --discard-draft drops it (`dropped`)."""
+
+    what: str
+    command: str
+    afresh: str
+    dropped: str
+
+    @property
+    def drop(self) -> str:
+        return f"{self.command} --discard-draft"
+
+    def question(self, note: str) -> str:
+        return f"{self.what[:1].upper()}{self.what[1:]} is kept from an earlier run that could not write it{note}. Resume it? (no discards it)"
+
+    def refusal(self, path: Path, note: str) -> UsageError:
+        return UsageError(
+            f"{SHOWN}/{path.name}: {self.what} is kept from an earlier run{note}: run `{self.command} --resume` "
+            f"to continue it, or `{self.drop}` to {self.afresh}"
+        )
+
+
+def resumes(
+    path: Path,
+    resume: bool | None,
+    confirm: Confirm,
+    offer: Offer,
+    err: Callable[[str], None],
+    note: Callable[[], str] = lambda: "",
+) -> bool:
+    """Whether the member resumes the draft kept at `path`: --resume (`resume` True), --discard-draft
+    (False), else their answer on the terminal (`note` adds to the question what they should know);
+    refused without a terminal, saying what to run. A draft not resumed is discarded."""
+    if resume is False:
+        discard(path)
+        err(f"cocrec: {offer.dropped}")
+        return False
+    if resume is None:
+        said = note()
+        answer = confirm(offer.question(said))
+        if answer is None:
+            raise offer.refusal(path, said)
+        if not answer:
+            discard(path)
+            return False
+    return True
+
+
 def discard(path: Path | None) -> None:
     if path is not None:
         with contextlib.suppress(FileNotFoundError):
@@ -156,6 +208,17 @@ def kept_line(path: Path | None, resume: str) -> str:
     return (
         f"your text is kept, encrypted to your key, in {SHOWN}/{path.name}: `{resume}` continues it"
     )
+
+
+@contextlib.contextmanager
+def kept_if_refused(keep: Callable[[bytes], str], text: bytes) -> Iterator[None]:
+    """Writing the member's text: when it fails, the text is kept (`keep`) and the error says where."""
+    try:
+        yield
+    except CocrecError as exc:
+        raise CocrecError(
+            f"{exc}; {keep(text)}", exit_code=exc.exit_code, details=exc.details
+        ) from None
 
 
 T = TypeVar("T")

@@ -118,70 +118,33 @@ def show_file(root: Path, rev: str, path: str) -> bytes | None:
 
 def path_blobs(root: Path, path: str) -> list[bytes]:
     """The content of every version of `path` in the history of every ref, newest first."""
-    done = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(root),
-            "log",
-            "--all",
-            "--format=",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            "--",
-            path,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    shas = [
-        line.split()[3]
-        for line in done.stdout.splitlines()
-        if line.startswith(":") and line.split()[3] != ZERO_SHA
-    ]
-    found = []
-    for sha in dict.fromkeys(shas):
-        blob = subprocess.run(
-            ["git", "-C", str(root), "cat-file", "blob", sha], capture_output=True, check=False
-        )
-        if blob.returncode == 0:
-            found.append(blob.stdout)
-    return found
+    return _blobs(root, _version_shas(root, ["--all", "--", path]))
 
 
 def history_blobs(root: Path, rev: str, path: str, limit: int = 500) -> list[bytes]:
     """The content of every version of `path` in the history of `rev` (at most `limit`, newest
-    first), read in one `git cat-file --batch`."""
+    first)."""
+    return _blobs(root, _version_shas(root, [f"-{limit}", rev, "--", path]))
+
+
+def _version_shas(root: Path, log_args: list[str]) -> list[str]:
+    """The blob of each version `git log` shows a path at (newest first, each once; none where it was
+    deleted or git fails)."""
     done = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(root),
-            "log",
-            f"-{limit}",
-            "--format=",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            rev,
-            "--",
-            path,
-        ],
+        ["git", "-C", str(root), "log", "--format=", "--raw", "--no-abbrev", "--no-renames"]
+        + log_args,
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
         return []
-    shas = list(
-        dict.fromkeys(
-            line.split()[3]
-            for line in done.stdout.splitlines()
-            if line.startswith(":") and line.split()[3] != ZERO_SHA
-        )
-    )
+    shas = (line.split()[3] for line in done.stdout.splitlines() if line.startswith(":"))
+    return list(dict.fromkeys(sha for sha in shas if sha != ZERO_SHA))
+
+
+def _blobs(root: Path, shas: list[str]) -> list[bytes]:
+    """These blobs' contents, read in one `git cat-file --batch` (one git does not have is left out)."""
     if not shas:
         return []
     batch = subprocess.run(

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from . import schema, validate
+from .dates import iso
 from .errors import UsageError
 from .model import OUTCOME_TYPES, Members, Record
 from .policy import Policy
@@ -795,8 +796,8 @@ def row_document(row: RowReader, policy: Policy) -> tuple[dict[str, Any], dt.dat
     )
     doc = _drop_none({
         "schema_version": 1,
-        "reported_on": _iso(reported),
-        "acknowledged_on": _iso(row.date("acknowledged_on")),
+        "reported_on": iso(reported),
+        "acknowledged_on": iso(row.date("acknowledged_on")),
         "event": row.text("event"),
         "region": region,
         "categories": categories or None,
@@ -817,10 +818,6 @@ def row_document(row: RowReader, policy: Policy) -> tuple[dict[str, Any], dt.dat
 
 def _drop_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None}
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 # -- the plan --------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from . import codenames, yaml_io
+from . import codenames, dates, yaml_io
 from .errors import ValidationError
 from .model import Record
 from .policy import Policy
@@ -113,10 +113,6 @@ FIELDS: tuple[tuple[str, Kind, bool], ...] = (
 assert {name for name, _, _ in FIELDS} | {"id"} == {f.name for f in fields(Entry)}
 
 
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
 def next_due(sched: RecordSchedule) -> str | None:
     """The earliest due date of a step not done (None: nothing left, or nothing ever falls due)."""
     dues = [
@@ -124,7 +120,7 @@ def next_due(sched: RecordSchedule) -> str | None:
         for info in (sched.steps or {}).values()
         if info.state != "done" and info.due is not None
     ]
-    return _iso(min(dues)) if dues else None
+    return dates.iso(min(dues)) if dues else None
 
 
 def entry_for(
@@ -144,7 +140,7 @@ def entry_for(
         excluded=tuple(sorted(excluded)),
         reported_on=record.reported_on.isoformat() if is_open else None,
         due=None if is_open else next_due(sched),
-        deadline=_iso(deadline),
+        deadline=dates.iso(deadline),
         held=sched.held,
     )
 

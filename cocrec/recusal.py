@@ -14,20 +14,22 @@ from . import access
 from .context import Context
 from .errors import UsageError
 from .model import Members, Record
+from .store import LEFT_OUT
 
 
-def require_current(members: Members, member_ids: Sequence[str]) -> None:
-    """Each id names a current member (a former member receives nothing any more: nothing to recuse)."""
+def require_current(members: Members, member_ids: Sequence[str], command: str = "recuse") -> None:
+    """Each id names a current member (a former member receives nothing any more: nothing to recuse);
+    a refusal names the `command` that was run."""
     current = members.current_ids
     former = {m.id for m in members.former}
     for member_id in member_ids:
         if member_id in former:
             raise UsageError(
-                f"recuse: '{member_id}' is a former member: they receive no record any more; nothing was changed"
+                f"{command}: '{member_id}' is a former member: they receive no record any more; nothing was changed"
             )
         if member_id not in current:
             raise UsageError(
-                f"recuse: no current member has id '{member_id}'; `cocrec members list` shows the ids; nothing was changed"
+                f"{command}: no current member has id '{member_id}'; `cocrec members list` shows the ids; nothing was changed"
             )
 
 
@@ -55,10 +57,12 @@ def recuse(
     reason: str | None,
     yes: bool,
     undo: bool = False,
+    command: str = "recuse",
 ) -> list[str]:
-    """Recuse the members from each record (or undo it) and re-encrypt what changed; returns written ids."""
+    """Recuse the members from each record (or undo it) and re-encrypt what changed; returns written ids.
+    `command` is what the member ran (`recuse`, `members clear`): refusals name it."""
     store = ctx.store
-    require_current(store.members, member_ids)
+    require_current(store.members, member_ids, command)
     if reason is not None and not reason.strip():
         raise UsageError("--reason: empty: give the reason, or leave --reason out")
     with ctx.writing(yes).writer():
@@ -99,5 +103,5 @@ def _require_recused(
 def _require_readers(record: Record, members: Members, source: str) -> None:
     if not access.readers(access.excluded(record, members), members):
         raise UsageError(
-            f"{source}: recused: that would leave nobody who may open it (every current member recused, named in it or not yet cleared); nothing was changed"
+            f"{source}: recused: that would leave nobody who may open it ({LEFT_OUT}); nothing was changed"
         )

@@ -25,11 +25,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import access, checks, crypto, index, staging
-from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError, UsageError
+from .errors import EXIT_DECRYPT, EXIT_REPO, CocrecError, DecryptError, RepoError
 from .model import Members
 from .problems import Problem
 from .repo import Repo
-from .store import Loaded, Store
+from .store import Loaded, Store, holds_none_of, no_member_key, nobody_left
 
 BeforeWrite = Callable[[], None] | None
 
@@ -84,27 +84,18 @@ def vouched(store: Store, idx: index.Index, rid: str, sha: str) -> index.Entry |
     committed); the entry on disk only when none is (this clone's own interrupted write). An entry
     edited by hand (its `excluded` emptied, its recipients set to everyone's) must not decide whom a
     rekey re-encrypts to."""
-    v = store.verification
-    candidates: list[index.Entry | None] = [v.signed.get(rid), *v.also.get(rid, ())]
-    if v.committed is not None:
-        candidates.append(v.committed().get(rid))
-    for entry in candidates:
-        if entry is not None and entry.sha256 == sha:
-            return entry
-    return idx.entries.get(rid)
+    entry = store.verification.vouching(rid, sha)
+    return entry if entry is not None else idx.entries.get(rid)
 
 
-def require_writer(members: Members, identities: crypto.Identities) -> None:
-    """What is written is verified by decrypting it, so the writer must hold a member's key."""
-    mine = {crypto.normalize_key(k) for k in identities.public_keys}
-    if len(mine) < len(
-        identities
-    ):  # an identity whose public key cocrec cannot tell: verification will say
-        return
-    if not mine & {crypto.normalize_key(k) for k in members.keys}:
-        raise DecryptError(
-            "members.yaml: your identity holds none of the members' keys, so cocrec cannot verify what it would write: "
-            "a current member must run this; nothing was changed"
+def require_writer(store: Store) -> None:
+    """What is written is verified by decrypting it, so the writer must hold a key of members.yaml's
+    members (as this run writes them)."""
+    if holds_none_of(store._identities(), store.members.keys):
+        raise no_member_key(
+            store.repo.rel(store.repo.members_path),
+            "members'",
+            "cocrec cannot verify what it would write: a current member must run this; nothing was changed",
         )
 
 
@@ -117,10 +108,7 @@ def require_readers(store: Store, idx: index.Index) -> None:
         if entry is None:
             continue
         if not access.readers(access.carried(entry.excluded, rid, store.members), store.members):
-            raise UsageError(
-                f"{store.repo.record_source(rid)}: nobody who may open it would be left (every current member recused, "
-                "named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first"
-            )
+            raise nobody_left(store.repo.record_source(rid))
 
 
 def rekey_stale(
@@ -132,7 +120,7 @@ def rekey_stale(
     cannot open are left as they are, and they are told how many."""
     files = store.repo.record_files()
     if files:
-        require_writer(store.members, store._identities())
+        require_writer(store)
     idx = store.previous_index()
     require_readers(store, idx)
     stale, doubts = find_stale(store, idx)

@@ -38,6 +38,32 @@ __all__ = ["Loaded", "Problem", "Store", "Verification"]
 
 PENDING_MEMBERS = "pending-members.yaml"
 ADOPT = "a member reviews it with `cocrec adopt`"
+LEFT_OUT = (
+    "every current member recused, named in it or not yet cleared"  # who may not open a record
+)
+
+
+def nobody_left(source: str) -> UsageError:
+    """The refusal of a write that would leave a record with nobody who may open it."""
+    return UsageError(
+        f"{source}: nobody who may open it would be left ({LEFT_OUT}): nothing was changed; "
+        "undo a recusal or clear a member first"
+    )
+
+
+def holds_none_of(identities: crypto.Identities, member_keys: Iterable[str]) -> bool:
+    """Whether this identity holds none of these keys (False when the public key of one of its identities
+    cannot be told: decrypting will say)."""
+    mine = {crypto.normalize_key(k) for k in identities.public_keys}
+    if len(mine) < len(identities):
+        return False
+    return not mine & {crypto.normalize_key(k) for k in member_keys}
+
+
+def no_member_key(source: str, whose: str, consequence: str) -> DecryptError:
+    """The refusal of an identity that holds none of the members' keys (`whose`: "members'", "current
+    members'"), saying what follows from it and what to do."""
+    return DecryptError(f"{source}: your identity holds none of the {whose} keys, so {consequence}")
 
 
 @dataclass(frozen=True)
@@ -79,25 +105,35 @@ class Verification:
         A signed entry vouches for its file wherever it is found: the index as it is, or (when that one
         does not vouch) as it was last committed, so that an index edited by hand, deleted or conflicted
         costs a `cocrec index`, not a review of every record."""
-        if file_sha in self.journal.get(rid, ()):
+        if file_sha in self.journal.get(rid, ()) or self.vouching(rid, file_sha) is not None:
             return None
-        if any(e.sha256 == file_sha for e in self.also.get(rid, ())):
-            return None
-        signed = self.signed.get(rid)
-        if (signed is None or signed.sha256 != file_sha) and self.committed is not None:
-            entry = self.committed().get(rid)
-            if entry is not None and entry.sha256 == file_sha:
-                return None
-        entry = self.signed.get(rid)
-        if entry is not None:
-            if entry.sha256 == file_sha:
-                return None
+        if rid in self.signed:
             return f"changed since a member signed its index entry: restore it from git, or {ADOPT}"
         if self.members is None:
             return "cannot be verified until trust.yaml is (see above)"
         return self.entry_flaws.get(
             rid, f"not in records/index.yaml, so signed by no member: if a member made it, {ADOPT}"
         )
+
+    def candidates(self, rid: str, last_commit: bool = True) -> Iterator[index.Entry]:
+        """Every entry a member signed for this record: the index's own, each merged side's, then (with
+        `last_commit`) the last commit's, read only when those before it did not do."""
+        signed = self.signed.get(rid)
+        if signed is not None:
+            yield signed
+        yield from self.also.get(rid, ())
+        if last_commit and self.committed is not None:
+            entry = self.committed().get(rid)
+            if entry is not None:
+                yield entry
+
+    def vouching(self, rid: str, file_sha: str) -> index.Entry | None:
+        """A signed entry for exactly this file (the index's, a merged side's, the last commit's): it knows
+        whom the file was encrypted to."""
+        signed = self.signed.get(rid)
+        if signed is not None and signed.sha256 == file_sha:
+            return signed  # the usual case, asked of every record: no need to walk the others
+        return next((e for e in self.candidates(rid) if e.sha256 == file_sha), None)
 
 
 class Store:
@@ -226,9 +262,7 @@ class Store:
         """The keys to encrypt a record to; refused when nobody who may open it would be left."""
         wanted = self.recipient_keys(excluded)
         if not wanted:
-            raise UsageError(
-                f"{source}: nobody who may open it would be left (every current member is recused, named in it or not yet cleared): nothing was changed; undo a recusal or clear a member first"
-            )
+            raise nobody_left(source)
         return wanted
 
     @cached_property
@@ -724,18 +758,15 @@ class Store:
         """Records are encrypted to the current members' keys: an identity holding none of them opens none,
         and is told so once (not, for every record, "ask a member to run `cocrec rekey`"). members.yaml is
         cleartext, so this tells nobody anything about a record."""
-        identities = self._identities()
-        mine = {crypto.normalize_key(k) for k in identities.public_keys}
-        current = {crypto.normalize_key(k) for k in self.members.keys}
-        if (
-            len(mine) < len(identities) or not current or mine & current
-        ):  # a key cocrec cannot read: decrypting says
-            return
-        raise DecryptError(
-            f"{self.repo.rel(self.repo.members_path)}: your identity holds none of the current members' keys, so it opens no "
-            "record: records are encrypted to current members only, and a member who has left is not a recipient any more; "
-            "if you are a member, `git pull` (you may have been added since), or ask the chair to add your key"
-        )
+        current = self.members.keys
+        if current and holds_none_of(self._identities(), current):
+            raise no_member_key(
+                self.repo.rel(self.repo.members_path),
+                "current members'",
+                "it opens no record: records are encrypted to current members only, and a member who has "
+                "left is not a recipient any more; if you are a member, `git pull` (you may have been "
+                "added since), or ask the chair to add your key",
+            )
 
     def require(self, ids: Iterable[str]) -> None:
         """Every id names a record this member can be told about: first, that they can open any at all."""
@@ -921,7 +952,9 @@ class Store:
             entries
         ):  # not this member's to open: its signed entry stays as it is
             entry = (
-                self.vouching_entry(rid, index.sha256(self.repo.record_path(rid).read_bytes()))
+                self.verification.vouching(
+                    rid, index.sha256(self.repo.record_path(rid).read_bytes())
+                )
                 if self.repo.record_path(rid).is_file()
                 else None
             )
@@ -992,11 +1025,7 @@ class Store:
     def _signed_alike(self, rid: str, entry: index.Entry) -> index.Entry | None:
         if entry.sig and self.verification.signed.get(rid) == entry:
             return entry
-        v = self.verification
-        candidates = [v.signed.get(rid), *v.also.get(rid, ())]
-        if v.committed is not None:
-            candidates.append(v.committed().get(rid))
-        alike = [e for e in candidates if e is not None and e.facts() == entry.facts()]
+        alike = [e for e in self.verification.candidates(rid) if e.facts() == entry.facts()]
         return max(alike, key=lambda e: e.version) if alike else None
 
     def index_entries(
@@ -1023,7 +1052,7 @@ class Store:
             {
                 rid: e
                 for rid, (_, sha) in records.items()
-                if (e := self.vouching_entry(rid, sha)) is not None
+                if (e := self.verification.vouching(rid, sha)) is not None
             },
         )
         entries = index.entries_of(
@@ -1037,32 +1066,12 @@ class Store:
         )
         return self.carry_code_names(entries)
 
-    def vouching_entry(self, rid: str, file_sha: str) -> index.Entry | None:
-        """A signed entry for exactly this file (the index's, a merged side's, the last commit's): it knows
-        whom the file was encrypted to."""
-        v = self.verification
-        signed = v.signed.get(rid)
-        if signed is not None and signed.sha256 == file_sha:
-            return signed  # the usual case: the last commit's evidence is not needed
-        candidates: list[index.Entry | None] = list(v.also.get(rid, ()))
-        if v.committed is not None:
-            candidates.append(v.committed().get(rid))
-        return next((e for e in candidates if e is not None and e.sha256 == file_sha), None)
-
     def latest_version(self, rid: str) -> int:
         """The highest version any entry of this record has shown: the next one signed goes past it."""
-        v = self.verification
-        versions = [
-            e.version
-            for e in (
-                self.previous_index().entries.get(rid),
-                v.signed.get(rid),
-                *v.also.get(rid, ()),
-            )
-            if e is not None
-        ]
-        if v.committed is not None and rid in v.committed():
-            versions.append(v.committed()[rid].version)
+        versions = [e.version for e in self.verification.candidates(rid)]
+        previous = self.previous_index().entries.get(rid)
+        if previous is not None:
+            versions.append(previous.version)
         return max(versions, default=0)
 
     # -- code names ----------------------------------------------------------------
@@ -1071,14 +1080,9 @@ class Store:
         """The code name a member signed for this record (in the index, on a merged side, or as last
         committed); None for a record that has none yet. An entry no member signed names nothing."""
         v = self.verification
-        candidates: list[index.Entry | None] = [v.signed.get(rid), *v.also.get(rid, ())]
-        for entry in candidates:
-            if entry is not None and entry.code_name is not None:
-                return entry.code_name
-        if rid in v.signed or v.committed is None:  # what the index signs now is the latest word
-            return None
-        committed = v.committed().get(rid)
-        return committed.code_name if committed is not None else None
+        # What the index signs now is the latest word: the last commit's is read only without it.
+        named = (e.code_name for e in v.candidates(rid, last_commit=rid not in v.signed))
+        return next((name for name in named if name is not None), None)
 
     def with_code_names(
         self, entries: Mapping[str, index.Entry], name_all: bool = False

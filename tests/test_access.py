@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cocrec import yaml_io
+from cocrec import recusal, yaml_io
+from cocrec.errors import UsageError
+from cocrec.model import Member, Members
 
 from .conftest import AS_OF, Cocrec, Person, outcome, record
 
@@ -158,6 +160,15 @@ def test_recusing_everyone_who_could_open_it_is_refused(three: Cocrec, bob: Pers
         "(every current member recused, named in it or not yet cleared); nothing was changed"
     )
     assert three.files() == before
+
+
+def test_a_recusal_refusal_names_the_command_that_was_run() -> None:
+    """`members clear` recuses through the same workflow as `recuse`: its refusals say `members clear`."""
+    members = Members(current=(Member("alice", "Alice Example", ("age1example",)),))
+    for command in ("recuse", "members clear"):
+        with pytest.raises(UsageError) as refused:
+            recusal.require_current(members, ["dave"], command)
+        assert str(refused.value).startswith(f"{command}: no current member has id 'dave'")
 
 
 def test_recusing_a_former_member_is_refused(three: Cocrec) -> None:

@@ -321,3 +321,23 @@ def test_a_draft_this_identity_cannot_open_says_how_to_drop_it(
         env=script.plan({"replace": [["region: europe", "region: online"]]}).env,
     )
     assert dropped.exit_code == 0, dropped.output
+
+
+def test_every_message_about_a_kept_draft_names_the_command_to_run(
+    repo: Cocrec, script: EditorScript
+) -> None:
+    rid = repo.add(record())
+    repo("edit", rid, env=script.plan({"replace": [["region: europe", "region: mars"]]}).env)
+    asked = repo("edit", rid, env=script.plan({"replace": []}).env)
+    assert asked.exit_code == 2 and script.log == []
+    assert f"`cocrec edit {rid} --discard-draft` to start from the record" in asked.stderr
+
+    kept = repo("new", env=script.plan({"replace": FILLED[:3]}).env)
+    assert kept.exit_code == 1 and "`cocrec new --resume` continues it" in kept.stderr
+    (first,) = drafts_dir(repo).glob("new-*.age")
+    (drafts_dir(repo) / "new-ffffffff.age").write_bytes(first.read_bytes())  # a second one
+    dropped = repo("new", "--discard-draft", env=script.plan({"replace": []}).env)
+    assert (
+        "discarded (1 more after it): the next `cocrec new` offers the next one" in dropped.stderr
+    )
+    assert len(list(drafts_dir(repo).glob("new-*.age"))) == 1

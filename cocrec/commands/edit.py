@@ -22,12 +22,13 @@ itself stays in the private directory, which is removed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
 from typing import Any
 
 from .. import codenames, crypto, drafts, index, intake, yaml_io
 from ..context import Context
-from ..errors import EXIT_OK, CocrecError, RepoError, UsageError
+from ..errors import EXIT_OK, CocrecError, RepoError
+from ..prompts import Confirm, no_terminal
 
 Doc = dict[str, Any]
 
@@ -43,17 +44,13 @@ def edit_header(record_id: str, code_name: str | None) -> str:
     )
 
 
-# A yes/no on the terminal; None when there is none to ask on.
-Confirm = Callable[[str], bool | None]
-
-
 def run(
     ctx: Context,
     record_id: str,
     as_of: dt.date,
     yes: bool = False,
     resume: bool | None = None,
-    confirm: Confirm = lambda _question: None,
+    confirm: Confirm = no_terminal,
 ) -> int:
     """`resume`: True to continue a kept draft, False to discard it, None to ask (refused without a terminal)."""
     ctx.yes = yes
@@ -100,12 +97,8 @@ def run(
         ctx.out(f"{record_id}: no changes, nothing written")
         drafts.discard(draft.path if draft else None)
         return EXIT_OK
-    try:
+    with drafts.kept_if_refused(keep, result.text):
         save_edit(ctx, record_id, result.value, index.sha256(ciphertext))
-    except CocrecError as exc:
-        raise CocrecError(
-            f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details
-        ) from None
     drafts.discard(draft.path if draft else None)
     ctx.out(f"{record_id}: saved")
     return EXIT_OK
@@ -118,30 +111,32 @@ def resumed_draft(
     path = drafts.for_record(ctx.repo.git_dir, record_id)
     if path is None:
         return None
-    if resume is False:
-        drafts.discard(path)
-        ctx.err(f"cocrec: {record_id}: the edit kept from an earlier run is discarded")
+    offer = drafts.Offer(
+        f"your edit of {record_id}",
+        f"cocrec edit {record_id}",
+        "start from the record",
+        f"{record_id}: the edit kept from an earlier run is discarded",
+    )
+
+    @functools.cache
+    def opened() -> tuple[drafts.Draft, list[str]]:
+        """The draft, and the fields changed since it was kept (asking names them: opened first)."""
+        found = drafts.load(path, ctx.identities, drop=offer.drop)
+        return found, drafts.changed_fields(found.base, plaintext)
+
+    def changes() -> str:
+        changed = opened()[1]
+        return f" (changed by someone else since: {', '.join(changed)})" if changed else ""
+
+    if not drafts.resumes(path, resume, confirm, offer, ctx.err, changes):
         return None
-    draft = drafts.load(path, ctx.identities, drop=f"cocrec edit {record_id} --discard-draft")
-    changed = drafts.changed_fields(draft.base, plaintext)
-    meanwhile = f" (changed by someone else since: {', '.join(changed)})" if changed else ""
-    if resume is None:
-        answer = confirm(
-            f"{record_id}: you have an edit of it kept from an earlier run{meanwhile}. Resume it? (no discards it)"
-        )
-        if answer is None:
-            raise UsageError(
-                f"{drafts.SHOWN}/{path.name}: an edit of {record_id} is kept from an earlier run{meanwhile}: "
-                f"run `cocrec edit {record_id} --resume` to continue it, or `--discard-draft` to start from the record"
-            )
-        if not answer:
-            drafts.discard(path)
-            return None
+    kept, changed = opened()
     if changed:
         ctx.err(
-            f"cocrec: {record_id}: changed by someone else since your edit was kept: {', '.join(changed)}; the editor shows your text: keep what they changed there too"
+            f"cocrec: {record_id}: changed by someone else since your edit was kept: {', '.join(changed)}; the editor "
+            f"shows your text: keep what they changed there too (`cocrec show {record_id}` shows the record now)"
         )
-    return draft
+    return kept
 
 
 def without_leading_comments(text: bytes) -> bytes:

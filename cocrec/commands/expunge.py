@@ -22,23 +22,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import drafts, git, message_check, output, redact, retention
+from .. import drafts, git, message_check, output, prompts, redact, retention
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
 from ..model import Record, StepName
 from ..policy import Policy
+from ..prompts import Confirm
 from ..retention import RecordSchedule
 from ..store import Loaded
 
 ACTIONABLE = ("due", "overdue")
 Doc = dict[str, Any]
-Confirm = Callable[
-    [str], bool | None
-]  # a yes/no on the terminal; None when there is none to ask on
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ def run(
             _require_committable(ctx)
         loaded, done, after = _prepare(ctx, record_ids, as_of)
         if done and not yes:
-            _confirmed(ctx, done, as_of, confirm)
+            _confirm_plan(ctx, done, as_of, confirm)
         written = ctx.store.save([after[rid] for rid in sorted({d.id for d in done})], loaded)
         _drop_drafts(ctx, written)
         sha = None
@@ -181,21 +179,18 @@ def plan_lines(done: Sequence[Done]) -> list[str]:
     return [f"{rid}: {', '.join(names)}" for rid, names in sorted(steps.items())]
 
 
-def _confirmed(ctx: Context, done: Sequence[Done], as_of: dt.date, confirm: Confirm) -> None:
+def _confirm_plan(ctx: Context, done: Sequence[Done], as_of: dt.date, confirm: Confirm) -> None:
     """Expunging cannot be undone: list what it does and ask on the terminal; without one, --yes is needed."""
     lines = plan_lines(done)
     for line in lines:
         ctx.err(f"  {line}")
     what = f"{len(done)} step(s) in {len(lines)} record(s)"
-    answer = confirm(
-        f"Expunge these {what} as of {as_of.isoformat()}? Personal data is removed for good"
-    )
-    if answer is None:
-        raise UsageError(
-            f"expunge: the {what} listed above remove personal data for good: run again with --yes to expunge them "
-            "(--dry-run shows what each removes); nothing was changed"
-        )
-    if not answer:
+    if not prompts.confirmed(
+        confirm,
+        f"Expunge these {what} as of {as_of.isoformat()}? Personal data is removed for good",
+        f"expunge: the {what} listed above remove personal data for good: run again with --yes to "
+        "expunge them (--dry-run shows what each removes); nothing was changed",
+    ):
         raise CocrecError("expunge cancelled; nothing was changed")
 
 

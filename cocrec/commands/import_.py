@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .. import codenames, dates, importing, output, yaml_io
+from .. import codenames, dates, importing, output, prompts, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, ValidationError
 from ..repo import new_record_id
@@ -94,20 +94,6 @@ def _past_due(ctx: Context, new: Sequence[importing.Planned]) -> None:
         )
 
 
-def _confirmed(ctx: Context, count: int, yes: bool, confirm: Callable[[str], bool] | None) -> bool:
-    if yes:
-        return True
-    if confirm is None:
-        raise UsageError(
-            f"{count} record(s) are ready to import and nothing was written: "
-            "pass --yes (there is no terminal to ask on)"
-        )
-    if confirm(f"Import {count} record(s), encrypted to the committee's members?"):
-        return True
-    ctx.err("cocrec: import cancelled; nothing was written")
-    return False
-
-
 def _plan(
     ctx: Context, file: str, mapping_file: str | None, as_of: dt.date
 ) -> tuple[importing.Plan, dict[str, Loaded]]:
@@ -162,7 +148,15 @@ def run(
             ctx.out(AFTERWARDS.format(file=file))
             return EXIT_OK
         ctx.out(plan_table(plan))
-        if not _confirmed(ctx, len(plan.new), yes, confirm):
+        count = len(plan.new)
+        if not prompts.confirmed(
+            confirm,
+            f"Import {count} record(s), encrypted to the committee's members?",
+            f"{count} record(s) are ready to import and nothing was written: "
+            "pass --yes (there is no terminal to ask on)",
+            yes,
+        ):
+            ctx.err("cocrec: import cancelled; nothing was written")
             return EXIT_PROBLEMS
         written = ctx.store.save([item.doc for item in plan.new], loaded)
         names = {item.id: ctx.store.signed_code_name(item.id) for item in plan.new}  # in row order

@@ -33,14 +33,17 @@ def run_list(ctx: Context, fmt: str) -> int:
     rows += [(m.id, m.name, "former", 0, m.since, m.until) for m in members.former]
     headers = ["id", "name", "status", "keys", "since", "until"]
     if fmt == "json":
-        ctx.out(output.to_json([dict(zip(headers, [_iso(v) for v in row])) for row in rows]))
+        ctx.out(
+            output.to_json(
+                [
+                    dict(zip(headers, [dates.iso(v) if isinstance(v, dt.date) else v for v in row]))
+                    for row in rows
+                ]
+            )
+        )
     else:
         ctx.out(output.table(headers, rows))
     return EXIT_OK
-
-
-def _iso(value: object) -> object:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def added(
@@ -224,7 +227,7 @@ def run_clear(ctx: Context, member_id: str, conflicts: Sequence[str], yes: bool 
                 )
         store.clone.start_clearing(member_id)
     if conflicts:
-        recusal.recuse(ctx, list(conflicts), [member_id], None, yes)
+        recusal.recuse(ctx, list(conflicts), [member_id], None, yes, command="members clear")
 
     def change(members: Members) -> Members | None:
         return None if already_cleared(members, member_id) else cleared(members, member_id)

@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .. import codenames, crypto, drafts, editor, intake, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, UsageError
+from ..prompts import Confirm, no_terminal
 
 NEW_SOURCE = "new record"
-# A yes/no on the terminal; None when there is none to ask on.
-Confirm = Callable[[str], bool | None]
 
 
 def read_source(ctx: Context, source: str) -> tuple[bytes, str, bool]:
@@ -110,7 +108,7 @@ def run(
     yes: bool,
     confirm: Confirm,
     resume: bool | None = None,
-    ask_resume: Confirm = lambda _question: None,
+    ask_resume: Confirm = no_terminal,
 ) -> int:
     """`resume`: what to do with a new record kept from an earlier run (None: `ask_resume`, yes by default)."""
     ctx.yes = yes  # --yes answers every question: a duplicate, and keys this clone has not accepted
@@ -136,7 +134,7 @@ def run_editor(
     yes: bool,
     confirm: Confirm,
     resume: bool | None = None,
-    ask_resume: Confirm = lambda _question: None,
+    ask_resume: Confirm = no_terminal,
 ) -> int:
     store = ctx.store
     ctx.writing().recover()  # a record a killed run wrote is indexed before the new one is typed
@@ -167,12 +165,8 @@ def run_editor(
     if result.value is None:
         how = "left unchanged" if result.status == "unchanged" else "saved empty"
         raise CocrecError(f"aborted (the template was {how}): no record was made")
-    try:
+    with drafts.kept_if_refused(keep, result.text):
         made = add_record(ctx, result.value, NEW_SOURCE, as_of, yes, confirm)
-    except CocrecError as exc:
-        raise CocrecError(
-            f"{exc}; {keep(result.text)}", exit_code=exc.exit_code, details=exc.details
-        ) from None
     drafts.discard(draft.path if draft else None)
     ctx.out(made)
     return EXIT_OK
@@ -185,20 +179,13 @@ def resumed_draft(ctx: Context, resume: bool | None, confirm: Confirm) -> drafts
         return None
     path = found[0]
     more = f" ({len(found) - 1} more after it)" if len(found) > 1 else ""
-    if resume is False:
-        drafts.discard(path)
-        ctx.err(f"cocrec: the new record kept from an earlier run is discarded{more}")
+    offer = drafts.Offer(
+        "a new record you typed",
+        "cocrec new",
+        "start afresh",
+        f"the new record kept from an earlier run is discarded{more}"
+        + (": the next `cocrec new` offers the next one" if more else ""),
+    )
+    if not drafts.resumes(path, resume, confirm, offer, ctx.err, lambda: more):
         return None
-    if resume is None:
-        answer = confirm(
-            f"A new record you typed is kept from an earlier run that could not write it{more}. Resume it? (no discards it)"
-        )
-        if answer is None:
-            raise UsageError(
-                f"{drafts.SHOWN}/{path.name}: a new record you typed is kept from an earlier run{more}: "
-                "run `cocrec new --resume` to continue it, or `cocrec new --discard-draft` to start afresh"
-            )
-        if not answer:
-            drafts.discard(path)
-            return None
-    return drafts.load(path, ctx.identities, drop="cocrec new --discard-draft")
+    return drafts.load(path, ctx.identities, drop=offer.drop)

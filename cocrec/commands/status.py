@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import checks, deadlines, fsutil, output
+from .. import checks, dates, deadlines, fsutil, output
 from ..context import Context
 from ..errors import EXIT_OK
 from ..model import Record
@@ -214,12 +214,8 @@ def build(
 # -- JSON -------------------------------------------------------------------------
 
 
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 def _step_json(item: StepItem, held: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": item.id, "step": item.step, "due": _iso(item.due)}
+    data: dict[str, Any] = {"id": item.id, "step": item.step, "due": dates.iso(item.due)}
     if held:
         data["held_by"] = list(item.held_by)
     return data
@@ -253,7 +249,7 @@ def to_json(board: Dashboard) -> dict[str, Any]:
         ],
         "workspace_files": board.workspace_files,
         "holds_to_review": [
-            named({"id": rid, "review_on": _iso(day)}) for rid, day in board.holds_to_review
+            named({"id": rid, "review_on": dates.iso(day)}) for rid, day in board.holds_to_review
         ],
         "deadlines": [
             named({"id": i.id, "kind": i.kind, "due": i.due.isoformat(), "state": i.state})
@@ -301,7 +297,7 @@ def _step_table(board: Dashboard, items: Sequence[StepItem], column: str | None 
         _grouped(items), key=lambda row: (row[2] or dt.date.max, row[0])
     ):
         last = [_last_cell(column, rid, due, held_by, board.as_of)] if column else []
-        rows.append((rid, board.name_of(rid), steps, _iso(due), *last))
+        rows.append((rid, board.name_of(rid), steps, dates.iso(due), *last))
     return output.table(["id", "code name", "steps", "due", *([column] if column else [])], rows)
 
 
@@ -398,7 +394,7 @@ def _repository_sections(board: Dashboard) -> list[str]:
     if board.holds_to_review:
         body = output.table(
             ["id", "code name", "review on"],
-            [(rid, board.name_of(rid), _iso(day)) for rid, day in board.holds_to_review],
+            [(rid, board.name_of(rid), dates.iso(day)) for rid, day in board.holds_to_review],
         )
         lines += _section(
             "Holds due for review",
