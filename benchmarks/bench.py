@@ -141,6 +141,9 @@ LAST = [
 ]
 
 
+REPORTERS_FROM = 14_000  # reporters' names come after the subjects' (a third of the records)
+
+
 def invented_name(n: int) -> str:
     """A distinct name for each of up to 27,440 people: first and last names, then (beyond the 980
     pairs) a double-barrelled last name. Distinct people with one name are rare; a generator that
@@ -165,7 +168,7 @@ def synthetic(count: int, member_ids: Sequence[str], seed: int = 4) -> list[dict
         rid = new_record_id(reported.year, frozenset(taken))
         taken.add(rid)
         docs.append(
-            _record(rid, reported, rng.randrange(people), rng, member_ids, open_case=n % 10 == 0)
+            _record(rid, reported, rng.randrange(people), rng, member_ids, n % 10 == 0, reporter=n)
         )
     return docs
 
@@ -177,6 +180,7 @@ def _record(
     rng: random.Random,
     member_ids: Sequence[str],
     open_case: bool,
+    reporter: int = 0,
 ) -> dict[str, Any]:
     private = rng.random() < 0.3
     doc: dict[str, Any] = {
@@ -191,7 +195,7 @@ def _record(
         if private
         else {
             "kind": "public",
-            "name": f"Reporter {rid}",
+            "name": invented_name(REPORTERS_FROM + reporter % 13_000),
             "contact": f"reporter-{rid}@example.org",
         },
         "subjects": [

@@ -14,7 +14,6 @@ records say, and the retention warnings.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,25 +236,44 @@ def _schedule_problems(
 
 class Checked(NamedTuple):
     """A record file as `check` opens it: opened and validated; if that went well, the recipients
-    in its age header and the text that survives expunge naming its people (found in the worker)."""
+    in its age header, the text that survives expunge naming its people, and the tracked files that
+    may name them (all found in the worker)."""
 
     opened: opening.Opened
     stanzas: tuple[crypto.Stanza, ...] | None = None
     text_hits: TextHits = ()
-    needles: frozenset[str] = (
-        frozenset()
-    )  # what a file naming one of its people's identifiers holds
+    named_in: tuple[str, ...] = ()
 
 
-def check_batch(items: list[opening.Item], shared: opening.Opening) -> list[Checked]:
+Scanned = tuple[
+    tuple[str, str], ...
+]  # (path, folded text) of each tracked file the tree scan reads
+
+
+@dataclass(frozen=True)
+class CheckSetup:
+    """What crosses to each of `check`'s workers: how to open records, and the tracked files in
+    which to look for each record's people."""
+
+    opener: opening.Opener
+    scanned: Scanned = ()
+
+    def __call__(self) -> tuple[opening.Opening, Scanned]:
+        return self.opener(), self.scanned
+
+
+def check_batch(
+    items: list[opening.Item], shared: tuple[opening.Opening, Scanned]
+) -> list[Checked]:
     """A bulk batch: open each file of the chunk, then ask `check`'s own questions of those that
     opened."""
+    opening_, scanned = shared
     ciphertexts = opening.read(items)
-    opened = opening.open_ciphertexts(ciphertexts, items, shared)
-    return [_checked(ciphertext, item) for ciphertext, item in zip(ciphertexts, opened)]
+    opened = opening.open_ciphertexts(ciphertexts, items, opening_)
+    return [_checked(ciphertext, item, scanned) for ciphertext, item in zip(ciphertexts, opened)]
 
 
-def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
+def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned) -> Checked:
     from . import redact  # `check`'s own work: `status` and the hooks read this module without it
 
     if item.problems:
@@ -263,10 +281,24 @@ def _checked(ciphertext: bytes, item: opening.Opened) -> Checked:
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
     stanzas = crypto.recipient_stanzas(ciphertext)
     hits, needles = redact.text_scan(item.doc)
+    named_in = tuple(path for path, folded in scanned if may_name(needles, folded))
     # Once scanned, `check` needs neither the plaintext nor the free text (ids, dates, names and
     # identifiers are what it compares): they do not cross back, nor stay in memory, 10,000 at once.
     kept = item._replace(plaintext=b"", doc=redact.without_text(item.doc))
-    return Checked(kept, stanzas, tuple(hits), needles)
+    return Checked(kept, stanzas, tuple(hits), named_in)
+
+
+def may_name(needles: frozenset[str], folded: str) -> bool:
+    """Whether a folded text may name someone whose needles (Matcher.needles) these are: one of them
+    occurs in it, and a needle of letters only (a name word, a username) stands as a word there, as
+    every match of it does."""
+    from . import matcher
+
+    return any(
+        needle in folded
+        and (not needle.isascii() or not needle.isalpha() or matcher.stands_in(needle, folded))
+        for needle in needles
+    )
 
 
 @dataclass
@@ -279,7 +311,7 @@ class Decrypted:
     problems: list[Problem] = field(default_factory=list)
     facts: dict[str, Facts] = field(default_factory=dict)
     text_hits: dict[str, TextHits] = field(default_factory=dict)
-    needles: dict[str, frozenset[str]] = field(default_factory=dict)
+    named_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Decrypting:
@@ -287,7 +319,9 @@ class Decrypting:
     made: what the caller does until `finish()` (read the index, verify its signatures) overlaps it.
     Use it in a `with`, which stops the workers."""
 
-    def __init__(self, store: Store, files: Mapping[str, Path]) -> None:
+    def __init__(
+        self, store: Store, files: Mapping[str, Path], tracked: Tracked | None = None
+    ) -> None:
         self._store = store
         self._files = files
         # Every file is handed out at once; those not this member's to open are left out in `finish`,
@@ -295,7 +329,8 @@ class Decrypting:
         self._ids, items = store.items(files=files, withhold=False)
         self._results = None
         if items:
-            self._results = bulk.ordered(check_batch, items, store.opener(), label="decrypting")
+            setup = CheckSetup(store.opener(), tracked.scanned() if tracked is not None else ())
+            self._results = bulk.ordered(check_batch, items, setup, label="decrypting")
 
     def finish(self) -> Decrypted:
         read = Decrypted()
@@ -313,7 +348,7 @@ class Decrypting:
                 shared = tuple(stanzas.setdefault(each, each) for each in item.stanzas)
                 read.facts[rid] = (item.opened.file_sha, shared)
                 read.text_hits[rid] = item.text_hits
-                read.needles[rid] = item.needles
+                read.named_in[rid] = item.named_in
         return read
 
     def __enter__(self) -> Decrypting:
@@ -518,7 +553,7 @@ def tree_problems(
     extra_files: Sequence[str],
     docs: Mapping[str, Sequence[Any]] | None = None,
     invented: Sequence[str] = (),
-    needles: Mapping[str, frozenset[str]] = {},
+    named_in: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Problem]:
     """Each path git holds (or a commit would) that is outside the repository's layout and the policy's
     `extra_files`, anything under workspace/, any file that reads as a plaintext record, and, given the
@@ -527,7 +562,7 @@ def tree_problems(
     from . import layout  # the tree scan's own: `status` reads this module without it
 
     problems = []
-    finder = _IdentifierFinder(docs, needles) if docs else None
+    finder = _IdentifierFinder(docs, named_in) if docs else None
     for path in sorted(paths):
         if path == "workspace" or path.startswith("workspace/"):
             problems.append(
@@ -563,7 +598,7 @@ def tree_problems(
                 )
             )
         elif finder is not None:  # any other file, the layout's own (.gitignore, workflows) too
-            for rid, what in finder.find(data.decode("utf-8", "replace")).items():
+            for rid, what in finder.find(path, data.decode("utf-8", "replace")).items():
                 problems.append(
                     Problem(
                         path,
@@ -604,13 +639,14 @@ def _is_record_file(path: str) -> bool:
 
 class _IdentifierFinder:
     """The identifiers of every record's people; a record's matchers are built only when a file
-    may name it: its `needles` (as `Decrypting` found them, else worked out here) occur there."""
+    may name it: as `Decrypting` found (`named_in`: record id -> the paths that may name its people),
+    else as worked out here."""
 
     def __init__(
-        self, docs: Mapping[str, Sequence[Any]], needles: Mapping[str, frozenset[str]] = {}
+        self, docs: Mapping[str, Sequence[Any]], named_in: Mapping[str, Sequence[str]] | None = None
     ) -> None:
         self._docs = docs
-        self._needles = needles
+        self._named_in = named_in or {}
         self._people: dict[str, list[message_check.Person]] = {}
 
     def _persons(self, rid: str) -> list[message_check.Person]:
@@ -622,32 +658,14 @@ class _IdentifierFinder:
             ]
         return self._people[rid]
 
-    @functools.cached_property
-    def _by_needle(self) -> dict[str, list[str]]:
-        """The records whose needles are known, by needle: each needle is looked for once per file."""
-        records: dict[str, list[str]] = {}
-        for rid, needles in self._needles.items():
-            if rid in self._docs:
-                for needle in needles:
-                    records.setdefault(needle, []).append(rid)
-        return records
-
-    def find(self, text: str) -> dict[str, list[str]]:
+    def find(self, path: str, text: str) -> dict[str, list[str]]:
         from . import matcher
 
         folded = matcher.fold_text(text)
         found: dict[str, list[str]] = {}
-        # A record whose needles are known is looked at only when one of them occurs here; a needle of
-        # letters only (a name word, a username) must stand as a word, as every match of it does.
-        maybe = {
-            rid
-            for needle, rids in self._by_needle.items()
-            if needle in folded
-            and (not needle.isascii() or not needle.isalpha() or matcher.stands_in(needle, folded))
-            for rid in rids
-        }
         for rid in sorted(self._docs):
-            if rid in self._needles and rid not in maybe:
+            known = self._named_in.get(rid)
+            if known is not None and path not in known:
                 continue
             for person in self._persons(rid):
                 if not person.matcher.might_occur(folded):
@@ -666,6 +684,16 @@ class Tracked:
 
     paths: tuple[str, ...] = ()
     data: Mapping[str, bytes | None] = field(default_factory=dict)
+
+    def scanned(self) -> Scanned:
+        """Each file the tree scan searches for the records' people, folded."""
+        from . import matcher
+
+        return tuple(
+            (path, matcher.fold_text(data.decode("utf-8", "replace")))
+            for path, data in sorted(self.data.items())
+            if data is not None and len(data) <= MAX_SCANNED
+        )
 
 
 def read_tracked(repo: Repo) -> Tracked:
@@ -691,11 +719,11 @@ def read_tracked(repo: Repo) -> Tracked:
 def tracked_problems(
     store: Store,
     loaded: Mapping[str, Loaded] | None = None,
-    needles: Mapping[str, frozenset[str]] = {},
+    named_in: Mapping[str, Sequence[str]] | None = None,
     tracked: Tracked | None = None,
 ) -> list[Problem]:
     """`tree_problems` of what git tracks in this clone's working tree (`tracked`, else read now);
-    `needles` as `Decrypting` found them."""
+    `named_in` as `Decrypting` found it."""
     tracked = read_tracked(store.repo) if tracked is None else tracked
     if not tracked.paths:
         return []
@@ -710,5 +738,5 @@ def tracked_problems(
         policy.extra_files,
         docs,
         policy.invented_files,
-        needles,
+        named_in,
     )

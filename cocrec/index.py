@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from . import codenames, dates, yaml_io
@@ -89,12 +89,13 @@ class Entry:
         """A tombstone: the committee removed this record on purpose (signed, so a removal by anyone else shows)."""
         return self.status == REMOVED
 
-    def facts(self) -> Entry:
-        """The entry without what signing adds: two entries with the same facts say the same of a record."""
-        if not self.version and not self.sig:
-            return self
-        return replace(self, version=0, sig="")
+    def facts(self) -> tuple[Any, ...]:
+        """The entry without what signing adds (its version and signature): two entries with the same
+        facts say the same of a record."""
+        return tuple(getattr(self, name) for name in _FACTS)
 
+
+_FACTS = tuple(f.name for f in fields(Entry) if f.name not in ("version", "sig"))
 
 # (field, kind, optional): the order they are written in. The one declaration of the format.
 FIELDS: tuple[tuple[str, Kind, bool], ...] = (

@@ -21,7 +21,8 @@ def test_check_asks_its_own_questions_of_each_file_that_opened(
 ) -> None:
     made = fated_files(tmp_path / "records", count, alice, bob)
     opener = opening.Opener.of(identities(alice), DEFAULT_POLICY, Members())
-    with bulk.ordered(checks.check_batch, [(p, p.name) for p in made], opener) as results:
+    setup = checks.CheckSetup(opener, (("notes.md", "nothing about anyone"),))
+    with bulk.ordered(checks.check_batch, [(p, p.name) for p in made], setup) as results:
         checked = list(results)
     assert len(checked) == count
     for n, item in enumerate(checked):
@@ -33,6 +34,7 @@ def test_check_asks_its_own_questions_of_each_file_that_opened(
             () if fate != "names its subject" else (("subjects", "outcome.shareable_summary"),)
         )
         assert (item.stanzas is not None) == opened, (n, fate)
+        assert item.named_in == ()  # the one tracked file names nobody
         if item.stanzas is not None:
             assert (
                 list(item.stanzas) == crypto.header_recipients(made[n].read_bytes())

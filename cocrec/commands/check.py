@@ -32,10 +32,11 @@ def _repository_problems(ctx: Context) -> list[Problem]:
 
 def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[Problem]:
     """What `keyless` finds, then what needs a key. The workers that decrypt also hash each file and count
-    its recipients; meanwhile this process reads the index, verifies its signatures, checks the history
-    and reads the other tracked files."""
+    its recipients, and look for its people in the other tracked files; meanwhile this process reads
+    the index, verifies its signatures and checks the history."""
     store, repo = ctx.store, ctx.repo
-    with checks.Decrypting(store, files) as decrypting:
+    tracked = checks.read_tracked(repo)  # the workers look for each record's people in it
+    with checks.Decrypting(store, files, tracked) as decrypting:
         try:
             idx = store.read_index()
             store.verification  # noqa: B018 - the signatures are checked while the workers decrypt
@@ -43,13 +44,12 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[
             unreadable = Problem(repo.rel(repo.index_path), str(exc), exc.exit_code)
             return [*decrypting.finish().problems, unreadable, *_repository_problems(ctx)]
         repository = _repository_problems(ctx)
-        tracked = checks.read_tracked(repo)
         read = decrypting.finish()
     keyless = checks.keyless(store, as_of, read.facts, idx)
     authentic = {
         rid: item for rid, item in read.loaded.items() if store.why_not(rid, item.file_sha) is None
     }
-    tree = checks.tracked_problems(store, authentic, read.needles, tracked)
+    tree = checks.tracked_problems(store, authentic, read.named_in, tracked)
     with_keys = checks.with_keys(store, authentic, as_of, idx, files, read.text_hits)
     return keyless + tree + read.problems + with_keys + repository
 
