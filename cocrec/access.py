@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
+from . import trust
 from .errors import UsageError
 from .model import Member, Members, Record, Subject
 from .people import PeopleIndex, identifiers, query_identifiers
@@ -162,6 +163,22 @@ def readers(left_out: Iterable[str], members: Members) -> tuple[str, ...]:
 
 def is_pending(member_id: str, members: Members) -> bool:
     return any(p.id == member_id for p in members.pending)
+
+
+def limits(members: Members, salt: str) -> dict[str, trust.Limit]:
+    """What keeps each current member from records in members.yaml (their `pending` records and own
+    identifiers, normalised), as the salted digests trust.yaml's membership log signs."""
+    pending = {p.id: p.records for p in members.pending}
+    found = {}
+    for member in members.current:
+        records = pending.get(member.id)
+        limit = trust.Limit(
+            None if records is None else trust.salted(salt, "pending", "\n".join(sorted(records))),
+            tuple(sorted(trust.salted(salt, "identifier", v) for v in member_identifiers(member))),
+        )
+        if limit != trust.NO_LIMIT:
+            found[member.id] = limit
+    return found
 
 
 def widened_for_self(before: Members, after: Members, member_id: str) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 
-from . import index, keys, trust
+from . import access, index, keys, trust
 from .errors import RepoError
 from .fsutil import atomic_write
 from .model import Members
@@ -21,6 +21,21 @@ from .store import PENDING_MEMBERS, Store
 
 def member_keys(members: Members) -> trust.Keys:
     return {m.id: tuple(trust.normalize(k) for k in m.keys) for m in members.current}
+
+
+def appended(
+    tf: trust.TrustFile, by: str, members: Members, data: bytes, key: keys.SigningKey
+) -> trust.TrustFile:
+    """trust.yaml with the next membership entry: members.yaml's bytes `data` (which parse to
+    `members`), each member's keys and access limits, signed by `by` with `key`."""
+    return trust.appended(
+        tf,
+        by,
+        member_keys(members),
+        index.sha256(data),
+        key,
+        limits=lambda salt: access.limits(members, salt),
+    )
 
 
 def first_signer(store: Store, members: Members) -> tuple[str, keys.SigningKey]:
@@ -40,7 +55,7 @@ def signed_change(store: Store, new_members: Members, data: bytes) -> trust.Trus
     """trust.yaml with the membership change signed (and the policy re-sealed where its signer leaves)."""
     tf = store.trust_file
     who, key = store.signer if tf.log else first_signer(store, new_members)
-    changed = trust.appended(tf, who, member_keys(new_members), index.sha256(data), key)
+    changed = appended(tf, who, new_members, data, key)
     staying = {m.id for m in new_members.current}
     if changed.policy is None or changed.policy.by not in staying:
         policy_sha = index.sha256(store.repo.policy_path.read_bytes())

@@ -72,11 +72,33 @@ def find_stale(store: Store, idx: index.Index) -> tuple[list[Stale], list[Proble
         if state == "current" and entry is not None and excluded != entry.excluded:
             state = "stale"  # a member joined as pending, or left
         if state != "current":
-            known = entry is not None and entry.sha256 == sha
+            known = (
+                entry is not None and entry.sha256 == sha and not self_let_in(store, entry, stanzas)
+            )
             stale.append(
                 Stale(rid, source, checks.ADVICE[state].split(":")[0], known, excluded, entry)
             )
     return stale, doubts
+
+
+def self_let_in(
+    store: Store, entry: index.Entry, stanzas: tuple[crypto.Stanza, ...] | None
+) -> bool:
+    """Whether the member who signed this entry does not leave themselves out of the record, yet the
+    file is not encrypted to the key they signed with: not what a writer signs (they verify what they
+    write by opening it), but what a recused member signs to drop themselves from `excluded`. Such an
+    entry does not decide whom a rekey re-encrypts to: the record is opened, and its own text decides."""
+    members = store.verification.members
+    if members is None or stanzas is None or not entry.sig:
+        return False
+    key = store.verifier.signer(entry.sig, entry.message(members.root))
+    who = members.signer(key)
+    return (
+        key is not None
+        and who is not None
+        and who not in entry.excluded
+        and (crypto.stanza_of(key) not in stanzas)
+    )
 
 
 def vouched(store: Store, idx: index.Index, rid: str, sha: str) -> index.Entry | None:

@@ -92,6 +92,9 @@ class Verification:
     signed: dict[str, index.Entry] = field(default_factory=dict)
     entry_flaws: dict[str, str] = field(default_factory=dict)
     journal: dict[str, set[str]] = field(default_factory=dict)
+    # The membership entry that widens its own signer's access, when one does (trust.self_widening):
+    # `adopt` shows members.yaml against the version signed before it.
+    widening: int | None = None
     also: dict[str, list[index.Entry]] = field(
         default_factory=dict
     )  # signed entries of the commits being merged
@@ -386,6 +389,10 @@ class Store:
         if pin is not None:
             return Verification(None, [pin])
         v = Verification(members, self._file_flaws(tf, members), journal=self.clone.journal())
+        widening = self.widening_in(tf)
+        if widening is not None:
+            v.widening = widening.seq
+            v.flaws.append(Problem("members.yaml", str(widening), EXIT_REPO))
         v.committed = self._committed_evidence(members)
         self._believe_entries(v, members)
         files = self.repo.record_files()
@@ -476,6 +483,43 @@ class Store:
         if why is not None:
             flaws.append(Problem("cocrec.yaml", why, EXIT_REPO))
         return flaws
+
+    def widening_in(self, tf: trust.TrustFile) -> trust.Widening | None:
+        """The change of members.yaml in this (verified) log that widens its own signer's access and
+        that no other member signed after (trust.self_widening), compared with members.yaml itself for
+        the last entry and, for entries signed before limits were, with git's history of it."""
+        salt = trust.salt_of(tf)
+        current = None
+        if (
+            tf.log
+            and self.repo.members_path.exists()
+            and tf.log[-1].members_sha256 == index.sha256(self.repo.members_path.read_bytes())
+        ):
+            current = access.limits(self.members, salt)
+        found: list[dict[str, bytes]] = []
+
+        def earlier(sha: str) -> trust.Limits | None:
+            """members.yaml with this hash, from git history (for entries signed before limits were)."""
+            if not found:
+                found.append(self._members_versions())
+            data = found[0].get(sha)
+            if data is None:
+                return None
+            try:
+                return access.limits(validate.load_members(data, "members.yaml"), salt)
+            except CocrecError:
+                return None
+
+        return trust.self_widening(tf, current, earlier, self.verifier)
+
+    def _members_versions(self) -> dict[str, bytes]:
+        """Every version of members.yaml in git history (every ref), by the hash of its bytes."""
+        if not (self.history.root / ".git").exists():
+            return {}
+        from . import git
+
+        path = self.repo.rel(self.repo.members_path)
+        return {index.sha256(blob): blob for blob in git.path_blobs(self.history.root, path)}
 
     def _pending_members(self, members: trust.Members) -> bool:
         """A members change this clone signed and was killed before writing members.yaml (the writer finishes it)."""

@@ -4,12 +4,15 @@ trust.yaml holds two kinds of signed statement, each an OpenSSH signature
 (SSHSIG, namespace "cocrec") that `ssh-keygen -Y verify` accepts:
 
 - the membership log: one entry per change of members.yaml, holding every
-  current member's keys after the change and the sha256 of members.yaml's
-  bytes, chained to the entry before by its digest and signed by a member of
-  the set *before* the change. Entry 0, signed by the first member for
-  themselves, is the trust root; its digest is the repository's id, which
-  every other statement names (`repo`), so a statement cannot be moved to
-  another committee's repository;
+  current member's keys after the change, what keeps each from records (their
+  `pending` entry and own identifiers, as salted digests: `limits`) and the
+  sha256 of members.yaml's bytes, chained to the entry before by its digest
+  and signed by a member of the set *before* the change. Entry 0, signed by
+  the first member for themselves, is the trust root; its digest is the
+  repository's id, which every other statement names (`repo`), so a statement
+  cannot be moved to another committee's repository. A change that widens its
+  own signer's access (`self_widening`) counts only once another member has
+  signed the log after it;
 - the policy seal: the sha256 of cocrec.yaml's bytes, signed by a current member.
 
 Records are signed in records/index.yaml, entry by entry (`index.Entry.message`).
@@ -42,6 +45,33 @@ HEADER = (
 Keys = Mapping[str, tuple[str, ...]]  # member id -> their keys (normalized), every kind
 
 
+@dataclass(frozen=True)
+class Limit:
+    """What keeps one member from records, as members.yaml says (cocrec.access computes it): the digest
+    of the records they are not cleared for yet (None: not pending), and one digest per own identifier.
+    Salted with the trust root's nonce, so that no digest says anything outside this repository."""
+
+    pending: str | None = None
+    identifiers: tuple[str, ...] = ()
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        if self.pending is not None:
+            doc["pending"] = self.pending
+        if self.identifiers:
+            doc["identifiers"] = list(self.identifiers)
+        return doc
+
+
+Limits = Mapping[str, Limit]  # member id -> their limits; a member with none is left out
+NO_LIMIT = Limit()
+
+
+def salted(salt: str, kind: str, value: str) -> str:
+    """The digest of one access-limiting value (a member's pending records, one identifier)."""
+    return hashlib.sha256(_canonical({"salt": salt, kind: value})).hexdigest()[:32]
+
+
 def _canonical(doc: Mapping[str, Any]) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
@@ -63,6 +93,8 @@ class LogEntry:
     # Random, in the first entry: two repositories started alike (the same first member, the same
     # members.yaml) still get different roots, so no statement of one verifies in the other.
     nonce: str | None = None
+    # Each current member's access limits after the change; None in entries made before they existed.
+    limits: Limits | None = None
 
     def message(self, repo: str | None) -> bytes:
         doc: dict[str, Any] = {
@@ -78,6 +110,8 @@ class LogEntry:
             self.nonce is not None
         ):  # absent from roots made before it existed: their messages are unchanged
             doc["nonce"] = self.nonce
+        if self.limits is not None:  # likewise
+            doc["limits"] = _limits_doc(self.limits)
         return _canonical(doc)
 
     def digest(self, repo: str | None) -> str:
@@ -91,9 +125,15 @@ class LogEntry:
         if self.prev is not None:
             doc["prev"] = self.prev
         doc["keys"] = {member: list(ks) for member, ks in sorted(self.keys.items())}
+        if self.limits is not None:
+            doc["limits"] = _limits_doc(self.limits)
         doc["members_sha256"] = self.members_sha256
         doc["sig"] = self.sig
         return doc
+
+
+def _limits_doc(limits: Limits) -> dict[str, Any]:
+    return {member: limit.to_doc() for member, limit in sorted(limits.items()) if limit != NO_LIMIT}
 
 
 @dataclass(frozen=True)
@@ -193,7 +233,27 @@ def _log_entry(raw: Any, n: int, source: str) -> LogEntry:
         prev=prev,
         sig=str(raw.get("sig") or ""),
         nonce=nonce,
+        limits=_limits(raw.get("limits", None), f"{where}.limits", source),
     )
+
+
+def _limits(raw: Any, where: str, source: str) -> Limits | None:
+    if raw is None:
+        return None
+    bad = ValidationError(source, where, "malformed: restore trust.yaml from git")
+    if not isinstance(raw, dict):
+        raise bad
+    found = {}
+    for member, limit in raw.items():
+        if not isinstance(limit, dict) or set(limit) - {"pending", "identifiers"}:
+            raise bad
+        pending, own = limit.get("pending"), limit.get("identifiers", [])
+        if pending is not None and not isinstance(pending, str):
+            raise bad
+        if not isinstance(own, list) or not all(isinstance(d, str) for d in own):
+            raise bad
+        found[str(member)] = Limit(pending, tuple(own))
+    return found
 
 
 def _policy(raw: Any, source: str) -> PolicySeal | None:
@@ -365,6 +425,104 @@ def entry_signer(entry: Entry, members: Members, verifier: Verifier) -> str | No
     return members.signer(verifier.signer(entry.sig, entry.message(members.root)))
 
 
+# -- nobody widens their own access ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Widening:
+    """A change of members.yaml that widens the access of the member who signed it, and that no other
+    member (one not pending themselves) has signed the log after."""
+
+    seq: int
+    by: str
+    what: str
+
+    def __str__(self) -> str:
+        return (
+            f"trust.yaml's entry {self.seq}, signed by {self.by}, {self.what}: nobody widens their own access; another member "
+            "reviews members.yaml and signs it with `cocrec adopt` (putting back first what the committee "
+            "did not decide), or restore members.yaml and trust.yaml from git"
+        )
+
+
+def self_widening(
+    tf: TrustFile,
+    current: Limits | None,
+    earlier: Callable[[str], Limits | None],
+    verifier: Verifier,
+) -> Widening | None:
+    """The first change of the (verified) log that widens its signer's own access: removes their
+    `pending` entry or records from it (or changes it), removes one of their identifiers, or gives one
+    of their keys to another member id (a record's `recused` and `excluded` name ids). It counts once a
+    later entry is signed by another member who is not pending: they reviewed it (`cocrec adopt`).
+
+    Each entry's limits are members.yaml's own where it is known (`current`: the file the last entry
+    signs; `earlier`: a version of it found in git history by its hash, for entries made before limits
+    were signed), else the ones the entry signs. A signer's own limits may grow (an identifier added)."""
+    log = tf.log
+    cache: dict[int, Limits | None] = {}
+
+    def limits_at(n: int) -> Limits | None:
+        if n not in cache:
+            entry = log[n]
+            if n == len(log) - 1 and current is not None:
+                cache[n] = current
+            elif entry.limits is not None:
+                cache[n] = entry.limits
+            else:
+                cache[n] = earlier(entry.members_sha256)
+        return cache[n]
+
+    found = []
+    for n in range(1, len(log)):
+        legacy = log[n].limits is None or log[n - 1].limits is None
+        memo = hashlib.sha256(b"limits\0" + log[n].digest(tf.root).encode()).digest()[:16]
+        if legacy and memo in verifier.seen:
+            continue
+        what = _widens(log[n - 1], log[n], lambda n=n: (limits_at(n - 1), limits_at(n)))
+        if what is not None:
+            found.append(Widening(n, log[n].by, what))
+        elif legacy:
+            verifier.seen.add(memo)
+            verifier.added += 1
+    for widening in found:
+        if not any(
+            log[m].by != widening.by and not _is_pending(limits_at(m - 1), log[m].by)
+            for m in range(widening.seq + 1, len(log))
+        ):
+            return widening
+    return None
+
+
+def _widens(
+    before: LogEntry, after: LogEntry, limits: Callable[..., tuple[Limits | None, Limits | None]]
+) -> str | None:
+    signer = after.by
+    own = set(before.keys.get(signer, ()))
+    for member, member_keys in sorted(after.keys.items()):
+        if member != signer and own & set(member_keys):
+            return f"gives a key of {signer}'s to the member id {member}"
+    if signer not in after.keys:
+        return None  # they left: they receive nothing any more
+    was_all, now_all = limits()
+    if was_all is None:
+        return None  # made before limits were signed, and not in this clone's history: nothing to compare
+    if now_all is None:
+        return f"cannot be checked for what it gives {signer} (it does not sign the members' access limits)"
+    was, now = was_all.get(signer, NO_LIMIT), now_all.get(signer, NO_LIMIT)
+    if was.pending != now.pending:
+        if was.pending is not None:
+            return f"clears {signer} for records written before they joined"
+        return f"changes the `pending` entry of {signer}"
+    if set(was.identifiers) - set(now.identifiers):
+        return f"removes identifiers of {signer}'s (reports naming them would reach them)"
+    return None
+
+
+def _is_pending(limits: Limits | None, member: str) -> bool:
+    return limits is not None and limits.get(member, NO_LIMIT).pending is not None
+
+
 # -- signing ---------------------------------------------------------------------------
 
 
@@ -380,20 +538,34 @@ def sign_policy(seal: PolicySeal, repo: str, key: keys.SigningKey) -> PolicySeal
     return replace(seal, sig=keys.encode(keys.sign(seal.message(repo), key)))
 
 
+def salt_of(tf: TrustFile) -> str:
+    """What the access limits' digests are salted with: the trust root's nonce ('' for a root made
+    before nonces existed)."""
+    return (tf.log[0].nonce or "") if tf.log else ""
+
+
 def appended(
-    tf: TrustFile, by: str, member_keys: Keys, members_sha: str, key: keys.SigningKey
+    tf: TrustFile,
+    by: str,
+    member_keys: Keys,
+    members_sha: str,
+    key: keys.SigningKey,
+    limits: Callable[[str], Limits] | None = None,
 ) -> TrustFile:
     """The trust file with one more membership entry, signed by `key` (a member of the set before it,
-    or, for the first entry, of its own set)."""
+    or, for the first entry, of its own set). `limits`: the members' access limits, given the salt."""
     last = tf.log[-1] if tf.log else None
     repo = tf.root
+    nonce = None if tf.log else secrets.token_hex(16)
+    salt = salt_of(tf) if tf.log else str(nonce)
     entry = LogEntry(
         seq=len(tf.log),
         by=by,
         keys={m: tuple(normalize(k) for k in ks) for m, ks in member_keys.items()},
         members_sha256=members_sha,
         prev=last.digest(repo if last.seq else None) if last is not None else None,
-        nonce=None if tf.log else secrets.token_hex(16),
+        nonce=nonce,
+        limits=None if limits is None else dict(limits(salt)),
     )
     signed = sign_log(entry, repo if tf.log else None, key)
     return replace(tf, log=(*tf.log, signed))

@@ -612,30 +612,20 @@ def test_what_a_pending_member_lists_of_an_earlier_record_is_its_code_name_and_d
     assert shown <= {"id", "code_name", "reported_on", "status"}, row
 
 
-def sign_members_as(repo: Cocrec, person: Person) -> None:
+def sign_members_as(repo: Cocrec, person: Person, by: str | None = None) -> None:
     """What a member can do without cocrec's commands: sign members.yaml as it is now with their own
     ssh key (trust.yaml's next entry), as `adopt` would but for its checks."""
-    from cocrec import crypto, index, membership, trust
+    from cocrec import crypto, membership
     from cocrec.repo import Repo
     from cocrec.store import Store
 
     store = Store(Repo(repo.root), lambda: crypto.load_identities([person.identity], lambda _: ""))
     data = store.repo.members_path.read_bytes()
     who, key = store.signer
-    tf = trust.appended(
-        store.trust_file, who, membership.member_keys(store.members), index.sha256(data), key
-    )
+    tf = membership.appended(store.trust_file, by or who, store.members, data, key)
     membership.write(store, tf, data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: trust.yaml signs only each member's keys and members.yaml's hash, so a pending "
-    "member who signs their own clearing (their `pending` entry deleted) by hand is a current member's "
-    "signed change, and the next write of an earlier record re-encrypts it to them; fix: verify each "
-    "signed members.yaml against the one before it (git history, or a `pending` and `identifiers` "
-    "digest in the trust entry) and refuse a change that widens the signer's own access",
-)
 def test_a_pending_member_who_signs_their_own_clearing_by_hand_does_not_get_the_records(
     pending: tuple[Cocrec, list[str]], carol: Person
 ) -> None:
@@ -647,12 +637,6 @@ def test_a_pending_member_who_signs_their_own_clearing_by_hand_does_not_get_the_
     assert not age_opens(repo.root, old[0], carol)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: as for `pending`, a named member who deletes their own identifiers and signs "
-    "members.yaml by hand is believed, and the next write of the report about them reaches them; "
-    "fix: the same check of who signs a change to their own access, at verification",
-)
 def test_a_named_member_who_signs_away_their_identifiers_by_hand_does_not_get_the_report(
     repo: Cocrec, carol: Person
 ) -> None:
@@ -672,6 +656,278 @@ def test_a_named_member_who_signs_away_their_identifiers_by_hand_does_not_get_th
     sign_members_as(repo, carol)
     repo("recuse", rid, "bob")
     assert not age_opens(repo.root, rid, carol)
+
+
+def sign_members_lying(repo: Cocrec, person: Person) -> None:
+    """As `sign_members_as`, but the entry signs the access limits of the entry before it (as if
+    members.yaml's `pending` and `identifiers` had not changed), not the ones members.yaml holds."""
+    from dataclasses import replace
+
+    from cocrec import crypto, membership, trust
+    from cocrec.repo import Repo
+    from cocrec.store import Store
+
+    store = Store(Repo(repo.root), lambda: crypto.load_identities([person.identity], lambda _: ""))
+    data = store.repo.members_path.read_bytes()
+    who, key = store.signer
+    tf = membership.appended(store.trust_file, who, store.members, data, key)
+    last = replace(tf.log[-1], limits=store.trust_file.log[-1].limits)
+    tf = replace(tf, log=(*tf.log[:-1], trust.sign_log(last, tf.root, key)))
+    membership.write(store, tf, data)
+
+
+def widening(seq: int, what: str, by: str = "carol") -> str:
+    return (
+        f"members.yaml: trust.yaml's entry {seq}, signed by {by}, {what}: nobody widens their own access; another "
+        "member reviews members.yaml and signs it with `cocrec adopt` (putting back first what the "
+        "committee did not decide), or restore members.yaml and trust.yaml from git"
+    )
+
+
+CLEARS_CAROL = "clears carol for records written before they joined"
+UNNAMES_CAROL = "removes identifiers of carol's (reports naming them would reach them)"
+
+
+def test_a_self_signed_clearing_is_refused_by_writers_and_ci_until_another_member_signs_it(
+    pending: tuple[Cocrec, list[str]], carol: Person
+) -> None:
+    """Where the finding above surfaces: every writer refuses (exit 4, nothing changed), CI fails
+    naming the entry, and carol's own `adopt` cannot sign it over; alice reviews it with `adopt`
+    (the diff is against members.yaml before carol's change), and then it counts."""
+    repo, old = pending
+    edit_members(repo.root, lambda doc: doc.pop("pending"))
+    sign_members_as(repo, carol)
+    commit_all(repo)
+    message = widening(3, CLEARS_CAROL)
+    before = repo.files()
+    for args in (["rekey", "--yes"], ["recuse", old[0], "bob"]):
+        done = repo(*args)
+        assert done.exit_code == 4, done.output
+        assert done.stderr.strip() == f"cocrec: {message}; nothing was changed"
+    assert repo.files() == before
+    assert keyless(repo.root) == (1, [message])
+    listed = repo("list", "--as-of", AS_OF)  # a reader names it, as an unsigned members.yaml
+    assert listed.exit_code == 1 and f"cocrec: {message}" in listed.stderr, listed.output
+    again = repo.as_(carol)("adopt", "--yes")
+    assert again.exit_code == 2, again.output
+    assert "it clears you (carol) for records written before you joined" in again.stderr
+    assert repo.files() == before
+    adopted = repo("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    assert "-pending:" in adopted.stdout  # what carol's change removed, shown to alice
+    assert repo("rekey", "--yes").exit_code == 0  # alice's signature clears carol
+    assert all(age_opens(repo.root, rid, carol) for rid in old)
+    assert keyless(repo.root) == (0, [])
+
+
+def test_removing_one_of_two_own_identifiers_by_hand_is_refused(
+    repo: Cocrec, carol: Person
+) -> None:
+    added = repo(
+        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
+        "--since", "2024-01-01", "--identifier", "carol@example.org", "--identifier", "github:carol",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    about = {"name": "Carol Member", "usernames": ["github:carol"]}
+    rid = repo.add(record(outcome=outcome("resolved"), subjects=[about]))
+    commit_all(repo)
+
+    def forget_one(doc: dict[str, list[dict[str, dict[str, object]]]]) -> None:
+        doc["members"][2]["identifiers"].pop("usernames")
+
+    edit_members(repo.root, forget_one)
+    sign_members_as(repo, carol)
+    assert keyless(repo.root) == (1, [widening(3, UNNAMES_CAROL)])
+    assert repo("recuse", rid, "bob").exit_code == 4
+    assert not age_opens(repo.root, rid, carol)
+
+
+def test_dropping_records_from_ones_own_pending_entry_by_hand_is_refused(
+    pending: tuple[Cocrec, list[str]], carol: Person
+) -> None:
+    repo, old = pending
+
+    def drop_one(doc: dict[str, list[dict[str, list[str]]]]) -> None:
+        doc["pending"][0]["records"].remove(old[0])
+
+    edit_members(repo.root, drop_one)
+    sign_members_as(repo, carol)
+    assert keyless(repo.root) == (1, [widening(3, CLEARS_CAROL)])
+    assert repo("rekey", "--yes").exit_code == 4
+    assert not age_opens(repo.root, old[0], carol)
+
+
+def test_a_recused_member_who_renames_themselves_by_hand_is_refused(
+    three: Cocrec, carol: Person
+) -> None:
+    """Records name members by id (`recused`, the index's `excluded`): carol, recused, moves her key to
+    a new id and signs it; the recusal would no longer name her."""
+    rid = three.add(record(outcome=outcome("resolved"), recused=["carol"]))
+    commit_all(three)
+
+    def rename(doc: dict[str, list[dict[str, object]]]) -> None:
+        doc["members"][2]["id"] = "carol2"
+
+    edit_members(three.root, rename)
+    sign_members_as(three, carol, by="carol")  # as the set before the change names her
+    code, errors = keyless(three.root)
+    assert code == 1 and widening(3, "gives a key of carol's to the member id carol2") in errors
+    assert three("rekey", "--yes").exit_code == 4
+    assert not age_opens(three.root, rid, carol)
+
+
+def test_an_entry_that_signs_the_limits_from_before_the_change_is_not_believed(
+    pending: tuple[Cocrec, list[str]], carol: Person
+) -> None:
+    """carol's entry claims her `pending` entry unchanged while the members.yaml it signs has none:
+    what counts is members.yaml's own content."""
+    repo, old = pending
+    edit_members(repo.root, lambda doc: doc.pop("pending"))
+    sign_members_lying(repo, carol)
+    assert keyless(repo.root) == (1, [widening(3, CLEARS_CAROL)])
+    assert repo("recuse", old[0], "bob").exit_code == 4
+    assert not age_opens(repo.root, old[0], carol)
+
+
+def test_a_member_may_add_their_own_identifier_and_sign_it(repo: Cocrec, carol: Person) -> None:
+    """Narrowing one's own access is no widening (SPEC: a member's own `identifiers`, by hand and
+    `adopt`): it counts, and the report about them is then kept from them."""
+    added = repo(
+        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
+        "--since", "2024-01-01",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    about = {"name": "Carol Member", "emails": ["carol@example.org"]}
+    rid = repo.add(record(outcome=outcome("resolved"), subjects=[about]))
+
+    def own(doc: dict[str, list[dict[str, object]]]) -> None:
+        doc["members"][2]["identifiers"] = {"emails": ["carol@example.org"]}
+
+    edit_members(repo.root, own)
+    adopted = repo.as_(carol)("adopt", "--yes")
+    assert adopted.exit_code == 0, adopted.output
+    assert repo("rekey", "--yes").exit_code == 0
+    assert not age_opens(repo.root, rid, carol)
+    assert keyless(repo.root) == (0, [])
+
+
+def test_a_pending_member_cannot_sign_another_pending_members_own_clearing_over(
+    pending: tuple[Cocrec, list[str]], carol: Person, keys_dir: Path
+) -> None:
+    """dave, pending too, adopting carol's self-signed clearing does not make it count; alice's does,
+    and alice clearing dave the ordinary way still works."""
+    from .conftest import make_person
+
+    repo, old = pending
+    dave = make_person(keys_dir, "dave", "Dave Member")
+    joined = repo("members", "add", "dave", "--name", dave.name, "--key", dave.public)
+    assert joined.exit_code == 0, joined.output
+
+    def clear_carol(doc: dict[str, list[dict[str, object]]]) -> None:
+        doc["pending"] = [p for p in doc["pending"] if p["id"] != "carol"]
+
+    edit_members(repo.root, clear_carol)
+    sign_members_as(repo, carol)
+    commit_all(repo)
+    by_dave = repo.as_(dave)("adopt", "--yes")
+    assert by_dave.exit_code == 2, by_dave.output
+    assert by_dave.stderr.strip() == (
+        "cocrec: members.yaml: trust.yaml's entry 4 clears carol for records written before they "
+        "joined: another member, not pending themselves, reviews and signs it with `cocrec adopt`; "
+        "nothing was signed"
+    )
+    assert keyless(repo.root)[0] == 1
+    assert repo("adopt", "--yes").exit_code == 0
+    cleared = repo("members", "clear", "dave", "--yes")
+    assert cleared.exit_code == 0, cleared.output
+    assert all(age_opens(repo.root, rid, dave) for rid in old)
+    assert keyless(repo.root) == (0, [])
+
+
+def test_a_recused_member_who_signs_their_index_entry_without_themselves_does_not_get_it(
+    three: Cocrec, bob: Person, keys_dir: Path
+) -> None:
+    """bob, recused, signs the record's index entry himself with `excluded` emptied (its recipients
+    left stale): the next change of members, or rekey, re-encrypts it by what the record says."""
+    from dataclasses import replace
+
+    from cocrec import crypto, index, trust
+    from cocrec.repo import Repo
+    from cocrec.store import Store
+
+    from .conftest import make_person
+
+    rid = three.add(record(outcome=outcome("resolved"), recused=["bob"]))
+    commit_all(three)
+    store = Store(Repo(three.root), lambda: crypto.load_identities([bob.identity], lambda _: ""))
+    idx = store.read_index()
+    _, key = store.signer
+    root = store.trust_file.root
+    assert root is not None
+    old = idx.entries[rid]
+    forged = replace(old, excluded=(), recipients=index.UNKNOWN_RECIPIENTS, version=old.version + 1)
+    entries = {**idx.entries, rid: trust.sign_entry(forged, root, key)}
+    store.repo.index_path.write_text(index.render(idx.recipients, entries))
+    commit_all(three)
+    assert keyless(three.root)[0] == 1
+    dave = make_person(keys_dir, "dave", "Dave Member")
+    joined = three("members", "add", "dave", "--name", dave.name, "--key", dave.public)
+    assert joined.exit_code == 0, joined.output
+    assert three("rekey", "--yes").exit_code == 0
+    assert not age_opens(three.root, rid, bob) and age_opens(three.root, rid, dave)
+    assert "bob" in index_entry(three.root, rid)["excluded"]  # type: ignore[operator]
+    assert keyless(three.root) == (0, [])
+
+
+def test_a_log_signed_before_limits_existed_is_checked_against_git_history(
+    tmp_path: Path,
+) -> None:
+    """The demo's trust.yaml was signed before entries carried members' access limits: a change of its
+    members.yaml is compared with the signed version before it as git's history holds it. ada gives
+    chidi an identifier, then chidi deletes it, each signing as an older cocrec did."""
+    import shutil
+
+    from cocrec import crypto, index, membership, trust
+    from cocrec.repo import Repo
+    from cocrec.store import Store
+
+    source = Path(__file__).resolve().parent.parent
+    root = tmp_path / "demo"
+    root.mkdir()
+    for name in ("members.yaml", "trust.yaml", "cocrec.yaml"):
+        shutil.copy(source / name, root / name)
+    shutil.copytree(source / "records", root / "records")
+    demo = Cocrec(root, None)
+    assert git(demo, "init", "-q").returncode == 0
+    commit_all(demo)
+
+    def sign_as_before(who: str, change: object) -> None:
+        edit_members(root, change)
+        identity = source / "examples/demo-identities" / f"{who}.txt"
+        store = Store(Repo(root), lambda: crypto.load_identities([identity], lambda _: ""))
+        data = store.repo.members_path.read_bytes()
+        by, key = store.signer
+        keys = membership.member_keys(store.members)
+        tf = trust.appended(store.trust_file, by, keys, index.sha256(data), key)  # no limits
+        membership.write(store, tf, data)
+
+    def give(doc: dict[str, list[dict[str, object]]]) -> None:
+        doc["members"][2]["identifiers"] = {"emails": ["chidi@example.org"]}
+
+    def take(doc: dict[str, list[dict[str, object]]]) -> None:
+        doc["members"][2].pop("identifiers")
+
+    def ci() -> tuple[int, list[str]]:
+        done = demo("check", "--no-decrypt", "--format", "json", "--as-of", "2026-12-01")
+        return done.exit_code, json.loads(done.stdout)["errors"]
+
+    sign_as_before("ada", give)
+    commit_all(demo)
+    assert ci() == (0, [])
+    sign_as_before("chidi", take)
+    seq = len(trust.parse((root / "trust.yaml").read_bytes()).log) - 1
+    what = "removes identifiers of chidi's (reports naming them would reach them)"
+    assert ci() == (1, [widening(seq, what, by="chidi")])
 
 
 def test_a_pending_member_who_signs_onboarding_all_is_still_not_cleared(

@@ -7,7 +7,9 @@ shows changes to members.yaml and cocrec.yaml as a diff (keys with their fingerp
 terminal (`--yes` without one), then signs: a membership entry (the acting member must be a member of
 the set *before* the change; in a repository with no trust root yet, they become it), the policy
 seal, and the index entries of the adopted records. Adopted records whose recipients are not known
-are then re-encrypted by `cocrec rekey`.
+are then re-encrypted by `cocrec rekey`. Nobody signs a change that widens their own access (their
+`pending` entry, their identifiers, their id): another member reviews it, against members.yaml as
+signed before that change.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def show(ctx: Context, store: Store, work: Adoption) -> None:
         if tf.log:
             _diff(
                 ctx,
-                _signed_text(store, MEMBER_FILE, tf.log[-1].members_sha256),
+                _signed_text(store, MEMBER_FILE, _members_base(store, tf)),
                 store.repo.members_path.read_text("utf-8", "replace"),
                 MEMBER_FILE,
             )
@@ -164,7 +166,8 @@ def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) 
     if work.members:
         who, key = _member_signer(store, tf)
         _require_not_for_self(store, tf, who)
-        tf = trust.appended(tf, who, membership.member_keys(store.members), index.sha256(data), key)
+        tf = membership.appended(tf, who, store.members, data, key)
+        _require_no_widening(store, tf)
     if work.policy:
         membership.forget(store)
         store.__dict__["trust_file"] = tf
@@ -198,9 +201,16 @@ def sign(ctx: Context, store: Store, work: Adoption, loaded: dict[str, Loaded]) 
         )
 
 
+def _members_base(store: Store, tf: trust.TrustFile) -> str:
+    """The hash of members.yaml as last signed, or, when a later change widens its own signer's
+    access, as signed before that change (what the reviewing member compares with)."""
+    widening = store.verification.widening
+    return tf.log[(widening or len(tf.log)) - 1].members_sha256
+
+
 def _require_not_for_self(store: Store, tf: trust.TrustFile, who: str) -> None:
     """A member does not sign a change that gives them records kept from them (cocrec.access)."""
-    signed = _signed_text(store, MEMBER_FILE, tf.log[-1].members_sha256) if tf.log else ""
+    signed = _signed_text(store, MEMBER_FILE, _members_base(store, tf)) if tf.log else ""
     if not signed:
         return
     before = validate.load_members(signed.encode(), MEMBER_FILE)
@@ -208,6 +218,23 @@ def _require_not_for_self(store: Store, tf: trust.TrustFile, who: str) -> None:
     if why is not None:
         raise UsageError(
             f"{MEMBER_FILE}: {why}: another member reviews and signs this change with `cocrec adopt`; nothing was signed"
+        )
+
+
+def _require_no_widening(store: Store, tf: trust.TrustFile) -> None:
+    """The membership log once signed must not hold a change that widens its own signer's access and
+    that no other member has signed after (every verification checks it: trust.self_widening): the
+    change being signed, or an earlier one the acting member made or, being pending, cannot vouch for."""
+    widening = store.widening_in(tf)
+    if widening is not None:
+        which = (
+            "the change"
+            if widening.seq == len(tf.log) - 1
+            else f"trust.yaml's entry {widening.seq}"
+        )
+        raise UsageError(
+            f"{MEMBER_FILE}: {which} {widening.what}: another member, "
+            "not pending themselves, reviews and signs it with `cocrec adopt`; nothing was signed"
         )
 
 
