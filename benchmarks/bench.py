@@ -2,7 +2,8 @@
 """Time cocrec on N synthetic records, each beside its floor measured in the same run.
 
     python3 benchmarks/bench.py --records 1000
-    python3 benchmarks/bench.py --records 10000        # a few minutes
+    python3 benchmarks/bench.py --records 1000 10000 --keys ssh-ed25519 x25519 --no-age
+                                                       # every table the README shows: about 20 minutes
 
 It makes a records repository in a temp directory (15 members by default,
 invented people at example.org), writes N records through cocrec's own store
@@ -417,15 +418,25 @@ def byte_compile() -> None:
 
 def timed(argv: Sequence[str], ok: Sequence[int] = (0,)) -> float:
     """Seconds one process takes; `ok` are the exit codes it may end with (check exits 1 on overdue records)."""
+    return timed_with_peak(argv, ok)[0]
+
+
+def timed_with_peak(argv: Sequence[str], ok: Sequence[int] = (0,)) -> tuple[float, int]:
+    """Seconds one process takes, and the peak resident memory (bytes) of it or of the largest of the
+    processes it waited for (its workers)."""
     os.sync()  # the copies and checkouts made just before must not be flushed on this run's time
     start = time.perf_counter()
-    run = subprocess.run(list(argv), capture_output=True)
-    elapsed = time.perf_counter() - start
-    if run.returncode not in ok:
-        raise SystemExit(
-            f"{' '.join(argv[:8])}... failed ({run.returncode}): {run.stderr.decode().strip()}"
-        )
-    return elapsed
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(list(argv), stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in ok:
+            err.seek(0)
+            raise SystemExit(
+                f"{' '.join(argv[:8])}... failed ({child.returncode}): {err.read().decode().strip()}"
+            )
+    return elapsed, usage.ru_maxrss * 1024  # Linux counts it in KiB
 
 
 def median_of(runs: int, argv: Sequence[str]) -> float:
@@ -499,10 +510,17 @@ def measure(
     if importlib.util.find_spec("cocrec.commands.stats") is None:
         del commands["stats"]
     times: dict[str, list[float]] = {name: [] for name in ["floor", *commands]}
+    peaks = {"check": 0, "floor": 0}
     for _ in range(repeat):
-        times["floor"].append(timed(floor_argv("parse", root / "records", me, all_keys)))
+        seconds, peak = timed_with_peak(floor_argv("parse", root / "records", me, all_keys))
+        times["floor"].append(seconds)
+        peaks["floor"] = max(peaks["floor"], peak)
         for name, args in commands.items():
-            times[name].append(timed([*py, *args, "--as-of", AS_OF], ok=(0, 1)))
+            seconds, peak = timed_with_peak([*py, *args, "--as-of", AS_OF], ok=(0, 1))
+            times[name].append(seconds)
+            if name in peaks:
+                peaks[name] = max(peaks[name], peak)
+    PEAKS[records, kind] = (peaks["check"], peaks["floor"])
     parse_floor = min(times["floor"])
     rows.append(
         (
@@ -553,6 +571,9 @@ def measure(
         )
     )
     return rows + start_up()
+
+
+PEAKS: dict[tuple[int, str], tuple[int, int]] = {}  # (records, key kind) -> check's and the floor's
 
 
 def start_up() -> list[Row]:
@@ -786,7 +807,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor(args[1], args[2], args[3], args[4:])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument(
+        "--records",
+        type=int,
+        nargs="+",
+        default=[1000],
+        help="how many records (several: one table each, from one run)",
+    )
     parser.add_argument("--members", type=int, default=15)
     parser.add_argument(
         "--no-age", action="store_true", help="skip the age CLI loop (slow: two processes per file)"
@@ -800,8 +827,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--keys",
         choices=["ssh-ed25519", "x25519"],
-        default="ssh-ed25519",
-        help="the members' key kind",
+        nargs="+",
+        default=["ssh-ed25519"],
+        help="the members' key kind (both: one table each)",
     )
     parser.add_argument(
         "--start-up",
@@ -813,17 +841,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.start_up:
         print(table(start_up(), 0, 0))
         return 0
+    for count in options.records:
+        for kind in options.keys:
+            run_one(options, count, kind)
+    return 0
+
+
+def run_one(options: argparse.Namespace, records: int, kind: str) -> None:
     base = Path(tempfile.mkdtemp(prefix="cocrec-bench-"))
     try:
-        rows = measure(
-            base,
-            options.records,
-            options.members,
-            options.no_age,
-            max(options.repeat, 1),
-            options.keys,
+        rows = measure(base, records, options.members, options.no_age, max(options.repeat, 1), kind)
+        print(f"\n## {records:,} records, {kind} keys\n")
+        print(table(rows, records, options.members))
+        check, floor_peak = PEAKS[records, kind]
+        print(
+            f"\n`check`'s peak memory (its largest process): {check / 2**20:.0f} MiB "
+            f"(the floor's: {floor_peak / 2**20:.0f} MiB; target: under 100 MiB at 10,000 records)"
         )
-        print(table(rows, options.records, options.members))
         print("\n" + "\n".join(fast_paths(base / "records-repo", base / "m1.txt")))
         print("\n" + "\n".join(signatures(base / "records-repo", base / "m1.txt")))
     finally:
@@ -831,7 +865,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"kept {base}", file=sys.stderr)
         else:
             shutil.rmtree(base, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from . import access, bulk, crypto, index, opening, trust, validate
 from .errors import EXIT_REPO, CocrecError
 from .index import Index
-from .model import StepName
+from .model import Record, StepName
 from .people import PeopleIndex
 from .problems import Problem
 from .repo import Repo
 from .retention import RecordSchedule
-from .store import Loaded, Store
+from .store import Loaded, RecordRead, Store
 
 if TYPE_CHECKING:
     from . import message_check
@@ -243,6 +243,17 @@ class Checked(NamedTuple):
     stanzas: tuple[crypto.Stanza, ...] | None = None
     text_hits: TextHits = ()
     named_in: tuple[str, ...] = ()
+    refs: validate.Refs = (None, ())
+    record: Record | None = None
+
+
+class Kept(NamedTuple):
+    """What `check` keeps of a record that opened: its model, its file's hash and, only when a tracked
+    file may name its people, its document. Neither holds its free text (scanned in the worker)."""
+
+    record: Record
+    file_sha: str
+    doc: dict[str, Any] | None = None
 
 
 Scanned = tuple[
@@ -283,9 +294,12 @@ def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned) -> Check
     hits, needles = redact.text_scan(item.doc)
     named_in = tuple(path for path, folded in scanned if may_name(needles, folded))
     # Once scanned, `check` needs neither the plaintext nor the free text (ids, dates, names and
-    # identifiers are what it compares): they do not cross back, nor stay in memory, 10,000 at once.
-    kept = item._replace(plaintext=b"", doc=redact.without_text(item.doc))
-    return Checked(kept, stanzas, tuple(hits), named_in)
+    # identifiers are what it compares), nor the document but to look for its people in a tracked
+    # file: what crosses back is the model, which the parent would otherwise build 10,000 times.
+    lean = redact.without_text(item.doc)
+    kept = item._replace(plaintext=b"", doc=lean if named_in else None)
+    refs = validate.refs(item.doc)
+    return Checked(kept, stanzas, tuple(hits), named_in, refs, Record.from_doc(lean))
 
 
 def may_name(needles: frozenset[str], folded: str) -> bool:
@@ -307,11 +321,12 @@ class Decrypted:
     decrypted and validated, the problems of the others, and of each record it loaded its file's
     facts (for `keyless`) and its text hits (for `with_keys`)."""
 
-    loaded: dict[str, Loaded] = field(default_factory=dict)
+    loaded: dict[str, Kept] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     facts: dict[str, Facts] = field(default_factory=dict)
     text_hits: dict[str, TextHits] = field(default_factory=dict)
     named_in: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    refs: dict[str, validate.Refs] = field(default_factory=dict)
 
 
 class Decrypting:
@@ -338,13 +353,14 @@ class Decrypting:
             return read
         mine = set(self._store.withhold_from(self._ids))
         stanzas: dict[crypto.Stanza, crypto.Stanza] = {}  # one copy of each: most files share them
-        # Each as it comes: building the models overlaps the decrypting.
+        # Each as it comes (the workers built the models).
         for rid, item in zip(self._ids, self._results):
             if rid not in mine:
                 continue
             read.problems.extend(item.opened.problems)
-            if item.stanzas is not None:  # it opened and validated
-                read.loaded[rid] = self._store.loaded(rid, self._files[rid], item.opened)
+            if item.record is not None and item.stanzas is not None:  # it opened and validated
+                read.loaded[rid] = Kept(item.record, item.opened.file_sha, item.opened.doc)
+                read.refs[rid] = item.refs
                 shared = tuple(stanzas.setdefault(each, each) for each in item.stanzas)
                 read.facts[rid] = (item.opened.file_sha, shared)
                 read.text_hits[rid] = item.text_hits
@@ -361,21 +377,21 @@ class Decrypting:
 
 def with_keys(
     store: Store,
-    loaded: Mapping[str, Loaded],
+    loaded: Mapping[str, RecordRead],
     as_of: dt.date,
     idx: Index,
     files: Mapping[str, Path],
+    refs: Mapping[str, validate.Refs],
     text_hits: Mapping[str, TextHits] = {},
 ) -> list[Problem]:
     """What only a member can check; `loaded` holds the records that decrypted and validated, of `files`,
-    `idx` is the index as read meanwhile, and `text_hits` what `Decrypting` found of each record."""
+    with the `refs` of each, `idx` is the index as read meanwhile, and `text_hits` what `Decrypting`
+    found of each record."""
     repo = store.repo
     people = PeopleIndex.build([item.record for item in loaded.values()])
     schedules = store.schedules(loaded, as_of, people)
     problems = []
-    collection = validate.collection_errors(
-        {repo.record_source(rid): item.doc for rid, item in loaded.items()}
-    )
+    collection = validate.refs_errors({repo.record_source(rid): refs[rid] for rid in loaded})
     problems += [Problem(e.file, str(e)) for e in collection]
     if len(loaded) == len(files) and not index_says(
         idx, store.index_entries(loaded, schedules=schedules, as_read=True)
@@ -718,7 +734,7 @@ def read_tracked(repo: Repo) -> Tracked:
 
 def tracked_problems(
     store: Store,
-    loaded: Mapping[str, Loaded] | None = None,
+    loaded: Mapping[str, Loaded | Kept] | None = None,
     named_in: Mapping[str, Sequence[str]] | None = None,
     tracked: Tracked | None = None,
 ) -> list[Problem]:
@@ -727,7 +743,11 @@ def tracked_problems(
     tracked = read_tracked(store.repo) if tracked is None else tracked
     if not tracked.paths:
         return []
-    docs = {rid: [item.doc] for rid, item in loaded.items()} if loaded else None
+    docs = (
+        {rid: [item.doc] for rid, item in loaded.items() if item.doc is not None}
+        if loaded
+        else None
+    )
     try:
         policy = store.policy
     except CocrecError:

@@ -169,8 +169,8 @@ class Clone:
 
     # -- verified signatures -------------------------------------------------------------------
 
-    @cached_property
     def verified(self) -> set[bytes]:
+        """The digests of the signatures this clone verified (a new set each time: its caller adds to it)."""
         data = self._read("verified") or b""
         return {data[i : i + DIGEST] for i in range(0, len(data) - DIGEST + 1, DIGEST)}
 

@@ -164,7 +164,8 @@ def _keyed(store: Store) -> list[Problem]:
     authentic = {
         rid: item for rid, item in loaded.items() if store.why_not(rid, item.file_sha) is None
     }
-    return opened + checks.with_keys(store, authentic, dt.date.max, idx, files)
+    refs = {rid: validate.refs(item.doc) for rid, item in authentic.items()}
+    return opened + checks.with_keys(store, authentic, dt.date.max, idx, files, refs)
 
 
 def _rollbacks(store: Store, repo: Repo) -> list[Problem]:

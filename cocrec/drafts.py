@@ -174,11 +174,12 @@ def discard(path: Path | None) -> None:
             os.unlink(path)
 
 
-def changed_fields(base: bytes | None, now: bytes) -> list[str]:
+def changed_fields(base: bytes | None, now: bytes, drop: str = "--discard-draft") -> list[str]:
     """The top-level fields that differ between the record as the edit began and as it is now (names only).
 
     A record expunged since (a step in its `expunged` that the edit's start had not) is refused instead:
-    the kept text still holds what retention removed, and resuming it would write that back."""
+    the kept text still holds what retention removed, and resuming it would write that back (`drop`
+    is the command that drops it)."""
     if base is None or base == now:
         return []
     try:
@@ -191,7 +192,7 @@ def changed_fields(base: bytes | None, now: bytes) -> list[str]:
     if steps:
         raise CocrecError(
             f"{SHOWN}: the record was expunged ({', '.join(sorted(steps))}) since your edit was kept, and your "
-            "kept text still holds what was removed: drop it with `--discard-draft` and make your change again"
+            f"kept text still holds what was removed: drop it with `{drop}` and make your change again"
         )
     return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
@@ -45,7 +46,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """What the index says of one record file. `sig` is the writer's SSHSIG (base64) over `message()`;
     `version` counts the entry's changes, so that an older entry put back is told from the current one."""
@@ -273,6 +274,9 @@ _ENTRY = _pattern()
 _RECIPIENTS = re.compile(rf"version: {VERSION}\nrecipients: (\S+)\nrecords:\n")
 
 
+_REPEATED = frozenset({"recipients", "status", "reported_on", "due", "deadline"})
+
+
 def _entry_of(match: re.Match[str]) -> Entry | None:
     values: dict[str, Any] = {"id": match["id"]}
     for name, kind, _ in FIELDS:
@@ -280,13 +284,14 @@ def _entry_of(match: re.Match[str]) -> Entry | None:
         if raw is None:
             continue
         if kind == "words":
-            values[name] = tuple(line[6:] for line in raw.splitlines())
+            values[name] = tuple(sys.intern(line[6:]) for line in raw.splitlines())
         elif kind == "bool":
             values[name] = raw == "true"
         elif kind == "int":
             values[name] = int(raw)
         else:
-            values[name] = raw
+            # Fingerprints, statuses and dates recur from entry to entry: one copy of each is kept.
+            values[name] = sys.intern(raw) if name in _REPEATED else raw
         if not _plain(kind, values[name]) or (kind == "word" and not yaml_io.is_plain(raw)):
             return None
     return Entry(**values)
@@ -323,7 +328,9 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-_PARSED: dict[bytes, Index] = {}  # the last texts parsed (two: the file and another version)
+_PARSED: dict[
+    bytes, Index
+] = {}  # by sha256, the last texts parsed (two: the file and another version)
 
 
 @dataclass(frozen=True)
@@ -345,13 +352,14 @@ class Index:
 
         The same text is parsed once (the file, and the same index as committed, are read by several
         checks); an Index is frozen, and its entries are never changed in place."""
-        known = _PARSED.get(text)
+        digest = hashlib.sha256(text).digest()  # not the text: it is megabytes at 10,000 records
+        known = _PARSED.get(digest)
         if known is not None:
             return known
         parsed = cls._parse(text, source)
         if len(_PARSED) >= 2:
             _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[text] = parsed
+        _PARSED[digest] = parsed
         return parsed
 
     @classmethod

@@ -46,7 +46,7 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(map(str, value)) if value else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     name: str | None = None
     emails: tuple[str, ...] = ()
@@ -60,14 +60,14 @@ class Subject:
         return _from_mapping(cls, doc)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reporter:
     kind: ReporterKind
     name: str | None = None
     contact: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     type: OutcomeType
     decided_on: dt.date
@@ -78,19 +78,19 @@ class Outcome:
     shareable_summary: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnilateralAction:
     taken_on: dt.date
     reviewed_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Appeal:
     received_on: dt.date
     decided_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Override:
     reason: str
     decided_on: dt.date | None = None
@@ -101,21 +101,21 @@ class Override:
         return self.reporter if step == "reporter" else self.subjects
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hold:
     reason: str
     since: dt.date
     review_on: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disclosure:
     on: dt.date
     to: str | None
     what: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     id: str
     reported_on: dt.date

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import access, codenames, crypto, index, keys, opening, staging, trust, validate, yaml_io
 from .clone import Clone
@@ -76,6 +76,17 @@ class Loaded:
     doc: dict[str, Any]
     record: Record
     file_sha: str
+
+
+class RecordRead(Protocol):
+    """What a read left of one record that the schedules and the index are worked out from: its model
+    and its file's hash (a `Loaded`, or the less that `check` keeps of 10,000 records)."""
+
+    @property
+    def record(self) -> Record: ...
+
+    @property
+    def file_sha(self) -> str: ...
 
 
 @dataclass
@@ -212,7 +223,7 @@ class Store:
             record, self.policy
         )
 
-    def know(self, loaded: Mapping[str, Loaded]) -> None:
+    def know(self, loaded: Mapping[str, RecordRead]) -> None:
         """The collection records are written in: members named through same-person links are found
         across it (`record_facts`). A member who cannot open some records finds only what theirs show."""
         self.linked = access.linked_members([item.record for item in loaded.values()], self.members)
@@ -281,20 +292,14 @@ class Store:
 
     @cached_property
     def verifier(self) -> trust.Verifier:
-        return trust.Verifier(set(self.clone.verified))
+        return trust.Verifier(self.clone.verified())
 
     def read_index(self) -> index.Index:
-        """The index as on disk; parsed once per content (it is megabytes at 10,000 records)."""
+        """The index as on disk; parsed once per content (Index.parse: it is megabytes at 10,000 records)."""
         path = self.repo.index_path
         if not path.exists():
             return index.Index.empty()
-        data = path.read_bytes()
-        cached = self.__dict__.get("_index_cache")
-        if cached is not None and cached[0] == data:
-            return cached[1]  # type: ignore[no-any-return]
-        parsed = index.Index.parse(data, self.repo.rel(path))
-        self.__dict__["_index_cache"] = (data, parsed)
-        return parsed
+        return index.Index.parse(path.read_bytes(), self.repo.rel(path))
 
     def previous_index(self) -> index.Index:
         """What the index knows: as on disk, or, when it is missing or malformed, as last committed (its
@@ -830,7 +835,7 @@ class Store:
                 raise DecryptError(self.why_withheld(rid))
 
     def schedules(
-        self, loaded: Mapping[str, Loaded], as_of: dt.date, people: PeopleIndex | None = None
+        self, loaded: Mapping[str, RecordRead], as_of: dt.date, people: PeopleIndex | None = None
     ) -> dict[str, RecordSchedule]:
         return schedule([item.record for item in loaded.values()], self.policy, as_of, people)
 
@@ -1074,7 +1079,7 @@ class Store:
 
     def index_entries(
         self,
-        loaded: Mapping[str, Loaded],
+        loaded: Mapping[str, RecordRead],
         written: frozenset[str] = frozenset(),
         schedules: Mapping[str, RecordSchedule] | None = None,
         as_read: bool = False,
@@ -1082,7 +1087,7 @@ class Store:
         """The (unsigned) index entries of `loaded`, hashing each file as it now is; with `as_read`, the caller
         vouches that nothing was written since the files were read, so the hashes taken then are used."""
 
-        def file_sha(rid: str, item: Loaded) -> str:
+        def file_sha(rid: str, item: RecordRead) -> str:
             return (
                 item.file_sha
                 if as_read and item.file_sha

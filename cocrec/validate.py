@@ -62,12 +62,26 @@ def record_errors(
     ]
 
 
+Refs = tuple[str | None, tuple[tuple[FieldPath, Any], ...]]
+"""What other records' rules need of one record: its id, and each also_in with its field path."""
+
+
+def refs(doc: Any) -> Refs:
+    return _record_id(doc), tuple(find(doc, ALSO_IN)) if isinstance(doc, Mapping) else ()
+
+
 def collection_errors(docs_by_source: Mapping[str, Any]) -> list[ValidationError]:
     """Rules across records: each id used once, each also_in naming a record that exists."""
+    return refs_errors({source: refs(doc) for source, doc in docs_by_source.items()})
+
+
+def refs_errors(refs_by_source: Mapping[str, Refs]) -> list[ValidationError]:
+    """`collection_errors`, of each record's `refs` (what `check`'s workers send back instead of the
+    document)."""
     first_source: dict[str, str] = {}
     errors: list[ValidationError] = []
-    for source in sorted(docs_by_source):
-        record_id = _record_id(docs_by_source[source])
+    for source in sorted(refs_by_source):
+        record_id = refs_by_source[source][0]
         if record_id in first_source:
             errors.append(
                 ValidationError(
@@ -78,8 +92,8 @@ def collection_errors(docs_by_source: Mapping[str, Any]) -> list[ValidationError
             )
         elif record_id is not None:
             first_source[record_id] = source
-    for source in sorted(docs_by_source):
-        for path, target in find(docs_by_source[source], ALSO_IN):
+    for source in sorted(refs_by_source):
+        for path, target in refs_by_source[source][1]:
             if target not in first_source:
                 errors.append(
                     ValidationError(

@@ -4,6 +4,7 @@ member's cocrec refuses it before it encrypts or answers a look-up."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -251,7 +252,7 @@ def test_an_ssh_stanza_swapped_for_an_x25519_one_is_seen_without_a_key(
     facts = checks.file_facts(swapped, "x")
     assert (
         checks.encryption_state(
-            store, entry.__class__(**{**entry.__dict__, "sha256": facts[0]}), facts[0], facts[1]
+            store, dataclasses.replace(entry, sha256=facts[0]), facts[0], facts[1]
         )
         == "stale"
     )
@@ -281,13 +282,11 @@ def test_a_former_members_later_change_fails_verification(
     assert root is not None
     signer = keys.private_key(bob.identity.read_text())
     assert signer is not None
-    changed = index.Entry(
-        **{
-            **idx.entries[rid].__dict__,
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "version": 99,
-            "sig": "",
-        }
+    changed = dataclasses.replace(
+        idx.entries[rid],
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        version=99,
+        sig="",
     )
     entries = {**idx.entries, rid: trust.sign_entry(changed, root, signer)}
     (repo.root / "records/index.yaml").write_text(index.render(idx.recipients, entries))

@@ -544,7 +544,7 @@ def test_resuming_an_edit_kept_before_the_record_was_expunged_is_refused(three: 
     assert resumed.exit_code == 1, resumed.output
     assert resumed.stderr.strip() == (
         "cocrec: .git/cocrec/drafts: the record was expunged (reporter, subjects) since your edit was "
-        "kept, and your kept text still holds what was removed: drop it with `--discard-draft` and make "
+        f"kept, and your kept text still holds what was removed: drop it with `cocrec edit {rid} --discard-draft` and make "
         "your change again"
     )
     assert three.files() == before and not holds_people(three, rid)

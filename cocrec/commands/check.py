@@ -50,7 +50,7 @@ def _decrypted(ctx: Context, files: Mapping[str, Path], as_of: dt.date) -> list[
         rid: item for rid, item in read.loaded.items() if store.why_not(rid, item.file_sha) is None
     }
     tree = checks.tracked_problems(store, authentic, read.named_in, tracked)
-    with_keys = checks.with_keys(store, authentic, as_of, idx, files, read.text_hits)
+    with_keys = checks.with_keys(store, authentic, as_of, idx, files, read.refs, read.text_hits)
     return keyless + tree + read.problems + with_keys + repository
 
 

@@ -122,7 +122,7 @@ def resumed_draft(
     def opened() -> tuple[drafts.Draft, list[str]]:
         """The draft, and the fields changed since it was kept (asking names them: opened first)."""
         found = drafts.load(path, ctx.identities, drop=offer.drop)
-        return found, drafts.changed_fields(found.base, plaintext)
+        return found, drafts.changed_fields(found.base, plaintext, offer.drop)
 
     def changes() -> str:
         changed = opened()[1]
