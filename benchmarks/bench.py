@@ -418,25 +418,33 @@ def byte_compile() -> None:
 
 def timed(argv: Sequence[str], ok: Sequence[int] = (0,)) -> float:
     """Seconds one process takes; `ok` are the exit codes it may end with (check exits 1 on overdue records)."""
-    return timed_with_peak(argv, ok)[0]
-
-
-def timed_with_peak(argv: Sequence[str], ok: Sequence[int] = (0,)) -> tuple[float, int]:
-    """Seconds one process takes, and the peak resident memory (bytes) of it or of the largest of the
-    processes it waited for (its workers)."""
     os.sync()  # the copies and checkouts made just before must not be flushed on this run's time
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(list(argv), stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode not in ok:
-            err.seek(0)
-            raise SystemExit(
-                f"{' '.join(argv[:8])}... failed ({child.returncode}): {err.read().decode().strip()}"
-            )
-    return elapsed, usage.ru_maxrss * 1024  # Linux counts it in KiB
+    run = subprocess.run(list(argv), capture_output=True)
+    elapsed = time.perf_counter() - start
+    if run.returncode not in ok:
+        raise SystemExit(
+            f"{' '.join(argv[:8])}... failed ({run.returncode}): {run.stderr.decode().strip()}"
+        )
+    return elapsed
+
+
+def peak_of(argv: Sequence[str], ok: Sequence[int] = (0,)) -> int:
+    """The peak resident memory (bytes) of one run of `argv` or of the largest process it waited for
+    (its workers). Measured by a small process of this script that runs it: Linux counts a child's
+    peak from the memory of the process it was forked from, and this one holds thousands of records."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "peak"
+        timed([sys.executable, __file__, "_peak", str(report), *argv], ok)
+        return int(report.read_text())
+
+
+def _peak(report: str, argv: Sequence[str]) -> int:
+    import resource
+
+    code = subprocess.run(list(argv), capture_output=True).returncode
+    Path(report).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024))
+    return code
 
 
 def median_of(runs: int, argv: Sequence[str]) -> float:
@@ -510,17 +518,14 @@ def measure(
     if importlib.util.find_spec("cocrec.commands.stats") is None:
         del commands["stats"]
     times: dict[str, list[float]] = {name: [] for name in ["floor", *commands]}
-    peaks = {"check": 0, "floor": 0}
     for _ in range(repeat):
-        seconds, peak = timed_with_peak(floor_argv("parse", root / "records", me, all_keys))
-        times["floor"].append(seconds)
-        peaks["floor"] = max(peaks["floor"], peak)
+        times["floor"].append(timed(floor_argv("parse", root / "records", me, all_keys)))
         for name, args in commands.items():
-            seconds, peak = timed_with_peak([*py, *args, "--as-of", AS_OF], ok=(0, 1))
-            times[name].append(seconds)
-            if name in peaks:
-                peaks[name] = max(peaks[name], peak)
-    PEAKS[records, kind] = (peaks["check"], peaks["floor"])
+            times[name].append(timed([*py, *args, "--as-of", AS_OF], ok=(0, 1)))
+    PEAKS[records, kind] = (
+        peak_of([*py, "check", "--as-of", AS_OF], ok=(0, 1)),
+        peak_of(floor_argv("parse", root / "records", me, all_keys)),
+    )
     parse_floor = min(times["floor"])
     rows.append(
         (
@@ -806,6 +811,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] == ["_floor"]:
         floor(args[1], args[2], args[3], args[4:])
         return 0
+    if args[:1] == ["_peak"]:
+        return _peak(args[1], args[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
         "--records",
