@@ -70,6 +70,17 @@ def full_fingerprint(root: Path) -> str:
 # -- (a) push access, no member key ---------------------------------------------------------
 
 
+def add_named(repo: Cocrec, person: Person, *identifiers: str) -> None:
+    """`person` joins (since 2024-01-01), listing their own `identifiers`, which keep reports about
+    them from them."""
+    flags = [arg for value in identifiers for arg in ("--identifier", value)]
+    added = repo(
+        "members", "add", person.id, "--name", person.name, "--key", person.public,
+        "--since", "2024-01-01", *flags,
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+
 def test_an_index_entry_edited_to_drop_the_recused_member_does_not_make_a_rekey_give_it_to_them(
     three: Cocrec, bob: Person
 ) -> None:
@@ -123,11 +134,7 @@ def test_members_yaml_edited_to_clear_a_pending_member_is_refused(
 def test_members_yaml_edited_to_drop_a_members_identifiers_is_refused(
     repo: Cocrec, carol: Person
 ) -> None:
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01", "--identifier", "carol@example.org",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol, "carol@example.org")
     about = {"name": "Carol Member", "emails": ["carol@example.org"]}
     rid = repo.add(record(subjects=[about]))
     commit_all(repo)
@@ -216,11 +223,7 @@ def test_a_recused_members_rekey_after_a_member_joins_leaves_the_record_to_anoth
 def test_undoing_a_recusal_does_not_give_a_report_about_the_member_to_them(
     repo: Cocrec, carol: Person
 ) -> None:
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01", "--identifier", "carol@example.org",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol, "carol@example.org")
     about = {"name": "Carol Member", "emails": ["carol@example.org"]}
     rid = repo.add(record(subjects=[about], recused=["carol"]))
     undone = repo("recuse", rid, "--undo", "carol")
@@ -234,11 +237,7 @@ def test_a_named_member_removing_their_own_identifier_does_not_get_the_report_on
 ) -> None:
     """carol edits her own `identifiers` away and signs it (`adopt`, allowed for her own entry); the
     next write of the report about her by another member must still leave her out."""
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01", "--identifier", "carol@example.org",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol, "carol@example.org")
     about = {"name": "Carol Member", "emails": ["carol@example.org"]}
     rid = repo.add(record(subjects=[about]))
     commit_all(repo)
@@ -350,11 +349,7 @@ def test_the_index_does_not_tell_a_report_about_a_member_from_a_recusal(
     repo: Cocrec, carol: Person
 ) -> None:
     """Both leave carol out; nothing in either entry but its own hashes and dates says which."""
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01", "--identifier", "carol@example.org",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol, "carol@example.org")
     closed = outcome("resolved")
     carol_about = [{"name": "Carol Member", "emails": ["carol@example.org"]}]
     about = repo.add(record(subjects=carol_about, outcome=closed))
@@ -640,11 +635,7 @@ def test_a_pending_member_who_signs_their_own_clearing_by_hand_does_not_get_the_
 def test_a_named_member_who_signs_away_their_identifiers_by_hand_does_not_get_the_report(
     repo: Cocrec, carol: Person
 ) -> None:
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01", "--identifier", "carol@example.org",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol, "carol@example.org")
     rid = repo.add(record(subjects=[{"name": "Carol Member", "emails": ["carol@example.org"]}]))
     commit_all(repo)
 
@@ -723,11 +714,7 @@ def test_a_self_signed_clearing_is_refused_by_writers_and_ci_until_another_membe
 def test_removing_one_of_two_own_identifiers_by_hand_is_refused(
     repo: Cocrec, carol: Person
 ) -> None:
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01", "--identifier", "carol@example.org", "--identifier", "github:carol",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol, "carol@example.org", "github:carol")
     about = {"name": "Carol Member", "usernames": ["github:carol"]}
     rid = repo.add(record(outcome=outcome("resolved"), subjects=[about]))
     commit_all(repo)
@@ -792,11 +779,7 @@ def test_an_entry_that_signs_the_limits_from_before_the_change_is_not_believed(
 def test_a_member_may_add_their_own_identifier_and_sign_it(repo: Cocrec, carol: Person) -> None:
     """Narrowing one's own access is no widening (SPEC: a member's own `identifiers`, by hand and
     `adopt`): it counts, and the report about them is then kept from them."""
-    added = repo(
-        "members", "add", carol.id, "--name", carol.name, "--key", carol.public,
-        "--since", "2024-01-01",
-    )  # fmt: skip
-    assert added.exit_code == 0, added.output
+    add_named(repo, carol)
     about = {"name": "Carol Member", "emails": ["carol@example.org"]}
     rid = repo.add(record(outcome=outcome("resolved"), subjects=[about]))
 
