@@ -291,8 +291,10 @@ def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned) -> Check
         return Checked(item._replace(plaintext=b"", doc=None))
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
     stanzas = crypto.recipient_stanzas(ciphertext)
-    hits, needles = redact.text_scan(item.doc)
-    named_in = tuple(path for path, folded in scanned if may_name(needles, folded))
+    hits, matchers = redact.text_scan(item.doc)
+    named_in = tuple(
+        path for path, folded in scanned if any(m.might_occur(folded) for m in matchers)
+    )
     # Once scanned, `check` needs neither the plaintext nor the free text (ids, dates, names and
     # identifiers are what it compares), nor the document but to look for its people in a tracked
     # file: what crosses back is the model, which the parent would otherwise build 10,000 times.
@@ -300,19 +302,6 @@ def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned) -> Check
     kept = item._replace(plaintext=b"", doc=lean if named_in else None)
     refs = validate.refs(item.doc)
     return Checked(kept, stanzas, tuple(hits), named_in, refs, Record.from_doc(lean))
-
-
-def may_name(needles: frozenset[str], folded: str) -> bool:
-    """Whether a folded text may name someone whose needles (Matcher.needles) these are: one of them
-    occurs in it, and a needle of letters only (a name word, a username) stands as a word there, as
-    every match of it does."""
-    from . import matcher
-
-    return any(
-        needle in folded
-        and (not needle.isascii() or not needle.isalpha() or matcher.stands_in(needle, folded))
-        for needle in needles
-    )
 
 
 @dataclass

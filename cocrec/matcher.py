@@ -330,12 +330,6 @@ class Matcher:
     def __bool__(self) -> bool:
         return bool(self._names or self._identifiers)
 
-    @property
-    def needles(self) -> frozenset[str]:
-        """Substrings one of which every match contains (plain data): a folded text holding none
-        of them holds no match."""
-        return self._substrings | self._words
-
     @functools.cached_property
     def _patterns(self) -> list[_Pattern]:
         patterns: dict[tuple[str, Edges], _Pattern] = {}
@@ -357,7 +351,7 @@ class Matcher:
         """False only when nothing can match in this folded text (see `fold_text`): a substring
         every match contains, or a name word standing as a word ("Rep" is not in "report")."""
         return any(n in folded for n in self._substrings) or any(
-            w in folded and stands_in(w, folded) for w in self._words
+            w in folded and _stands_in(w, folded) for w in self._words
         )
 
     @functools.cached_property
@@ -463,7 +457,7 @@ def _name_needles(name: str, substrings: set[str], words: set[str]) -> None:
             substrings.add(found[0] + found[1])
 
 
-def stands_in(word: str, folded: str) -> bool:
+def _stands_in(word: str, folded: str) -> bool:
     """`word` occurs in `folded` not touching another letter (inflected: +s, +es), as the patterns'
     edges want; a letter of a script without spaces is no letter here (folding sets them apart)."""
     start = folded.find(word)

@@ -244,9 +244,9 @@ def general_text_hits(doc: Mapping[str, Any]) -> list[tuple[StepName, str]]:
     return text_scan(doc)[0]
 
 
-def text_scan(doc: Mapping[str, Any]) -> tuple[list[tuple[StepName, str]], frozenset[str]]:
-    """`general_text_hits`, and the needles of every value the steps still to come remove (see
-    Matcher.needles): a file holding none of them names none of the record's people."""
+def text_scan(doc: Mapping[str, Any]) -> tuple[list[tuple[StepName, str]], tuple[Matcher, ...]]:
+    """`general_text_hits`, and a matcher of the values each step still to come removes: a text none
+    of them `might_occur` in names none of the record's people."""
     expunged = doc.get("expunged") or {}
     found: dict[StepName, tuple[set[str], set[str]]] = {
         step: (set(), set()) for step in STEPS if step not in expunged
@@ -265,8 +265,7 @@ def text_scan(doc: Mapping[str, Any]) -> tuple[list[tuple[StepName, str]], froze
         if (pii := Pii(frozenset(identifiers), frozenset(names)))
     ]
     if not by_step:
-        return [], frozenset()
-    needles = frozenset().union(*(pii.matcher.needles for _, pii in by_step))
+        return [], ()
     # Most records name nobody in the kept text: one test of all of it, not one per field.
     everything = fold_text("\n".join(value for _, value in kept))
     hits = [
@@ -276,7 +275,7 @@ def text_scan(doc: Mapping[str, Any]) -> tuple[list[tuple[StepName, str]], froze
         for path, value in kept
         if occurs_in_text(value, pii)
     ]
-    return hits, needles
+    return hits, tuple(pii.matcher for _, pii in by_step)
 
 
 def without_text(node: Any, path: FieldPath = ()) -> Any:
