@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from . import access, bulk, crypto, index, opening, trust, validate
 from .errors import EXIT_REPO, CocrecError
 from .index import Index
-from .model import Record, StepName
+from .model import Record
 from .people import PeopleIndex
 from .problems import Problem
 from .repo import Repo
 from .retention import RecordSchedule
 from .store import Loaded, RecordRead, Store
+from .vocabulary import StepName
 
 if TYPE_CHECKING:
     from . import message_check

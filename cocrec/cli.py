@@ -21,8 +21,7 @@ import click
 from . import __version__, dates, output
 from .errors import EXIT_INTERRUPTED, EXIT_REPO, EXIT_USAGE, CocrecError, UsageError
 from .fsutil import Terminated, signals_as_interrupts
-from .model import COUNT_BY, OUTCOME_TYPES, RECORD_STATUSES
-from .policy import DEFAULT_PRESET, PRESETS
+from .vocabulary import COUNT_BY, DEFAULT_PRESET, OUTCOME_TYPES, PRESETS, RECORD_STATUSES
 
 if TYPE_CHECKING:
     from .context import Context

@@ -22,8 +22,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from .model import DeadlineKind, Record
+from .model import Record
 from .policy import Policy
+from .vocabulary import DeadlineKind
 
 DeadlineState = Literal["pending", "due", "overdue", "done"]
 # The kinds the committee itself can miss (and CI fails on).

@@ -46,9 +46,10 @@ from typing import Any, Literal, cast
 from . import schema, validate
 from .dates import iso
 from .errors import UsageError
-from .model import OUTCOME_TYPES, Members, Record
+from .model import Members, Record
 from .policy import Policy
 from .retention import RecordSchedule, due_dates, schedule
+from .vocabulary import OUTCOME_TYPES
 
 DateOrder = Literal["dmy", "mdy"]
 FieldKind = Literal[

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import (
     Any,
-    Literal,
     TypeVar,
     cast,
     get_args,
@@ -22,18 +21,7 @@ from typing import (
 )
 
 from .dates import parse_date
-
-OutcomeType = Literal["no-violation", "unidentified", "resolved", "flagged", "banned"]
-OUTCOME_TYPES: tuple[OutcomeType, ...] = get_args(OutcomeType)
-StepName = Literal["reporter", "subjects"]
-STEPS: tuple[StepName, ...] = get_args(StepName)
-ReporterKind = Literal["official", "public", "private"]
-DeadlineKind = Literal["acknowledge", "decide", "review_unilateral", "appeal_window"]
-DEADLINE_KINDS: tuple[DeadlineKind, ...] = get_args(DeadlineKind)
-RecordStatus = Literal["open", "closed"]  # open: no outcome yet
-RECORD_STATUSES: tuple[RecordStatus, ...] = get_args(RecordStatus)
-CountBy = Literal["year", "half", "region", "outcome", "consequence", "category"]  # `stats --by`
-COUNT_BY: tuple[CountBy, ...] = get_args(CountBy)
+from .vocabulary import OutcomeType, ReporterKind, StepName
 
 Doc = dict[str, Any]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .model import DEADLINE_KINDS, DeadlineKind, OutcomeType, StepName
+from .vocabulary import DEADLINE_KINDS, DeadlineKind, OutcomeType, StepName
 
 Months = int | None  # None means "never"
 Days = int | None  # None turns a deadline off
@@ -22,13 +22,6 @@ Onboarding = Literal[
     "all", "declare"
 ]  # a new member receives earlier records at once, or once cleared
 
-# Each preset is a template shipped in cocrec/templates, naming its source in a comment.
-PRESETS: dict[str, str] = {
-    "dsf-2018": "cocrec.yaml",
-    "django-2026": "cocrec.django-2026.yaml",
-    "contributor-covenant-2.1": "cocrec.contributor-covenant-2.1.yaml",
-}
-DEFAULT_PRESET = "dsf-2018"
 # The counts a report column may name besides outcome types and consequences (cocrec.stats.ACTIVITY).
 REPORT_COLUMNS_DEFAULT: dict[str, str] = {
     "Reports": "reports",

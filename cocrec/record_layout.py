@@ -27,8 +27,8 @@ import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, NamedTuple, cast, get_args
 
-from .model import STEPS, StepName
 from .schema import schema_doc
+from .vocabulary import STEPS, StepName
 
 Shape = tuple[str, ...]
 PiiClass = Literal["structural", "name", "identifier", "text"]

@@ -36,10 +36,10 @@ from functools import cached_property
 from typing import Any, Literal
 
 from .matcher import MIN_ALONE, Matcher, fold_text, spellings
-from .model import STEPS, StepName
 from .record_layout import Removal, Shape, layout
 from .schema import field_path
 from .validate import FieldPath, find
+from .vocabulary import STEPS, StepName
 
 Doc = dict[str, Any]
 Kind = Literal["structural", "reporter", "subjects", "text"]

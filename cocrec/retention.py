@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .dates import add_months
-from .model import STEPS, Outcome, OutcomeType, Record, RecordStatus, StepName
+from .model import Outcome, Record
 from .people import PeopleIndex
 from .policy import Policy
+from .vocabulary import STEPS, OutcomeType, RecordStatus, StepName
 
 StepState = Literal["done", "never", "held", "pending", "due", "overdue"]
 Due = dt.date | None

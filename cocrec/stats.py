@@ -33,7 +33,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import OUTCOME_TYPES, CountBy, Record
+from .model import Record
+from .vocabulary import OUTCOME_TYPES, CountBy
 
 By = CountBy
 Key = int | str

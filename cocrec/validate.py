@@ -18,9 +18,10 @@ from typing import Any
 from . import dates, schema, yaml_io
 from .dates import parse_date
 from .errors import CocrecError, ValidationError
-from .model import OUTCOME_TYPES, Members, Record
+from .model import Members, Record
 from .policy import Policy
 from .record_layout import Shape, layout
+from .vocabulary import OUTCOME_TYPES
 
 Doc = dict[str, Any]
 FieldPath = tuple[str | int, ...]

@@ -13,8 +13,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from cocrec import crypto, schema, yaml_io
-from cocrec.policy import DEFAULT_DOC, PRESETS
+from cocrec.policy import DEFAULT_DOC
 from cocrec.scaffold import template
+from cocrec.vocabulary import PRESETS
 
 from .conftest import outcome, record, with_changes
 from .test_validate import BAD, closed, example, expunged_doc

@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 from cocrec import redact, schema, validate
-from cocrec.model import STEPS
 from cocrec.record_layout import layout, layout_of, problems
+from cocrec.vocabulary import STEPS
 from tests.schema_corpus import VALID_RECORDS
 
 

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from cocrec import redact, validate
 from cocrec.matcher import fold_text
-from cocrec.model import Members, StepName
+from cocrec.model import Members
 from cocrec.policy import Policy
+from cocrec.vocabulary import StepName
 
 from .conftest import outcome, record
 

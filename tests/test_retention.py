@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cocrec.model import STEPS, Record, Subject
+from cocrec.model import Record, Subject
 from cocrec.policy import DEFAULT_POLICY, Policy
 from cocrec.retention import (
     RecordSchedule,
@@ -26,6 +26,7 @@ from cocrec.retention import (
     schedule,
     step_state,
 )
+from cocrec.vocabulary import STEPS
 
 D = dt.date.fromisoformat
 JANE = {"name": "Jane Doe", "emails": ["jane@x.org"]}

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import stats
-from cocrec.model import OUTCOME_TYPES, Record
+from cocrec.model import Record
+from cocrec.vocabulary import OUTCOME_TYPES
 
 
 def rec(

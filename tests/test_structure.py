@@ -10,6 +10,8 @@ loaded. A command module (cocrec/commands/*.py) imports no other command module,
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "cocrec"
@@ -127,3 +129,22 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_help_loads_no_model_crypto_yaml_or_schema_library() -> None:
+    """`cocrec --help` (and every command's option parsing) stays as cheap as importing click: the
+    choices it offers come from cocrec.vocabulary, not from the model."""
+    probe = (
+        "import sys, contextlib, io\n"
+        "sys.argv = ['cocrec', '--help']\n"
+        "from cocrec.cli import entry\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    entry()\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(run.stdout.split())
+    assert "cocrec.cli" in loaded
+    heavy = {"cocrec.model", "cocrec.policy", "pyrage", "yaml", "jsonschema_rs", "git"}
+    heavy |= {"multiprocessing", "concurrent.futures"}
+    assert loaded & heavy == set()

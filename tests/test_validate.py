@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from cocrec import validate, yaml_io
 from cocrec.errors import UsageError, ValidationError
 from cocrec.model import Members
-from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY, PRESETS
+from cocrec.policy import DEFAULT_DOC, DEFAULT_POLICY
 from cocrec.scaffold import template
+from cocrec.vocabulary import PRESETS
 
 from .conftest import with_changes
 

@@ -29,11 +29,12 @@ from typing import Any
 from .. import drafts, git, message_check, output, prompts, redact, retention
 from ..context import Context
 from ..errors import EXIT_OK, CocrecError, RepoError, UsageError, ValidationError
-from ..model import Record, StepName
+from ..model import Record
 from ..policy import Policy
 from ..prompts import Confirm
 from ..retention import RecordSchedule
 from ..store import Loaded
+from ..vocabulary import StepName
 
 ACTIONABLE = ("due", "overdue")
 Doc = dict[str, Any]

@@ -52,9 +52,9 @@ from .. import crypto, git, layout, matcher, output, redact, yaml_io
 from ..context import Context
 from ..errors import EXIT_OK, EXIT_PROBLEMS, CocrecError, RepoError
 from ..fsutil import private_dir, write_private
-from ..model import STEPS, StepName
 from ..repo import ID_PATTERN, RECORD_SUFFIX
 from ..store import Loaded
+from ..vocabulary import STEPS, StepName
 
 Problem = Literal[
     "holds removed data",

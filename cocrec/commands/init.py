@@ -9,9 +9,9 @@ from .. import git, gitconfig
 from ..context import Context
 from ..errors import EXIT_OK, RepoError
 from ..fsutil import atomic_write
-from ..policy import DEFAULT_PRESET, PRESETS
 from ..repo import Repo
 from ..scaffold import template
+from ..vocabulary import DEFAULT_PRESET, PRESETS
 
 FILES = {
     "cocrec.yaml": ("cocrec.yaml", 0o644),
