@@ -190,6 +190,10 @@ class Repo:
             found[named[0]] = named[1]
         return found
 
+    def __reduce__(self) -> tuple[type[Repo], tuple[Path]]:
+        """A repository crosses to another process as its root alone, never with what it remembers."""
+        return Repo, (self.root,)
+
     @cached_property
     def _record_names(self) -> dict[str, tuple[str, Path]]:
         """The id and path of each record file name seen so far. Both follow from the name alone, so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import pickle
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocrec import layout, yaml_io
+from cocrec.errors import RepoError
 from cocrec.policy import DEFAULT_POLICY
+from cocrec.repo import Repo
 from cocrec.scaffold import template
 from cocrec.validate import load_policy
 
@@ -222,3 +225,22 @@ def test_deeply_nested_or_huge_input_gets_an_answer() -> None:
         + b"\n"
     )
     assert layout.looks_like_record(big) is True
+
+
+def test_each_listing_of_records_sees_files_added_and_removed_since_the_last(
+    tmp_path: Path,
+) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "2026-aaaa.yaml.age").write_bytes(b"x")
+    repo = Repo(tmp_path)
+    assert list(repo.record_files()) == ["2026-aaaa"]
+    (records / "2026-bbbb.yaml.age").write_bytes(b"x")
+    (records / "2026-aaaa.yaml.age").unlink()
+    assert repo.record_files() == {"2026-bbbb": records / "2026-bbbb.yaml.age"}
+    (records / "2026-aaaa.yaml.age").mkdir()
+    with pytest.raises(RepoError, match="not a file"):
+        repo.record_files()
+    # another process receives the repository alone, not what this one has listed
+    assert pickle.loads(pickle.dumps(repo)) == repo
+    assert len(pickle.dumps(repo)) < 300
