@@ -209,7 +209,7 @@ class Repo:
                 "",
                 "file name is not a record id (YYYY-xxxx.yaml.age); rename it",
             )
-        return record_id, self.records_dir / name
+        return record_id, self.record_path(record_id)
 
     def stray_files(self) -> list[str]:
         """Names in records/ that are neither record files nor the index (plaintext left behind, say)."""
