@@ -430,15 +430,24 @@ def _retention_warnings(
                     warning=True,
                 )
             )
-    for first, second in people.name_only_matches():
+    for first, others in people.name_only_matches().items():
         warnings.append(
             Problem(
                 repo.record_source(first),
-                f"a subject has the same name as one in {second} but no shared identifier: if it is the same person, add also_in",
+                f"a subject has the same name as one in {_some(others)} but no shared identifier: if it is the same person, add also_in",
                 warning=True,
             )
         )
     return warnings
+
+
+SHOWN = 3  # record ids a warning lists before it counts the rest
+
+
+def _some(ids: Sequence[str]) -> str:
+    """The first few ids, and how many more: one warning a record, however common a name is."""
+    more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
+    return ", ".join(ids[:SHOWN]) + more
 
 
 WHO: Mapping[StepName, str] = {"reporter": "the reporter", "subjects": "a subject"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 from .matcher import fold_name
 from .model import Record, Subject
@@ -183,10 +182,12 @@ class PeopleIndex:
         """Subject entries whose normalised name equals the query's: a hint for a human, never a link."""
         return self._by_name.get(normalize_name(query), frozenset())
 
-    def name_only_matches(self) -> list[tuple[str, str]]:
-        """Pairs of records (sorted ids) with equally named subjects that share no subject at all."""
-        pairs: set[tuple[str, str]] = set()
+    def name_only_matches(self) -> dict[str, tuple[str, ...]]:
+        """Each record with a subject named like one in a later record (by id) with which it shares no
+        subject at all: those later records, sorted. A pair of records is named once, at the first."""
+        later: dict[str, set[str]] = defaultdict(set)
         for refs in self._by_name.values():
             ids = sorted({rid for rid, _ in refs})
-            pairs.update((a, b) for a, b in combinations(ids, 2) if not self.shares_subject(a, b))
-        return sorted(pairs)
+            for n, first in enumerate(ids):
+                later[first].update(b for b in ids[n + 1 :] if not self.shares_subject(first, b))
+        return {rid: tuple(sorted(others)) for rid, others in sorted(later.items()) if others}

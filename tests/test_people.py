@@ -159,17 +159,17 @@ def test_find_name_is_a_hint_only() -> None:
 
 def test_name_only_match_is_reported() -> None:
     people = PeopleIndex.build([G, H, I, OTHER])
-    assert people.name_only_matches() == [(G.id, OTHER.id)]
+    assert people.name_only_matches() == {G.id: (OTHER.id,)}
 
 
 def test_name_match_with_shared_person_is_not_reported() -> None:
     same = rec("2026-s7aa", {"name": "JANE  doe", "emails": ["jane@x.org"]})
-    assert PeopleIndex.build([G, same]).name_only_matches() == []
+    assert PeopleIndex.build([G, same]).name_only_matches() == {}
 
 
 def test_name_match_with_also_in_is_not_reported() -> None:
     linked = rec("2026-t7aa", {"name": "Jane Doe", "also_in": [G.id]})
-    assert PeopleIndex.build([G, linked]).name_only_matches() == []
+    assert PeopleIndex.build([G, linked]).name_only_matches() == {}
 
 
 def test_also_in_is_not_transitive() -> None:
@@ -178,19 +178,18 @@ def test_also_in_is_not_transitive() -> None:
     linked = rec("2026-t7aa", {"name": "Jane Doe", "also_in": [G.id]})
     people = PeopleIndex.build([G, same, linked])
     assert not people.shares_subject(same.id, linked.id)
-    assert people.name_only_matches() == [(same.id, linked.id)]
+    assert people.name_only_matches() == {same.id: (linked.id,)}
 
 
-def test_name_only_matches_are_sorted_pairs() -> None:
+def test_name_only_matches_name_each_pair_once_at_its_first_record() -> None:
     records = [
         rec(f"2025-{c}7aa", {"name": "Alex Example", "emails": [f"alex{c}@example.org"]})
         for c in "cba"
     ]
-    assert PeopleIndex.build(records).name_only_matches() == [
-        ("2025-a7aa", "2025-b7aa"),
-        ("2025-a7aa", "2025-c7aa"),
-        ("2025-b7aa", "2025-c7aa"),
-    ]
+    assert PeopleIndex.build(records).name_only_matches() == {
+        "2025-a7aa": ("2025-b7aa", "2025-c7aa"),
+        "2025-b7aa": ("2025-c7aa",),
+    }
 
 
 POOL = [

@@ -259,3 +259,29 @@ def test_500_levels_of_nesting_in_members_or_policy_is_one_line(
     assert result.exit_code == 1
     assert line.startswith(f"cocrec: {name}: line ") and "nested more than 32 levels deep" in line
     assert repo.files() == before
+
+
+def test_a_name_shared_by_many_records_warns_once_a_record_listing_a_few_of_the_others(
+    repo: Cocrec,
+) -> None:
+    """A common name in many reports must not flood `check` with a line per pair of records."""
+    ids = sorted(
+        repo.add(
+            record(
+                reported_on="2026-11-02",
+                subjects=[{"name": "Alex Example", "emails": [f"alex{n}@example.org"]}],
+            )
+        )
+        for n in range(6)
+    )
+    code, result = check(repo, "--as-of", "2026-11-03")
+    assert code == 0
+    same = [w for w in result["warnings"] if "same name" in w]  # type: ignore[union-attr]
+    assert len(same) == 5  # one a record, at the first of each pair: never one a pair (15)
+    assert same[0] == (
+        f"records/{ids[0]}.yaml.age: a subject has the same name as one in "
+        f"{ids[1]}, {ids[2]}, {ids[3]} and 2 more but no shared identifier: "
+        "if it is the same person, add also_in"
+    )
+    assert same[-1].startswith(f"records/{ids[4]}.yaml.age:") and f"one in {ids[5]} but" in same[-1]
+    assert "Alex" not in json.dumps(result)
