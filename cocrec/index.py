@@ -292,7 +292,7 @@ def _entry_of(match: re.Match[str]) -> Entry | None:
         else:
             # Fingerprints, statuses and dates recur from entry to entry: one copy of each is kept.
             values[name] = sys.intern(raw) if name in _REPEATED else raw
-        if not _plain(kind, values[name]) or (kind == "word" and not yaml_io.is_plain(raw)):
+        if not _plain(kind, values[name]):
             return None
     return Entry(**values)
 

@@ -8,6 +8,7 @@ so re-saving an unchanged record is byte-identical.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -382,11 +383,13 @@ _PLAIN_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:-]{0,99}")
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
+@functools.lru_cache(maxsize=1024)
 def is_plain(value: str) -> bool:
     """Whether `dumps` writes this string bare: a short word of letters, digits, '_', ':' and '-'
     that the dumper's resolver reads back as a string (not `123`, `null`, `yes`, `0b101`).
 
     Lets a fixed-shape file (the index) be written with a template that `dumps` would match byte for byte.
+    Remembered: an index repeats its fingerprints, statuses and dates in every entry.
     """
     if not _PLAIN_CHARS.fullmatch(value) or value.endswith(":"):
         return False
