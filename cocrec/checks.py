@@ -270,22 +270,27 @@ class CheckSetup:
     opener: opening.Opener
     scanned: Scanned = ()
 
-    def __call__(self) -> tuple[opening.Opening, Scanned]:
-        return self.opener(), self.scanned
+    def __call__(self) -> tuple[opening.Opening, Scanned, str]:
+        # Every scanned file's text in one, each apart from the next: a record's people are tested
+        # against all of them at once first (most records are named in none).
+        return self.opener(), self.scanned, "\0".join(folded for _, folded in self.scanned)
 
 
 def check_batch(
-    items: list[opening.Item], shared: tuple[opening.Opening, Scanned]
+    items: list[opening.Item], shared: tuple[opening.Opening, Scanned, str]
 ) -> list[Checked]:
     """A bulk batch: open each file of the chunk, then ask `check`'s own questions of those that
     opened."""
-    opening_, scanned = shared
+    opening_, scanned, together = shared
     ciphertexts = opening.read(items)
     opened = opening.open_ciphertexts(ciphertexts, items, opening_)
-    return [_checked(ciphertext, item, scanned) for ciphertext, item in zip(ciphertexts, opened)]
+    return [
+        _checked(ciphertext, item, scanned, together)
+        for ciphertext, item in zip(ciphertexts, opened)
+    ]
 
 
-def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned) -> Checked:
+def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned, together: str) -> Checked:
     from . import redact  # `check`'s own work: `status` and the hooks read this module without it
 
     if item.problems:
@@ -293,8 +298,10 @@ def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned) -> Check
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
     stanzas = crypto.recipient_stanzas(ciphertext)
     hits, matchers = redact.text_scan(item.doc)
-    named_in = tuple(
-        path for path, folded in scanned if any(m.might_occur(folded) for m in matchers)
+    named_in = (
+        tuple(path for path, folded in scanned if any(m.might_occur(folded) for m in matchers))
+        if any(m.might_occur(together) for m in matchers)
+        else ()
     )
     # Once scanned, `check` needs neither the plaintext nor the free text (ids, dates, names and
     # identifiers are what it compares), nor the document but to look for its people in a tracked
