@@ -102,7 +102,7 @@ def _group(subjects: Mapping[SubjectRef, frozenset[str]]) -> dict[SubjectRef, st
 
 
 def _record_links(
-    records: Sequence[Record], members: Mapping[int, frozenset[SubjectRef]]
+    records: Sequence[Record], members: Mapping[int, tuple[SubjectRef, ...]]
 ) -> dict[str, set[str]]:
     """Which records share a subject: through a person, or an `also_in` either way (known records only)."""
     known = {r.id for r in records}
@@ -121,13 +121,16 @@ def _record_links(
 
 @dataclass(frozen=True)
 class PeopleIndex:
-    """Same-person groups over a set of records, and the record links they make."""
+    """Same-person groups over a set of records, and the record links they make.
+
+    A person's entries, and the entries of one name, are tuples: most hold one entry, and `check`
+    builds this for every record at once (a tuple of one is a quarter of a set of one)."""
 
     _person: Mapping[SubjectRef, int]
-    _members: Mapping[int, frozenset[SubjectRef]]
+    _members: Mapping[int, tuple[SubjectRef, ...]]
     _by_identifier: Mapping[str, int]
     _links: Mapping[str, frozenset[str]]
-    _by_name: Mapping[str, frozenset[SubjectRef]]
+    _by_name: Mapping[str, tuple[SubjectRef, ...]]
 
     @classmethod
     def build(cls, records: Sequence[Record]) -> PeopleIndex:
@@ -135,9 +138,9 @@ class PeopleIndex:
         root_of = _group(subjects)
         number = {root: n for n, root in enumerate(sorted(set(root_of.values())))}
         person: dict[SubjectRef, int] = {}
-        members: dict[int, set[SubjectRef]] = defaultdict(set)
+        members: dict[int, list[SubjectRef]] = defaultdict(list)  # each entry once: (record, index)
         by_identifier: dict[str, int] = {}
-        by_name: dict[str, set[SubjectRef]] = defaultdict(set)
+        by_name: dict[str, list[SubjectRef]] = defaultdict(list)
         for record in records:
             for index, subject in enumerate(record.subjects):
                 ref = (record.id, index)
@@ -145,19 +148,26 @@ class PeopleIndex:
                 if ids:
                     key = number[root_of[ref]]
                     person[ref] = key
-                    members[key].add(ref)
+                    members[key].append(ref)
                     by_identifier.update(dict.fromkeys(ids, key))
                 name = normalize_name(subject.name) if subject.name and not subject.expunged else ""
                 if name:
-                    by_name[name].add(ref)
-        frozen_members = {k: frozenset(v) for k, v in members.items()}
+                    by_name[name].append(ref)
+        # What is built is let go as soon as its frozen copy is made: at 10,000 records, peak memory.
+        del subjects, root_of
+        frozen_members = {k: tuple(sorted(v)) for k, v in members.items()}
+        del members
         links = _record_links(records, frozen_members)
+        frozen_links = {}
+        while links:
+            rid, linked = links.popitem()
+            frozen_links[rid] = frozenset(linked)
         return cls(
             person,
             frozen_members,
             by_identifier,
-            {rid: frozenset(linked) for rid, linked in links.items()},
-            {name: frozenset(refs) for name, refs in by_name.items()},
+            frozen_links,
+            {name: tuple(sorted(refs)) for name, refs in by_name.items()},
         )
 
     def person_of(self, record_id: str, subject_index: int) -> int | None:
@@ -180,7 +190,7 @@ class PeopleIndex:
 
     def find_name(self, query: str) -> frozenset[SubjectRef]:
         """Subject entries whose normalised name equals the query's: a hint for a human, never a link."""
-        return self._by_name.get(normalize_name(query), frozenset())
+        return frozenset(self._by_name.get(normalize_name(query), ()))
 
     def name_only_matches(self) -> dict[str, tuple[str, ...]]:
         """Each record with a subject named like one in a later record (by id) with which it shares no
