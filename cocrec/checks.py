@@ -518,10 +518,11 @@ def history_problems(store: Store) -> list[Problem]:
             store.trust_file,
             git.history_blobs(repo.root, "HEAD", trust.TRUST_FILE),
             "an earlier commit",
+            store.verifier,
         )
     ]
     for rev in ["HEAD", *git.parents(repo.root, "HEAD")]:
-        before = _seen_at(repo, rev)
+        before = _seen_at(store, rev)
         if before is not None:
             flaws = trust.rollbacks(
                 now, before, repo.record_source, f"commit {rev[:7] if rev != 'HEAD' else 'HEAD'}"
@@ -534,13 +535,16 @@ def history_problems(store: Store) -> list[Problem]:
     return problems
 
 
-def _seen_at(repo: Repo, rev: str) -> trust.Seen | None:
+def _seen_at(store: Store, rev: str) -> trust.Seen | None:
+    """The statements commit `rev` shows, of those its own signatures prove (`trust.believed`): a
+    forged one committed and then undone must not make the undoing look like a rollback."""
     from . import git
 
+    repo = store.history  # the clone's git, also when `store` holds a commit's exported files
     tf_data = git.show_file(repo.root, rev, trust.TRUST_FILE)
     index_data = git.show_file(repo.root, rev, "records/index.yaml")
     try:
-        tf = trust.parse(tf_data) if tf_data else trust.TrustFile()
+        tf = trust.believed(trust.parse(tf_data), store.verifier) if tf_data else trust.TrustFile()
         idx = (
             index.Index.parse(index_data, f"{rev}:records/index.yaml")
             if index_data
@@ -548,7 +552,8 @@ def _seen_at(repo: Repo, rev: str) -> trust.Seen | None:
         )
     except CocrecError:
         return None  # an older format or a broken file there: nothing to compare with
-    return trust.seen_in(tf, idx.entries)
+    signed = trust.believed_entries(tf, idx.entries, store.verifier, store.verification.signed)
+    return trust.seen_in(tf, signed)
 
 
 def clone_warnings(repo: Repo) -> list[Problem]:

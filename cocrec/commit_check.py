@@ -171,7 +171,7 @@ def _keyed(store: Store) -> list[Problem]:
 def _rollbacks(store: Store, repo: Repo) -> list[Problem]:
     """Against HEAD: a commit may not put back an older statement than the one it replaces."""
     now = trust.seen_in(store.trust_file, store.read_index().entries)
-    before = checks._seen_at(repo, "HEAD")
+    before = checks._seen_at(store, "HEAD")
     if before is None:
         return []
     return [

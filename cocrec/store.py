@@ -569,7 +569,9 @@ class Store:
             from . import git
 
             history = git.history_blobs(self.history.root, "HEAD", trust.TRUST_FILE)
-            flaws += trust.history_flaws(tf, history, "an earlier commit of this branch")
+            flaws += trust.history_flaws(
+                tf, history, "an earlier commit of this branch", self.verifier
+            )
         v.flaws += [Problem(f.source, f.message, EXIT_REPO) for f in flaws]
         rolled_back = {f.source for f in flaws}
         for rid in list(v.signed):

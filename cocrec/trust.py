@@ -622,6 +622,49 @@ def compatible(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
     return one[:common] == other[:common]
 
 
+def believed(tf: TrustFile, verifier: Verifier) -> TrustFile:
+    """What a version of trust.yaml (one in git history, say) proves by its own signatures: its log up
+    to the first entry that does not verify, and its policy seal only when a member of that log
+    signed it. A forged statement that someone committed and a member then undid (restoring the file
+    from git, as cocrec advises) was never a version that counted: the undoing is no rollback."""
+    if not tf.log:
+        return TrustFile()
+    root = root_of(tf.log[0])
+    log: list[LogEntry] = []
+    for n, entry in enumerate(tf.log):
+        if _entry_flaw(entry, n, log[-1] if log else None, root, verifier) is not None:
+            break
+        log.append(entry)
+    seal = tf.policy
+    if not log or (
+        seal is not None
+        and holder(log[-1].keys, verifier.signer(seal.sig, seal.message(root))) != seal.by
+    ):
+        seal = None
+    return TrustFile(tuple(log), seal)
+
+
+def believed_entries(
+    tf: TrustFile,
+    entries: Mapping[str, Entry],
+    verifier: Verifier,
+    verified: Mapping[str, Entry] | None = None,
+) -> dict[str, Entry]:
+    """The index entries (of a version in git history) that a current member of `tf`, a believed
+    trust file of the same version, signed; an entry equal to one of `verified` (entries already
+    found signed) is taken as it is."""
+    if not tf.log or tf.root is None:
+        return {}
+    last = tf.log[-1]
+    members = Members(tf.root, last.keys, last.members_sha256, last.seq)
+    known = verified or {}
+    return {
+        rid: entry
+        for rid, entry in entries.items()
+        if known.get(rid) == entry or entry_signer(entry, members, verifier) is not None
+    }
+
+
 def chain_of(tf: TrustFile) -> tuple[str, ...]:
     """Each membership entry's digest (what the next one names as `prev`)."""
     root = tf.root
@@ -673,15 +716,18 @@ def rollbacks(
     return flaws
 
 
-def history_flaws(now: TrustFile, earlier: Iterable[bytes], what: str) -> list[Flaw]:
+def history_flaws(
+    now: TrustFile, earlier: Iterable[bytes], what: str, verifier: Verifier
+) -> list[Flaw]:
     """Whether trust.yaml only grew along its history (`earlier`: its versions in the commits before,
     as git holds them): a membership log shorter than an earlier one, or not extending it, or an
     older policy seal, was put back (a revert of a member's removal, say), however many commits ago.
-    Versions under another trust root are the pinned root's question, not this one's."""
+    Of each earlier version only what its signatures prove counts (`believed`). Versions under
+    another trust root are the pinned root's question, not this one's."""
     chain, policy = chain_of(now), now.policy.version if now.policy else 0
     for data in earlier:
         try:
-            before = parse(data)
+            before = believed(parse(data), verifier)
         except CocrecError:
             continue  # an older format, or a broken version: nothing to compare with
         old = chain_of(before)

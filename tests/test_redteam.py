@@ -958,3 +958,71 @@ def test_a_deleted_index_entry_is_not_called_a_removal(
     checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
     assert f"records/{rid}.yaml.age: not in records/index.yaml yet" in checked.stdout
     assert "was removed since" not in checked.stdout, checked.stdout
+
+
+# -- a forged statement, committed and then undone, is no version that counted ----------------------
+
+
+def forge_and_undo(repo: Cocrec, path: str, forged: bytes) -> None:
+    """Someone with push access but no key commits a forged `path`; a member restores it from git, as
+    cocrec's message says, and commits that."""
+    (repo.root / path).write_bytes(forged)
+    commit_all(repo, "Forged")
+    code, errors = ci(repo)
+    assert code == 1, errors  # the forgery is refused
+    assert git(repo, "checkout", "HEAD~1", "--", path).returncode == 0
+    commit_all(repo, "Restore")
+
+
+def assert_clean(repo: Cocrec) -> None:
+    code, errors = ci(repo)
+    assert (code, errors) == (0, []), "undoing a forgery is not a rollback"
+    checked = repo("check", "--no-decrypt", "--as-of", AS_OF)
+    assert checked.exit_code == 0, checked.output
+    made = repo("new", "--from", "-", input=yaml_io.dumps(record(reported_on="2027-01-12")))
+    assert made.exit_code == 0, made.output
+
+
+def test_a_forged_membership_entry_undone_from_git_leaves_the_repository_usable(
+    repo: Cocrec, committed: dict[str, str]
+) -> None:
+    tf = trust.parse((repo.root / "trust.yaml").read_bytes())
+    last = tf.log[-1]
+    # A copy of the last entry as the next one, chained to it, with a signature made for another message.
+    forged = replace(last, seq=last.seq + 1, prev=trust.chain_of(tf)[-1])
+    forge_and_undo(repo, "trust.yaml", replace(tf, log=(*tf.log, forged)).render())
+    assert_clean(repo)
+
+
+def test_a_forged_policy_seal_undone_from_git_leaves_the_repository_usable(
+    repo: Cocrec, committed: dict[str, str]
+) -> None:
+    tf = trust.parse((repo.root / "trust.yaml").read_bytes())
+    assert tf.policy is not None
+    bumped = replace(
+        tf.policy, version=tf.policy.version + 5
+    )  # its signature is for the old version
+    forge_and_undo(repo, "trust.yaml", replace(tf, policy=bumped).render())
+    assert_clean(repo)
+
+
+def test_a_forged_index_entry_version_undone_from_git_leaves_the_repository_usable(
+    repo: Cocrec, committed: dict[str, str]
+) -> None:
+    idx = current_index(repo)
+    rid = committed["flagged"]
+    entries = {**idx.entries, rid: replace(idx.entries[rid], version=idx.entries[rid].version + 5)}
+    forge_and_undo(repo, "records/index.yaml", index.render(idx.recipients, entries).encode())
+    assert_clean(repo)
+
+
+def test_a_genuine_membership_entry_put_back_out_is_still_a_rollback(
+    repo: Cocrec, bob_left: dict[str, str]
+) -> None:
+    """The same restore of trust.yaml, when the entry it drops was a member's own (bob's removal)."""
+    assert git(repo, "checkout", "HEAD~1", "--", "trust.yaml", "members.yaml").returncode == 0
+    commit_all(repo, "Restore")
+    code, errors = ci(repo)
+    assert code == 1 and any(
+        e.startswith("trust.yaml: has fewer membership entries than") for e in errors
+    ), errors
