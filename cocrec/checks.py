@@ -262,6 +262,19 @@ Scanned = tuple[
 ]  # (path, folded text) of each tracked file the tree scan reads
 
 
+class Checking(NamedTuple):
+    """What each of `check`'s workers holds for every record it opens (made there by `CheckSetup`)."""
+
+    opening: opening.Opening
+    scanned: Scanned
+    # Every scanned file's text in one, each apart from the next: a record's people are tested
+    # against all of them at once first (most records are named in none).
+    together: str
+    # One copy of each set of recipients: the records of a chunk that share one (most do) send it
+    # back once, so the parent neither unpickles nor lets go of a copy a record.
+    recipient_sets: dict[tuple[crypto.Stanza, ...], tuple[crypto.Stanza, ...]]
+
+
 @dataclass(frozen=True)
 class CheckSetup:
     """What crosses to each of `check`'s workers: how to open records, and the tracked files in
@@ -270,37 +283,33 @@ class CheckSetup:
     opener: opening.Opener
     scanned: Scanned = ()
 
-    def __call__(self) -> tuple[opening.Opening, Scanned, str]:
-        # Every scanned file's text in one, each apart from the next: a record's people are tested
-        # against all of them at once first (most records are named in none).
-        return self.opener(), self.scanned, "\0".join(folded for _, folded in self.scanned)
+    def __call__(self) -> Checking:
+        together = "\0".join(folded for _, folded in self.scanned)
+        return Checking(self.opener(), self.scanned, together, {})
 
 
-def check_batch(
-    items: list[opening.Item], shared: tuple[opening.Opening, Scanned, str]
-) -> list[Checked]:
+def check_batch(items: list[opening.Item], shared: Checking) -> list[Checked]:
     """A bulk batch: open each file of the chunk, then ask `check`'s own questions of those that
     opened."""
-    opening_, scanned, together = shared
     ciphertexts = opening.read(items)
-    opened = opening.open_ciphertexts(ciphertexts, items, opening_)
-    return [
-        _checked(ciphertext, item, scanned, together)
-        for ciphertext, item in zip(ciphertexts, opened)
-    ]
+    opened = opening.open_ciphertexts(ciphertexts, items, shared.opening)
+    return [_checked(ciphertext, item, shared) for ciphertext, item in zip(ciphertexts, opened)]
 
 
-def _checked(ciphertext: bytes, item: opening.Opened, scanned: Scanned, together: str) -> Checked:
+def _checked(ciphertext: bytes, item: opening.Opened, shared: Checking) -> Checked:
     from . import redact  # `check`'s own work: `status` and the hooks read this module without it
 
     if item.problems:
         return Checked(item._replace(plaintext=b"", doc=None))
     # It decrypted, so its header is sound: the quick reader suffices (file_facts is the careful one).
-    stanzas = crypto.recipient_stanzas(ciphertext)
+    found = crypto.recipient_stanzas(ciphertext)
+    stanzas = shared.recipient_sets.setdefault(found, found)
     hits, matchers = redact.text_scan(item.doc)
     named_in = (
-        tuple(path for path, folded in scanned if any(m.might_occur(folded) for m in matchers))
-        if any(m.might_occur(together) for m in matchers)
+        tuple(
+            path for path, folded in shared.scanned if any(m.might_occur(folded) for m in matchers)
+        )
+        if any(m.might_occur(shared.together) for m in matchers)
         else ()
     )
     # Once scanned, `check` needs neither the plaintext nor the free text (ids, dates, names and
@@ -349,7 +358,8 @@ class Decrypting:
         if self._results is None:
             return read
         mine = set(self._store.withhold_from(self._ids))
-        stanzas: dict[crypto.Stanza, crypto.Stanza] = {}  # one copy of each: most files share them
+        # One copy of each set of recipients: most files share theirs.
+        sets: dict[tuple[crypto.Stanza, ...], tuple[crypto.Stanza, ...]] = {}
         # Each as it comes (the workers built the models).
         for rid, item in zip(self._ids, self._results):
             if rid not in mine:
@@ -358,8 +368,10 @@ class Decrypting:
             if item.record is not None and item.stanzas is not None:  # it opened and validated
                 read.loaded[rid] = Kept(item.record, item.opened.file_sha, item.opened.doc)
                 read.refs[rid] = item.refs
-                shared = tuple(stanzas.setdefault(each, each) for each in item.stanzas)
-                read.facts[rid] = (item.opened.file_sha, shared)
+                read.facts[rid] = (
+                    item.opened.file_sha,
+                    sets.setdefault(item.stanzas, item.stanzas),
+                )
                 read.text_hits[rid] = item.text_hits
                 read.named_in[rid] = item.named_in
         return read
@@ -387,6 +399,8 @@ def with_keys(
     repo = store.repo
     people = PeopleIndex.build([item.record for item in loaded.values()])
     schedules = store.schedules(loaded, as_of, people)
+    retention = _retention_warnings(repo, schedules, people)
+    del people  # what follows needs the schedules alone (at 10,000 records: peak memory)
     problems = []
     collection = validate.refs_errors({repo.record_source(rid): refs[rid] for rid in loaded})
     problems += [Problem(e.file, str(e)) for e in collection]
@@ -399,7 +413,7 @@ def with_keys(
                 "disagrees with the records (status, due dates, holds): run `cocrec index`",
             )
         )
-    problems += _retention_warnings(repo, schedules, people)
+    problems += retention
     problems += _surviving_text_warnings(repo, text_hits, schedules)
     return problems
 
@@ -546,13 +560,15 @@ def _seen_at(store: Store, rev: str) -> trust.Seen | None:
     try:
         tf = trust.believed(trust.parse(tf_data), store.verifier) if tf_data else trust.TrustFile()
         idx = (
-            index.Index.parse(index_data, f"{rev}:records/index.yaml")
+            index.Index.parse(index_data, f"{rev}:records/index.yaml", remember=False)
             if index_data
             else index.Index.empty()
         )
+        signed = trust.believed_entries(tf, idx.entries, store.verifier, store.verification.signed)
     except CocrecError:
-        return None  # an older format or a broken file there: nothing to compare with
-    signed = trust.believed_entries(tf, idx.entries, store.verifier, store.verification.signed)
+        # An older format or a broken file there, or here (the checks that read it report it):
+        # nothing to compare with.
+        return None
     return trust.seen_in(tf, signed)
 
 

@@ -347,16 +347,20 @@ class Index:
         return self.recipients == fingerprint and self.entries == entries
 
     @classmethod
-    def parse(cls, text: bytes, source: str) -> Index:
+    def parse(cls, text: bytes, source: str, remember: bool = True) -> Index:
         """The index in `text`: read directly when it is exactly as cocrec writes it, else by the YAML loader.
 
         The same text is parsed once (the file, and the same index as committed, are read by several
-        checks); an Index is frozen, and its entries are never changed in place."""
+        checks); an Index is frozen, and its entries are never changed in place. An index read once
+        (an older commit's) is parsed without being remembered (`remember`): megabytes at 10,000
+        records that no later check asks for."""
         digest = hashlib.sha256(text).digest()  # not the text: it is megabytes at 10,000 records
         known = _PARSED.get(digest)
         if known is not None:
             return known
         parsed = cls._parse(text, source)
+        if not remember:
+            return parsed
         if len(_PARSED) >= 2:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[digest] = parsed
