@@ -375,7 +375,9 @@ def _entry_flaw(
     entry: LogEntry, n: int, previous: LogEntry | None, root: str, verifier: Verifier
 ) -> str | None:
     restore = (
-        "restore trust.yaml from git (`git checkout trust.yaml`) and ask the members who changed it"
+        "restore trust.yaml from git (`git checkout trust.yaml`; once the change is committed, "
+        "`git checkout COMMIT -- trust.yaml` from the last commit before it) and ask the members "
+        "who changed it"
     )
     if entry.seq != n:
         return f"out of order (seq {entry.seq}): {restore}"
@@ -441,7 +443,7 @@ class Widening:
         return (
             f"trust.yaml's entry {self.seq}, signed by {self.by}, {self.what}: nobody widens their own access; another member "
             "reviews members.yaml and signs it with `cocrec adopt` (putting back first what the committee "
-            "did not decide), or restore members.yaml and trust.yaml from git"
+            "did not decide), or, before it is committed, restore members.yaml and trust.yaml from git"
         )
 
 

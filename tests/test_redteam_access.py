@@ -671,7 +671,8 @@ def widening(seq: int, what: str, by: str = "carol") -> str:
     return (
         f"members.yaml: trust.yaml's entry {seq}, signed by {by}, {what}: nobody widens their own access; another "
         "member reviews members.yaml and signs it with `cocrec adopt` (putting back first what the "
-        "committee did not decide), or restore members.yaml and trust.yaml from git"
+        "committee did not decide), or, before it is committed, restore members.yaml and trust.yaml "
+        "from git"
     )
 
 
